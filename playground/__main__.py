@@ -1,0 +1,7 @@
+"""Allow `python -m playground`."""
+
+import sys
+
+from playground.cli import main
+
+sys.exit(main())

@@ -1,0 +1,233 @@
+"""`nn-playground train`: run a preset headless, with a progress line, a summary or JSON, and files.
+
+stdout carries only results (the summary, or exactly one JSON object with --json); the progress
+line goes to stderr and only when stderr is a terminal, so pipes and CI logs stay clean. The first
+Ctrl-C asks the trainer to stop (the summary and --out files are still written), a second one quits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import shutil
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from playground.core.errors import SpecError
+from playground.core.snapshot import DIVERGED, STOPPED, STOPPED_EARLY
+
+if TYPE_CHECKING:
+    from playground.core.experiment import Experiment
+    from playground.core.snapshot import Snapshot
+    from playground.core.trainer import TrainingRun
+
+EXIT_OK, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 3, 130
+
+
+def add_parser(sub: Any, non_negative_int: Callable[[str], int]) -> None:
+    p = sub.add_parser("train", help="train a preset without a window",
+                       description="Train a preset headless and report the result.")
+    p.add_argument("preset", metavar="PRESET", help="preset file, or a shipped preset name such as circle")
+    p.add_argument("--epochs", type=non_negative_int, help="epoch limit (overrides the preset; 0 = none)")
+    p.add_argument("--seed", type=non_negative_int, help="random seed (overrides the preset)")
+    p.add_argument("--json", action="store_true", help="print one JSON object with the results")
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="write history.csv, weights.pt and the preset.json actually run into DIR")
+    p.add_argument("--quiet", action="store_true", help="no progress line and no summary")
+    p.set_defaults(handler=run_train)
+
+
+# ---------------------------------------------------------------- the command ---------------
+
+def run_train(args: argparse.Namespace) -> int:
+    """Load, override, train to the end, report; exit 3 if it diverged, 130 if interrupted."""
+    import torch
+
+    torch.set_num_threads(1)  # measured: tiny networks train faster and steadier on one thread
+
+    from playground.core.presets import load_preset, resolve_preset
+    from playground.core.trainer import RunOptions, TrainingRun
+
+    path = resolve_preset(args.preset)
+    exp = with_overrides(load_preset(path), args.epochs, args.seed, path.name)
+    try:
+        # The boundary grid is only drawn by the app; a tiny one keeps snapshots cheap here.
+        run = TrainingRun(exp, RunOptions(grid_resolution=8, slice_seconds=0.1))
+    except SpecError as e:
+        raise (e if e.file else e.with_file(path.name)) from None
+    show_progress = not args.quiet and sys.stderr.isatty()
+    if run.epoch_limit is None and show_progress:
+        print("No epoch limit: press Ctrl-C to stop.", file=sys.stderr)
+    progress = Progress(sys.stderr, run.epoch_limit) if show_progress else None
+    last = None
+    with stop_on_interrupt(run):
+        for last in run.snapshots():
+            if progress is not None:
+                progress.update(last)
+    if progress is not None:
+        progress.clear()
+    assert last is not None and last.done
+    if args.out is not None:
+        write_outputs(args.out, run, last)
+    result = result_dict(exp, run, last)
+    if args.json:
+        print(json.dumps(result, allow_nan=False))
+    elif not args.quiet:
+        print(summary(result, args.out))
+    return {DIVERGED: EXIT_DIVERGED, STOPPED: EXIT_INTERRUPTED}.get(last.state, EXIT_OK)
+
+
+def with_overrides(exp: Experiment, epochs: int | None, seed: int | None, file_name: str) -> Experiment:
+    """The experiment with --epochs/--seed applied, validated again as a whole."""
+    from playground.core.experiment import experiment_from_dict, experiment_to_dict
+
+    if epochs is not None:
+        exp = dataclasses.replace(exp, training=dataclasses.replace(exp.training, epochs=epochs))
+    if seed is not None:
+        exp = dataclasses.replace(exp, seed=seed)
+    try:
+        return experiment_from_dict(experiment_to_dict(exp))
+    except SpecError as e:
+        raise e.with_file(f"{file_name} (with command-line overrides)") from None
+
+
+@contextmanager
+def stop_on_interrupt(run: TrainingRun) -> Iterator[None]:
+    """First Ctrl-C: stop the run cleanly. Second: the usual KeyboardInterrupt."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def handler(signum: int, frame: Any) -> None:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        run.stop()
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def write_outputs(out: Path, run: TrainingRun, last: Snapshot) -> None:
+    """history.csv, weights.pt and the preset.json of the experiment actually run."""
+    from playground.core.export import save_weights, write_history_csv
+    from playground.core.presets import save_preset
+
+    out.mkdir(parents=True, exist_ok=True)
+    write_history_csv(last.history, out / "history.csv")
+    save_weights(run.state_dict(), out / "weights.pt")
+    save_preset(run.experiment, out / "preset.json")
+
+
+# ---------------------------------------------------------------- reporting -----------------
+
+def _num(value: Any) -> float | None:
+    """JSON has no NaN: undefined numbers become null."""
+    v = float(value)
+    return v if math.isfinite(v) else None
+
+
+def _clean(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, float):
+        return _num(obj)
+    return obj
+
+
+def result_dict(exp: Experiment, run: TrainingRun, last: Snapshot) -> dict[str, Any]:
+    """Everything --json prints; NaN is null. Linear regression (no hidden layer) adds the fit."""
+    from playground.core.datasets.base import REGRESSION
+    from playground.core.probes import dense_weights
+
+    task = run.dataset.task
+    result: dict[str, Any] = {
+        "preset": exp.name, "dataset": exp.data.dataset, "task": task, "seed": exp.seed,
+        "epochs": last.epoch, "epoch_limit": run.epoch_limit, "steps": last.step,
+        "train_loss": last.latest("train_loss"), "test_loss": last.latest("test_loss"),
+        "val_loss": last.latest("val_loss"),
+        "train_accuracy": last.latest("train_accuracy"), "test_accuracy": last.latest("test_accuracy"),
+        "seconds": last.elapsed,
+        "epochs_per_second": last.epoch / last.elapsed if last.elapsed > 0 else float("nan"),
+        "diverged": last.state == DIVERGED, "stopped_early": last.state == STOPPED_EARLY,
+        "state": last.state, "message": last.message,
+    }
+    if task == REGRESSION:
+        result["r2"] = last.latest("test_r2")
+        result["train_r2"] = last.latest("train_r2")
+        layers = dense_weights(run.model)
+        if not exp.network.layers and len(layers) == 1:
+            w, b = layers[0]
+            result["weights"] = w[0].tolist() if w.shape[0] == 1 else w.tolist()
+            result["bias"] = None if b is None else (float(b[0]) if b.shape[0] == 1 else b.tolist())
+    result["metrics"] = {k: float(v) for k, v in last.metrics.items()
+                         if not k.startswith("grad_norm.") and k not in ("epoch", "seconds")}
+    return _clean(result)
+
+
+def _fmt(value: float | None, percent: bool = False) -> str:
+    if value is None or not math.isfinite(value):
+        return "-"
+    return f"{100 * value:.1f}%" if percent else f"{value:.4g}"
+
+
+def summary(r: dict[str, Any], out: Path | None) -> str:
+    """The human ending: what ran, how long, the final numbers and why it stopped."""
+    speed = f" ({r['epochs_per_second']:.0f} epochs/s)" if r["epochs_per_second"] else ""
+    lines = [f"{r['preset']}: {r['state'].replace('_', ' ')} after {r['epochs']} epochs in "
+             f"{r['seconds']:.2f} s{speed}",
+             f"  loss      train {_fmt(r['train_loss'])}  test {_fmt(r['test_loss'])}"]
+    if r["task"] == "regression":
+        lines.append(f"  r2        train {_fmt(r['train_r2'])}  test {_fmt(r['r2'])}")
+        if "weights" in r:
+            weights = ", ".join(_fmt(w) for w in r["weights"])
+            lines.append(f"  fit       weights [{weights}]  bias {_fmt(r['bias'])}")
+    else:
+        lines.append(f"  accuracy  train {_fmt(r['train_accuracy'], True)}  "
+                     f"test {_fmt(r['test_accuracy'], True)}")
+    if r["message"]:
+        lines.append(f"  {r['message']}")
+    if out is not None:
+        lines.append(f"  wrote history.csv, weights.pt and preset.json to {out}")
+    return "\n".join(lines)
+
+
+class Progress:
+    """One self-rewriting stderr line, redrawn at most ~10 times a second."""
+
+    def __init__(self, stream: IO[str], limit: int | None, interval: float = 0.1):
+        self.stream, self.limit, self.interval = stream, limit, interval
+        self._last_draw = 0.0
+
+    def update(self, snap: Snapshot) -> None:
+        now = time.monotonic()
+        if now - self._last_draw < self.interval and not snap.done:
+            return
+        self._last_draw = now
+        self.stream.write("\r" + self.line(snap)[: shutil.get_terminal_size().columns - 1] + "\x1b[K")
+        self.stream.flush()
+
+    def line(self, snap: Snapshot) -> str:
+        if self.limit:
+            filled = int(20 * min(snap.epoch / self.limit, 1.0))
+            head = f"[{'#' * filled}{'.' * (20 - filled)}] epoch {snap.epoch}/{self.limit}"
+        else:
+            head = f"epoch {snap.epoch}"
+        return (f"{head}  train loss {_fmt(snap.latest('train_loss'))}  "
+                f"test loss {_fmt(snap.latest('test_loss'))}  {snap.epochs_per_second:.0f} epochs/s")
+
+    def clear(self) -> None:
+        self.stream.write("\r\x1b[K")
+        self.stream.flush()

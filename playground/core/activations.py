@@ -1,0 +1,50 @@
+"""Activation functions as a table: one Entry per function, `factory()` builds the torch module.
+
+`extra` carries what statistics and initialisers need without `if name == ...` chains:
+- ``family``: ``"relu"`` (can switch units off: dead-unit statistics apply), ``"saturating"``
+  (bounded: saturated-unit statistics apply) or ``"linear"``.
+- ``range``: (low, high) of the outputs; a saturating unit is one stuck near either end.
+- ``gain``: the `torch.nn.init.calculate_gain` nonlinearity name that fits it (used by xavier/he).
+"""
+
+from __future__ import annotations
+
+import math
+
+from torch import nn
+
+from playground.core.registry import Entry, Registry
+
+RELU, SATURATING, LINEAR = "relu", "saturating", "linear"
+_INF = math.inf
+
+
+def _entry(name: str, label: str, help: str, factory, family: str, low: float, high: float,
+           gain: str) -> Entry:
+    return Entry(name, label, help, factory=factory,
+                 extra={"family": family, "range": (low, high), "gain": gain})
+
+
+ACTIVATIONS: Registry[Entry] = Registry("activation", [
+    _entry("relu", "ReLU", "max(0, x): fast and simple; a unit whose input stays negative outputs 0 "
+           "and stops learning (a 'dead' unit).", nn.ReLU, RELU, 0.0, _INF, "relu"),
+    _entry("leaky_relu", "Leaky ReLU", "Like ReLU but lets 1% of negative inputs through, so units "
+           "cannot die completely.", lambda: nn.LeakyReLU(0.01), RELU, -_INF, _INF, "leaky_relu"),
+    _entry("elu", "ELU", "Like ReLU for positive inputs, a smooth curve down to -1 for negative ones.",
+           nn.ELU, RELU, -1.0, _INF, "relu"),
+    _entry("gelu", "GELU", "A smooth ReLU used in transformers: small negative inputs pass a little.",
+           nn.GELU, RELU, -0.17, _INF, "relu"),
+    _entry("softplus", "Softplus", "log(1 + eˣ): a smooth ReLU that is never exactly zero.",
+           nn.Softplus, RELU, 0.0, _INF, "relu"),
+    _entry("tanh", "Tanh", "S-shaped, outputs between -1 and 1, centred on 0; large inputs saturate "
+           "and learn slowly.", nn.Tanh, SATURATING, -1.0, 1.0, "tanh"),
+    _entry("sigmoid", "Sigmoid", "S-shaped, outputs between 0 and 1 (a probability); saturates for "
+           "large inputs.", nn.Sigmoid, SATURATING, 0.0, 1.0, "sigmoid"),
+    _entry("linear", "Linear", "No activation: the output is the weighted sum itself. Stacked linear "
+           "layers can only learn straight boundaries.", nn.Identity, LINEAR, -_INF, _INF, "linear"),
+])
+
+
+def make_activation(name: str) -> nn.Module:
+    """A fresh torch module for the activation called `name`."""
+    return ACTIVATIONS[name].factory()

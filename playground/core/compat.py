@@ -1,0 +1,135 @@
+"""Impossible combinations of individually valid settings, judged before any data is loaded.
+
+`check_experiment` runs when an experiment is read (presets, GUI edits) so a person hears "this
+loss does not fit this data" at once instead of at training time. It uses only what the
+registries say statically (a data set's ``kind``/``task``/``input_shape`` in ``extra``, a loss's
+``tasks``/``logits``), and skips a rule when that is unknown (the person's own CSV, say); the
+trainer checks again once the data is loaded. Imports are lazy so this module loads before the
+registries it reads are complete.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from typing import Any
+
+from playground.core.errors import SpecError
+from playground.core.experiment import Experiment
+
+_AUTO = {"binary": "binary_cross_entropy", "multiclass": "cross_entropy", "regression": "mse"}
+_TASK_WORDS = {"binary": "two-class classification", "multiclass": "multi-class classification",
+               "regression": "regression"}
+_LOGIT_LOSSES = {"binary_cross_entropy", "cross_entropy"}
+
+
+def resolve_loss(loss_name: str, task: str) -> str:
+    """The loss to train with: ``auto`` picks the usual one for the task, any other name is kept."""
+    if loss_name != "auto":
+        return loss_name
+    if task not in _AUTO:
+        raise SpecError("training.loss", f"cannot choose a loss automatically for task {task!r}", task)
+    return _AUTO[task]
+
+
+def _or_list(names: list[str]) -> str:
+    if len(names) <= 1:
+        return names[0] if names else "another loss"
+    return f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def _static_input_shape(extra: Mapping[str, Any], features: tuple[str, ...]) -> tuple[int, ...] | None:
+    """The model input shape when the registry alone tells it, else None (rule skipped)."""
+    if "input_shape" in extra:
+        return tuple(extra["input_shape"])
+    kind = extra.get("kind")
+    if kind == "points2d":
+        return (len(features),)
+    if kind == "line1d":
+        return (1,)
+    return None
+
+
+def _output_units(extra: Mapping[str, Any], task: str | None) -> int:
+    if task == "multiclass":
+        return int(extra.get("output_units", extra.get("num_classes", 2)))
+    return 1
+
+
+def _check_loss(exp: Experiment, losses: Mapping[str, Any], task: str | None) -> None:
+    loss = exp.training.loss
+    if task is not None and loss != "auto" and loss in losses:
+        tasks = losses[loss].extra.get("tasks", set())
+        if task not in tasks:
+            fits = [name for name, e in losses.items() if task in e.extra.get("tasks", ())]
+            what = " and ".join(_TASK_WORDS.get(t, t) for t in sorted(tasks)) or "no task"
+            raise SpecError("training.loss", f"{loss} is for {what}; '{exp.data.dataset}' is a "
+                            f"{_TASK_WORDS.get(task, task)} data set — use {_or_list(fits)}", loss)
+    chosen = resolve_loss(loss, task) if task is not None or loss != "auto" else None
+    logits = chosen in _LOGIT_LOSSES
+    if chosen in losses:
+        logits = bool(losses[chosen].extra.get("logits", logits))
+    head = exp.network.output.get("activation", "linear")
+    if logits and head != "linear":
+        how = " (chosen by 'auto')" if loss == "auto" else ""
+        raise SpecError("network.output.activation", f"{chosen}{how} works on raw scores (logits) and "
+                        "applies sigmoid/softmax itself, so the output activation must be linear "
+                        "(or pick a loss such as mse)", head)
+
+
+def _check_early_stopping(exp: Experiment, task: str | None) -> None:
+    es = exp.training.early_stopping
+    if not es.get("enabled"):
+        return
+    if exp.data.validation_fraction <= 0:
+        raise SpecError("data.validation_fraction", "early stopping watches a validation split: set "
+                        "the validation fraction above 0 (e.g. 0.2), or turn early stopping off",
+                        exp.data.validation_fraction)
+    if task == "regression" and es.get("monitor") == "val_accuracy":
+        raise SpecError("training.early_stopping.monitor", "a regression task has no accuracy; "
+                        "monitor val_loss", "val_accuracy")
+
+
+def _check_batchnorm(exp: Experiment) -> None:
+    types = [layer.type for layer in exp.network.layers]
+    if "batchnorm" in types and exp.training.batch_size == 1:
+        raise SpecError("training.batch_size", f"BatchNorm (layer {types.index('batchnorm') + 1}) "
+                        "normalises over the batch and needs at least 2 examples per batch", 1)
+
+
+def _check_shapes(exp: Experiment, extra: Mapping[str, Any], task: str | None) -> None:
+    from playground.core.model import inspect_network
+
+    shape = _static_input_shape(extra, exp.data.features)
+    if shape is None:
+        return
+    report = inspect_network(exp.network, shape, _output_units(extra, task))
+    if report.first_error is not None:
+        index, message = report.first_error
+        n = len(exp.network.layers)
+        path = "network.output" if index == n else f"network.layers[{index}]"
+        raise SpecError(path, message)
+
+
+def _registry(module: str, name: str) -> Mapping[str, Any]:
+    """A registry, or an empty table while its module does not exist yet (its rules are skipped)."""
+    try:
+        found = importlib.import_module(module)
+    except ModuleNotFoundError as e:
+        if e.name != module:  # a broken import inside an existing module is a bug: show it
+            raise
+        return {}
+    return getattr(found, name, {})  # a package still without its __init__ is a namespace package
+
+
+def check_experiment(exp: Experiment) -> None:
+    """Raise SpecError (naming the field to change) for settings that cannot work together."""
+    datasets = _registry("playground.core.datasets", "DATASETS")
+    losses = _registry("playground.core.losses", "LOSSES")
+    entry = datasets.get(exp.data.dataset)
+    extra: Mapping[str, Any] = entry.extra if entry is not None else {}
+    task = extra.get("task")
+    _check_loss(exp, losses, task)
+    _check_early_stopping(exp, task)
+    _check_batchnorm(exp)
+    _check_shapes(exp, extra, task)

@@ -1,0 +1,92 @@
+"""The data-set table and the one public way to load data: `load_dataset(spec, seed)`.
+
+Every Entry's factory is a loader ``(spec, seed) -> Dataset`` over an already validated spec;
+``extra`` says statically what the set is (``kind``, ``task`` — None for the person's CSV, where
+the file decides — and where known ``input_shape``/``num_classes``) so checks can run before any
+data is loaded. Loading is deterministic: same (spec, seed), bit-identical arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from playground.core.datasets import images, lines, points
+from playground.core.datasets.base import (
+    BINARY,
+    IMAGE,
+    LINE1D,
+    MULTICLASS,
+    POINTS2D,
+    REGRESSION,
+    TABLE,
+    TASKS,
+    Dataset,
+)
+from playground.core.datasets.csv_data import load_csv
+from playground.core.errors import SpecError
+from playground.core.experiment import DataSpec
+from playground.core.params import Param
+from playground.core.registry import Entry, Registry
+
+
+def _entry(name: str, label: str, help: str, factory, kind: str, task: str | None,
+           params: tuple[Param, ...] = (), **extra) -> Entry:
+    return Entry(name=name, label=label, help=help, params=params, factory=factory,
+                 extra={"kind": kind, "task": task, **extra})
+
+
+_CLASSES = Param("classes", int, 3, "Number of blobs, one class each.", minimum=3, maximum=5)
+_CSV_PARAMS = (
+    Param("path", str, "", "The CSV file: a header row naming the columns, then numbers only.",
+          label="file"),
+    Param("target", str, "", "The column to predict; empty = the last column.", label="target column"),
+    Param("task", str, "auto", "What to learn. auto: a whole-number target with at most 20 distinct "
+          "values is a class label (two classes = binary), anything else is regression.",
+          choices=("auto", "binary", "multiclass", "regression")),
+)
+
+DATASETS: Registry[Entry] = Registry("dataset", [
+    _entry("circle", "Circle", "A disc of one class inside a ring of the other: needs a curved boundary.",
+           points.loader(points.circle, BINARY), POINTS2D, BINARY),
+    _entry("xor", "Exclusive or", "Opposite quadrants share a class: no single line separates them.",
+           points.loader(points.xor, BINARY), POINTS2D, BINARY),
+    _entry("gauss", "Two Gaussians", "Two overlapping clouds that one straight line separates.",
+           points.loader(points.gauss, BINARY), POINTS2D, BINARY),
+    _entry("spiral", "Spiral", "Two interleaved spirals: the hardest 2-D set, needs depth or features.",
+           points.loader(points.spiral, BINARY), POINTS2D, BINARY),
+    _entry("moons", "Two moons", "Two interlocking half-circles (scikit-learn's moons), scaled to the plane.",
+           points.loader(points.moons, BINARY), POINTS2D, BINARY),
+    _entry("blobs", "Blobs", "Three to five Gaussian clouds, one class each: multi-class classification.",
+           points.loader(points.blobs, MULTICLASS), POINTS2D, MULTICLASS, (_CLASSES,)),
+    _entry("reg_plane", "Plane", "Regression on a tilted plane: the target is (x1 + x2) / 10.",
+           points.loader(points.reg_plane, REGRESSION), POINTS2D, REGRESSION),
+    _entry("reg_gauss", "Multi-Gaussian", "Regression on six cones of height +1 or -1 across the plane.",
+           points.loader(points.reg_gauss, REGRESSION), POINTS2D, REGRESSION),
+    _entry("line", "Line", "1-D regression on y = 3x + 2: one linear neuron learns weight 3 and bias 2.",
+           lines.loader(lines.line), LINE1D, REGRESSION, input_shape=(1,)),
+    _entry("sine", "Sine", "1-D regression on y = sin(x) over one period: needs a hidden layer.",
+           lines.loader(lines.sine), LINE1D, REGRESSION, input_shape=(1,)),
+    _entry("digits", "Digits 8×8", "1,797 small handwritten digits (scikit-learn), ten classes.",
+           images.loader(images.digits_arrays), IMAGE, MULTICLASS, input_shape=(1, 8, 8), num_classes=10),
+    _entry("mnist", "MNIST 28×28", "5,000 MNIST handwritten digits, 500 of each, ten classes.",
+           images.loader(images.mnist_arrays), IMAGE, MULTICLASS, input_shape=(1, 28, 28), num_classes=10),
+    _entry("csv", "Your CSV", "Your own CSV file: a header row, numbers only, one column to predict.",
+           load_csv, TABLE, None, _CSV_PARAMS),
+])
+
+
+def load_dataset(spec: DataSpec, seed: int) -> Dataset:
+    """Build the train/validation/test data `spec` describes, the same bits for the same seed.
+
+    The data-set parameters are validated (defaults filled) here too, so a hand-built DataSpec works;
+    raises SpecError for an unknown set or parameter, DataError for a file that cannot be used.
+    """
+    entry = DATASETS.lookup(spec.dataset, "data.dataset")
+    if not spec.features:
+        raise SpecError("data.features", "must name at least one input feature", list(spec.features))
+    spec = replace(spec, params=entry.validate(spec.params, "data.params"))
+    return entry.factory(spec, seed)
+
+
+__all__ = ["BINARY", "DATASETS", "IMAGE", "LINE1D", "MULTICLASS", "POINTS2D", "REGRESSION", "TABLE",
+           "TASKS", "DataSpec", "Dataset", "load_dataset"]

@@ -1,0 +1,139 @@
+"""Files a run leaves behind (weights, metric history), written atomically.
+
+Every write goes to a temporary file in the target's directory, is flushed and fsynced, then
+renamed over the target with `os.replace`: a crash or a failing serialiser leaves either the old
+file or the new one, never half of one. Weights are a plain state dict read back with
+``torch.load(weights_only=True)``, which refuses arbitrary pickled objects (never plain pickle).
+torch is imported on use so that `presets` can share `atomic_write` without paying for it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import secrets
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+import numpy as np
+
+from playground.core.errors import DataError
+
+if TYPE_CHECKING:
+    import torch
+
+
+def _open_temp(target: Path) -> tuple[int, Path]:
+    """Create a new, empty temp file beside `target`; the mode follows the umask like open() does."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename itself durable (POSIX); not possible (nor needed) on Windows."""
+    if os.name != "posix":
+        return
+    with suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextmanager
+def atomic_write(path: str | os.PathLike[str], binary: bool = False) -> Iterator[IO[Any]]:
+    """Open a temp file for writing that replaces `path` only if the block finishes without error.
+
+    Text mode writes UTF-8 with ``\\n`` line ends on every platform (files are shared between people).
+    """
+    target = Path(path)
+    fd, tmp = _open_temp(target)
+    try:
+        mode = "wb" if binary else "w"
+        kwargs = {} if binary else {"encoding": "utf-8", "newline": ""}
+        with os.fdopen(fd, mode, **kwargs) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(target.parent)
+
+
+# ---------------------------------------------------------------- weights -------------------
+
+def save_weights(state_dict: Mapping[str, torch.Tensor], path: str | os.PathLike[str]) -> None:
+    """Write a model's state dict (tensors only) atomically, loadable with `load_weights`."""
+    import torch
+
+    tensors = {}
+    for key, value in state_dict.items():
+        if not isinstance(value, torch.Tensor):
+            raise TypeError(f"state dict entry {key!r} is a {type(value).__name__}, not a tensor")
+        tensors[str(key)] = value.detach().cpu().clone()
+    with atomic_write(path, binary=True) as f:
+        torch.save(tensors, f)
+
+
+def load_weights(path: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
+    """Read weights written by `save_weights`; refuses anything but tensors (no arbitrary unpickling).
+
+    Raises DataError naming the file when it is missing, damaged or holds something else.
+    """
+    import torch
+
+    name = Path(path).name
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise DataError(f"{name}: no such file") from None
+    except Exception as e:  # torch raises UnpicklingError, RuntimeError, EOFError, ... for bad files
+        first_line = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise DataError(f"{name}: not a weights file NN Playground can read ({first_line})") from None
+    if not isinstance(data, dict) or not all(
+            isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in data.items()):
+        raise DataError(f"{name}: not a weights file (expected a mapping of names to tensors)")
+    return data
+
+
+# ---------------------------------------------------------------- history -------------------
+
+def _cell(value: float) -> str:
+    """CSV text for one value: empty for NaN (a missing value to spreadsheets and pandas alike),
+    whole numbers without a trailing '.0', everything else in Python's shortest round-trip form."""
+    v = float(value)
+    if math.isnan(v):
+        return ""
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    if v.is_integer() and abs(v) < 2**53:
+        return str(int(v))
+    return repr(v)
+
+
+def write_history_csv(history: Mapping[str, np.ndarray], path: str | os.PathLike[str]) -> None:
+    """Write per-epoch history as CSV atomically: a header row of the keys, then one row per epoch."""
+    import csv
+
+    keys = list(history)
+    columns = [np.asarray(history[k], dtype=np.float64).ravel() for k in keys]
+    lengths = {len(c) for c in columns}
+    if len(lengths) > 1:
+        sizes = ", ".join(f"{k}={len(c)}" for k, c in zip(keys, columns, strict=True))
+        raise ValueError(f"history columns differ in length: {sizes}")
+    rows = [[_cell(c[i]) for c in columns] for i in range(lengths.pop() if lengths else 0)]
+    with atomic_write(path) as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(keys)
+        writer.writerows(rows)

@@ -1,0 +1,54 @@
+"""Per-epoch metric history in preallocated, doubling numpy buffers.
+
+A snapshot needs a copy of the whole history ~30 times a second; copying slices of float arrays is
+a memcpy, where converting Python lists would cost milliseconds on long runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+
+class History:
+    """Columns of float64 values, one row per epoch; columns may appear later (NaN before)."""
+
+    def __init__(self, capacity: int = 1024):
+        self._cols: dict[str, np.ndarray] = {}
+        self._n = 0
+        self._cap = capacity
+
+    def __len__(self) -> int:
+        return self._n
+
+    def append(self, row: Mapping[str, float]) -> None:
+        """Add one epoch; keys missing from `row` get NaN."""
+        if self._n == self._cap:
+            self._cap *= 2
+            for k, col in self._cols.items():
+                grown = np.full(self._cap, np.nan)
+                grown[: self._n] = col[: self._n]
+                self._cols[k] = grown
+        for k, v in row.items():
+            col = self._cols.get(k)
+            if col is None:
+                col = self._cols[k] = np.full(self._cap, np.nan)
+            col[self._n] = v
+        self._n += 1
+
+    def copy(self) -> dict[str, np.ndarray]:
+        """Independent arrays of length len(self) for each column."""
+        return {k: col[: self._n].copy() for k, col in self._cols.items()}
+
+    def last(self, key: str) -> float:
+        col = self._cols.get(key)
+        return float(col[self._n - 1]) if col is not None and self._n else float("nan")
+
+    def column(self, key: str) -> np.ndarray:
+        """A read-only view (no copy) for use inside the trainer."""
+        col = self._cols.get(key)
+        view = col[: self._n] if col is not None else np.full(self._n, np.nan)
+        view = view.view()
+        view.flags.writeable = False
+        return view

@@ -1,0 +1,87 @@
+"""Optimizers as a table: name, parameter schema, and a factory over torch.optim.
+
+Momentum and Nesterov are their own entries (they are taught as separate methods), all three built
+on torch's SGD. Weight decay lives only in AdamW, where it differs from an L2 penalty; for the
+others use `training.l2` (see experiment.TRAINING_PARAMS for how the two relate).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import torch
+
+from playground.core.params import Param
+from playground.core.registry import Entry, Registry
+
+
+def _lr(default: float) -> Param:
+    return Param("lr", float, default, "Learning rate: the step size of each update.",
+                 minimum=0, maximum=100, min_exclusive=True, log_scale=True, label="learning rate")
+
+
+_MOMENTUM = Param("momentum", float, 0.9, "Fraction of the previous update carried into the next.",
+                  minimum=0, maximum=0.999)
+_EPS = Param("eps", float, 1e-8, "Small constant that keeps the division stable.",
+             minimum=0, maximum=1, min_exclusive=True, log_scale=True)
+_BETA1 = Param("beta1", float, 0.9, "Decay of the running mean of gradients (momentum).",
+               minimum=0, maximum=0.9999)
+_BETA2 = Param("beta2", float, 0.999, "Decay of the running mean of squared gradients.",
+               minimum=0, maximum=0.99999)
+
+
+def _sgd(params: Iterable, lr: float) -> torch.optim.Optimizer:
+    return torch.optim.SGD(params, lr=lr)
+
+
+def _momentum(params: Iterable, lr: float, momentum: float) -> torch.optim.Optimizer:
+    return torch.optim.SGD(params, lr=lr, momentum=momentum)
+
+
+def _nesterov(params: Iterable, lr: float, momentum: float) -> torch.optim.Optimizer:
+    return torch.optim.SGD(params, lr=lr, momentum=momentum, nesterov=momentum > 0)
+
+
+def _adagrad(params: Iterable, lr: float, eps: float) -> torch.optim.Optimizer:
+    return torch.optim.Adagrad(params, lr=lr, eps=eps)
+
+
+def _rmsprop(params: Iterable, lr: float, alpha: float, eps: float, momentum: float) -> torch.optim.Optimizer:
+    return torch.optim.RMSprop(params, lr=lr, alpha=alpha, eps=eps, momentum=momentum)
+
+
+def _adam(params: Iterable, lr: float, beta1: float, beta2: float, eps: float) -> torch.optim.Optimizer:
+    return torch.optim.Adam(params, lr=lr, betas=(beta1, beta2), eps=eps)
+
+
+def _adamw(params: Iterable, lr: float, beta1: float, beta2: float, eps: float,
+           weight_decay: float) -> torch.optim.Optimizer:
+    return torch.optim.AdamW(params, lr=lr, betas=(beta1, beta2), eps=eps, weight_decay=weight_decay)
+
+
+OPTIMIZERS: Registry[Entry] = Registry("optimizer", [
+    Entry("sgd", "SGD", "Plain gradient descent: w -= lr * gradient. Batch size = all examples gives "
+          "full-batch gradient descent, 1 gives stochastic gradient descent.", (_lr(0.03),), _sgd),
+    Entry("momentum", "Momentum", "SGD with a velocity: v = momentum*v + g; w -= lr*v. Rolls through "
+          "flat regions and damps zig-zags.", (_lr(0.01), _MOMENTUM), _momentum),
+    Entry("nesterov", "Nesterov", "Momentum that looks ahead: the gradient is taken where the velocity "
+          "is about to carry the weights.", (_lr(0.01), _MOMENTUM), _nesterov),
+    Entry("adagrad", "AdaGrad", "Divides each weight's step by the root of its summed squared "
+          "gradients: rare features get larger steps, but steps only ever shrink.",
+          (_lr(0.1), _EPS), _adagrad),
+    Entry("rmsprop", "RMSProp", "Like AdaGrad but with a decaying average of squared gradients, so "
+          "steps do not vanish.", (_lr(0.01), Param("alpha", float, 0.99, "Decay of the squared-gradient "
+          "average.", minimum=0, maximum=0.9999), _EPS, Param("momentum", float, 0.0,
+          "Optional momentum on top of the scaled step.", minimum=0, maximum=0.999)), _rmsprop),
+    Entry("adam", "Adam", "Momentum plus RMSProp scaling, with bias correction for the first steps. "
+          "A robust default.", (_lr(0.001), _BETA1, _BETA2, _EPS), _adam),
+    Entry("adamw", "AdamW", "Adam with decoupled weight decay: weights shrink by lr*weight_decay each "
+          "step, independent of the gradient scaling (unlike an L2 penalty under Adam).",
+          (_lr(0.001), _BETA1, _BETA2, _EPS, Param("weight_decay", float, 0.01, "Decoupled decay rate.",
+                                                   minimum=0, maximum=1, log_scale=True)), _adamw),
+])
+
+
+def make_optimizer(name: str, params: dict, model_params: Iterable) -> torch.optim.Optimizer:
+    """A torch optimizer for registry entry `name` with validated `params`."""
+    return OPTIMIZERS[name].factory(model_params, **params)

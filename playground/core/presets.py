@@ -1,0 +1,189 @@
+"""Preset files: an Experiment as versioned JSON, read strictly and written atomically.
+
+A preset carries ``format`` (always FORMAT) and ``version``. Older versions are upgraded by the
+ordered MIGRATIONS before validation, a newer version is refused with a message saying so, and
+every error names the file and the field (``spiral.json: training.optimizer.lr: must be > 0,
+got -1``). JSON only: nothing is ever eval'd or unpickled.
+
+Shipped presets live in ``presets/`` at the repository root; the person's own go to a per-user
+data folder (never the install directory).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import playground
+from playground.core.errors import ShapeError, SpecError
+from playground.core.experiment import FORMAT, VERSION, Experiment, experiment_from_dict, experiment_to_dict
+from playground.core.export import atomic_write
+
+SHIPPED_DIR = Path(playground.__file__).resolve().parent.parent / "presets"
+APP_DIR_NAME = "nn-playground"
+
+# (from_version, upgrade): each upgrade takes a version-`from_version` dict and returns the
+# version-`from_version + 1` dict. Keep ordered; a format change adds one entry and bumps VERSION.
+Migration = Callable[[dict[str, Any]], dict[str, Any]]
+MIGRATIONS: list[tuple[int, Migration]] = []
+
+
+class PresetInfo(NamedTuple):
+    """What a preset list shows: the name to ask for, the file, and its own title and description."""
+
+    name: str
+    path: Path
+    title: str
+    description: str
+
+
+# ---------------------------------------------------------------- reading -------------------
+
+def _reject_constant(token: str) -> float:
+    raise ValueError(f"{token} is not valid JSON (write a number)")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A key given twice is almost always an editing mistake that plain JSON would hide."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"field {key!r} appears twice")
+        out[key] = value
+    return out
+
+
+def _parse_json(text: str) -> Any:
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+    except json.JSONDecodeError as e:
+        raise SpecError("", f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
+    except ValueError as e:
+        raise SpecError("", f"invalid JSON: {e}") from None
+
+
+def _check_version(d: dict[str, Any]) -> int:
+    if "format" not in d:
+        raise SpecError("format", f"is missing: an NN Playground preset starts with \"format\": \"{FORMAT}\"")
+    if d["format"] != FORMAT:
+        raise SpecError("format", f"must be {FORMAT!r} (this is not an NN Playground preset)", d["format"])
+    version = d.get("version")
+    if version is None:
+        raise SpecError("version", f"is missing (the current format version is {VERSION})")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+        raise SpecError("version", "must be a whole number >= 0", version)
+    if version > VERSION:
+        raise SpecError("version", f"this file was written by a newer NN Playground (format version "
+                        f"{version}; this one reads up to {VERSION}): update NN Playground to open it",
+                        version)
+    return version
+
+
+def migrate(d: dict[str, Any]) -> dict[str, Any]:
+    """Upgrade a preset dict of any supported version to VERSION by running the migrations in order."""
+    version = _check_version(d)
+    upgrades = dict(MIGRATIONS)
+    while version < VERSION:
+        if version not in upgrades:
+            raise SpecError("version", f"format version {version} is too old to read (no migration from "
+                            f"it; this NN Playground reads {VERSION})", version)
+        d = upgrades[version](dict(d))
+        version += 1
+        d["version"] = version
+    return d
+
+
+def preset_from_text(text: str, source_name: str) -> Experiment:
+    """Parse, migrate and validate preset JSON; errors are SpecErrors starting with `source_name`."""
+    try:
+        d = _parse_json(text)
+        if not isinstance(d, dict):
+            raise SpecError("", "a preset must be a JSON object ({...})", type(d).__name__)
+        return experiment_from_dict(migrate(d))
+    except SpecError as e:
+        raise e.with_file(source_name) from None
+    except ShapeError as e:  # normally caught as a SpecError by validation; keep the file name anyway
+        raise SpecError(f"network.layers[{e.layer_index}]", e.message).with_file(source_name) from None
+
+
+def load_preset(path: str | os.PathLike[str]) -> Experiment:
+    """Read a preset file (see the module docstring); SpecError names the file for every problem."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError("", "no such file").with_file(p.name) from None
+    except UnicodeDecodeError as e:
+        raise SpecError("", f"not UTF-8 text (byte {e.start})").with_file(p.name) from None
+    except OSError as e:
+        raise SpecError("", f"cannot read: {e.strerror or e}").with_file(p.name) from None
+    return preset_from_text(text, p.name)
+
+
+# ---------------------------------------------------------------- writing -------------------
+
+def preset_to_text(exp: Experiment) -> str:
+    """The preset file's text: canonical JSON, 2-space indent, trailing newline."""
+    return json.dumps(experiment_to_dict(exp), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def save_preset(exp: Experiment, path: str | os.PathLike[str]) -> None:
+    """Write `exp` atomically: serialised first, so a failure leaves any existing file untouched."""
+    text = preset_to_text(exp)
+    with atomic_write(path) as f:
+        f.write(text)
+
+
+# ---------------------------------------------------------------- finding -------------------
+
+def _info(path: Path) -> PresetInfo:
+    """Title and description straight from the JSON: listing must not fail on one broken preset."""
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+        title, description = str(d.get("name", path.stem)), str(d.get("description", ""))
+    except (OSError, ValueError, AttributeError) as e:
+        title, description = path.stem, f"(unreadable: {e})"
+    return PresetInfo(path.stem, path, title, description)
+
+
+def _presets_in(directory: Path) -> list[PresetInfo]:
+    if not directory.is_dir():
+        return []
+    return sorted((_info(p) for p in directory.glob("*.json") if p.is_file()), key=lambda i: i.name)
+
+
+def shipped_presets() -> list[PresetInfo]:
+    """The presets that come with NN Playground, sorted by name."""
+    return _presets_in(SHIPPED_DIR)
+
+
+def user_presets_dir() -> Path:
+    """Where the person's own presets go (a per-user data folder), created on first use."""
+    import platformdirs
+
+    folder = Path(platformdirs.user_data_dir(APP_DIR_NAME, appauthor=False)) / "presets"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def resolve_preset(name_or_path: str | os.PathLike[str]) -> Path:
+    """A preset file: an existing path as given, else a shipped preset name such as ``circle``."""
+    given = Path(name_or_path)
+    if given.is_file():
+        return given
+    text = str(name_or_path)
+    if given.name == text:  # a bare name, not a path: look among the shipped presets
+        candidate = SHIPPED_DIR / (text if text.endswith(".json") else f"{text}.json")
+        if candidate.is_file():
+            return candidate
+    names = ", ".join(i.name for i in shipped_presets()) or "none found"
+    what = "a folder, not a preset file" if given.is_dir() else "no such file or shipped preset"
+    raise SpecError("", f"{what} (shipped presets: {names})", text)
+
+
+__all__ = ["MIGRATIONS", "SHIPPED_DIR", "PresetInfo", "load_preset", "migrate",
+           "preset_from_text", "preset_to_text", "resolve_preset", "save_preset", "shipped_presets",
+           "user_presets_dir"]

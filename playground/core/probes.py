@@ -1,0 +1,103 @@
+"""Read-outs of a model for display: decision boundary, neuron maps, fitted curve, weights.
+
+All functions run the model in eval mode without gradients and return fresh numpy arrays, so the
+result can cross threads while the live model keeps training.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from playground.core.datasets.base import BINARY, MULTICLASS, Dataset
+
+OutputToValue = Callable[[torch.Tensor], torch.Tensor]
+
+
+def output_to_value(task: str, head_activation: str, loss: str) -> OutputToValue:
+    """How raw model outputs become what is shown and scored.
+
+    binary: P(class 1) (sigmoid of logits for BCE, the output itself for a sigmoid head, clipped
+    otherwise); multiclass: class probabilities (softmax of logits); regression: the value.
+    """
+    if task == BINARY:
+        if head_activation == "sigmoid":
+            return lambda out: out
+        if loss == "binary_cross_entropy":
+            return torch.sigmoid
+        return lambda out: out.clamp(0.0, 1.0)
+    if task == MULTICLASS:
+        return lambda out: torch.softmax(out, dim=1)
+    return lambda out: out
+
+
+def grid_points(extent: tuple[float, float, float, float], res: int) -> np.ndarray:
+    """(res*res, 2) raw points, row-major: rows sweep x2 upward, columns sweep x1."""
+    x0, x1, y0, y1 = extent
+    xs = np.linspace(x0, x1, res, dtype=np.float32)
+    ys = np.linspace(y0, y1, res, dtype=np.float32)
+    gx, gy = np.meshgrid(xs, ys)
+    return np.stack([gx.ravel(), gy.ravel()], axis=1)
+
+
+@torch.no_grad()
+def plane_maps(model: nn.Sequential, dataset: Dataset, to_value: OutputToValue, res: int,
+               neuron_res: int = 0, max_units: int = 32) -> tuple[np.ndarray, tuple[np.ndarray, ...] | None]:
+    """Model output over the input plane, and optionally each hidden unit's output on a coarser grid.
+
+    Returns (boundary (res, res) float32, neuron grids per hidden layer (units, r, r) or None).
+    For k classes the boundary holds the predicted class index.
+    """
+    assert dataset.extent is not None and dataset.transform is not None
+    was_training = model.training
+    model.eval()
+    try:
+        x = torch.from_numpy(dataset.transform(grid_points(dataset.extent, res)))
+        value = to_value(model(x))
+        if dataset.task == MULTICLASS:
+            grid = value.argmax(dim=1).float()
+        else:
+            grid = value[:, 0]
+        boundary = grid.reshape(res, res).numpy().astype(np.float32, copy=True)
+        neurons = _neuron_maps(model, dataset, neuron_res, max_units) if neuron_res else None
+    finally:
+        model.train(was_training)
+    return boundary, neurons
+
+
+def _neuron_maps(model: nn.Sequential, dataset: Dataset, res: int, max_units: int) -> tuple[np.ndarray, ...]:
+    h = torch.from_numpy(dataset.transform(grid_points(dataset.extent, res)))
+    maps = []
+    for block in list(model)[:-1]:
+        h = block(h)
+        if h.ndim == 2:
+            units = h[:, :max_units].T.reshape(-1, res, res)
+            maps.append(units.numpy().astype(np.float32, copy=True))
+    return tuple(maps)
+
+
+@torch.no_grad()
+def fitted_curve(model: nn.Sequential, dataset: Dataset, points: int = 200) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y_hat) over the plotted x range of a 1-D regression set."""
+    x0, x1 = dataset.extent[0], dataset.extent[1]
+    xs = np.linspace(x0, x1, points, dtype=np.float32).reshape(-1, 1)
+    was_training = model.training
+    model.eval()
+    try:
+        ys = model(torch.from_numpy(xs))[:, 0].numpy().copy()
+    finally:
+        model.train(was_training)
+    return xs[:, 0].copy(), ys
+
+
+def dense_weights(model: nn.Module) -> tuple[tuple[np.ndarray, np.ndarray | None], ...]:
+    """(W[out, in], b) copies of every Linear layer, input side first."""
+    out = []
+    for m in model.modules():
+        if isinstance(m, nn.Linear):
+            b = m.bias.detach().numpy().copy() if m.bias is not None else None
+            out.append((m.weight.detach().numpy().copy(), b))
+    return tuple(out)

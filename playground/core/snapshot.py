@@ -1,0 +1,69 @@
+"""What the trainer hands out: immutable copies of the state of a run, ready to draw.
+
+Nothing in a Snapshot is shared with the live model: numpy arrays only, copied at production
+time, so a view on another thread can read it while training goes on (no locks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+# Run states a snapshot can report.
+RUNNING = "running"
+PAUSED = "paused"
+FINISHED = "finished"  # epoch limit reached
+STOPPED = "stopped"  # stopped by the person
+STOPPED_EARLY = "stopped_early"  # early stopping fired
+DIVERGED = "diverged"  # loss became NaN/inf
+FINAL_STATES = frozenset({FINISHED, STOPPED, STOPPED_EARLY, DIVERGED})
+
+
+def _empty() -> Mapping[str, Any]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The state of a run after a time slice.
+
+    history: per-epoch arrays, all the same length, keyed by metric name ("epoch", "train_loss",
+    "test_loss", "val_loss", "train_accuracy", "test_accuracy", "lr", ...; NaN where undefined).
+    metrics: the latest epoch's scalars (precision, recall, f1, roc_auc, r2, ...).
+    boundary: (res, res) float32, row-major (rows = x2 from `extent[2]` up, columns = x1), the
+    model output over the input plane: P(class 1) for binary, predicted class for k classes, the
+    value for regression. neuron_grids: per hidden dense/activation layer an array (units, res, res).
+    curve: for 1-D regression, (x, y_hat). weights: per dense layer (W[out, in], b or None).
+    """
+
+    epoch: int
+    step: int
+    state: str = RUNNING
+    message: str = ""
+    elapsed: float = 0.0
+    steps_per_second: float = 0.0
+    epochs_per_second: float = 0.0
+    lr: float = 0.0
+    history: Mapping[str, np.ndarray] = field(default_factory=_empty)
+    metrics: Mapping[str, float] = field(default_factory=_empty)
+    grad_norms: Mapping[str, float] = field(default_factory=_empty)
+    confusion: np.ndarray | None = None
+    boundary: np.ndarray | None = None
+    extent: tuple[float, float, float, float] | None = None
+    neuron_grids: tuple[np.ndarray, ...] | None = None
+    curve: tuple[np.ndarray, np.ndarray] | None = None
+    weights: tuple[tuple[np.ndarray, np.ndarray | None], ...] | None = None
+    sample_predictions: np.ndarray | None = None  # image sets: predicted class of the shown test samples
+
+    @property
+    def done(self) -> bool:
+        return self.state in FINAL_STATES
+
+    def latest(self, key: str) -> float:
+        """The last value of a history series, NaN if absent or empty."""
+        series = self.history.get(key)
+        return float(series[-1]) if series is not None and len(series) else float("nan")

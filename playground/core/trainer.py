@@ -1,0 +1,318 @@
+"""The trainer: a generator of Snapshots, driven by wall-clock time slices.
+
+`TrainingRun(experiment).snapshots()` does as many optimizer steps as fit in one slice (~1/30 s),
+then yields one Snapshot of copies. The GUI, the command line and the tests all consume the same
+generator. Control (pause, resume, step, stop, live learning rate) arrives through a thread-safe
+queue read between steps, so the consumer may sit on another thread.
+
+The step loop is deliberately small (`_step`) so that a faster backend for tiny dense networks can
+replace it without touching snapshots, metrics or control.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import queue
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from playground.core.compat import resolve_loss
+from playground.core.datasets import load_dataset
+from playground.core.datasets.base import IMAGE, LINE1D, MULTICLASS, POINTS2D, Dataset
+from playground.core.errors import SpecError
+from playground.core.evaluation import Split, evaluate, grad_norms
+from playground.core.experiment import Experiment
+from playground.core.history import History
+from playground.core.losses import LOSSES, make_loss, target_tensor
+from playground.core.metrics import confusion_matrix
+from playground.core.model import build_model
+from playground.core.optimizers import make_optimizer
+from playground.core.probes import dense_weights, fitted_curve, output_to_value, plane_maps
+from playground.core.schedules import make_schedule
+from playground.core.snapshot import (DIVERGED, FINISHED, PAUSED, RUNNING, STOPPED, STOPPED_EARLY,
+                                      Snapshot)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What the consumer wants in snapshots, and how often."""
+
+    grid_resolution: int = 100
+    slice_seconds: float = 1 / 30
+    neuron_grids: bool = False
+    neuron_resolution: int = 40
+    max_units: int = 32
+    weights: bool = False
+    epochs: int | None = None  # overrides the experiment's epoch limit (0 = no limit)
+    sample_count: int = 64  # image sets: test samples whose predictions are reported
+    start_paused: bool = False
+
+
+class TrainingRun:
+    """One training run of an Experiment. Construction loads data and builds the model.
+
+    Raises SpecError / ShapeError / DataError for bad input, before any training happens.
+    """
+
+    def __init__(self, experiment: Experiment, options: RunOptions = RunOptions(),
+                 dataset: Dataset | None = None):
+        self.experiment = experiment
+        self.options = options
+        t = experiment.training
+        self.dataset = dataset if dataset is not None else load_dataset(experiment.data, experiment.seed)
+        ds = self.dataset
+        self.loss_name = resolve_loss(t.loss, ds.task)
+        if ds.task not in LOSSES[self.loss_name].extra["tasks"]:
+            raise SpecError("training.loss", f"{self.loss_name} does not fit a {ds.task} task", t.loss)
+        self.model = build_model(experiment.network, ds.input_shape, ds.output_units, seed=experiment.seed)
+        self.loss_fn = make_loss(self.loss_name)
+        self.optimizer = make_optimizer(t.optimizer.name, dict(t.optimizer.params), self.model.parameters())
+        self.schedule = make_schedule(t.schedule.name, dict(t.schedule.params))
+        self.base_lr = float(t.optimizer.params["lr"])
+        self._set_lr(self.base_lr * self.schedule.factor(0))
+        self.to_value = output_to_value(ds.task, experiment.network.output.get("activation", "linear"),
+                                        self.loss_name)
+        self.train = Split(ds.x_train, ds.y_train, target_tensor(ds.y_train, ds.task))
+        self.val = Split(ds.x_val, ds.y_val, target_tensor(ds.y_val, ds.task))
+        self.test = Split(ds.x_test, ds.y_test, target_tensor(ds.y_test, ds.task))
+        n = len(self.train)
+        self.batch_size = n if t.batch_size == 0 else min(t.batch_size, n)
+        limit = t.epochs if options.epochs is None else options.epochs
+        self.epoch_limit = limit or None
+        self._has_batchnorm = any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+                                  for m in self.model.modules())
+        self._weights = [p for p in self.model.parameters() if p.ndim > 1]
+        self._generator = torch.Generator().manual_seed(experiment.seed)
+        self._commands: queue.SimpleQueue = queue.SimpleQueue()
+        self.history = History()
+        self.epoch = 0
+        self.step = 0
+        self._pos = n  # position inside the current epoch's permutation; n = start a new epoch
+        self._xp = self._yp = None
+        self._paused = options.start_paused
+        self._pending_epochs = 0
+        self._stop = False
+        self._best: tuple[float, int, dict] | None = None
+        self._confusion: np.ndarray | None = None
+        self._last_grad_norms: dict[str, float] = {}
+        self._clock = (time.perf_counter(), 0, 0)  # (time, step, epoch) at the last snapshot
+        self._elapsed = 0.0
+        self._rates = (0.0, 0.0)
+
+    # ------------------------------------------------------------- control (thread-safe) ------
+    def pause(self) -> None:
+        self._commands.put(("pause", None))
+
+    def resume(self) -> None:
+        self._commands.put(("resume", None))
+
+    def step_epoch(self) -> None:
+        """While paused: train exactly one more epoch, then report and stay paused."""
+        self._commands.put(("step", None))
+
+    def stop(self) -> None:
+        self._commands.put(("stop", None))
+
+    def set_learning_rate(self, lr: float) -> None:
+        """Change the base learning rate from now on (the schedule keeps scaling it)."""
+        self._commands.put(("lr", float(lr)))
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        """Detached copies of the model's weights."""
+        return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+
+    # ------------------------------------------------------------- the loop ------------------
+    def snapshots(self) -> Iterator[Snapshot]:
+        """Train until done, yielding a Snapshot per time slice; the last one has `.done`."""
+        self._clock = (time.perf_counter(), self.step, self.epoch)
+        while True:
+            self._apply_commands(block=False)
+            while self._paused and not self._pending_epochs and not self._stop:
+                yield self._snapshot(PAUSED)
+                self._apply_commands(block=True)
+            if self._stop:
+                yield self._finish(STOPPED, f"Stopped by you at epoch {self.epoch}.")
+                return
+            started = time.perf_counter()
+            ended = self._train_slice(started + self.options.slice_seconds)
+            self._elapsed += time.perf_counter() - started
+            if ended is not None:
+                yield self._finish(*ended)
+                return
+            yield self._snapshot(PAUSED if self._paused and not self._pending_epochs else RUNNING)
+
+    def _apply_commands(self, block: bool) -> None:
+        while True:
+            try:
+                cmd, arg = self._commands.get(block=block)
+            except queue.Empty:
+                return
+            block = False
+            if cmd == "pause":
+                self._paused = True
+            elif cmd == "resume":
+                self._paused, self._pending_epochs = False, 0
+            elif cmd == "step":
+                self._pending_epochs += 1
+            elif cmd == "stop":
+                self._stop = True
+            elif cmd == "lr":
+                self.base_lr = arg
+                self._set_lr(arg * self.schedule.factor(self.epoch))
+
+    def _train_slice(self, deadline: float) -> tuple[str, str] | None:
+        """Optimizer steps until the deadline (or one epoch in step mode); a final state if done."""
+        stepping = self._paused
+        while True:
+            if self._pos >= len(self.train):
+                self._start_epoch()
+            end = self._pos + self.batch_size
+            if self._has_batchnorm and len(self.train) - end == 1:
+                end += 1  # batch norm cannot normalise a batch of one: fold it into this batch
+            self._step(self._xp[self._pos:end], self._yp[self._pos:end])
+            self._pos = end
+            self.step += 1
+            if self._pos >= len(self.train):
+                ended = self._end_epoch()
+                if ended is not None:
+                    return ended
+                if stepping:
+                    self._pending_epochs -= 1
+                    return None
+            if time.perf_counter() >= deadline:
+                return None
+
+    def _start_epoch(self) -> None:
+        perm = torch.randperm(len(self.train), generator=self._generator)
+        self._xp, self._yp = self.train.x[perm], self.train.y[perm]
+        self._pos = 0
+
+    def _step(self, xb: torch.Tensor, yb: torch.Tensor) -> None:
+        t = self.experiment.training
+        self.optimizer.zero_grad(set_to_none=True)
+        loss = self.loss_fn(self.model(xb), yb)
+        if t.l2:
+            loss = loss + t.l2 * sum((w * w).sum() for w in self._weights)
+        if t.l1:
+            loss = loss + t.l1 * sum(w.abs().sum() for w in self._weights)
+        loss.backward()
+        if t.grad_clip:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), t.grad_clip)
+        self.optimizer.step()
+
+    def _set_lr(self, lr: float) -> None:
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+
+    # ------------------------------------------------------------- epoch bookkeeping ----------
+    def _end_epoch(self) -> tuple[str, str] | None:
+        lr = self.optimizer.param_groups[0]["lr"]
+        self.epoch += 1
+        self._last_grad_norms = grad_norms(self.model)
+        row = self._evaluate()
+        row.update(epoch=self.epoch, lr=lr, seconds=self._elapsed)
+        row.update({f"grad_norm.{k}": v for k, v in self._last_grad_norms.items()})
+        self.history.append(row)
+        loss = row["train_loss"]
+        if not math.isfinite(loss):
+            word = "NaN" if math.isnan(loss) else "infinite"
+            return DIVERGED, (f"Loss became {word} at epoch {self.epoch}: the learning rate ({lr:g}) is "
+                              f"probably too high. Try {lr / 10:g}, or turn on gradient clipping.")
+        monitored = row.get("val_loss", row.get("test_loss", loss))
+        self.schedule.observe(self.epoch, monitored)
+        self._set_lr(self.base_lr * self.schedule.factor(self.epoch))
+        early = self._early_stopping(row)
+        if early is not None:
+            return early
+        if self.epoch_limit is not None and self.epoch >= self.epoch_limit:
+            return FINISHED, f"Reached the epoch limit ({self.epoch_limit})."
+        return None
+
+    def _evaluate(self) -> dict[str, float]:
+        self.model.eval()
+        try:
+            ds = self.dataset
+            args = (self.model, self.loss_fn)
+            extra = (ds.task, self.to_value, ds.num_classes)
+            row, _ = evaluate(*args, self.train, *extra, prefix="train")
+            test_row, pred = evaluate(*args, self.test, *extra, prefix="test")
+            row.update(test_row)
+            row.update(evaluate(*args, self.val, *extra, prefix="val")[0])
+            if ds.task == MULTICLASS and pred is not None:
+                self._confusion = confusion_matrix(pred, self.test.labels, ds.num_classes)
+        finally:
+            self.model.train()
+        return row
+
+    def _early_stopping(self, row: dict[str, float]) -> tuple[str, str] | None:
+        es = self.experiment.training.early_stopping
+        if not es.get("enabled") or es["monitor"] not in row:
+            return None
+        sign = -1.0 if es["monitor"].endswith("accuracy") else 1.0
+        value = sign * row[es["monitor"]]
+        if self._best is None or value < self._best[0] - es["min_delta"]:
+            state = copy.deepcopy(self.model.state_dict()) if es["restore_best"] else {}
+            self._best = (value, self.epoch, state)
+            return None
+        best_value, best_epoch, state = self._best
+        if self.epoch - best_epoch < es["patience"]:
+            return None
+        if es["restore_best"]:
+            self.model.load_state_dict(state)
+        restored = ", restored its weights" if es["restore_best"] else ""
+        return STOPPED_EARLY, (f"Early stopping at epoch {self.epoch}: {es['monitor']} had not improved "
+                               f"for {es['patience']} epochs; best was {sign * best_value:.4g} at epoch "
+                               f"{best_epoch}{restored}.")
+
+    # ------------------------------------------------------------- snapshots -----------------
+    def _finish(self, state: str, message: str) -> Snapshot:
+        return self._snapshot(state, message)
+
+    def _snapshot(self, state: str, message: str = "") -> Snapshot:
+        now = time.perf_counter()
+        t0, s0, e0 = self._clock
+        dt = now - t0
+        if dt > 0 and self.step > s0:
+            self._rates = ((self.step - s0) / dt, (self.epoch - e0) / dt)
+        self._clock = (now, self.step, self.epoch)
+        ds, o = self.dataset, self.options
+        history = self.history.copy()
+        boundary = neurons = curve = samples = None
+        if ds.kind == POINTS2D and ds.extent is not None:
+            boundary, neurons = plane_maps(self.model, ds, self.to_value, o.grid_resolution,
+                                           o.neuron_resolution if o.neuron_grids else 0, o.max_units)
+        elif ds.kind == LINE1D:
+            curve = fitted_curve(self.model, ds)
+        elif ds.kind == IMAGE:
+            samples = self._sample_predictions()
+        return Snapshot(
+            epoch=self.epoch, step=self.step, state=state, message=message, elapsed=self._elapsed,
+            steps_per_second=self._rates[0], epochs_per_second=self._rates[1],
+            lr=self.optimizer.param_groups[0]["lr"], history=history,
+            metrics={k: float(v[-1]) for k, v in history.items()}, grad_norms=dict(self._last_grad_norms),
+            confusion=None if self._confusion is None else self._confusion.copy(),
+            boundary=boundary, extent=ds.extent, neuron_grids=neurons, curve=curve,
+            weights=dense_weights(self.model) if o.weights else None, sample_predictions=samples)
+
+    @torch.no_grad()
+    def _sample_predictions(self) -> np.ndarray:
+        self.model.eval()
+        try:
+            out = self.model(self.test.x[: self.options.sample_count])
+        finally:
+            self.model.train()
+        return out.argmax(dim=1).numpy().copy()
+
+
+def run_to_end(experiment: Experiment, options: RunOptions = RunOptions()) -> Snapshot:
+    """Train headless until the run ends; the final Snapshot."""
+    last = None
+    for last in TrainingRun(experiment, options).snapshots():  # noqa: B007
+        pass
+    assert last is not None
+    return last

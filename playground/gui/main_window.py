@@ -1,0 +1,337 @@
+"""The main window: one instrument that reads left to right the way data flows.
+
+Run bar across the top (run controls, counters, main hyper-parameters); below it a splitter with
+the data and training settings on the left, the network designer in the middle and the output
+(decision boundary, curves) on the right, as in TensorFlow Playground.
+
+The window wires views to the session and the training controller and owns one rule about runs:
+a learning-rate edit is applied live to a running trainer (it is still an undoable edit); any
+other edit that changes the run makes the old run meaningless, so it is stopped and the views
+are cleared.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QMimeData, QSettings, Qt
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.core.errors import PlaygroundError
+from playground.core.experiment import Experiment, check_combinations
+from playground.core.snapshot import Snapshot
+from playground.core.trainer import RunOptions
+from playground.gui.designer import NetworkDesigner
+from playground.gui.file_actions import FileActions, install_menus
+from playground.gui.panels import _edits
+from playground.gui.panels.data_panel import DataPanel
+from playground.gui.panels.run_bar import RunBar
+from playground.gui.panels.training_panel import TrainingPanel
+from playground.gui.plots.output_panel import OutputPanel
+from playground.gui.session import Session
+from playground.gui.worker import TrainingController
+
+APP_TITLE = "NN Playground"
+SHUTDOWN_MS = 3000
+
+_STATUS = {
+    "idle": "Ready: press Space to train.",
+    "running": "Training. Space pauses, Esc stops.",
+    "paused": "Paused. Space resumes, Ctrl+Right steps one epoch.",
+    "finished": "Finished: reached the epoch limit.",
+    "stopped": "Stopped.",
+    "stopped_early": "Stopped early: the validation metric stopped improving.",
+    "diverged": "Diverged: the loss became NaN or infinite.",
+    "error": "The run failed.",
+}
+
+
+class Notice(QFrame):
+    """A dismissible message strip under the run bar: non-modal, never a traceback dialog."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("notice")
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QToolButton()
+        close.setText("✕")
+        close.setAutoRaise(True)
+        close.setToolTip("Dismiss")
+        close.clicked.connect(self.hide)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(12, 6, 6, 6)
+        lay.addWidget(self.label, 1)
+        lay.addWidget(close)
+        self.hide()
+
+    def show_message(self, text: str, severity: str = "warning") -> None:
+        self.setProperty("severity", severity)
+        self.style().unpolish(self)
+        self.style().polish(self)
+        self.label.setText(text)
+        self.show()
+
+    @property
+    def text(self) -> str:
+        return "" if self.isHidden() else self.label.text()
+
+
+def _json_paths(mime: QMimeData) -> list[Path]:
+    return [Path(u.toLocalFile()) for u in mime.urls()
+            if u.isLocalFile() and u.toLocalFile().lower().endswith(".json")]
+
+
+class MainWindow(QMainWindow):
+    """The NN Playground window over `session` (a fresh default session when None)."""
+
+    def __init__(self, session: Session | None = None, settings: QSettings | None = None):
+        super().__init__()
+        self.session = session if session is not None else Session(parent=self)
+        self.settings = settings if settings is not None else QSettings()
+        self.controller = TrainingController(self)
+        self._error = ""
+        self._build()
+        self.files = FileActions(self, self.session, self.settings)
+        self._restore_settings()
+        self.menus = install_menus(self, self.files, self.session, self.run_actions,
+                                   [("Data and training settings", self.side), ("Output", self.output)])
+        self._connect()
+        self.setAcceptDrops(True)
+        self.output.set_dataset(self.session.dataset)
+        self._refresh_title()
+        self._refresh_blocker()
+        self.designer.canvas.setFocus()  # not a text field: Space must reach Train at start-up
+
+    # ------------------------------------------------------------------ building ----------
+    def _build(self) -> None:
+        self.run_bar = RunBar(self.session)
+        self.run_actions = [self.run_bar.train_action, self.run_bar.step_action, self.run_bar.stop_action,
+                            self.run_bar.reset_action]
+        self.notice = Notice()
+        self.data_panel = DataPanel(self.session)
+        self.training_panel = TrainingPanel(self.session)
+        self.side = QTabWidget()
+        self.side.setObjectName("sidePanel")
+        self.side.setDocumentMode(True)
+        self.side.addTab(self.data_panel, "Data")
+        self.side.addTab(self.training_panel, "Training")
+        self.side.setMinimumWidth(250)
+        self.designer = NetworkDesigner(self.session)
+        self.output = OutputPanel()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setHandleWidth(6)
+        for i, w in enumerate((self.side, self.designer, self.output)):
+            self.splitter.addWidget(w)
+            self.splitter.setStretchFactor(i, (0, 2, 3)[i])
+        self.splitter.setSizes([300, 520, 620])
+
+        central = QWidget()
+        central.setObjectName("central")
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.run_bar)
+        notice_row = QVBoxLayout()
+        notice_row.setContentsMargins(12, 6, 12, 0)
+        notice_row.addWidget(self.notice)
+        lay.addLayout(notice_row)
+        lay.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+        self.status_label = QLabel()
+        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().setSizeGripEnabled(True)
+
+    def _connect(self) -> None:
+        s, c, bar = self.session, self.controller, self.run_bar
+        s.changed.connect(self._on_experiment_changed)
+        s.file_changed.connect(lambda _path: self._refresh_title())
+        s.dirty_changed.connect(lambda _dirty: self._refresh_title())
+        self.designer.problem_changed.connect(lambda _problem: self._refresh_blocker())
+        c.snapshot_ready.connect(self._on_snapshot)
+        c.state_changed.connect(self._on_state)
+        c.error.connect(self._on_error)
+        bar.train_action.triggered.connect(self.toggle_training)
+        bar.step_action.triggered.connect(self.step)
+        bar.stop_action.triggered.connect(self.stop)
+        bar.reset_action.triggered.connect(self.reset)
+
+    # ------------------------------------------------------------------ settings ----------
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self._default_geometry()
+        state = self.settings.value("window/splitter")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.splitter.restoreState(state)
+        self.side.setCurrentIndex(int(self.settings.value("window/side_tab", 0) or 0))
+
+    def _default_geometry(self) -> None:
+        screen = QGuiApplication.primaryScreen()
+        avail = screen.availableGeometry() if screen is not None else None
+        w, h = 1440, 900
+        if avail is not None:
+            w, h = min(w, int(avail.width() * 0.95)), min(h, int(avail.height() * 0.92))
+        self.resize(w, h)
+
+    def _save_settings(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/splitter", self.splitter.saveState())
+        self.settings.setValue("window/side_tab", self.side.currentIndex())
+        self.settings.sync()
+
+    # ------------------------------------------------------------------ state -------------
+    def train_blocker(self) -> str:
+        """Why Train cannot start now ("" when it can): broken network, no data, impossible combo."""
+        if self.designer.problem:
+            return self.designer.problem
+        if self.session.dataset is None:
+            return self.session.dataset_error or "the data cannot be loaded"
+        try:
+            check_combinations(self.session.experiment)
+        except PlaygroundError as exc:
+            return str(exc)
+        return ""
+
+    def _refresh_blocker(self) -> None:
+        self.run_bar.set_blocked(self.train_blocker())
+        self._refresh_status()
+
+    def _refresh_status(self) -> None:
+        blocker, state = self.train_blocker(), self.controller.state
+        if state == "error" and self._error:
+            text = f"Error: {self._error}"
+        elif state in ("diverged", "stopped_early") and self._final_message():
+            text = self._final_message()
+        elif blocker and state not in ("running", "paused"):
+            text = f"Cannot train: {blocker}"
+        else:
+            text = _STATUS.get(state, state)
+        self.status_label.setText(text)
+        self.status_label.setToolTip(text)
+
+    def _final_message(self) -> str:
+        snap = self.controller.latest
+        return snap.message if snap is not None else ""
+
+    def _refresh_title(self) -> None:
+        path = self.session.path
+        name = path.stem if path is not None else self.session.experiment.name
+        self.setWindowTitle(f"{name}[*] — {APP_TITLE}")
+        self.setWindowModified(self.session.dirty)
+
+    # ------------------------------------------------------------------ reactions ---------
+    def _on_experiment_changed(self, new: Experiment, old: Experiment) -> None:
+        if _edits.only_learning_rate_changed(new, old):
+            if self.controller.is_active:
+                self.controller.set_learning_rate(_edits.learning_rate(new))
+        elif _edits.affects_run(new, old):
+            self._discard_run()
+        if new.data != old.data or new.seed != old.seed:
+            self.output.set_dataset(self.session.dataset)
+        self._refresh_title()
+        self._refresh_blocker()
+
+    def _on_snapshot(self, snap: Snapshot) -> None:
+        self.output.update_snapshot(snap)
+        self.run_bar.show_snapshot(snap)
+
+    def _on_state(self, state: str) -> None:
+        self.run_bar.set_run_state(state)
+        if state in ("running", "idle"):
+            self._error = ""
+        self._refresh_status()
+
+    def _on_error(self, message: str) -> None:
+        """Expected failures (bad data, shapes, divergence) as a message strip, never a traceback."""
+        self._error = message
+        self.notice.show_message(message, "warning" if self.controller.state == "diverged" else "error")
+        self._refresh_status()
+
+    # ------------------------------------------------------------------ run control -------
+    def toggle_training(self) -> None:
+        """Train / Pause / Resume: the Space key."""
+        if self.controller.is_active:
+            self.controller.toggle()
+        else:
+            self._start(paused=False)
+
+    def step(self) -> None:
+        """Advance one epoch and stay paused; from idle, start a paused run first."""
+        if not self.controller.is_active and not self._start(paused=True):
+            return
+        self.controller.step_epoch()
+
+    def stop(self) -> None:
+        """Stop the run and keep its results on screen."""
+        self.controller.stop()
+
+    def reset(self) -> None:
+        """Stop the run and clear every view of it."""
+        self._discard_run(force=True)
+        self._refresh_status()
+
+    def _start(self, paused: bool) -> bool:
+        blocker = self.train_blocker()
+        if blocker:
+            self.statusBar().showMessage(f"Cannot train: {blocker}", 5000)
+            return False
+        self.notice.hide()
+        self._clear_views()
+        self.controller.start(self.session.experiment, self.session.dataset,
+                              RunOptions(start_paused=paused))
+        return True
+
+    def _discard_run(self, force: bool = False) -> None:
+        if force or self.controller.state != "idle" or self.controller.latest is not None:
+            self.controller.reset()
+            self._clear_views()
+
+    def _clear_views(self) -> None:
+        self.output.clear()
+        self.run_bar.clear_counters()
+
+    # ------------------------------------------------------------------ window events -----
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        if not self.files.maybe_save():
+            event.ignore()
+            return
+        self._save_settings()
+        self.controller.shutdown(SHUTDOWN_MS)
+        event.accept()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
+        if _json_paths(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 - Qt API
+        if _json_paths(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
+        paths = _json_paths(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.files.open_path(paths[0])
+
+
+if __name__ == "__main__":
+    from playground.gui.app import run_app
+
+    raise SystemExit(run_app())

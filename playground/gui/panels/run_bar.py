@@ -1,0 +1,288 @@
+"""The run bar across the top: run controls, live counters and the main hyper-parameters.
+
+Laid out like TensorFlow Playground's header: reset / play / step on the left, the epoch counter,
+then learning rate, loss, optimizer and batch size. The run controls are QActions (so the same
+shortcut, tooltip and enabled state serve the buttons here and the Run menu); the main window
+connects them to the training controller. The hyper-parameter controls are thin binders over the
+session like every other panel.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.core.experiment import TRAINING_PARAMS, Experiment
+from playground.core.losses import LOSSES
+from playground.core.optimizers import OPTIMIZERS
+from playground.core.snapshot import Snapshot
+from playground.gui.panels import _edits
+from playground.gui.session import Session
+from playground.resources import icon
+
+# TensorFlow Playground's learning-rate choices: the arrows walk this ladder.
+LR_LADDER = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+ACTIVE_STATES = ("running", "paused")
+
+SHORTCUTS = {"train": "Space", "step": "Ctrl+Right", "reset": "Ctrl+R", "stop": "Esc"}
+
+
+def key_text(key: str) -> str:
+    """The shortcut of run control `key` as the platform writes it (for tooltips)."""
+    return QKeySequence(SHORTCUTS[key]).toString(QKeySequence.SequenceFormat.NativeText)
+
+
+class LogSpinBox(QDoubleSpinBox):
+    """A learning-rate box: any value can be typed, the arrows and wheel walk LR_LADDER.
+
+    Learning rates matter by their order of magnitude; linear steps of 0.01 are useless at 0.0003.
+    """
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setDecimals(8)
+        self.setRange(1e-8, 100.0)
+        self.setKeyboardTracking(False)
+        self.setAccelerated(False)
+
+    def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt API
+        return f"{value:.8f}".rstrip("0").rstrip(".")
+
+    def stepBy(self, steps: int) -> None:  # noqa: N802 - Qt API
+        v = self.value()
+        if steps > 0:
+            higher = [x for x in LR_LADDER if x > v * 1.0001]
+            target = higher[min(steps, len(higher)) - 1] if higher else v
+        else:
+            lower = [x for x in LR_LADDER if x < v * 0.9999]
+            target = lower[max(-len(lower), steps)] if lower else v
+        self.setValue(target)
+
+
+def _action(parent: QWidget, text: str, key: str, tip: str) -> QAction:
+    action = QAction(text, parent)
+    action.setShortcut(QKeySequence(SHORTCUTS[key]))
+    action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+    action.setToolTip(f"{tip} ({key_text(key)})")
+    action.setStatusTip(tip)
+    return action
+
+
+def _column(caption: str, widget: QWidget, below: QWidget | None = None) -> QWidget:
+    """A caption over a control, TF Playground style."""
+    box = QWidget()
+    lay = QVBoxLayout(box)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.setSpacing(2)
+    label = QLabel(caption)
+    label.setObjectName("caption")
+    lay.addWidget(label)
+    lay.addWidget(widget)
+    if below is not None:
+        lay.addWidget(below)
+    lay.addStretch(1)
+    return box
+
+
+def _format_elapsed(seconds: float) -> str:
+    m, s = divmod(int(seconds), 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+class RunBar(QWidget):
+    """Run controls, counters and the main hyper-parameters; all edits go to `session`."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("runBar")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.session = session
+        self.train_action = _action(self, "&Train", "train", "Train / pause")
+        self.step_action = _action(self, "&Step one epoch", "step", "Step one epoch")
+        self.reset_action = _action(self, "&Reset", "reset", "Reset: stop and clear the run")
+        self.stop_action = _action(self, "St&op", "stop", "Stop the run, keep its results")
+        self.train_action.setIcon(icon("play"))
+        self.step_action.setIcon(icon("step"))
+        self.reset_action.setIcon(icon("reset"))
+        self.stop_action.setIcon(icon("stop"))
+        self._blocked = ""
+        self._state = "idle"
+        self._build()
+        session.changed.connect(self._on_changed)
+        self._sync(session.experiment)
+        self.set_run_state("idle")
+
+    # ------------------------------------------------------------------ building ----------
+    def _button(self, action: QAction, size: int, name: str) -> QToolButton:
+        b = QToolButton()
+        b.setDefaultAction(action)
+        b.setObjectName(name)
+        b.setFixedSize(size, size)
+        b.setIconSize(QSize(size // 2, size // 2))
+        b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space must reach the shortcut, not click a button
+        return b
+
+    def _build(self) -> None:
+        self.reset_button = self._button(self.reset_action, 34, "roundButton")
+        self.train_button = self._button(self.train_action, 48, "trainButton")
+        self.step_button = self._button(self.step_action, 34, "roundButton")
+        self.stop_button = self._button(self.stop_action, 34, "roundButton")
+        self.epoch_label = QLabel("000,000")
+        self.epoch_label.setObjectName("bigNumber")
+        self.rate_label = QLabel()
+        self.rate_label.setObjectName("caption")
+        self.rate_label.setToolTip("Optimizer steps per second · time trained")
+
+        self.lr_box = LogSpinBox()
+        self.lr_box.setToolTip(OPTIMIZERS["sgd"].params[0].help + " Changes apply live while training.")
+        self.loss_combo = QComboBox()
+        self.loss_combo.addItem("Auto", "auto")
+        self.loss_combo.setItemData(0, "Pick the loss that fits the task.", Qt.ItemDataRole.ToolTipRole)
+        for entry in LOSSES.values():
+            self.loss_combo.addItem(entry.label, entry.name)
+            self.loss_combo.setItemData(self.loss_combo.count() - 1, entry.help, Qt.ItemDataRole.ToolTipRole)
+        self.optimizer_combo = QComboBox()
+        for entry in OPTIMIZERS.values():
+            self.optimizer_combo.addItem(entry.label, entry.name)
+            self.optimizer_combo.setItemData(self.optimizer_combo.count() - 1, entry.help,
+                                             Qt.ItemDataRole.ToolTipRole)
+        batch = next(p for p in TRAINING_PARAMS if p.name == "batch_size")
+        self.batch_box = QSpinBox()
+        self.batch_box.setRange(int(batch.minimum or 0), int(batch.maximum or 1_000_000))
+        self.batch_box.setSpecialValueText("all")
+        self.batch_box.setKeyboardTracking(False)
+        self.batch_box.setToolTip(batch.help)
+        for w in (self.lr_box, self.loss_combo, self.optimizer_combo, self.batch_box):
+            w.setMinimumWidth(110)
+            w.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(18, 8, 18, 8)
+        lay.setSpacing(6)
+        for b in (self.reset_button, self.train_button, self.step_button, self.stop_button):
+            lay.addWidget(b, 0, Qt.AlignmentFlag.AlignVCenter)
+        lay.addSpacing(22)
+        lay.addWidget(_column("Epoch", self.epoch_label, self.rate_label))
+        # Columns spread over the width like TF Playground's header, but never drift far apart.
+        for caption, w in (("Learning rate", self.lr_box), ("Loss", self.loss_combo),
+                           ("Optimizer", self.optimizer_combo), ("Batch size", self.batch_box)):
+            lay.addSpacing(26)
+            lay.addStretch(1)
+            lay.addWidget(_column(caption, w))
+        lay.addStretch(4)
+
+        self.lr_box.valueChanged.connect(self._lr_edited)
+        self.loss_combo.activated.connect(self._loss_edited)
+        self.optimizer_combo.activated.connect(self._optimizer_edited)
+        self.batch_box.valueChanged.connect(self._batch_edited)
+
+    # ------------------------------------------------------------------ edits -------------
+    def _edit(self, new: Experiment, text: str, key: str | None = None) -> None:
+        self.session.edit(new, text, merge_key=key)
+
+    def _lr_edited(self, value: float) -> None:
+        self._edit(_edits.with_optimizer_param(self.session.experiment, "lr", float(value)),
+                   "Change learning rate", "training.optimizer.lr")
+
+    def _loss_edited(self, index: int) -> None:
+        self._edit(_edits.with_training(self.session.experiment, loss=self.loss_combo.itemData(index)),
+                   "Change loss")
+
+    def _optimizer_edited(self, index: int) -> None:
+        self._edit(_edits.with_optimizer(self.session.experiment, self.optimizer_combo.itemData(index)),
+                   "Change optimizer")
+
+    def _batch_edited(self, value: int) -> None:
+        self._edit(_edits.with_training(self.session.experiment, batch_size=int(value)),
+                   "Change batch size", "training.batch_size")
+
+    # ------------------------------------------------------------------ mirroring ---------
+    def _on_changed(self, new: Experiment, old: Experiment) -> None:
+        self._sync(new)
+
+    def _sync(self, exp: Experiment) -> None:
+        """Show `exp` without echoing edits back into the session."""
+        t = exp.training
+        ds = self.session.dataset
+        task = ds.task if ds is not None else None
+        for w in (self.lr_box, self.loss_combo, self.optimizer_combo, self.batch_box):
+            w.blockSignals(True)
+        try:
+            self.lr_box.setValue(float(t.optimizer.params.get("lr", 0.0)))
+            self.loss_combo.setCurrentIndex(max(0, self.loss_combo.findData(t.loss)))
+            self.optimizer_combo.setCurrentIndex(max(0, self.optimizer_combo.findData(t.optimizer.name)))
+            self.batch_box.setValue(t.batch_size)
+            self._enable_losses(task)
+        finally:
+            for w in (self.lr_box, self.loss_combo, self.optimizer_combo, self.batch_box):
+                w.blockSignals(False)
+
+    def _enable_losses(self, task: str | None) -> None:
+        """Grey out losses that cannot fit the current data's task (they would block Train)."""
+        model = self.loss_combo.model()
+        for i in range(1, self.loss_combo.count()):
+            tasks = LOSSES[self.loss_combo.itemData(i)].extra.get("tasks", ())
+            model.item(i).setEnabled(task is None or task in tasks)
+
+    # ------------------------------------------------------------------ run state ---------
+    def set_run_state(self, state: str) -> None:
+        """Reflect the controller's state: Train becomes Pause while running, Resume while paused."""
+        self._state = state
+        running = state == "running"
+        text, tip, name = (("&Pause", "Pause training", "pause") if running else
+                           ("&Resume", "Resume training", "play") if state == "paused" else
+                           ("&Train", "Start training", "play"))
+        self.train_action.setText(text)
+        self.train_action.setIcon(icon(name))
+        self.stop_action.setEnabled(state in ACTIVE_STATES)
+        self._apply_tips(f"{tip} ({key_text('train')})")
+
+    def set_blocked(self, reason: str) -> None:
+        """Disable Train and Step with `reason` as the tooltip, or enable them when it is empty."""
+        self._blocked = reason
+        self.set_run_state(self._state)
+
+    def _apply_tips(self, train_tip: str) -> None:
+        # An active run can always be paused or stopped, even after an edit made the setup invalid.
+        can_run = not self._blocked or self._state in ACTIVE_STATES
+        self.train_action.setEnabled(can_run)
+        self.step_action.setEnabled(can_run)
+        if can_run:
+            self.train_action.setToolTip(train_tip)
+        else:
+            self.train_action.setToolTip(f"Cannot train: {self._blocked}")
+        self.train_button.setToolTip(self.train_action.toolTip())
+
+    def show_snapshot(self, snap: Snapshot) -> None:
+        """Update the counters from the newest snapshot."""
+        self.epoch_label.setText(format(snap.epoch, "07,"))
+        self.rate_label.setText(f"{snap.steps_per_second:,.0f} steps/s · {_format_elapsed(snap.elapsed)}")
+
+    def clear_counters(self) -> None:
+        self.epoch_label.setText("000,000")
+        self.rate_label.setText("")
+
+
+if __name__ == "__main__":
+    from PySide6.QtWidgets import QApplication
+
+    from playground.gui.app import apply_theme
+
+    app = QApplication([])
+    apply_theme(app)
+    panel = RunBar(Session())
+    panel.show()
+    app.exec()

@@ -1,0 +1,227 @@
+"""Secondary training settings: loss, optimizer and its parameters, schedule, regularisation,
+batching, epoch limit, early stopping and seed.
+
+Every control is generated from a core schema (the registries' Params, TRAINING_PARAMS,
+EARLY_STOPPING_PARAMS), so a new optimizer or schedule shows up here with its own controls and
+help texts. The optimizer and schedule forms are rebuilt when the choice changes because each
+entry has its own parameters.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.core.experiment import EARLY_STOPPING_PARAMS, TRAINING_PARAMS, Experiment
+from playground.core.losses import LOSSES
+from playground.core.optimizers import OPTIMIZERS
+from playground.core.registry import Registry
+from playground.core.schedules import SCHEDULES
+from playground.gui.panels import _edits
+from playground.gui.session import Session
+from playground.gui.widgets.param_form import ParamForm
+
+_SEED_MAX = 2**31 - 1
+
+
+def registry_combo(registry: Registry, extra: tuple[str, str, str] | None = None) -> QComboBox:
+    """A combo listing a registry's labels, names as item data and help texts as tooltips."""
+    combo = QComboBox()
+    items = ([extra] if extra else []) + [(e.name, e.label, e.help) for e in registry.values()]
+    for name, label, help_text in items:
+        combo.addItem(label, name)
+        combo.setItemData(combo.count() - 1, help_text, Qt.ItemDataRole.ToolTipRole)
+    return combo
+
+
+def section(title: str) -> QLabel:
+    label = QLabel(title.upper())
+    label.setObjectName("sectionTitle")
+    return label
+
+
+def _select(combo: QComboBox, name: str) -> None:
+    combo.blockSignals(True)
+    combo.setCurrentIndex(max(0, combo.findData(name)))
+    combo.blockSignals(False)
+
+
+class TrainingPanel(QScrollArea):
+    """All training settings beyond the run bar's; edits go to `session` with merge keys."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        body = QWidget()
+        self._layout = QVBoxLayout(body)
+        self._layout.setContentsMargins(14, 10, 14, 10)
+        self._layout.setSpacing(6)
+        self.setWidget(body)
+
+        self.loss_combo = registry_combo(LOSSES, ("auto", "Auto (fits the task)",
+                                                  "Pick the loss that fits the task."))
+        self.optimizer_combo = registry_combo(OPTIMIZERS)
+        self.schedule_combo = registry_combo(SCHEDULES)
+        self.optimizer_form = ParamForm(())
+        self.schedule_form = ParamForm(())
+        self.training_form = ParamForm(TRAINING_PARAMS)
+        self.early_form = ParamForm(EARLY_STOPPING_PARAMS)
+        self.seed_box = QSpinBox()
+        self.seed_box.setRange(0, _SEED_MAX)
+        self.seed_box.setKeyboardTracking(False)
+        self.seed_box.setToolTip("Seeds the data generator, the split and the initial weights: "
+                                 "the same seed gives the same run.")
+        self._build()
+        self._connect()
+        session.changed.connect(self._on_changed)
+        self._sync(session.experiment)
+
+    def _build(self) -> None:
+        lay = self._layout
+        lay.addWidget(section("Loss"))
+        lay.addWidget(self.loss_combo)
+        lay.addSpacing(8)
+        lay.addWidget(section("Optimizer"))
+        lay.addWidget(self.optimizer_combo)
+        self._optimizer_slot = self._slot(self.optimizer_form)
+        lay.addSpacing(8)
+        lay.addWidget(section("Learning-rate schedule"))
+        lay.addWidget(self.schedule_combo)
+        self._schedule_slot = self._slot(self.schedule_form)
+        lay.addSpacing(8)
+        lay.addWidget(section("Batches and regularisation"))
+        lay.addWidget(self.training_form)
+        lay.addSpacing(8)
+        lay.addWidget(section("Early stopping"))
+        lay.addWidget(self.early_form)
+        lay.addSpacing(8)
+        lay.addWidget(section("Seed"))
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed_box, 1)
+        self.new_seed_button = QPushButton("New seed")
+        self.new_seed_button.setToolTip("Pick a random seed (new data sample and initial weights).")
+        seed_row.addWidget(self.new_seed_button)
+        lay.addLayout(seed_row)
+        lay.addStretch(1)
+        for form in (self.training_form, self.early_form):
+            form.layout().setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+
+    def _slot(self, form: ParamForm) -> QVBoxLayout:
+        """A layout that holds a rebuildable form."""
+        holder = QVBoxLayout()
+        holder.setContentsMargins(0, 2, 0, 0)
+        holder.addWidget(form)
+        self._layout.addLayout(holder)
+        return holder
+
+    def _connect(self) -> None:
+        self.loss_combo.activated.connect(lambda i: self._edit(
+            _edits.with_training(self._exp, loss=self.loss_combo.itemData(i)), "Change loss"))
+        self.optimizer_combo.activated.connect(lambda i: self._edit(
+            _edits.with_optimizer(self._exp, self.optimizer_combo.itemData(i)), "Change optimizer"))
+        self.schedule_combo.activated.connect(lambda i: self._edit(
+            _edits.with_schedule(self._exp, self.schedule_combo.itemData(i)), "Change schedule"))
+        self.training_form.value_changed.connect(self._training_edited)
+        self.early_form.value_changed.connect(self._early_edited)
+        self.seed_box.valueChanged.connect(lambda v: self._edit(
+            self._replace_seed(int(v)), "Change seed", "seed"))
+        self.new_seed_button.clicked.connect(self.new_seed)
+
+    @property
+    def _exp(self) -> Experiment:
+        return self.session.experiment
+
+    def _edit(self, new: Experiment, text: str, key: str | None = None) -> None:
+        self.session.edit(new, text, merge_key=key)
+
+    def _replace_seed(self, seed: int) -> Experiment:
+        return replace(self._exp, seed=seed)
+
+    def new_seed(self) -> None:
+        """A fresh random seed, as one undoable step."""
+        self._edit(self._replace_seed(random.randint(0, _SEED_MAX)), "New seed")
+
+    def _optimizer_param_edited(self, name: str, value: Any) -> None:
+        self._edit(_edits.with_optimizer_param(self._exp, name, value), f"Change optimizer {name}",
+                   f"training.optimizer.{name}")
+
+    def _schedule_param_edited(self, name: str, value: Any) -> None:
+        self._edit(_edits.with_schedule_param(self._exp, name, value), f"Change schedule {name}",
+                   f"training.schedule.{name}")
+
+    def _training_edited(self, name: str, value: Any) -> None:
+        self._edit(_edits.with_training(self._exp, **{name: value}), f"Change {name.replace('_', ' ')}",
+                   f"training.{name}")
+
+    def _early_edited(self, name: str, value: Any) -> None:
+        self._edit(_edits.with_early_stopping(self._exp, name, value), "Change early stopping",
+                   f"training.early_stopping.{name}")
+
+    # ------------------------------------------------------------------ mirroring ---------
+    def _on_changed(self, new: Experiment, old: Experiment) -> None:
+        self._sync(new)
+
+    def _sync(self, exp: Experiment) -> None:
+        """Show `exp`: select the registry entries, rebuild forms whose schema changed, set values."""
+        t = exp.training
+        _select(self.loss_combo, t.loss)
+        _select(self.optimizer_combo, t.optimizer.name)
+        _select(self.schedule_combo, t.schedule.name)
+        self.optimizer_form = self._ensure_form(self.optimizer_form, self._optimizer_slot,
+                                                OPTIMIZERS[t.optimizer.name].params)
+        self.schedule_form = self._ensure_form(self.schedule_form, self._schedule_slot,
+                                               SCHEDULES[t.schedule.name].params)
+        self.optimizer_form.set_values(t.optimizer.params)
+        self.schedule_form.set_values(t.schedule.params)
+        self.training_form.set_values({p.name: getattr(t, p.name) for p in TRAINING_PARAMS})
+        self.early_form.set_values(t.early_stopping)
+        self.seed_box.blockSignals(True)
+        self.seed_box.setValue(exp.seed)
+        self.seed_box.blockSignals(False)
+        self._enable_dependents(exp)
+
+    def _ensure_form(self, form: ParamForm, slot: QVBoxLayout, schema: tuple) -> ParamForm:
+        if form.schema == tuple(schema):
+            return form
+        new = ParamForm(schema)
+        new.layout().setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        slot.replaceWidget(form, new)
+        form.deleteLater()
+        new.value_changed.connect(self._optimizer_param_edited if slot is self._optimizer_slot
+                                  else self._schedule_param_edited)
+        return new
+
+    def _enable_dependents(self, exp: Experiment) -> None:
+        """Early-stopping details only matter when it is on."""
+        on = bool(exp.training.early_stopping.get("enabled", False))
+        for name, control in self.early_form.controls.items():
+            if name != "enabled":
+                control.setEnabled(on)
+
+
+if __name__ == "__main__":
+    from PySide6.QtWidgets import QApplication
+
+    from playground.gui.app import apply_theme
+
+    app = QApplication([])
+    apply_theme(app)
+    panel = TrainingPanel(Session())
+    panel.show()
+    app.exec()

@@ -1,0 +1,102 @@
+"""Colours and small helpers shared by the plot views (TensorFlow Playground's palette).
+
+Orange means the negative class / low values and blue the positive class / high values, with white
+in between, as in TensorFlow Playground; k classes get a calm qualitative palette whose first two
+entries are that same orange and blue, so a 2-class and a k-class set read alike.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QWidget
+
+NEGATIVE = "#f59322"
+POSITIVE = "#0877bd"
+CLASS_COLOURS = ("#f59322", "#0877bd", "#4a9d6f", "#c9556f", "#8c6bb8", "#3fa3a8", "#d4a72c", "#8a8f98",
+                 "#5b6bd6", "#a0522d")
+TEXT = "#25303b"
+MUTED = "#6b7785"
+BORDER = "#d3d8e0"
+WRONG = "#d64545"
+PAPER = "#ffffff"
+TRAIN_OUTLINE = "#ffffff"
+TEST_OUTLINE = "#25303b"
+CURVE_COLOURS = {"train": "#0877bd", "test": "#f59322", "val": "#4a9d6f"}
+
+
+def rgb(colour: str) -> np.ndarray:
+    c = QColor(colour)
+    return np.array([c.red(), c.green(), c.blue()], dtype=np.float64)
+
+
+def _toward_white(colours: np.ndarray, keep: float) -> np.ndarray:
+    """Blend toward white: `keep` = 1 is the colour itself. Lighter backgrounds let points stand out."""
+    return colours * keep + 255.0 * (1.0 - keep)
+
+
+def diverging_lut(n: int = 256, keep: float = 0.75) -> np.ndarray:
+    """(n, 3) uint8 ramp orange -> white -> blue, softened for use as a background."""
+    t = np.linspace(-1.0, 1.0, n)[:, None]
+    white = np.full(3, 255.0)
+    out = np.where(t < 0, white + (rgb(NEGATIVE) - white) * -t, white + (rgb(POSITIVE) - white) * t)
+    return np.clip(_toward_white(out, keep), 0, 255).astype(np.ubyte)
+
+
+def class_lut(k: int, keep: float = 0.55) -> np.ndarray:
+    """(k, 3) uint8 soft class colours for a predicted-class map."""
+    cols = np.array([rgb(class_colour(i)) for i in range(max(k, 1))])
+    return np.clip(_toward_white(cols, keep), 0, 255).astype(np.ubyte)
+
+
+def sequential_lut(n: int = 256, colour: str = POSITIVE) -> np.ndarray:
+    """(n, 3) uint8 ramp white -> `colour` (counts in a confusion matrix)."""
+    t = np.linspace(0.0, 1.0, n)[:, None]
+    return np.clip(255.0 + (rgb(colour) - 255.0) * t, 0, 255).astype(np.ubyte)
+
+
+def class_colour(i: int) -> str:
+    return CLASS_COLOURS[int(i) % len(CLASS_COLOURS)]
+
+
+def value_brushes(values: np.ndarray, levels: tuple[float, float]) -> list[QColor]:
+    """A full-strength diverging colour per value (regression targets)."""
+    lut = diverging_lut(64, keep=1.0)
+    lo, hi = levels
+    idx = np.clip((np.asarray(values, dtype=np.float64) - lo) / ((hi - lo) or 1.0) * 63, 0, 63)
+    return [QColor(*lut[int(i)]) for i in idx]
+
+
+def style_plot(plot: pg.PlotItem, x_label: str = "", y_label: str = "") -> None:
+    """Quiet axes on white: muted ticks and labels, no context menu, no auto-range button."""
+    plot.hideButtons()
+    plot.setMenuEnabled(False)
+    for name in ("left", "bottom"):
+        axis = plot.getAxis(name)
+        axis.setPen(pg.mkPen(BORDER))
+        axis.setTextPen(pg.mkPen(MUTED))
+        axis.enableAutoSIPrefix(False)  # "loss (x0.001)" reads worse than plain small numbers
+    if x_label:
+        plot.setLabel("bottom", x_label, color=MUTED)
+    if y_label:
+        plot.setLabel("left", y_label, color=MUTED)
+
+
+def finite_range(values: np.ndarray) -> tuple[float, float] | None:
+    """(min, max) of the finite entries, or None if there are none."""
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    return (float(v.min()), float(v.max())) if v.size else None
+
+
+class PlotView(pg.PlotWidget):
+    """A white PlotWidget whose `clear()` is the subclass's own.
+
+    PlotWidget copies some PlotItem methods onto the instance, `clear` among them, which would
+    shadow a view's `clear()` (and remove every item, points included); the copy is dropped here.
+    """
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent, background=PAPER)
+        del self.clear

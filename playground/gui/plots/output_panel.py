@@ -1,0 +1,193 @@
+"""The output column: the view that fits the data (boundary, fitted curve, image guesses, metrics)
+with the loss/accuracy curves under it, a metrics line and the display toggles.
+
+It shows snapshots only and holds no run state of its own beyond what is drawn, so a run can be
+swapped, reset or replayed by calling `clear`, `set_dataset` and `update_snapshot`.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+
+from playground.core.datasets.base import IMAGE, LINE1D, MULTICLASS, POINTS2D, REGRESSION, TABLE, Dataset
+from playground.core.snapshot import Snapshot
+from playground.gui.plots.boundary import BoundaryView
+from playground.gui.plots.curves import CurvesView
+from playground.gui.plots.images import ConfusionView, SampleGridView
+from playground.gui.plots.regression import RegressionView
+
+EMPTY = "empty"
+_PAGES = (EMPTY, POINTS2D, LINE1D, IMAGE, TABLE)
+_METRIC_NAMES = {"loss": "loss", "accuracy": "accuracy", "precision": "precision", "recall": "recall",
+                 "f1": "F1", "roc_auc": "ROC AUC", "r2": "R²"}
+
+
+def _fmt(value: float, percent: bool = False) -> str:
+    if not math.isfinite(value):
+        return "–"
+    return f"{value:.1%}" if percent else f"{value:.4g}"
+
+
+def metrics_line(snap: Snapshot, task: str | None) -> str:
+    """"Epoch 312 · train loss 0.012 · test loss 0.015 · test accuracy 98.4%" (what fits the task)."""
+    parts = [f"Epoch {snap.epoch:,}"]
+    for split in ("train", "test", "val"):
+        value = snap.latest(f"{split}_loss")
+        if math.isfinite(value):
+            parts.append(f"{split} loss {_fmt(value)}")
+    key = "r2" if task == REGRESSION else "accuracy"
+    for split in ("train", "test"):
+        value = snap.latest(f"{split}_{key}")
+        if math.isfinite(value):
+            parts.append(f"{split} {_METRIC_NAMES[key]} {_fmt(value, key == 'accuracy')}")
+    return "  ·  ".join(parts)
+
+
+def metrics_table(snap: Snapshot) -> str:
+    """The latest metrics as a small HTML table: one row per metric, columns per split."""
+    splits = ("train", "val", "test")
+    rows = []
+    for key, name in _METRIC_NAMES.items():
+        values = [snap.metrics.get(f"{s}_{key}", math.nan) for s in splits]
+        if any(math.isfinite(v) for v in values):
+            cells = "".join(f"<td align='right'>{_fmt(v, key == 'accuracy')}</td>" for v in values)
+            rows.append(f"<tr><td>{name}</td>{cells}</tr>")
+    head = "".join(f"<th align='right'>{s}</th>" for s in splits)
+    return (f"<p><b>Epoch {snap.epoch:,}</b></p><table cellspacing='8'><tr><th></th>{head}</tr>"
+            + "".join(rows) + "</table>")
+
+
+def _checkbox(text: str, tip: str) -> QCheckBox:
+    box = QCheckBox(text)
+    box.setToolTip(tip)
+    return box
+
+
+class OutputPanel(QWidget):
+    """Output of a run: picks the views for the data kind; curves always below."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.dataset: Dataset | None = None
+        self.boundary = BoundaryView()
+        self.regression = RegressionView()
+        self.samples = SampleGridView()
+        self.confusion = ConfusionView()
+        self.curves = CurvesView()
+        self.summary = QLabel()
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.show_test = _checkbox("Show test data", "Draw the test examples (dark outline) too.")
+        self.discretize = _checkbox("Discretize output", "Colour by the predicted class instead of "
+                                    "the model's confidence.")
+        self.log_scale = _checkbox("Log scale", "Logarithmic loss axis: small late improvements stay "
+                                   "visible.")
+        self.metrics = QLabel()
+        self.metrics.setObjectName("counter")
+        self._build()
+        self.show_test.toggled.connect(self._on_show_test)
+        self.discretize.toggled.connect(self.boundary.set_discretize)
+        self.log_scale.toggled.connect(self.curves.set_log_y)
+        self.set_dataset(None)
+
+    def _build(self) -> None:
+        title = QLabel("OUTPUT")
+        title.setObjectName("sectionTitle")
+        toggles = QHBoxLayout()
+        toggles.addWidget(title)
+        toggles.addStretch(1)
+        for box in (self.show_test, self.discretize, self.log_scale):
+            toggles.addWidget(box)
+        self.pages = QStackedWidget()
+        empty = QLabel("No data to show.")
+        empty.setObjectName("hint")
+        empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._image_page, self._table_page = QWidget(), QWidget()
+        self._image_row = QHBoxLayout(self._image_page)
+        self._image_row.addWidget(self.samples, 3)
+        self._table_row = QHBoxLayout(self._table_page)
+        self._table_row.addWidget(self.summary, 2)
+        for row in (self._image_row, self._table_row):
+            row.setContentsMargins(0, 0, 0, 0)
+        for page in (empty, self.boundary, self.regression, self._image_page, self._table_page):
+            self.pages.addWidget(page)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.setChildrenCollapsible(False)
+        split.addWidget(self.pages)
+        split.addWidget(self.curves)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        self.curves.setMinimumHeight(140)
+        self.pages.setMinimumHeight(200)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(8, 8, 8, 8)
+        lay.addLayout(toggles)
+        lay.addWidget(self.metrics)
+        lay.addWidget(split, 1)
+
+    # ------------------------------------------------------------------ API ---------------
+    @property
+    def page(self) -> str:
+        """Which view is showing: "empty", "points2d", "line1d", "image" or "table"."""
+        return _PAGES[self.pages.currentIndex()]
+
+    def set_dataset(self, ds: Dataset | None) -> None:
+        """Show the views that fit `ds` (None: an empty panel) and draw its data."""
+        self.dataset = ds
+        kind = ds.kind if ds is not None and ds.kind in _PAGES else EMPTY
+        self.boundary.set_dataset(ds if kind == POINTS2D else None)
+        self.regression.set_dataset(ds if kind == LINE1D else None)
+        self.samples.set_dataset(ds if kind == IMAGE else None)
+        has_confusion = ds is not None and ds.task == MULTICLASS and kind in (IMAGE, TABLE)
+        self.confusion.set_dataset(ds if has_confusion else None)
+        row = self._image_row if kind == IMAGE else self._table_row
+        row.addWidget(self.confusion, 2)  # re-parents it into the page that shows it
+        self.confusion.setVisible(has_confusion)
+        self.pages.setCurrentIndex(_PAGES.index(kind))
+        self.show_test.setEnabled(kind in (POINTS2D, LINE1D))
+        self.discretize.setEnabled(kind == POINTS2D and ds.task != REGRESSION)
+        self._on_show_test(self.show_test.isChecked())
+        self.boundary.set_discretize(self.discretize.isChecked())
+        self._clear_text()
+
+    def update_snapshot(self, snap: Snapshot) -> None:
+        """Draw the newest snapshot in every visible view."""
+        kind = self.page
+        if kind == POINTS2D:
+            self.boundary.update_snapshot(snap)
+        elif kind == LINE1D:
+            self.regression.update_snapshot(snap)
+        elif kind == IMAGE:
+            self.samples.update_snapshot(snap)
+        elif kind == TABLE:
+            self.summary.setText(metrics_table(snap))
+        if self.confusion.isVisibleTo(self):
+            self.confusion.update_snapshot(snap)
+        self.curves.update_snapshot(snap)
+        self.metrics.setText(metrics_line(snap, self.dataset.task if self.dataset else None))
+
+    def clear(self) -> None:
+        """Forget the run: no boundary, curve, guesses or history; the data stays drawn."""
+        for view in (self.boundary, self.regression, self.samples, self.confusion, self.curves):
+            view.clear()
+        self._clear_text()
+
+    # ------------------------------------------------------------------ internals ---------
+    def _on_show_test(self, show: bool) -> None:
+        self.boundary.set_show_test(show)
+        self.regression.set_show_test(show)
+
+    def _clear_text(self) -> None:
+        self.metrics.setText("Epoch 0" if self.dataset is not None else "")
+        self.summary.setText("Train to see the metrics." if self.page == TABLE else "")
+
+
+if __name__ == "__main__":
+    import sys
+
+    from playground.gui.plots._preview import preview
+
+    preview(OutputPanel, dataset=sys.argv[1] if len(sys.argv) > 1 else "circle")

@@ -1,0 +1,260 @@
+"""Preset files: strict reading with file+field errors, versions and migrations, atomic saving,
+and finding shipped and personal presets."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+import playground
+from playground.core import presets
+from playground.core.errors import SpecError
+from playground.core.experiment import FORMAT, VERSION, default_experiment, experiment_to_dict
+from playground.core.presets import (
+    SHIPPED_DIR,
+    load_preset,
+    preset_from_text,
+    resolve_preset,
+    save_preset,
+    shipped_presets,
+    user_presets_dir,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def preset_dict(**changes):
+    d = experiment_to_dict(default_experiment())
+    d.update(changes)
+    return d
+
+
+def write(path: Path, d) -> Path:
+    path.write_text(json.dumps(d) if not isinstance(d, str) else d, encoding="utf-8")
+    return path
+
+
+def error_of(path_or_text, name="test.json") -> str:
+    with pytest.raises(SpecError) as info:
+        if isinstance(path_or_text, Path):
+            load_preset(path_or_text)
+        else:
+            preset_from_text(path_or_text, name)
+    return str(info.value)
+
+
+# ---------------------------------------------------------------- reading -------------------
+
+def test_the_shipped_circle_preset_is_tensorflow_playgrounds_default():
+    exp = load_preset(SHIPPED_DIR / "circle.json")
+    assert exp.data.dataset == "circle" and exp.data.samples == 500 and exp.data.noise == 0.0
+    assert exp.data.train_fraction == 0.5 and exp.data.features == ("x1", "x2")
+    assert [(la.type, la.params["units"], la.params["activation"]) for la in exp.network.layers] == [
+        ("dense", 4, "tanh"), ("dense", 2, "tanh")]
+    assert exp.training.optimizer.name == "sgd" and exp.training.optimizer.params["lr"] == 0.03
+    assert exp.training.batch_size == 10 and exp.training.epochs == 500 and exp.training.loss == "auto"
+    assert exp.name and exp.description
+
+
+def test_every_shipped_preset_is_valid():
+    infos = shipped_presets()
+    assert infos, "no shipped presets found"
+    for info in infos:
+        assert load_preset(info.path).name == info.title
+
+
+def test_a_bad_field_names_the_file_the_field_and_the_value(tmp_path):
+    d = preset_dict()
+    d["training"]["optimizer"]["lr"] = -1
+    message = error_of(write(tmp_path / "spiral.json", d))
+    assert message.startswith("spiral.json: training.optimizer.lr: must be > 0, got -1")
+
+
+def test_unknown_fields_are_errors_not_ignored(tmp_path):
+    d = preset_dict()
+    d["training"]["momentun"] = 0.9
+    message = error_of(write(tmp_path / "typo.json", d))
+    assert message.startswith("typo.json: training.momentun: unknown field")
+
+
+def test_invalid_json_reports_line_and_column():
+    text = '{\n  "format": "nn-playground.experiment",\n  "version": 1,\n  "name": "x",,\n}'
+    message = error_of(text, "broken.json")
+    assert message.startswith("broken.json: invalid JSON at line 4, column 15: Expecting property name")
+
+
+@pytest.mark.parametrize("text, words", [
+    ('{"format": "nn-playground.experiment", "version": 1, "seed": NaN}', "NaN is not valid JSON"),
+    ('{"format": "nn-playground.experiment", "version": 1, "name": "a", "name": "b"}',
+     "'name' appears twice"),
+    ('[1, 2]', "a preset must be a JSON object"),
+    ('', "invalid JSON at line 1, column 1"),
+])
+def test_json_that_python_would_accept_silently_is_refused(text, words):
+    message = error_of(text, "odd.json")
+    assert message.startswith("odd.json: ") and words in message
+
+
+def test_format_is_required_and_checked():
+    assert error_of(json.dumps({"version": 1}), "a.json").startswith("a.json: format: is missing")
+    message = error_of(json.dumps({"format": "tensorflow.playground", "version": 1}), "b.json")
+    assert message.startswith("b.json: format: must be 'nn-playground.experiment'")
+    assert "got 'tensorflow.playground'" in message
+
+
+@pytest.mark.parametrize("version, words", [
+    (None, "version: is missing"), ("1", "must be a whole number"), (True, "must be a whole number"),
+    (1.5, "must be a whole number"), (-1, "must be a whole number >= 0"),
+])
+def test_version_must_be_a_whole_number(version, words):
+    d = {"format": FORMAT} if version is None else {"format": FORMAT, "version": version}
+    assert words in error_of(json.dumps(d), "v.json")
+
+
+def test_a_newer_version_says_the_file_comes_from_a_newer_release(tmp_path):
+    message = error_of(write(tmp_path / "future.json", preset_dict(version=VERSION + 1)))
+    assert message.startswith("future.json: version: this file was written by a newer NN Playground")
+    assert f"got {VERSION + 1}" in message
+
+
+def test_missing_file_and_non_utf8_file_are_spec_errors_with_the_name(tmp_path):
+    assert error_of(tmp_path / "gone.json") == "gone.json: no such file"
+    (tmp_path / "latin.json").write_bytes(b'{"name": "caf\xe9"}')
+    assert error_of(tmp_path / "latin.json").startswith("latin.json: not UTF-8 text")
+
+
+def test_errors_from_later_checks_also_carry_the_file(tmp_path):
+    d = preset_dict()
+    d["training"]["loss"] = "cross_entropy"  # each value valid, but not for two-class data
+    message = error_of(write(tmp_path / "combo.json", d))
+    assert message.startswith("combo.json: training.loss:")
+
+
+# ---------------------------------------------------------------- migrations ----------------
+
+def test_an_older_version_is_migrated_before_validation(tmp_path, monkeypatch):
+    def v0_to_v1(d):
+        d["name"] = d.pop("title")  # version 0 called the name "title"
+        return d
+
+    monkeypatch.setattr(presets, "MIGRATIONS", [(0, v0_to_v1)])
+    old = preset_dict(version=0)
+    old["title"] = old.pop("name")
+    old["title"] = "Old circle"
+    exp = load_preset(write(tmp_path / "old.json", old))
+    assert exp.name == "Old circle"
+    assert exp.network == default_experiment().network
+
+
+def test_migrations_run_in_order_from_the_files_version(monkeypatch):
+    calls = []
+
+    def step(frm):
+        def upgrade(d):
+            assert d["version"] == frm
+            calls.append(frm)
+            return d
+        return upgrade
+
+    monkeypatch.setattr(presets, "VERSION", 3)
+    monkeypatch.setattr(presets, "MIGRATIONS", [(1, step(1)), (2, step(2)), (0, step(0))])
+    assert presets.migrate(preset_dict(version=1))["version"] == 3
+    assert calls == [1, 2]
+    calls.clear()
+    assert presets.migrate(preset_dict(version=0))["version"] == 3
+    assert calls == [0, 1, 2]
+
+
+def test_a_version_with_no_migration_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(presets, "MIGRATIONS", [])
+    message = error_of(json.dumps(preset_dict(version=0)), "ancient.json")
+    assert message.startswith("ancient.json: version: format version 0 is too old")
+
+
+def test_the_migration_does_not_change_the_callers_dict(monkeypatch):
+    monkeypatch.setattr(presets, "MIGRATIONS", [(0, lambda d: {**d, "name": "migrated"})])
+    old = preset_dict(version=0)
+    assert presets.migrate(old)["name"] == "migrated"
+    assert old["version"] == 0 and old["name"] != "migrated"
+
+
+# ---------------------------------------------------------------- saving --------------------
+
+def test_save_then_load_gives_an_equal_experiment(tmp_path):
+    exp = load_preset(SHIPPED_DIR / "circle.json")
+    exp = dataclasses.replace(exp, name="Mine", seed=7,
+                              training=dataclasses.replace(exp.training, epochs=123, l2=0.001))
+    save_preset(exp, tmp_path / "mine.json")
+    back = load_preset(tmp_path / "mine.json")
+    assert back == exp
+    assert experiment_to_dict(back) == experiment_to_dict(exp)
+
+
+def test_saved_file_is_canonical_indented_json_with_a_trailing_newline(tmp_path):
+    exp = default_experiment()
+    save_preset(exp, tmp_path / "p.json")
+    text = (tmp_path / "p.json").read_text(encoding="utf-8")
+    assert text == json.dumps(experiment_to_dict(exp), indent=2, ensure_ascii=False) + "\n"
+    assert text.startswith('{\n  "format": "nn-playground.experiment",\n  "version": 1,')
+
+
+def test_non_ascii_text_survives_a_round_trip(tmp_path):
+    exp = dataclasses.replace(default_experiment(), name="Kreis ⭕", description="naïve — ok")
+    save_preset(exp, tmp_path / "u.json")
+    assert load_preset(tmp_path / "u.json").name == "Kreis ⭕"
+
+
+def test_a_failing_save_leaves_the_old_file_and_no_temp_file(tmp_path):
+    path = tmp_path / "p.json"
+    path.write_text("previous contents\n")
+    bad = dataclasses.replace(default_experiment(), seed=float("nan"))  # not valid JSON
+    with pytest.raises(ValueError):
+        save_preset(bad, path)
+    assert path.read_text() == "previous contents\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["p.json"]
+
+
+# ---------------------------------------------------------------- finding -------------------
+
+def test_shipped_dir_is_the_repositorys_presets_folder():
+    expected = Path(playground.__file__).resolve().parent.parent / "presets"
+    assert expected == REPO / "presets" == SHIPPED_DIR
+
+
+def test_shipped_presets_are_sorted_with_title_and_description():
+    infos = shipped_presets()
+    assert [i.name for i in infos] == sorted(i.name for i in infos)
+    circle = next(i for i in infos if i.name == "circle")
+    assert circle.path == SHIPPED_DIR / "circle.json" and circle.title == "Circle"
+    assert "TensorFlow Playground" in circle.description
+
+
+def test_resolve_preset_takes_a_path_or_a_shipped_name(tmp_path, monkeypatch):
+    assert resolve_preset("circle") == SHIPPED_DIR / "circle.json"
+    assert resolve_preset("circle.json") == SHIPPED_DIR / "circle.json"
+    own = write(tmp_path / "mine.json", preset_dict())
+    assert resolve_preset(own) == own
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "circle.json").write_text("{}")
+    assert resolve_preset("circle.json") == Path("circle.json")  # a file here wins over the shipped one
+
+
+def test_resolve_preset_lists_the_shipped_names_for_an_unknown_one(tmp_path):
+    with pytest.raises(SpecError) as info:
+        resolve_preset("cirlce")
+    assert "no such file or shipped preset" in str(info.value) and "circle" in str(info.value)
+    assert "got 'cirlce'" in str(info.value)
+    with pytest.raises(SpecError, match="a folder, not a preset file"):
+        resolve_preset(tmp_path)
+    with pytest.raises(SpecError, match="no such file"):
+        resolve_preset(tmp_path / "circle")
+
+
+def test_user_presets_go_to_the_per_user_data_folder_created_on_demand(user_sandbox):
+    folder = user_presets_dir()
+    assert folder.is_dir() and folder.name == "presets" and folder.parent.name == "nn-playground"
+    assert user_sandbox in folder.parents  # the tests never write into the real home folder
+    assert SHIPPED_DIR not in folder.parents

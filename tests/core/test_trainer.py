@@ -1,0 +1,242 @@
+"""The trainer learns, reproduces itself, obeys its controls and reports honestly."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from playground.core.experiment import experiment_from_dict, experiment_to_dict
+from playground.core.snapshot import DIVERGED, FINISHED, PAUSED, STOPPED, STOPPED_EARLY
+from playground.core.trainer import RunOptions, TrainingRun, run_to_end
+
+
+def exp(**overrides):
+    d = {
+        "seed": 3,
+        "data": {"dataset": "circle", "samples": 200, "noise": 0.0, "train_fraction": 0.5},
+        "network": {"layers": [{"type": "dense", "units": 4, "activation": "tanh"},
+                               {"type": "dense", "units": 2, "activation": "tanh"}]},
+        "training": {"optimizer": {"name": "sgd", "lr": 0.03}, "batch_size": 10, "epochs": 5},
+    }
+    for path, value in overrides.items():
+        node = d
+        *parents, last = path.split("__")
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[last] = value
+    return experiment_from_dict(d)
+
+
+def test_circle_learns_and_history_is_consistent():
+    snap = run_to_end(exp(training__epochs=150, training__optimizer={"name": "adam", "lr": 0.03}))
+    h = snap.history
+    assert snap.state == FINISHED and snap.epoch == 150
+    assert len(h["epoch"]) == 150 and np.array_equal(h["epoch"], np.arange(1, 151))
+    assert h["test_loss"][-1] < 0.5 * h["test_loss"][0]
+    assert h["test_accuracy"][-1] > 0.9
+    assert snap.boundary.shape == (100, 100) and snap.boundary.dtype == np.float32
+    assert 0 <= snap.boundary.min() and snap.boundary.max() <= 1
+    assert {"test_precision", "test_recall", "test_f1", "test_roc_auc"} <= set(h)
+    assert snap.step == 150 * 10  # 100 training points / batch 10
+
+
+def test_same_seed_same_history_different_seed_differs():
+    a = run_to_end(exp(training__epochs=20)).history["train_loss"]
+    b = run_to_end(exp(training__epochs=20)).history["train_loss"]
+    c = run_to_end(exp(training__epochs=20, seed=4)).history["train_loss"]
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_full_batch_sgd_matches_a_plain_torch_loop():
+    e = exp(training__batch_size=0, training__epochs=3, training__l2=0.01)
+    run = TrainingRun(e)
+    model = torch.nn.Sequential(*[m for m in run.model.modules() if isinstance(m, (torch.nn.Linear,
+                                                                                    torch.nn.Tanh))])
+    ref = {k: v.clone() for k, v in run.model.state_dict().items()}
+    ref_model = _clone_model(run.model, ref)
+    x, y = run.train.x, run.train.y
+    opt = torch.optim.SGD(ref_model.parameters(), lr=0.03)
+    for _ in range(3):
+        opt.zero_grad()
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(ref_model(x), y)
+        loss = loss + 0.01 * sum((p * p).sum() for p in ref_model.parameters() if p.ndim > 1)
+        loss.backward()
+        opt.step()
+    for _ in run.snapshots():
+        pass
+    for (k, got), want in zip(run.model.state_dict().items(), ref_model.state_dict().values(), strict=True):
+        torch.testing.assert_close(got, want, msg=k)
+    assert model is not None
+
+
+def _clone_model(model, state):
+    import copy
+
+    clone = copy.deepcopy(model)
+    clone.load_state_dict(state)
+    return clone
+
+
+def test_snapshots_are_copies():
+    run = TrainingRun(exp(training__epochs=3), RunOptions(weights=True))
+    snaps = list(run.snapshots())
+    first = snaps[-1]
+    w_before = first.weights[0][0].copy()
+    with torch.no_grad():
+        for p in run.model.parameters():
+            p.add_(1.0)
+    np.testing.assert_array_equal(first.weights[0][0], w_before)
+    first.history["train_loss"][0] = 123.0
+    assert run.history.last("train_loss") != 123.0 or len(run.history) > 1
+
+
+def test_snapshots_follow_time_slices_not_steps():
+    # A long slice: many steps, one snapshot (steps are not limited by the display rate).
+    slow = list(TrainingRun(exp(training__epochs=3), RunOptions(slice_seconds=60)).snapshots())
+    assert len(slow) == 1 and slow[0].step == 30 and slow[0].state == FINISHED
+    # A zero slice: one step per snapshot.
+    fast = list(TrainingRun(exp(training__epochs=3), RunOptions(slice_seconds=0)).snapshots())
+    assert [s.step for s in fast] == list(range(1, 31))
+
+
+def test_stop_ends_an_unlimited_run():
+    run = TrainingRun(exp(training__epochs=0), RunOptions(slice_seconds=0.01))
+    gen = run.snapshots()
+    first = [next(gen) for _ in range(3)]
+    run.stop()
+    rest = list(gen)
+    assert rest[-1].state == STOPPED and rest[-1].done and not first[-1].done
+    assert "Stopped" in rest[-1].message
+
+
+def test_pause_step_resume_stop_from_another_thread():
+    run = TrainingRun(exp(training__epochs=0), RunOptions(slice_seconds=0.01, start_paused=True))
+    seen = []
+    done = threading.Event()
+
+    def consume():
+        for s in run.snapshots():
+            seen.append(s)
+        done.set()
+
+    t = threading.Thread(target=consume)
+    t.start()
+    _wait(lambda: seen and seen[-1].state == PAUSED)
+    assert seen[-1].epoch == 0
+    run.step_epoch()
+    _wait(lambda: seen[-1].epoch == 1 and seen[-1].state == PAUSED)
+    n = len(seen)
+    run.step_epoch()
+    _wait(lambda: seen[-1].epoch == 2)
+    assert all(s.epoch <= 2 for s in seen[n:])
+    run.resume()
+    _wait(lambda: seen[-1].epoch > 5)
+    run.set_learning_rate(0.5)
+    _wait(lambda: seen[-1].lr == 0.5)
+    run.stop()
+    assert done.wait(5)
+    t.join(5)
+    assert seen[-1].state == STOPPED
+
+
+def _wait(cond, timeout=10.0):
+    import time
+
+    end = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < end, "condition not reached"
+        threading.Event().wait(0.002)
+
+
+def test_divergence_ends_cleanly_with_advice():
+    e = exp(**{"data": {"dataset": "line", "samples": 100, "noise": 0.1},
+               "network": {"layers": []},
+               "training__optimizer": {"name": "sgd", "lr": 5.0}, "training__epochs": 500,
+               "training__batch_size": 0})
+    snap = run_to_end(e)
+    assert snap.state == DIVERGED
+    assert "lower" in snap.message.lower() or "try" in snap.message.lower()
+    assert "epoch" in snap.message
+
+
+def test_linear_regression_recovers_line():
+    e = exp(**{"data": {"dataset": "line", "samples": 200, "noise": 0.1},
+               "network": {"layers": []},
+               "training__optimizer": {"name": "sgd", "lr": 0.1}, "training__epochs": 300,
+               "training__batch_size": 0})
+    snap = run_to_end(e, RunOptions(weights=True))
+    (w, b), = snap.weights
+    assert w[0, 0] == pytest.approx(3.0, abs=0.15) and b[0] == pytest.approx(2.0, abs=0.15)
+    assert snap.curve is not None and len(snap.curve[0]) == len(snap.curve[1])
+    assert snap.metrics["test_r2"] > 0.95
+
+
+def test_early_stopping_restores_best():
+    e = exp(**{"data__validation_fraction": 0.3, "data__noise": 0.5, "data__samples": 100,
+               "network": {"layers": [{"type": "dense", "units": 64, "activation": "relu"}] * 2},
+               "training__optimizer": {"name": "adam", "lr": 0.01}, "training__epochs": 3000,
+               "training__early_stopping": {"enabled": True, "patience": 20}})
+    run = TrainingRun(e)
+    snap = list(run.snapshots())[-1]
+    assert snap.state == STOPPED_EARLY and snap.epoch < 3000
+    val = snap.history["val_loss"]
+    best = int(np.nanargmin(val))
+    assert snap.epoch - (best + 1) >= 20
+    assert f"epoch {best + 1}" in snap.message
+
+
+def test_l2_shrinks_weights():
+    plain = run_to_end(exp(training__epochs=30), RunOptions(weights=True))
+    reg = run_to_end(exp(training__epochs=30, training__l2=0.05), RunOptions(weights=True))
+    norm = lambda s: sum(float(np.sum(w ** 2)) for w, _ in s.weights)  # noqa: E731
+    assert norm(reg) < norm(plain)
+
+
+def test_neuron_grids_per_hidden_layer():
+    run = TrainingRun(exp(training__epochs=1), RunOptions(neuron_grids=True, neuron_resolution=20))
+    snap = list(run.snapshots())[-1]
+    assert [g.shape for g in snap.neuron_grids] == [(4, 20, 20), (2, 20, 20)]
+    assert np.abs(snap.neuron_grids[0]).max() <= 1.0  # tanh outputs
+
+
+def test_multiclass_confusion_matrix_and_digits():
+    e = exp(**{"data": {"dataset": "digits", "samples": 600, "train_fraction": 0.7},
+               "network": {"layers": [{"type": "flatten"}, {"type": "dense", "units": 32,
+                                                             "activation": "relu"}]},
+               "training__optimizer": {"name": "adam", "lr": 0.01}, "training__epochs": 15,
+               "training__batch_size": 32})
+    snap = run_to_end(e)
+    assert snap.confusion.shape == (10, 10) and snap.confusion.sum() == 180
+    assert snap.latest("test_accuracy") > 0.8
+    assert snap.sample_predictions is not None and snap.sample_predictions.shape == (64,)
+
+
+def test_experiment_json_round_trip_gives_same_run():
+    e = exp(training__epochs=5)
+    again = experiment_from_dict(experiment_to_dict(e))
+    assert again == e
+    np.testing.assert_array_equal(run_to_end(e).history["test_loss"], run_to_end(again).history["test_loss"])
+
+
+def test_grad_norms_reported_per_block():
+    snap = run_to_end(exp(training__epochs=2))
+    assert set(snap.grad_norms) == {"0", "1", "2"}
+    assert all(v > 0 for v in snap.grad_norms.values())
+    assert "grad_norm.0" in snap.history
+
+
+def test_lr_schedule_applied_per_epoch():
+    snap = run_to_end(exp(training__epochs=6, training__schedule={"name": "step", "step_size": 2,
+                                                                 "gamma": 0.5}))
+    np.testing.assert_allclose(snap.history["lr"], [0.03, 0.03, 0.015, 0.015, 0.0075, 0.0075])
+
+
+def test_replace_network_keeps_other_settings():
+    e = exp()
+    e2 = replace(e, network=replace(e.network, layers=e.network.layers[:1]))
+    assert run_to_end(e2).grad_norms.keys() == {"0", "1"}

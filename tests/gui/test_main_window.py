@@ -1,0 +1,239 @@
+"""The main window end to end: real buttons, real keys, a real training thread (offscreen)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QSettings, Qt  # noqa: E402
+from PySide6.QtWidgets import QLineEdit, QMessageBox  # noqa: E402
+
+from playground.core.experiment import experiment_from_dict  # noqa: E402
+from playground.gui.designer import edits  # noqa: E402
+from playground.gui.main_window import MainWindow  # noqa: E402
+from playground.gui.panels import _edits  # noqa: E402
+from playground.gui.session import Session  # noqa: E402
+
+TIMEOUT = 20_000  # ms; generous for a loaded CI machine, the waits end as soon as the condition holds
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path: Path, monkeypatch):
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    QCoreApplication.setOrganizationName("NN Playground Tests")
+    QCoreApplication.setApplicationName("NN Playground Tests")
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+
+
+def _settings(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    w = MainWindow(Session(), settings=_settings(tmp_path))
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.activateWindow()
+    qtbot.waitUntil(w.isActiveWindow)
+    yield w
+    w.close()
+    assert not w.controller.is_active
+
+
+def _epoch(w: MainWindow) -> int:
+    return w.controller.latest.epoch if w.controller.latest is not None else 0
+
+
+def _click(qtbot, button) -> None:
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def _train_until(qtbot, w: MainWindow, epochs: int) -> None:
+    _click(qtbot, w.run_bar.train_button)
+    qtbot.waitUntil(lambda: _epoch(w) >= epochs, timeout=TIMEOUT)
+
+
+def test_opens_ready_to_train(window):
+    assert window.windowTitle() == "Circle[*] — NN Playground"
+    assert window.run_bar.train_action.isEnabled()
+    assert window.train_blocker() == ""
+    assert "Space" in window.status_label.text()
+    assert not isinstance(window.focusWidget(), QLineEdit)  # Space reaches Train at once
+    assert window.output.page == "points2d"
+
+
+def test_train_button_trains_and_views_fill(qtbot, window):
+    _train_until(qtbot, window, 30)
+    assert window.controller.state == "running"
+    assert window.run_bar.train_action.text() == "&Pause"
+    qtbot.waitUntil(lambda: window.run_bar.epoch_label.text() != "000,000", timeout=TIMEOUT)
+    assert "steps/s" in window.run_bar.rate_label.text()
+    assert window.output.curves.point_count > 0
+    assert window.output.boundary.display_grid() is not None
+    history = window.controller.latest.history
+    test_loss = np.asarray(history["test_loss"])
+    assert test_loss[-1] < test_loss[0]
+    _click(qtbot, window.run_bar.train_button)
+    qtbot.waitUntil(lambda: window.controller.state == "paused", timeout=TIMEOUT)
+    assert window.run_bar.train_action.text() == "&Resume"
+
+
+def test_space_toggles_pause(qtbot, window):
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.controller.state == "running" and _epoch(window) >= 1, timeout=TIMEOUT)
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.controller.state == "paused", timeout=TIMEOUT)
+    paused_at = _epoch(window)
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: _epoch(window) > paused_at + 1, timeout=TIMEOUT)
+    assert window.controller.state == "running"
+
+
+def test_step_advances_one_epoch_while_paused(qtbot, window):
+    _click(qtbot, window.run_bar.step_button)  # from idle: a paused run, one epoch
+    qtbot.waitUntil(lambda: _epoch(window) == 1, timeout=TIMEOUT)
+    assert window.controller.state == "paused"
+    _click(qtbot, window.run_bar.step_button)
+    qtbot.waitUntil(lambda: _epoch(window) == 2, timeout=TIMEOUT)
+    assert window.controller.state == "paused"
+    assert window.run_bar.epoch_label.text() == "000,002"
+
+
+def test_reset_clears_the_run(qtbot, window):
+    _train_until(qtbot, window, 3)
+    _click(qtbot, window.run_bar.reset_button)
+    assert window.controller.state == "idle" and window.controller.latest is None
+    assert window.run_bar.epoch_label.text() == "000,000"
+    assert window.output.curves.point_count == 0
+    assert window.output.boundary.display_grid() is None
+    assert window.run_bar.train_action.text() == "&Train"
+
+
+def test_stop_keeps_results(qtbot, window):
+    _train_until(qtbot, window, 3)
+    _click(qtbot, window.run_bar.stop_button)
+    qtbot.waitUntil(lambda: window.controller.state == "stopped", timeout=TIMEOUT)
+    assert window.output.curves.point_count > 0
+    assert not window.run_bar.stop_action.isEnabled()
+
+
+def test_optimizer_combo_edit_and_undo(qtbot, window):
+    combo = window.run_bar.optimizer_combo
+    combo.setCurrentIndex(combo.findData("rmsprop"))
+    combo.activated.emit(combo.currentIndex())
+    assert window.session.experiment.training.optimizer.name == "rmsprop"
+    assert window.training_panel.optimizer_combo.currentData() == "rmsprop"
+    assert window.isWindowModified()
+    undo = next(a for a in window.menus["edit"].actions() if a.text().startswith("&Undo"))
+    undo.trigger()
+    assert window.session.experiment.training.optimizer.name == "sgd"
+    assert combo.currentData() == "sgd"
+
+
+def test_learning_rate_change_applies_live(qtbot, window):
+    _train_until(qtbot, window, 2)
+    run_id = window.controller.run_id
+    window.run_bar.lr_box.stepBy(1)  # 0.03 -> 0.1
+    assert window.session.experiment.training.optimizer.params["lr"] == pytest.approx(0.1)
+    qtbot.waitUntil(lambda: window.controller.latest.lr == pytest.approx(0.1), timeout=TIMEOUT)
+    assert window.controller.run_id == run_id and window.controller.state == "running"
+    assert window.session.undo_stack.canUndo()  # still an undoable edit
+    window.session.undo_stack.undo()
+    qtbot.waitUntil(lambda: window.controller.latest.lr == pytest.approx(0.03), timeout=TIMEOUT)
+    assert window.controller.run_id == run_id
+
+
+def test_network_edit_stops_the_run(qtbot, window):
+    _train_until(qtbot, window, 2)
+    window.designer.layer_palette.layer_activated.emit("dense")  # what a double-click does
+    assert len(window.session.experiment.network.layers) == 3
+    assert window.controller.state == "idle" and not window.controller.is_active
+    assert window.run_bar.epoch_label.text() == "000,000"
+    assert window.output.curves.point_count == 0
+
+
+def test_data_edit_stops_the_run(qtbot, window):
+    _train_until(qtbot, window, 2)
+    window.data_panel.data_form.controls["noise"].setValue(0.3)
+    assert window.controller.state == "idle"
+    assert window.output.boundary.display_grid() is None
+
+
+def test_output_follows_the_data_while_idle(qtbot, window):
+    for name, page in (("sine", "line1d"), ("digits", "image"), ("xor", "points2d")):
+        qtbot.mouseClick(window.data_panel.dataset_buttons[name], Qt.MouseButton.LeftButton)
+        assert window.output.page == page
+        assert window.output.dataset is window.session.dataset
+
+
+def test_broken_network_blocks_train_with_reason(qtbot, window):
+    exp = edits.append_layer(window.session.experiment, "conv2d")  # Conv2D on 2-D points
+    window.session.edit(exp, "break it")
+    reason = window.train_blocker()
+    assert reason
+    assert not window.run_bar.train_action.isEnabled()
+    assert reason in window.run_bar.train_button.toolTip()
+    assert "Cannot train" in window.status_label.text()
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert window.controller.state == "idle"
+    window.session.undo_stack.undo()
+    assert window.run_bar.train_action.isEnabled()
+
+
+def test_impossible_combination_blocks_train(window):
+    window.session.edit(_edits.with_training(window.session.experiment, loss="cross_entropy"), "bad loss")
+    assert "loss" in window.train_blocker()
+    assert not window.run_bar.train_action.isEnabled()
+
+
+def test_divergence_is_a_message_not_a_dialog(qtbot, window, monkeypatch):
+    monkeypatch.setattr(QMessageBox, "critical", lambda *a, **k: pytest.fail("modal dialog"))
+    exp = experiment_from_dict({
+        "data": {"dataset": "circle"},
+        "network": {"layers": [{"type": "dense", "units": 8, "activation": "relu"}]},
+        "training": {"loss": "mse", "optimizer": {"name": "sgd", "lr": 100.0}, "batch_size": 10},
+    })
+    window.session.load(exp)
+    _click(qtbot, window.run_bar.train_button)
+    qtbot.waitUntil(lambda: window.controller.state == "diverged", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.notice.text != "", timeout=TIMEOUT)
+    assert "learning rate" in window.notice.text
+    assert "learning rate" in window.status_label.text()
+    assert window.run_bar.train_action.isEnabled()  # try again right away
+
+
+def test_worker_error_shows_in_status_and_notice(window):
+    window.controller.error.emit("data.params.path: file not found")
+    assert "file not found" in window.notice.text
+    assert window.notice.property("severity") == "error"
+
+
+def test_close_stops_the_training_thread(qtbot, window):
+    _train_until(qtbot, window, 1)
+    window.close()
+    assert not window.controller.is_active
+    assert window.controller.state in ("running", "paused", "idle", "stopped")
+
+
+def test_layout_is_remembered(qtbot, tmp_path):
+    first = MainWindow(Session(), settings=_settings(tmp_path))
+    qtbot.addWidget(first)
+    first.show()
+    first.splitter.setSizes([380, 400, 500])
+    first.side.setCurrentIndex(1)
+    sizes = first.splitter.sizes()
+    first.close()
+    second = MainWindow(Session(), settings=_settings(tmp_path))
+    qtbot.addWidget(second)
+    second.show()
+    assert second.splitter.sizes() == sizes
+    assert second.side.currentIndex() == 1
+    second.close()

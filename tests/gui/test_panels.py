@@ -1,0 +1,236 @@
+"""The run bar, training panel and data panel drive the session through real widgets."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QSettings, Qt  # noqa: E402
+from PySide6.QtWidgets import QFileDialog, QInputDialog  # noqa: E402
+
+from playground.core.datasets import DATASETS  # noqa: E402
+from playground.core.experiment import default_experiment  # noqa: E402
+from playground.core.optimizers import OPTIMIZERS  # noqa: E402
+from playground.gui.panels import _edits  # noqa: E402
+from playground.gui.panels.data_panel import DataPanel  # noqa: E402
+from playground.gui.panels.run_bar import LR_LADDER, LogSpinBox, RunBar  # noqa: E402
+from playground.gui.panels.thumbnails import thumbnail  # noqa: E402
+from playground.gui.panels.training_panel import TrainingPanel  # noqa: E402
+from playground.gui.session import Session  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path: Path):
+    """Point QSettings at a temp folder so the person's real settings are never touched."""
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    QCoreApplication.setOrganizationName("NN Playground Tests")
+    QCoreApplication.setApplicationName("NN Playground Tests")
+
+
+@pytest.fixture
+def session() -> Session:
+    return Session()
+
+
+def _select(combo, name: str) -> None:
+    """Pick an item the way a person does: the combo's `activated` fires."""
+    index = combo.findData(name)
+    assert index >= 0, name
+    combo.setCurrentIndex(index)
+    combo.activated.emit(index)
+
+
+# ---------------------------------------------------------------- run bar ----------------------
+def test_run_bar_optimizer_edit_is_undoable(qtbot, session):
+    bar = RunBar(session)
+    qtbot.addWidget(bar)
+    _select(bar.optimizer_combo, "adam")
+    assert session.experiment.training.optimizer.name == "adam"
+    assert session.experiment.training.optimizer.params["lr"] == OPTIMIZERS["adam"].params[0].default
+    assert bar.lr_box.value() == pytest.approx(0.001)
+    session.undo_stack.undo()
+    assert session.experiment.training.optimizer.name == "sgd"
+    assert bar.optimizer_combo.currentData() == "sgd"
+    assert bar.lr_box.value() == pytest.approx(0.03)
+
+
+def test_learning_rate_box_walks_the_ladder(qtbot):
+    box = LogSpinBox()
+    qtbot.addWidget(box)
+    box.setValue(0.03)
+    box.stepBy(1)
+    assert box.value() == pytest.approx(0.1)
+    box.stepBy(-2)
+    assert box.value() == pytest.approx(0.01)
+    box.setValue(0.02)  # between rungs: the next rung up / down
+    box.stepBy(1)
+    assert box.value() == pytest.approx(0.03)
+    box.setValue(LR_LADDER[0])
+    box.stepBy(-1)
+    assert box.value() == pytest.approx(LR_LADDER[0])
+    assert box.textFromValue(0.00001) == "0.00001"
+
+
+def test_run_bar_edits_merge_into_one_undo_step(qtbot, session):
+    bar = RunBar(session)
+    qtbot.addWidget(bar)
+    bar.lr_box.stepBy(1)
+    bar.lr_box.stepBy(1)
+    assert session.experiment.training.optimizer.params["lr"] == pytest.approx(0.3)
+    assert session.undo_stack.count() == 1
+    bar.batch_box.setValue(32)
+    assert session.experiment.training.batch_size == 32
+    session.undo_stack.undo()
+    session.undo_stack.undo()
+    assert session.experiment == default_experiment()
+
+
+def test_run_bar_blocked_train_says_why(qtbot, session):
+    bar = RunBar(session)
+    qtbot.addWidget(bar)
+    bar.set_blocked("Layer 1 (Dense): units must be positive")
+    assert not bar.train_action.isEnabled()
+    assert "units must be positive" in bar.train_button.toolTip()
+    bar.set_run_state("running")  # a live run can always be paused
+    assert bar.train_action.isEnabled()
+    assert bar.train_action.text() == "&Pause"
+    bar.set_run_state("idle")
+    bar.set_blocked("")
+    assert bar.train_action.isEnabled()
+    assert "Space" in bar.train_button.toolTip()
+
+
+def test_loss_items_that_do_not_fit_the_task_are_disabled(qtbot, session):
+    bar = RunBar(session)
+    qtbot.addWidget(bar)
+    model = bar.loss_combo.model()
+    assert not model.item(bar.loss_combo.findData("cross_entropy")).isEnabled()  # circle: two classes
+    assert model.item(bar.loss_combo.findData("binary_cross_entropy")).isEnabled()
+
+
+# ---------------------------------------------------------------- training panel ---------------
+def test_training_panel_rebuilds_optimizer_form(qtbot, session):
+    panel = TrainingPanel(session)
+    qtbot.addWidget(panel)
+    assert set(panel.optimizer_form.controls) == {p.name for p in OPTIMIZERS["sgd"].params}
+    _select(panel.optimizer_combo, "adam")
+    assert set(panel.optimizer_form.controls) == {p.name for p in OPTIMIZERS["adam"].params}
+    panel.optimizer_form.controls["beta1"].setValue(0.8)
+    assert session.experiment.training.optimizer.params["beta1"] == pytest.approx(0.8)
+    session.undo_stack.undo()
+    session.undo_stack.undo()
+    assert session.experiment.training.optimizer.name == "sgd"
+    assert set(panel.optimizer_form.controls) == {p.name for p in OPTIMIZERS["sgd"].params}
+
+
+def test_training_panel_settings_reach_the_session(qtbot, session):
+    panel = TrainingPanel(session)
+    qtbot.addWidget(panel)
+    _select(panel.schedule_combo, "step")
+    panel.schedule_form.controls["step_size"].setValue(7)
+    panel.training_form.controls["l2"].setValue(0.001)
+    panel.training_form.controls["epochs"].setValue(50)
+    panel.early_form.controls["enabled"].setChecked(True)
+    panel.seed_box.setValue(42)
+    t = session.experiment.training
+    assert (t.schedule.name, t.schedule.params["step_size"]) == ("step", 7)
+    assert (t.l2, t.epochs, t.early_stopping["enabled"]) == (0.001, 50, True)
+    assert session.experiment.seed == 42
+    assert panel.early_form.controls["patience"].isEnabled()
+    while session.undo_stack.canUndo():
+        session.undo_stack.undo()
+    assert session.experiment == default_experiment()
+    assert not panel.early_form.controls["patience"].isEnabled()
+
+
+def test_training_panel_mirrors_external_edits_without_echo(qtbot, session):
+    panel = TrainingPanel(session)
+    qtbot.addWidget(panel)
+    session.edit(_edits.with_training(session.experiment, batch_size=3, loss="mse"), "external")
+    assert panel.training_form.controls["batch_size"].value() == 3
+    assert panel.loss_combo.currentData() == "mse"
+    assert session.undo_stack.count() == 1  # mirroring did not push edits of its own
+
+
+# ---------------------------------------------------------------- data panel -------------------
+def test_data_panel_picks_a_dataset(qtbot, session):
+    panel = DataPanel(session)
+    qtbot.addWidget(panel)
+    other = next(n for n, e in DATASETS.items() if n != "circle" and e.extra.get("kind") == "points2d")
+    qtbot.mouseClick(panel.dataset_buttons[other], Qt.MouseButton.LeftButton)
+    assert session.experiment.data.dataset == other
+    assert panel.dataset_buttons[other].isChecked()
+    assert not panel.dataset_buttons["circle"].isChecked()
+    session.undo_stack.undo()
+    assert panel.dataset_buttons["circle"].isChecked()
+
+
+def test_every_dataset_has_a_thumbnail(qtbot):
+    for name in DATASETS:
+        icon = thumbnail(name, 48)
+        assert not icon.isNull(), name
+        assert thumbnail(name, 48) is icon  # cached
+
+
+def test_feature_toggles_keep_at_least_one(qtbot, session):
+    panel = DataPanel(session)
+    qtbot.addWidget(panel)
+    panel.feature_buttons["x1^2"].click()
+    assert session.experiment.data.features == ("x1", "x2", "x1^2")
+    panel.feature_buttons["x1"].click()
+    panel.feature_buttons["x2"].click()
+    assert session.experiment.data.features == ("x1^2",)
+    panel.feature_buttons["x1^2"].click()  # the last one stays on
+    assert session.experiment.data.features == ("x1^2",)
+    assert panel.feature_buttons["x1^2"].isChecked()
+
+
+def test_data_form_and_regenerate(qtbot, session):
+    panel = DataPanel(session)
+    qtbot.addWidget(panel)
+    panel.data_form.controls["noise"].setValue(0.25)
+    assert session.experiment.data.noise == pytest.approx(0.25)
+    seed = session.experiment.seed
+    qtbot.mouseClick(panel.regenerate_button, Qt.MouseButton.LeftButton)
+    assert session.experiment.seed != seed
+    session.undo_stack.undo()
+    assert session.experiment.seed == seed
+    assert panel.preview.pixmap() is not None and not panel.preview.pixmap().isNull()
+
+
+def test_open_csv_sets_dataset_params(qtbot, session, tmp_path, monkeypatch):
+    csv_path = tmp_path / "points.csv"
+    rows = ["a,b,label"] + [f"{i % 7},{(i * 3) % 5},{i % 2}" for i in range(40)]
+    csv_path.write_text("\n".join(rows) + "\n")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(csv_path), ""))
+    asked: list[list[str]] = []
+
+    def get_item(parent, title, label, items, current=0, editable=False):
+        asked.append(list(items))
+        return items[current], True
+
+    monkeypatch.setattr(QInputDialog, "getItem", get_item)
+    panel = DataPanel(session)
+    qtbot.addWidget(panel)
+    qtbot.mouseClick(panel.csv_button, Qt.MouseButton.LeftButton)
+    data = session.experiment.data
+    assert data.dataset == "csv"
+    assert data.params["path"] == str(csv_path)
+    assert data.params["target"] == "label"
+    assert asked[0] == ["a", "b", "label"]
+    assert panel.dataset_buttons["csv"].isChecked()
+
+
+def test_csv_cancel_keeps_current_dataset(qtbot, session, monkeypatch):
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: ("", ""))
+    panel = DataPanel(session)
+    qtbot.addWidget(panel)
+    qtbot.mouseClick(panel.dataset_buttons["csv"], Qt.MouseButton.LeftButton)
+    assert session.experiment.data.dataset == "circle"
+    assert panel.dataset_buttons["circle"].isChecked()
+    assert session.undo_stack.count() == 0

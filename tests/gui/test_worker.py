@@ -1,0 +1,219 @@
+"""TrainingController: a real trainer on a real QThread, observed only through its signals."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import dataclasses  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+
+import pytest  # noqa: E402
+from PySide6.QtCore import QThread  # noqa: E402
+
+from playground.core.datasets import load_dataset  # noqa: E402
+from playground.core.errors import PlaygroundError  # noqa: E402
+from playground.core.experiment import Experiment, LayerSpec, NamedSpec, default_experiment  # noqa: E402
+from playground.core.layers import LAYERS  # noqa: E402
+from playground.core.params import defaults  # noqa: E402
+from playground.core.snapshot import Snapshot  # noqa: E402
+from playground.core.trainer import RunOptions, TrainingRun  # noqa: E402
+from playground.gui.plots.output_panel import OutputPanel  # noqa: E402
+from playground.gui.worker import TrainingController  # noqa: E402
+
+WAIT = 8000  # ms: generous for a loaded CI machine; each wait ends as soon as its condition holds
+
+
+def with_lr(exp: Experiment, lr: float, optimizer: str = "sgd") -> Experiment:
+    training = dataclasses.replace(exp.training, optimizer=NamedSpec(optimizer, {"lr": lr}))
+    return dataclasses.replace(exp, training=training)
+
+
+@pytest.fixture
+def controller(qtbot) -> Iterator[TrainingController]:
+    c = TrainingController()
+    yield c
+    assert c.shutdown(3000)
+    assert not any(t.isRunning() for t in c.findChildren(QThread))
+
+
+@pytest.fixture
+def received(controller) -> list[Snapshot]:
+    """Every snapshot the controller delivers, in order."""
+    snaps: list[Snapshot] = []
+    controller.snapshot_ready.connect(snaps.append)
+    return snaps
+
+
+@pytest.fixture(scope="module")
+def circle():
+    exp = default_experiment()
+    return exp, load_dataset(exp.data, exp.seed)
+
+
+def test_a_run_trains_and_the_views_follow(qtbot, controller, circle):
+    exp, ds = circle
+    panel = OutputPanel()
+    qtbot.addWidget(panel)
+    panel.set_dataset(ds)
+    controller.snapshot_ready.connect(panel.update_snapshot)
+    with qtbot.waitSignal(controller.run_started):
+        controller.start(exp, ds, RunOptions(slice_seconds=1 / 30))
+    assert controller.state == "running" and controller.is_active
+
+    def learned() -> bool:
+        snap = controller.latest
+        if snap is None or panel.boundary.image.image is None or panel.curves.point_count < 10:
+            return False
+        loss = snap.history["test_loss"]
+        return loss[-1] < loss[0]
+
+    qtbot.waitUntil(learned, timeout=WAIT)
+    assert panel.boundary.image.image.shape == (100, 100)
+    assert panel.metrics.text().startswith("Epoch ")
+
+
+def test_pause_step_resume_stop(qtbot, controller, received, circle):
+    exp, ds = circle
+    controller.start(exp, ds)
+    qtbot.waitUntil(lambda: controller.latest is not None and controller.latest.epoch >= 2, timeout=WAIT)
+
+    with qtbot.waitSignal(controller.state_changed, check_params_cb=lambda s: s == "paused", timeout=WAIT):
+        controller.pause()
+    paused_at = controller.latest.epoch
+    assert not controller.latest.done and controller.is_active
+
+    for expected in (paused_at + 1, paused_at + 2):
+        start = len(received)
+        with qtbot.waitSignal(controller.snapshot_ready, timeout=WAIT,
+                              check_params_cb=lambda s, e=expected: s.epoch == e and s.state == "paused"):
+            controller.step_epoch()
+        assert max(s.epoch for s in received[start:]) == expected  # one epoch, never more
+    assert controller.state == "paused"
+
+    with qtbot.waitSignal(controller.state_changed, check_params_cb=lambda s: s == "running", timeout=WAIT):
+        controller.resume()
+    qtbot.waitUntil(lambda: controller.latest.epoch > paused_at + 3, timeout=WAIT)
+
+    with qtbot.waitSignal(controller.state_changed, check_params_cb=lambda s: s == "stopped", timeout=WAIT):
+        controller.stop()
+    assert controller.latest.state == "stopped" and not controller.is_active
+
+
+def test_toggle_pauses_and_resumes(qtbot, controller, circle):
+    exp, ds = circle
+    controller.start(exp, ds)
+    for state in ("paused", "running", "paused"):
+        with qtbot.waitSignal(controller.state_changed, check_params_cb=lambda s, t=state: s == t,
+                              timeout=WAIT):
+            controller.toggle()
+
+
+def test_a_new_start_never_delivers_the_old_run(qtbot, controller, received, circle):
+    exp, ds = circle
+    ids: list[int] = []
+    controller.run_started.connect(ids.append)
+    controller.start(with_lr(exp, 0.03), ds)
+    qtbot.waitUntil(lambda: len(received) >= 2, timeout=WAIT)
+    # Old snapshots may be queued right now; none of them may reach the new run's views.
+    controller.start(with_lr(exp, 0.2), ds)
+    first_new = len(received)
+    qtbot.waitUntil(lambda: len(received) >= first_new + 5, timeout=WAIT)
+    assert ids == sorted(ids) and len(set(ids)) == 2
+    assert all(s.lr == pytest.approx(0.2) for s in received[first_new:])
+    assert received[first_new].epoch <= 1
+
+
+def test_reset_forgets_the_run(qtbot, controller, received, circle):
+    exp, ds = circle
+    controller.start(with_lr(exp, 0.03), ds)
+    qtbot.waitUntil(lambda: len(received) >= 2, timeout=WAIT)
+    with qtbot.waitSignal(controller.state_changed, check_params_cb=lambda s: s == "idle"):
+        controller.reset()
+    assert controller.latest is None and not controller.is_active
+    after_reset = len(received)
+    controller.start(with_lr(exp, 0.5), ds)
+    qtbot.waitUntil(lambda: len(received) >= after_reset + 3, timeout=WAIT)
+    assert all(s.lr == pytest.approx(0.5) for s in received[after_reset:])
+
+
+def test_shutdown_during_training_is_quick_and_leaves_no_thread(qtbot, controller, received, circle):
+    exp, ds = circle
+    controller.start(exp, ds)
+    qtbot.waitUntil(lambda: len(received) >= 3, timeout=WAIT)
+    t0 = time.perf_counter()
+    assert controller.shutdown(3000)
+    assert time.perf_counter() - t0 < 1.0
+    assert not any(t.isRunning() for t in controller.findChildren(QThread))
+    assert not controller.is_active
+
+
+def test_shutdown_while_paused(qtbot, controller, circle):
+    exp, ds = circle
+    with qtbot.waitSignal(controller.snapshot_ready, timeout=WAIT):
+        controller.start(exp, ds, RunOptions(start_paused=True))
+    assert controller.state == "paused"
+    assert controller.shutdown(3000)
+
+
+def test_divergence_reports_the_trainers_message(qtbot, controller, circle):
+    exp, ds = circle
+    # Linear units with a huge step: the loss overflows to NaN within the first epoch.
+    linear = tuple(dataclasses.replace(layer, params={**layer.params, "activation": "linear"})
+                   for layer in exp.network.layers)
+    exp = dataclasses.replace(exp, network=dataclasses.replace(exp.network, layers=linear))
+    states: list[str] = []
+    controller.state_changed.connect(states.append)
+    with qtbot.waitSignal(controller.error, timeout=WAIT) as blocker:
+        controller.start(with_lr(exp, 50.0), ds)
+    message = blocker.args[0]
+    assert message.startswith("Loss became") and "Try" in message
+    assert controller.state == "diverged" and states[-1] == "diverged"
+    assert controller.latest.message == message and not controller.is_active
+
+
+def test_a_bad_experiment_reports_the_cores_message(qtbot, controller):
+    exp = default_experiment()
+    conv = LayerSpec("conv2d", defaults(LAYERS["conv2d"].params))
+    bad = dataclasses.replace(exp, network=dataclasses.replace(exp.network, layers=(conv,)))
+    with pytest.raises(PlaygroundError) as core:
+        TrainingRun(bad)
+    with qtbot.waitSignal(controller.error) as blocker:
+        assert not controller.start(bad)
+    assert blocker.args == [str(core.value)]
+    assert controller.state == "error" and not controller.is_active
+    assert isinstance(controller.last_exception, PlaygroundError)
+
+
+def test_learning_rate_changes_live(qtbot, controller, circle):
+    exp, ds = circle
+    controller.start(with_lr(exp, 0.03), ds)
+    qtbot.waitUntil(lambda: controller.latest is not None, timeout=WAIT)
+    controller.set_learning_rate(0.1)
+    qtbot.waitUntil(lambda: controller.latest.lr == pytest.approx(0.1), timeout=WAIT)
+    assert controller.state == "running"
+
+
+def test_step_from_idle_and_after_finishing(qtbot, controller, circle):
+    exp, ds = circle
+    controller.step_epoch()  # nothing to step yet: a no-op, not a crash
+    assert controller.state == "idle"
+    with qtbot.waitSignal(controller.state_changed, check_params_cb=lambda s: s == "finished", timeout=WAIT):
+        controller.start(exp, ds, RunOptions(epochs=3))
+    assert controller.latest.epoch == 3 and not controller.is_active
+    # Step after the end: a fresh run of the same experiment, paused after one epoch.
+    with qtbot.waitSignal(controller.snapshot_ready, timeout=WAIT,
+                          check_params_cb=lambda s: s.epoch == 1 and s.state == "paused"):
+        controller.step_epoch()
+    assert controller.state == "paused" and controller.is_active
+
+
+def test_step_starts_a_paused_run_with_one_epoch(qtbot, controller, received, circle):
+    exp, ds = circle
+    controller.start(exp, ds, RunOptions(start_paused=True))
+    assert controller.state == "paused"
+    with qtbot.waitSignal(controller.snapshot_ready, timeout=WAIT, check_params_cb=lambda s: s.epoch == 1):
+        controller.step_epoch()
+    assert all(s.epoch <= 1 for s in received)

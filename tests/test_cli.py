@@ -1,0 +1,246 @@
+"""The `nn-playground` command: train/validate/presets headless, opening the app, exit statuses."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import signal
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+import torch
+
+from playground import cli, cli_train
+from playground.core.export import load_weights
+from playground.core.presets import SHIPPED_DIR, load_preset
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def preset(path: Path, **training) -> Path:
+    """A 1-D linear-regression preset: one linear neuron (no hidden layer) fits y = 3x + 2."""
+    d = {"format": "nn-playground.experiment", "version": 1, "name": "Line fit",
+         "data": {"dataset": "line", "samples": 200, "validation_fraction": 0.2},
+         "network": {"layers": []},
+         "training": {"optimizer": {"name": "sgd", "lr": 0.05}, "batch_size": 10, "epochs": 60, **training}}
+    path.write_text(json.dumps(d))
+    return path
+
+
+def bad_lr_preset(path: Path) -> Path:
+    d = json.loads((SHIPPED_DIR / "circle.json").read_text())
+    d["training"]["optimizer"]["lr"] = -1
+    path.write_text(json.dumps(d))
+    return path
+
+
+def run_json(capsys, *args: str) -> tuple[int, dict, str]:
+    code = cli.main(["train", *args, "--json"])
+    out, err = capsys.readouterr()
+    assert len(out.strip().splitlines()) == 1, f"stdout must hold exactly one JSON object: {out!r}"
+    return code, json.loads(out), err
+
+
+# ---------------------------------------------------------------- train ---------------------
+
+def test_train_json_reports_the_run(capsys):
+    code, r, err = run_json(capsys, "circle", "--epochs", "3")
+    assert code == 0 and err == ""
+    assert r["epochs"] == 3 and r["state"] == "finished" and r["message"]
+    assert r["diverged"] is False and r["stopped_early"] is False
+    assert 0 < r["train_loss"] < 2 and 0 < r["test_loss"] < 2
+    assert 0 <= r["train_accuracy"] <= 1 and 0 <= r["test_accuracy"] <= 1
+    assert r["seconds"] > 0 and r["task"] == "binary" and r["val_loss"] is None
+    assert "weights" not in r and "r2" not in r
+
+
+def test_train_without_json_prints_a_summary_and_nothing_on_stderr_off_a_terminal(capsys):
+    assert cli.main(["train", "circle", "--epochs", "2"]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert out.startswith("Circle: finished after 2 epochs in ")
+    assert "accuracy  train" in out and "Reached the epoch limit (2)." in out
+
+
+def test_the_seed_override_is_applied_and_reproducible(capsys):
+    runs = [run_json(capsys, "circle", "--epochs", "2", "--seed", s)[1] for s in ("5", "5", "6")]
+    assert runs[0]["seed"] == 5 and runs[0]["train_loss"] == runs[1]["train_loss"]
+    assert runs[2]["train_loss"] != runs[0]["train_loss"]
+
+
+def test_linear_regression_reports_the_fitted_weight_and_bias(tmp_path, capsys):
+    code, r, _ = run_json(capsys, str(preset(tmp_path / "line.json")))
+    assert code == 0 and r["task"] == "regression"
+    assert r["train_accuracy"] is None and r["test_accuracy"] is None
+    assert r["weights"] == [pytest.approx(3.0, abs=1e-3)] and r["bias"] == pytest.approx(2.0, abs=1e-3)
+    assert r["r2"] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_divergence_exits_3_with_nulls_not_nan(tmp_path, capsys):
+    path = preset(tmp_path / "hot.json", optimizer={"name": "sgd", "lr": 5.0})
+    code, r, _ = run_json(capsys, str(path))
+    assert code == 3 and r["diverged"] is True and r["state"] == "diverged"
+    assert r["train_loss"] is None and "learning rate" in r["message"]
+    assert cli.main(["train", str(path)]) == 3
+    out, _ = capsys.readouterr()
+    assert "diverged after" in out and "probably too high" in out
+
+
+def test_out_writes_history_weights_and_the_preset_actually_run(tmp_path, capsys):
+    out_dir = tmp_path / "results" / "run1"
+    code = cli.main(["train", "circle", "--epochs", "4", "--seed", "3", "--out", str(out_dir), "--quiet"])
+    assert code == 0 and capsys.readouterr() == ("", "")
+    with open(out_dir / "history.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [int(r["epoch"]) for r in rows] == [1, 2, 3, 4]
+    assert all(float(r["train_loss"]) > 0 for r in rows)
+    ran = load_preset(out_dir / "preset.json")
+    shipped = load_preset(SHIPPED_DIR / "circle.json")
+    assert ran.seed == 3 and ran.training.epochs == 4
+    assert ran.network == shipped.network and ran.data == shipped.data
+    weights = load_weights(out_dir / "weights.pt")
+    assert weights and all(isinstance(v, torch.Tensor) for v in weights.values())
+
+
+def test_epochs_override_of_zero_would_run_forever_until_stopped(capsys, monkeypatch):
+    """--epochs 0 means no limit; a stop (as from Ctrl-C) ends it with exit status 130."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def stop_at_once(run):
+        run.stop()
+        yield
+
+    monkeypatch.setattr(cli_train, "stop_on_interrupt", stop_at_once)
+    code, r, _ = run_json(capsys, "circle", "--epochs", "0")
+    assert code == 130 and r["state"] == "stopped" and r["epoch_limit"] is None
+
+
+def test_the_first_ctrl_c_stops_the_run_the_second_interrupts():
+    stops = []
+    run = types.SimpleNamespace(stop=lambda: stops.append(True))
+    before = signal.getsignal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt), cli_train.stop_on_interrupt(run):
+        signal.raise_signal(signal.SIGINT)
+        assert stops == [True]
+        signal.raise_signal(signal.SIGINT)
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_progress_goes_to_stderr_on_a_terminal_only(capsys, monkeypatch):
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, r, err = run_json(capsys, "circle", "--epochs", "3")
+    assert code == 0 and r["epochs"] == 3
+    assert "\r" in err and "epoch 3/3" in err and "train loss" in err
+
+
+def test_progress_line_shows_epoch_limit_losses_and_speed():
+    stream = io.StringIO()
+    snap = types.SimpleNamespace(epoch=5, done=False, epochs_per_second=123.4,
+                                 latest=lambda k: {"train_loss": 0.25, "test_loss": float("nan")}[k])
+    progress = cli_train.Progress(stream, limit=10)
+    progress.update(snap)
+    text = stream.getvalue()
+    assert text.startswith("\r[##########..........] epoch 5/10  train loss 0.25  test loss -  123 epochs/s")
+    progress.update(snap)  # within the redraw interval: nothing new
+    assert stream.getvalue() == text
+
+
+@pytest.mark.parametrize("args", [["train", "nosuchpreset"], ["train", "circle", "--epochs", "-1"],
+                                  ["train", "circle", "--seed", "x"], ["frobnicate.json"]])
+def test_bad_input_exits_2_with_one_line_and_no_traceback(args, capsys):
+    assert cli.main(args) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "Traceback" not in err and err.strip()
+
+
+def test_a_bad_preset_to_train_names_file_and_field(tmp_path, capsys):
+    assert cli.main(["train", str(bad_lr_preset(tmp_path / "spiral.json"))]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.strip().splitlines() == [
+        "nn-playground: spiral.json: training.optimizer.lr: must be > 0, got -1.0"]
+
+
+def test_a_seed_override_out_of_range_is_reported(capsys):
+    assert cli.main(["train", "circle", "--seed", str(2**31)]) == 2
+    assert "seed: must be <=" in capsys.readouterr().err
+
+
+def test_python_dash_m_playground_train_json_in_a_fresh_process():
+    proc = subprocess.run([sys.executable, "-m", "playground", "train", "circle", "--epochs", "3", "--json"],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    r = json.loads(proc.stdout)
+    assert r["epochs"] == 3 and r["state"] == "finished"
+
+
+# ---------------------------------------------------------------- validate / presets --------
+
+def test_validate_reports_every_file_and_exits_2_if_any_is_bad(tmp_path, capsys):
+    good = SHIPPED_DIR / "circle.json"
+    bad = bad_lr_preset(tmp_path / "spiral.json")
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"format": ')
+    assert cli.main(["validate", str(good)]) == 0
+    assert capsys.readouterr().out == f"{good}: ok\n"
+    assert cli.main(["validate", str(bad), str(good), str(broken), str(tmp_path / "gone.json")]) == 2
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [f"{bad}: training.optimizer.lr: must be > 0, got -1.0", f"{good}: ok",
+                     f"{broken}: invalid JSON at line 1, column 12: Expecting value",
+                     f"{tmp_path / 'gone.json'}: no such file"]
+
+
+def test_presets_lists_the_shipped_presets_with_title_and_description(capsys):
+    assert cli.main(["presets"]) == 0
+    out = capsys.readouterr().out
+    first = out.splitlines()[0]
+    assert first.split()[0] == "circle" and first.split(maxsplit=1)[1] == "Circle"
+    assert "TensorFlow Playground" in out
+
+
+def test_help_and_version_exit_0(capsys):
+    assert cli.main(["--help"]) == 0
+    assert "train" in capsys.readouterr().out
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("nn-playground 0.")
+
+
+# ---------------------------------------------------------------- opening the app -----------
+
+@pytest.fixture
+def fake_app(monkeypatch):
+    """Stands in for playground.gui.app so these tests never start Qt."""
+    calls = []
+    module = types.ModuleType("playground.gui.app")
+    module.run_app = lambda preset_path=None: calls.append(preset_path) or 0
+    monkeypatch.setitem(sys.modules, "playground.gui.app", module)
+    return calls
+
+
+def test_no_arguments_opens_the_app_with_the_default_experiment(fake_app):
+    assert cli.main([]) == 0
+    assert fake_app == [None]
+
+
+def test_a_preset_file_or_name_opens_the_app_with_it(fake_app):
+    assert cli.main([str(SHIPPED_DIR / "circle.json")]) == 0
+    assert cli.main(["circle"]) == 0
+    assert fake_app == [str(SHIPPED_DIR / "circle.json")] * 2
+
+
+def test_a_bad_preset_is_reported_before_any_window_opens(fake_app, tmp_path, capsys):
+    assert cli.main([str(bad_lr_preset(tmp_path / "spiral.json"))]) == 2
+    assert fake_app == []
+    assert "spiral.json: training.optimizer.lr" in capsys.readouterr().err
+
+
+def test_a_missing_gui_gives_a_clear_message(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "playground.gui.app", None)  # makes the import fail
+    assert cli.main([]) == 1
+    assert "The desktop app is not available yet" in capsys.readouterr().err
