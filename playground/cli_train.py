@@ -221,12 +221,12 @@ class Progress:
 
     def line(self, snap: Snapshot) -> str:
         if self.limit:
-            filled = int(20 * min(snap.epoch / self.limit, 1.0))
-            head = f"[{'#' * filled}{'.' * (20 - filled)}] epoch {snap.epoch}/{self.limit}"
+            filled = int(12 * min(snap.epoch / self.limit, 1.0))
+            head = f"[{'#' * filled}{'.' * (12 - filled)}] epoch {snap.epoch}/{self.limit}"
         else:
             head = f"epoch {snap.epoch}"
-        return (f"{head}  train loss {_fmt(snap.latest('train_loss'))}  "
-                f"test loss {_fmt(snap.latest('test_loss'))}  {snap.epochs_per_second:.0f} epochs/s")
+        return (f"{head}  loss train {_fmt(snap.latest('train_loss'))}  "
+                f"test {_fmt(snap.latest('test_loss'))}  {snap.epochs_per_second:.0f} epochs/s")
 
     def clear(self) -> None:
         self.stream.write("\r\x1b[K")

@@ -16,7 +16,7 @@ import torch
 
 from playground import cli, cli_train
 from playground.core.export import load_weights
-from playground.core.presets import SHIPPED_DIR, load_preset
+from playground.core.presets import SHIPPED_DIR, load_preset, shipped_presets
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -135,7 +135,7 @@ def test_progress_goes_to_stderr_on_a_terminal_only(capsys, monkeypatch):
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     code, r, err = run_json(capsys, "circle", "--epochs", "3")
     assert code == 0 and r["epochs"] == 3
-    assert "\r" in err and "epoch 3/3" in err and "train loss" in err
+    assert "\r" in err and "epoch 3/3" in err and "loss train" in err
 
 
 def test_progress_line_shows_epoch_limit_losses_and_speed():
@@ -145,7 +145,7 @@ def test_progress_line_shows_epoch_limit_losses_and_speed():
     progress = cli_train.Progress(stream, limit=10)
     progress.update(snap)
     text = stream.getvalue()
-    assert text.startswith("\r[##########..........] epoch 5/10  train loss 0.25  test loss -  123 epochs/s")
+    assert text.startswith("\r[######......] epoch 5/10  loss train 0.25  test -  123 epochs/s")
     progress.update(snap)  # within the redraw interval: nothing new
     assert stream.getvalue() == text
 
@@ -199,8 +199,10 @@ def test_validate_reports_every_file_and_exits_2_if_any_is_bad(tmp_path, capsys)
 def test_presets_lists_the_shipped_presets_with_title_and_description(capsys):
     assert cli.main(["presets"]) == 0
     out = capsys.readouterr().out
-    first = out.splitlines()[0]
-    assert first.split()[0] == "circle" and first.split(maxsplit=1)[1] == "Circle"
+    names = [line.split()[0] for line in out.splitlines() if not line.startswith(" ")]
+    assert names == sorted(names) == [i.name for i in shipped_presets()]
+    circle = next(line for line in out.splitlines() if line.startswith("circle "))
+    assert circle.split(maxsplit=1)[1] == "Circle"
     assert "TensorFlow Playground" in out
 
 

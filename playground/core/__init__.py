@@ -15,8 +15,12 @@ from importlib import import_module
 from typing import Any
 
 from playground.core.errors import DataError, PlaygroundError, ShapeError, SpecError
-from playground.core.experiment import (Experiment, default_experiment, experiment_from_dict,
-                                        experiment_to_dict)
+from playground.core.experiment import (
+    Experiment,
+    default_experiment,
+    experiment_from_dict,
+    experiment_to_dict,
+)
 
 _LAZY = {
     "TrainingRun": "playground.core.trainer",

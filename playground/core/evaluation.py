@@ -32,7 +32,8 @@ class Split:
 
 @torch.no_grad()
 def evaluate(model: nn.Module, loss_fn: nn.Module, split: Split, task: str, to_value: OutputToValue,
-             num_classes: int, prefix: str, eval_batch: int = 4096) -> tuple[dict[str, float], np.ndarray | None]:
+             num_classes: int, prefix: str, eval_batch: int = 4096
+             ) -> tuple[dict[str, float], np.ndarray | None]:
     """Loss and metrics on `split`, keys prefixed (``test_loss``, ``test_accuracy``, ...).
 
     Returns (row, predicted labels or None). Binary adds precision/recall/f1/roc_auc, regression r2;

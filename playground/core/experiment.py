@@ -178,7 +178,8 @@ def _data_from_dict(d: Any, path: str = "data") -> DataSpec:
     d = _obj(d, path)
     _check_keys(d, {"dataset", "features", "params", *(p.name for p in DATA_PARAMS)}, path)
     entry = DATASETS.lookup(d.get("dataset", "circle"), f"{path}.dataset")
-    common = validate_params(DATA_PARAMS, {k: v for k, v in d.items() if k in {p.name for p in DATA_PARAMS}}, path)
+    names = {p.name for p in DATA_PARAMS}
+    common = validate_params(DATA_PARAMS, {k: v for k, v in d.items() if k in names}, path)
     params = entry.validate(d.get("params"), f"{path}.params")
     features = d.get("features", ["x1", "x2"])
     if not isinstance(features, list) or not features:

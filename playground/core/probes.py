@@ -57,10 +57,7 @@ def plane_maps(model: nn.Sequential, dataset: Dataset, to_value: OutputToValue, 
     try:
         x = torch.from_numpy(dataset.transform(grid_points(dataset.extent, res)))
         value = to_value(model(x))
-        if dataset.task == MULTICLASS:
-            grid = value.argmax(dim=1).float()
-        else:
-            grid = value[:, 0]
+        grid = value.argmax(dim=1).float() if dataset.task == MULTICLASS else value[:, 0]
         boundary = grid.reshape(res, res).numpy().astype(np.float32, copy=True)
         neurons = _neuron_maps(model, dataset, neuron_res, max_units) if neuron_res else None
     finally:

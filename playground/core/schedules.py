@@ -82,7 +82,8 @@ SCHEDULES: Registry[Entry] = Registry("schedule", [
     Entry("cosine", "Cosine annealing", "Glide the learning rate down along a half cosine over `period` "
           "epochs, then restart.",
           (Param("period", int, 200, "Epochs per cosine cycle.", minimum=1, maximum=1_000_000),
-           Param("min_factor", float, 0.0, "Lowest multiplier reached.", minimum=0, maximum=1), _WARMUP), _cosine),
+           Param("min_factor", float, 0.0, "Lowest multiplier reached.", minimum=0, maximum=1),
+           _WARMUP), _cosine),
     Entry("plateau", "Reduce on plateau", "Cut the learning rate by `factor` when the validation loss "
           "(or test loss without a validation split) stops improving for `patience` epochs.",
           (Param("factor", float, 0.5, "Multiplier at each cut.", minimum=0, maximum=1, min_exclusive=True),

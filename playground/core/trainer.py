@@ -34,8 +34,7 @@ from playground.core.model import build_model
 from playground.core.optimizers import make_optimizer
 from playground.core.probes import dense_weights, fitted_curve, output_to_value, plane_maps
 from playground.core.schedules import make_schedule
-from playground.core.snapshot import (DIVERGED, FINISHED, PAUSED, RUNNING, STOPPED, STOPPED_EARLY,
-                                      Snapshot)
+from playground.core.snapshot import DIVERGED, FINISHED, PAUSED, RUNNING, STOPPED, STOPPED_EARLY, Snapshot
 
 
 @dataclass(frozen=True)

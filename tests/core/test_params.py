@@ -13,7 +13,8 @@ SCHEMA = (
 
 
 def test_defaults_are_filled():
-    assert validate_params(SCHEMA, {}, "x") == {"units": 4, "rate": 0.5, "lr": 0.1, "act": "tanh", "bias": True}
+    expected = {"units": 4, "rate": 0.5, "lr": 0.1, "act": "tanh", "bias": True}
+    assert validate_params(SCHEMA, {}, "x") == expected
 
 
 def test_int_coerced_to_float_and_whole_float_to_int():

@@ -258,3 +258,38 @@ def test_user_presets_go_to_the_per_user_data_folder_created_on_demand(user_sand
     assert folder.is_dir() and folder.name == "presets" and folder.parent.name == "nn-playground"
     assert user_sandbox in folder.parents  # the tests never write into the real home folder
     assert SHIPPED_DIR not in folder.parents
+
+
+# ---------------------------------------------------------------- property -----------------
+
+def _json_paths(d, prefix=()):
+    yield prefix
+    children = d.items() if isinstance(d, dict) else enumerate(d) if isinstance(d, list) else ()
+    for key, value in children:
+        yield from _json_paths(value, (*prefix, key))
+
+
+def test_any_damaged_preset_gives_a_spec_error_with_the_file_never_a_crash():
+    """Replace random fields with values of the wrong type or range: the answer is always a SpecError
+    naming the file (or a valid experiment), never a TypeError/KeyError from deep inside."""
+    import copy
+    import random
+
+    values = [None, True, 0, -1, 1.5, 1e308, "", "x", "dense", [], [1], {}, {"a": 1}, {"type": "dense"},
+              {"name": "adam"}, 2**64, "auto"]
+    base = preset_dict()
+    paths = [p for p in _json_paths(base) if p]
+    rng = random.Random(0)
+    for _ in range(300):
+        d = copy.deepcopy(base)
+        *parents, key = rng.choice(paths)
+        target = d
+        for k in parents:
+            target = target[k]
+        if isinstance(target, dict) and rng.random() < 0.2:
+            key = f"extra_{key}"  # an unknown field beside a known one
+        target[key] = copy.deepcopy(rng.choice(values))
+        try:
+            preset_from_text(json.dumps(d), "fuzz.json")
+        except SpecError as e:
+            assert str(e).startswith("fuzz.json: ")

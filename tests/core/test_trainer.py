@@ -39,7 +39,7 @@ def test_circle_learns_and_history_is_consistent():
     assert h["test_loss"][-1] < 0.5 * h["test_loss"][0]
     assert h["test_accuracy"][-1] > 0.9
     assert snap.boundary.shape == (100, 100) and snap.boundary.dtype == np.float32
-    assert 0 <= snap.boundary.min() and snap.boundary.max() <= 1
+    assert snap.boundary.min() >= 0 and snap.boundary.max() <= 1
     assert {"test_precision", "test_recall", "test_f1", "test_roc_auc"} <= set(h)
     assert snap.step == 150 * 10  # 100 training points / batch 10
 

@@ -237,3 +237,57 @@ def test_layout_is_remembered(qtbot, tmp_path):
     assert second.splitter.sizes() == sizes
     assert second.side.currentIndex() == 1
     second.close()
+
+
+@pytest.fixture
+def fake_exec(qtbot, monkeypatch):
+    """Run `run_app` without blocking: its event loop becomes "wait for the window, then close it".
+
+    The app-wide theme it installs is put back afterwards so later tests see the stock style.
+    """
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    saved = (app.styleSheet(), app.palette(), app.style().name())
+    windows: list[MainWindow] = []
+
+    def exec_(self) -> int:
+        qtbot.waitUntil(lambda: any(isinstance(w, MainWindow) and w.isVisible()
+                                    for w in QApplication.topLevelWidgets()), timeout=TIMEOUT)
+        window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
+        qtbot.addWidget(window)
+        windows.append(window)
+        QCoreApplication.processEvents()  # the deferred open of the preset
+        return 0
+
+    monkeypatch.setattr(QApplication, "exec", exec_)
+    yield windows
+    for w in windows:
+        w.close()
+    app.setStyleSheet(saved[0])
+    app.setPalette(saved[1])
+    app.setStyle(saved[2])
+
+
+def test_run_app_opens_a_preset(fake_exec, tmp_path):
+    from playground.core.presets import shipped_presets
+    from playground.gui.app import run_app
+
+    preset = shipped_presets()[0]
+    assert run_app(str(preset.path)) == 0
+    window = fake_exec[0]
+    assert window.session.path == preset.path
+    assert not window.windowIcon().isNull()
+
+
+def test_run_app_with_a_bad_preset_still_starts(fake_exec, tmp_path, monkeypatch):
+    from playground.gui.app import run_app
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a, **k: shown.append(text))
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "nn-playground.experiment", "version": 1, "seed": "x"}')
+    assert run_app(str(bad)) == 0
+    window = fake_exec[0]
+    assert shown and "bad.json" in shown[0] and "seed" in shown[0]
+    assert window.session.experiment.name == "Circle" and window.session.path is None

@@ -19,7 +19,7 @@ from playground.core.trainer import RunOptions, run_to_end  # noqa: E402
 from playground.gui.plots import _style as st  # noqa: E402
 from playground.gui.plots._preview import demo_experiment  # noqa: E402
 from playground.gui.plots.boundary import BoundaryView  # noqa: E402
-from playground.gui.plots.curves import CurvesView  # noqa: E402
+from playground.gui.plots.curves import CurvesView, nice_ceil  # noqa: E402
 from playground.gui.plots.images import ConfusionView, SampleGridView  # noqa: E402
 from playground.gui.plots.output_panel import OutputPanel, metrics_line  # noqa: E402
 from playground.gui.plots.regression import RegressionView, line_equation  # noqa: E402
@@ -201,3 +201,19 @@ def test_regression_view_draws_a_linear_fit_with_its_equation(qtbot):
 def test_preview_experiments_are_valid(name):
     ds, snap = trained(name, epochs=1)
     assert snap.state == "finished" and snap.epoch == 1
+
+
+def test_curve_axes_grow_in_round_steps_not_every_frame(qtbot):
+    """Auto-ranging re-laid out the axes on every frame; stepped ranges change rarely."""
+    view = CurvesView()
+    qtbot.addWidget(view)
+    changes = []
+    view.loss_plot.getViewBox().sigXRangeChanged.connect(lambda *_: changes.append(1))
+    for n in range(1, 101):
+        loss = np.linspace(0.7, 0.1, n)
+        view.update_snapshot(canned(n, train_loss=loss, test_loss=loss + 0.01, train_accuracy=1 - loss))
+    assert view.point_count == 100
+    assert nice_ceil(41) == 50 and nice_ceil(0.69) == pytest.approx(0.8)
+    assert len(changes) <= 10
+    x0, x1 = view.loss_plot.getViewBox().viewRange()[0]
+    assert x0 <= 0 and 100 <= x1 <= 110

@@ -7,6 +7,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import dataclasses  # noqa: E402
+import threading  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 
@@ -20,6 +21,7 @@ from playground.core.layers import LAYERS  # noqa: E402
 from playground.core.params import defaults  # noqa: E402
 from playground.core.snapshot import Snapshot  # noqa: E402
 from playground.core.trainer import RunOptions, TrainingRun  # noqa: E402
+from playground.gui import worker  # noqa: E402
 from playground.gui.plots.output_panel import OutputPanel  # noqa: E402
 from playground.gui.worker import TrainingController  # noqa: E402
 
@@ -122,8 +124,9 @@ def test_a_new_start_never_delivers_the_old_run(qtbot, controller, received, cir
     first_new = len(received)
     qtbot.waitUntil(lambda: len(received) >= first_new + 5, timeout=WAIT)
     assert ids == sorted(ids) and len(set(ids)) == 2
-    assert all(s.lr == pytest.approx(0.2) for s in received[first_new:])
-    assert received[first_new].epoch <= 1
+    new = received[first_new:]
+    assert all(s.lr == pytest.approx(0.2) for s in new)
+    assert all(a.step <= b.step for a, b in zip(new, new[1:], strict=False))  # one run, in order
 
 
 def test_reset_forgets_the_run(qtbot, controller, received, circle):
@@ -217,3 +220,41 @@ def test_step_starts_a_paused_run_with_one_epoch(qtbot, controller, received, ci
     with qtbot.waitSignal(controller.snapshot_ready, timeout=WAIT, check_params_cb=lambda s: s.epoch == 1):
         controller.step_epoch()
     assert all(s.epoch <= 1 for s in received)
+
+
+def test_mailbox_keeps_only_the_newest():
+    box = worker._Mailbox()
+    snaps = [Snapshot(epoch=i, step=i) for i in range(3)]
+    assert box.put(snaps[0]) is True  # first one: tell the GUI
+    assert box.put(snaps[1]) is False  # already announced: just replace
+    assert box.put(snaps[2]) is False
+    assert box.take() is snaps[2]
+    assert box.take() is None
+    assert box.put(snaps[0]) is True
+
+
+def test_a_slow_gui_gets_the_newest_snapshot_not_a_backlog(qtbot, controller, received, circle, monkeypatch):
+    """While the GUI thread is busy, the trainer keeps going; afterwards only the newest arrives."""
+    exp, ds = circle
+    produced: list[Snapshot] = []
+    enough = threading.Event()
+    put = worker._Mailbox.put
+
+    def counting_put(box, snap):
+        produced.append(snap)
+        if len(produced) >= 6:
+            enough.set()
+        return put(box, snap)
+
+    monkeypatch.setattr(worker._Mailbox, "put", counting_put)
+
+    def busy_first_frame(snap: Snapshot) -> None:
+        if len(received) == 1:
+            assert enough.wait(WAIT / 1000)  # a very slow frame: the worker produces 5 more meanwhile
+
+    controller.snapshot_ready.connect(busy_first_frame)
+    controller.start(exp, ds)
+    qtbot.waitUntil(lambda: len(received) >= 2, timeout=WAIT)
+    assert received[0] is produced[0]
+    assert received[1].step >= produced[5].step  # the backlog was skipped, not replayed
+    assert len(received) < len(produced)

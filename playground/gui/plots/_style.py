@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 NEGATIVE = "#f59322"
 POSITIVE = "#0877bd"
@@ -36,7 +36,7 @@ def _toward_white(colours: np.ndarray, keep: float) -> np.ndarray:
     return colours * keep + 255.0 * (1.0 - keep)
 
 
-def diverging_lut(n: int = 256, keep: float = 0.75) -> np.ndarray:
+def diverging_lut(n: int = 256, keep: float = 0.65) -> np.ndarray:
     """(n, 3) uint8 ramp orange -> white -> blue, softened for use as a background."""
     t = np.linspace(-1.0, 1.0, n)[:, None]
     white = np.full(3, 255.0)
@@ -61,11 +61,17 @@ def class_colour(i: int) -> str:
 
 
 def value_brushes(values: np.ndarray, levels: tuple[float, float]) -> list[QColor]:
-    """A full-strength diverging colour per value (regression targets)."""
-    lut = diverging_lut(64, keep=1.0)
+    """A diverging colour per value (regression targets), never paler than 35% of full strength:
+    a value near zero must not vanish as a white dot on a white background."""
     lo, hi = levels
-    idx = np.clip((np.asarray(values, dtype=np.float64) - lo) / ((hi - lo) or 1.0) * 63, 0, 63)
-    return [QColor(*lut[int(i)]) for i in idx]
+    t = np.clip((np.asarray(values, dtype=np.float64) - lo) / ((hi - lo) or 1.0) * 2 - 1, -1, 1)
+    strength = 0.35 + 0.65 * np.abs(t)
+    white = np.full(3, 255.0)
+    out = []
+    for ti, si in zip(t, strength, strict=True):
+        end = rgb(POSITIVE if ti >= 0 else NEGATIVE)
+        out.append(QColor(*(white + (end - white) * si).astype(int)))
+    return out
 
 
 def style_plot(plot: pg.PlotItem, x_label: str = "", y_label: str = "") -> None:
@@ -77,6 +83,10 @@ def style_plot(plot: pg.PlotItem, x_label: str = "", y_label: str = "") -> None:
         axis.setPen(pg.mkPen(BORDER))
         axis.setTextPen(pg.mkPen(MUTED))
         axis.enableAutoSIPrefix(False)  # "loss (x0.001)" reads worse than plain small numbers
+        # Repainting an axis replays its QPicture of tick texts (~2 ms); the heat map under the plot
+        # dirties the axes' edges every frame. A pixmap cache turns that into a blit until the
+        # axis itself changes.
+        axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
     if x_label:
         plot.setLabel("bottom", x_label, color=MUTED)
     if y_label:

@@ -37,7 +37,9 @@ class RegressionView(st.PlotView):
         plot = self.getPlotItem()
         st.style_plot(plot, "x", "y")
         plot.setMouseEnabled(x=False, y=False)
-        plot.showGrid(x=True, y=True, alpha=0.12)
+        # A fixed range (the data's extent): auto-ranging on the moving curve re-laid out both
+        # axes every frame, the largest cost of drawing this view.
+        plot.disableAutoRange()
         self.train_points = pg.ScatterPlotItem(size=6, pen=pg.mkPen(st.TRAIN_OUTLINE, width=1),
                                                brush=pg.mkBrush(st.POSITIVE))
         self.test_points = pg.ScatterPlotItem(size=6, pen=pg.mkPen(st.POSITIVE, width=1.2),
@@ -65,6 +67,7 @@ class RegressionView(st.PlotView):
                 item.clear()
             else:
                 item.setData(x=np.asarray(raw).reshape(len(raw), -1)[:, 0], y=np.asarray(y).reshape(-1))
+        self._fit_range()
         self._place_equation()
 
     def update_snapshot(self, snap: Snapshot) -> None:
@@ -82,6 +85,16 @@ class RegressionView(st.PlotView):
         """Forget the run's curve; the data points stay."""
         self.curve.setData([], [])
         self.equation.setText("")
+
+    def _fit_range(self) -> None:
+        ds = self.dataset
+        if ds.extent is not None:
+            x0, x1, y0, y1 = ds.extent
+        else:
+            x = np.asarray(ds.raw_train).reshape(-1)
+            y = np.asarray(ds.y_train).reshape(-1)
+            x0, x1, y0, y1 = x.min(), x.max(), y.min(), y.max()
+        self.getPlotItem().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
 
     def _place_equation(self) -> None:
         ds = self.dataset

@@ -1,0 +1,423 @@
+"""End to end: every shipped preset loads, round-trips, trains headless and shows what it claims.
+
+Each preset's description (shown in the Examples menu) says what to look at; the tests here train
+the preset for a bounded number of epochs (fewer than its own limit where the effect shows early)
+and check that claim. Presets carry seeds and the trainer is deterministic, so the thresholds are
+fixed numbers, each chosen with a wide margin below/above what the seeded run actually reaches.
+
+Runs use one torch thread (results do not depend on the core count, and the machine running the
+suite is usually shared) and a coarse decision-boundary grid, which only affects the display.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from playground.core.experiment import Experiment, experiment_to_dict
+from playground.core.presets import SHIPPED_DIR, load_preset, save_preset, shipped_presets
+from playground.core.snapshot import DIVERGED, FINISHED, STOPPED_EARLY, Snapshot
+from playground.core.trainer import RunOptions, run_to_end
+
+REQUIRED = ("circle", "xor", "gauss", "spiral", "single-neuron", "linear-regression", "digits-mlp",
+            "digits-cnn", "mnist-cnn", "batch-full", "batch-mini", "batch-stochastic", "optimizer-sgd",
+            "optimizer-momentum", "optimizer-adagrad", "optimizer-rmsprop", "optimizer-adam", "lr-too-high",
+            "schedule-step", "schedule-cosine", "overfitting", "overfitting-l2", "overfitting-dropout",
+            "early-stopping", "zero-init")
+
+ALL_FILES = sorted(p.stem for p in SHIPPED_DIR.glob("*.json"))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_torch_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def preset(name: str) -> Experiment:
+    return load_preset(SHIPPED_DIR / f"{name}.json")
+
+
+def train(exp: Experiment, epochs: int | None, **options) -> Snapshot:
+    """Train headless to the end; `epochs` overrides the preset's limit (None keeps it)."""
+    return run_to_end(exp, RunOptions(epochs=epochs, grid_resolution=8, slice_seconds=1.0, **options))
+
+
+@functools.cache
+def trained(name: str, epochs: int | None) -> Snapshot:
+    """A shipped preset trained for `epochs`, with weights; cached as several tests compare runs."""
+    return train(preset(name), epochs, weights=True)
+
+
+def with_data(exp: Experiment, **changes) -> Experiment:
+    return replace(exp, data=replace(exp.data, **changes))
+
+
+def with_training(exp: Experiment, **changes) -> Experiment:
+    return replace(exp, training=replace(exp.training, **changes))
+
+
+def settings(name: str, *training_keys: str) -> dict:
+    """The preset as a dict without its texts and without the named training settings."""
+    d = experiment_to_dict(preset(name))
+    del d["name"], d["description"]
+    for key in training_keys:
+        del d["training"][key]
+    return d
+
+
+def ups(series: np.ndarray) -> int:
+    """Epochs in which the value went up."""
+    return int(np.sum(np.diff(series) > 0))
+
+
+# ------------------------------------------------------------------ the files themselves --------
+
+def test_the_required_presets_are_shipped():
+    missing = [name for name in REQUIRED if name not in ALL_FILES]
+    assert not missing, f"missing presets: {missing}"
+
+
+@pytest.mark.parametrize("name", ALL_FILES)
+def test_preset_loads_round_trips_and_explains_itself(name, tmp_path):
+    exp = preset(name)
+    assert exp.name.strip() and len(exp.name) <= 60
+    text = exp.description.strip()
+    sentences = re.findall(r"[.!?](?:\s|$)", text)
+    assert text.endswith(".") and 1 <= len(sentences) <= 3, f"{name}: 1-3 sentences please: {text!r}"
+    assert "watch" in text.lower() or "compare" in text.lower(), f"{name}: say what to look at"
+    save_preset(exp, tmp_path / f"{name}.json")
+    assert experiment_to_dict(load_preset(tmp_path / f"{name}.json")) == experiment_to_dict(exp)
+
+
+def test_the_examples_list_shows_every_preset_with_its_own_title():
+    infos = {info.name: info for info in shipped_presets()}
+    assert sorted(infos) == ALL_FILES
+    for name, info in infos.items():
+        exp = preset(name)
+        assert (info.title, info.description) == (exp.name, exp.description)
+
+
+def test_every_preset_has_a_demonstration_test():
+    assert set(ALL_FILES) <= DEMONSTRATED, f"add a check for {sorted(set(ALL_FILES) - DEMONSTRATED)}"
+
+
+# ------------------------------------------------------------------ the guided tour -------------
+
+LEARNS = [  # (preset, epochs, lowest acceptable test accuracy)
+    ("circle", 60, 0.95),
+    ("xor", 100, 0.93),
+    ("gauss", 20, 0.95),
+    ("spiral", 100, 0.9),
+    ("moons", 60, 0.93),
+    ("blobs", 30, 0.95),
+    ("single-neuron", 100, 0.95),
+    ("features-circle", 50, 0.95),
+    ("activation-tanh", 60, 0.95),
+    ("activation-relu", 60, 0.95),
+]
+
+
+@pytest.mark.parametrize(("name", "epochs", "accuracy"), LEARNS, ids=[c[0] for c in LEARNS])
+def test_classifier_reaches_a_high_test_accuracy(name, epochs, accuracy):
+    snap = trained(name, epochs)
+    assert snap.state == FINISHED and snap.epoch == epochs
+    assert snap.metrics["test_accuracy"] >= accuracy, snap.metrics["test_accuracy"]
+    assert snap.history["test_loss"][-1] < 0.5 * snap.history["test_loss"][0]
+
+
+def test_single_neuron_is_one_sigmoid_unit_trained_by_full_batch_descent():
+    exp = preset("single-neuron")
+    assert exp.network.layers == () and exp.network.output["activation"] == "sigmoid"
+    assert exp.training.loss == "mse" and exp.training.optimizer.name == "sgd"
+    assert exp.training.batch_size == 0
+    snap = trained("single-neuron", 100)
+    assert snap.step == snap.epoch  # one step per epoch
+    assert ups(snap.history["train_loss"]) == 0  # gradient descent with a small step: smooth descent
+    (w, b), = snap.weights
+    assert w.shape == (1, 2)
+
+
+def test_features_make_the_circle_a_straight_line_problem():
+    # The same single neuron on plain x1, x2 can only draw a line through the circle.
+    plain = train(with_data(preset("features-circle"), features=("x1", "x2")), 50)
+    assert plain.metrics["test_accuracy"] < 0.7
+    assert trained("features-circle", 50).metrics["test_accuracy"] - plain.metrics["test_accuracy"] > 0.3
+
+
+def test_linear_regression_recovers_slope_3_and_intercept_2():
+    snap = trained("linear-regression", 150)
+    (w, b), = snap.weights
+    assert w.shape == (1, 1)
+    assert abs(float(w[0, 0]) - 3.0) < 0.2 and abs(float(b[0]) - 2.0) < 0.2, (w, b)
+    assert snap.metrics["test_r2"] > 0.95
+
+
+def test_sine_is_fitted_by_one_hidden_layer():
+    snap = trained("sine", 150)
+    assert snap.metrics["test_r2"] > 0.95, snap.metrics["test_r2"]
+
+
+# Image presets: fewer epochs (and fewer MNIST images) than in the app, where an epoch is visible;
+# chance is 10%, so these thresholds are still far above guessing.
+IMAGES = [  # (preset, samples or None = the preset's, epochs, lowest acceptable test accuracy)
+    ("digits-mlp", None, 3, 0.8),
+    ("digits-cnn", None, 3, 0.7),
+    ("mnist-cnn", 2000, 3, 0.6),  # 2,000 of the 5,000 images and 3 epochs keep this to seconds
+]
+
+
+@pytest.mark.parametrize(("name", "samples", "epochs", "accuracy"), IMAGES, ids=[c[0] for c in IMAGES])
+def test_image_classifier_beats_chance_by_far(name, samples, epochs, accuracy):
+    exp = preset(name)
+    assert exp.training.loss == "cross_entropy"
+    if samples is not None:
+        exp = with_data(exp, samples=samples)
+    snap = train(exp, epochs)
+    assert snap.state == FINISHED
+    assert snap.metrics["test_accuracy"] >= accuracy, snap.metrics["test_accuracy"]
+
+
+def test_the_cnns_have_the_classic_layer_stack():
+    stack = ["conv2d", "maxpool2d", "conv2d", "maxpool2d", "flatten", "dense", "dropout"]
+    for name, padding in (("digits-cnn", "same"), ("mnist-cnn", "valid")):
+        exp = preset(name)
+        assert [layer.type for layer in exp.network.layers] == stack
+        conv = [layer.params for layer in exp.network.layers if layer.type == "conv2d"]
+        assert [(c["filters"], c["kernel_size"], c["padding"]) for c in conv] == [
+            (32, 3, padding), (64, 3, padding)]
+        assert exp.training.optimizer.name == "adam" and exp.training.batch_size == 64
+
+
+# ------------------------------------------------------------------ batch size ------------------
+
+BATCH_EPOCHS = 40
+
+
+def test_batch_presets_differ_only_in_batch_size():
+    base = settings("batch-full", "batch_size")
+    for name in ("batch-mini", "batch-stochastic"):
+        assert settings(name, "batch_size") == base, name
+
+
+def test_smaller_batches_take_more_and_noisier_steps_per_epoch():
+    full, mini, sgd = (trained(n, BATCH_EPOCHS) for n in ("batch-full", "batch-mini", "batch-stochastic"))
+    n_train = 100
+    assert full.step == BATCH_EPOCHS
+    assert mini.step == BATCH_EPOCHS * n_train // 10
+    assert sgd.step == BATCH_EPOCHS * n_train
+    # Full-batch gradient descent: the loss goes down every single epoch.
+    assert ups(full.history["train_loss"]) == 0
+    # One example per step: the loss jitters up and down from epoch to epoch.
+    assert ups(sgd.history["train_loss"]) >= 4
+    # More steps per epoch: further along after the same number of epochs.
+    losses = [s.history["train_loss"][-1] for s in (full, mini, sgd)]
+    assert losses[0] > losses[1] + 0.02 and losses[1] > 2 * losses[2], losses
+
+
+# ------------------------------------------------------------------ optimizers ------------------
+
+OPTIMIZER_EPOCHS = 80
+OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
+
+
+def test_optimizer_presets_differ_only_in_the_optimizer():
+    base = settings("optimizer-sgd", "optimizer")
+    for name in OPTIMIZERS:
+        assert preset(f"optimizer-{name}").training.optimizer.name == name
+        assert settings(f"optimizer-{name}", "optimizer") == base, name
+
+
+def test_adaptive_optimizers_beat_plain_sgd_on_the_spiral():
+    loss = {name: trained(f"optimizer-{name}", OPTIMIZER_EPOCHS).history["train_loss"][-1]
+            for name in OPTIMIZERS}
+    assert loss["momentum"] < loss["sgd"] - 0.05, loss
+    for name in ("adagrad", "rmsprop", "adam"):
+        assert loss[name] < 0.5 * loss["sgd"], loss
+    for name in ("rmsprop", "adam"):
+        assert loss[name] < 0.3 * loss["sgd"], loss
+    assert trained("optimizer-adam", OPTIMIZER_EPOCHS).metrics["test_accuracy"] > 0.85
+
+
+# ------------------------------------------------------------------ learning rate ---------------
+
+def test_too_high_a_learning_rate_diverges_with_advice():
+    exp = preset("lr-too-high")
+    fine = preset("linear-regression")
+    assert exp.training.optimizer.params["lr"] >= 5 * fine.training.optimizer.params["lr"]
+    assert replace(exp, name="", description="", training=replace(exp.training, optimizer=fine.training.optimizer)) \
+        == replace(fine, name="", description="")
+    snap = train(exp, None)
+    assert snap.state == DIVERGED and snap.epoch < exp.training.epochs
+    assert "learning rate" in snap.message and "too high" in snap.message, snap.message
+    assert re.search(r"Try \d", snap.message), snap.message
+    assert not np.isfinite(snap.history["train_loss"][-1])
+
+
+def test_step_schedule_drops_the_learning_rate_in_stairs():
+    exp = preset("schedule-step")
+    p, lr = exp.training.schedule.params, exp.training.optimizer.params["lr"]
+    assert exp.training.schedule.name == "step"
+    epochs = 2 * p["step_size"] + 10
+    snap = trained("schedule-step", epochs)
+    expected = lr * p["gamma"] ** (np.arange(epochs) // p["step_size"])
+    assert np.allclose(snap.history["lr"], expected, rtol=1e-6)
+    assert snap.metrics["test_accuracy"] > 0.85
+    tl = snap.history["train_loss"]
+    step = p["step_size"]
+    assert np.std(np.diff(tl[-step // 2:])) < 0.5 * np.std(np.diff(tl[5:step]))  # calmer after the drops
+
+
+def test_cosine_schedule_warms_up_then_follows_a_half_cosine():
+    exp = preset("schedule-cosine")
+    p, lr = exp.training.schedule.params, exp.training.optimizer.params["lr"]
+    assert exp.training.schedule.name == "cosine" and p["warmup_epochs"] > 0
+    epochs = 120
+    snap = trained("schedule-cosine", epochs)
+    e = np.arange(epochs)
+    warm = p["warmup_epochs"]
+    ramp = np.minimum(1.0, (e + 1) / warm)
+    t = (np.maximum(0, e - warm) % p["period"]) / p["period"]
+    expected = lr * ramp * (p["min_factor"] + (1 - p["min_factor"]) * 0.5 * (1 + np.cos(np.pi * t)))
+    assert np.allclose(snap.history["lr"], expected, rtol=1e-6)
+    assert np.all(np.diff(snap.history["lr"][:warm]) > 0) and np.all(np.diff(snap.history["lr"][warm:]) <= 0)
+    assert snap.metrics["test_accuracy"] > 0.85
+
+
+# ------------------------------------------------------------------ overfitting -----------------
+
+OVERFIT_EPOCHS = 400
+
+
+def gap(snap: Snapshot) -> float:
+    return snap.history["test_loss"][-1] - snap.history["train_loss"][-1]
+
+
+def test_a_big_net_on_few_noisy_points_overfits():
+    snap = trained("overfitting", OVERFIT_EPOCHS)
+    train_loss, test_loss = snap.history["train_loss"][-1], snap.history["test_loss"][-1]
+    assert train_loss < 0.01 and test_loss > 0.5 and test_loss > 20 * train_loss, (train_loss, test_loss)
+    assert test_loss > 2 * snap.history["test_loss"].min()  # it got better, then worse
+
+
+@pytest.mark.parametrize("cure", ["overfitting-l2", "overfitting-dropout"])
+def test_regularisation_narrows_the_gap_and_lowers_the_test_loss(cure):
+    over, cured = trained("overfitting", OVERFIT_EPOCHS), trained(cure, OVERFIT_EPOCHS)
+    assert gap(cured) < 0.5 * gap(over), (gap(cured), gap(over))
+    assert cured.history["test_loss"][-1] < 0.5 * over.history["test_loss"][-1]
+    assert cured.history["train_loss"][-1] > over.history["train_loss"][-1]  # it no longer memorises
+
+
+def test_l1_silences_the_inputs_the_circle_does_not_need():
+    exp = preset("l1-sparsity")
+    epochs = 200
+    features = list(exp.data.features)
+    snap = trained("l1-sparsity", epochs)
+    strength = np.abs(snap.weights[0][0]).max(axis=0)  # per input: its strongest first-layer weight
+    useless = [strength[features.index(f)] for f in ("x1", "x2", "sin_x1", "sin_x2")]
+    useful = [strength[features.index(f)] for f in ("x1^2", "x2^2")]
+    assert max(useless) < 0.05 and min(useful) > 0.2, dict(zip(features, strength.round(3), strict=True))
+    assert snap.metrics["test_accuracy"] > 0.9
+    # Without the penalty the same network keeps using every input.
+    plain = train(with_training(exp, l1=0.0), epochs // 2, weights=True)
+    assert np.abs(plain.weights[0][0]).max(axis=0).min() > 0.05
+
+
+def test_early_stopping_stops_and_restores_the_best_epoch():
+    exp = preset("early-stopping")
+    es = exp.training.early_stopping
+    assert es["enabled"] and es["restore_best"] and exp.data.validation_fraction > 0
+    snap = trained("early-stopping", None)
+    assert snap.state == STOPPED_EARLY and snap.epoch < exp.training.epochs / 5
+    val = snap.history["val_loss"]
+    best = int(np.argmin(val)) + 1
+    assert snap.epoch == best + es["patience"]
+    assert f"at epoch {best}" in snap.message and "restored" in snap.message, snap.message
+    assert val[-1] > 1.1 * val[best - 1]  # the validation loss really turned around
+    # The weights handed back are those of the best epoch: a run that simply ends there has them.
+    at_best = trained("early-stopping", best)
+    assert at_best.state == FINISHED
+    for (w, b), (w_best, b_best) in zip(snap.weights, at_best.weights, strict=True):
+        assert np.array_equal(w, w_best) and np.array_equal(b, b_best)
+
+
+# ------------------------------------------------------------------ initialisation --------------
+
+def hidden_units_identical(snap: Snapshot) -> bool:
+    """Whether, in every hidden layer, all units have the same incoming weights and bias."""
+    return all(np.ptp(w, axis=0).max() < 1e-6 and np.ptp(b) < 1e-6 for w, b in snap.weights[:-1])
+
+
+def test_zero_initialisation_keeps_the_units_identical_and_cannot_learn():
+    exp = preset("zero-init")
+    assert all(layer.params["initializer"] == "zeros" for layer in exp.network.layers)
+    snap = trained("zero-init", 60)
+    assert hidden_units_identical(snap)
+    assert snap.metrics["test_accuracy"] < 0.7
+    # The same network with the default (random) start: the units differ and the circle is learned.
+    layers = tuple(replace(la, params={**la.params, "initializer": "default"}) for la in exp.network.layers)
+    output = {**exp.network.output, "initializer": "default"}
+    default = train(replace(exp, network=replace(exp.network, layers=layers, output=output)), 60,
+                    weights=True)
+    assert not hidden_units_identical(default)
+    assert all(np.ptp(w, axis=0).max() > 0.1 for w, _ in default.weights[:-1])
+    assert default.metrics["test_accuracy"] > 0.95
+
+
+# ------------------------------------------------------------------ activations -----------------
+
+def test_linear_activations_cannot_learn_the_circle():
+    assert trained("activation-linear", 60).metrics["test_accuracy"] < 0.7
+    for other in ("activation-tanh", "activation-relu"):
+        assert trained(other, 60).metrics["test_accuracy"] > 0.25 + trained(
+            "activation-linear", 60).metrics["test_accuracy"]
+
+
+def test_activation_presets_differ_only_in_the_activation():
+    def stripped(name):
+        d = settings(name)
+        acts = {layer.pop("activation") for layer in d["network"]["layers"]}
+        return d, acts
+
+    base, _ = stripped("activation-tanh")
+    for name, act in (("activation-linear", "linear"), ("activation-tanh", "tanh"), ("activation-relu", "relu")):
+        d, acts = stripped(name)
+        assert d == base and acts == {act}
+    deep_sigmoid, acts_s = stripped("activation-sigmoid-deep")
+    deep_relu, acts_r = stripped("activation-relu-deep")
+    assert deep_sigmoid == deep_relu and (acts_s, acts_r) == ({"sigmoid"}, {"relu"})
+
+
+DEEP_EPOCHS = 80
+
+
+def first_to_last_gradient(snap: Snapshot) -> float:
+    """Gradient norm of the first hidden layer over that of the head, averaged over the last epochs."""
+    h = snap.history
+    last = len([k for k in h if k.startswith("grad_norm.")]) - 1
+    return float(np.mean(h["grad_norm.0"][-10:]) / np.mean(h[f"grad_norm.{last}"][-10:]))
+
+
+def test_deep_sigmoid_gradients_vanish_where_relu_gradients_get_through():
+    sigmoid, relu = trained("activation-sigmoid-deep", DEEP_EPOCHS), trained("activation-relu-deep", DEEP_EPOCHS)
+    assert first_to_last_gradient(sigmoid) < 1e-2
+    assert first_to_last_gradient(relu) > 1e-1
+    stuck = sigmoid.history["train_loss"]
+    assert abs(stuck[-1] - stuck[0]) < 0.01  # the sigmoid stack hardly moves
+    assert relu.history["train_loss"][-1] < stuck[-1] - 0.05
+
+
+DEMONSTRATED = {
+    *(c[0] for c in LEARNS), *(c[0] for c in IMAGES), "linear-regression", "sine",
+    "batch-full", "batch-mini", "batch-stochastic", *(f"optimizer-{o}" for o in OPTIMIZERS),
+    "lr-too-high", "schedule-step", "schedule-cosine", "overfitting", "overfitting-l2",
+    "overfitting-dropout", "l1-sparsity", "early-stopping", "zero-init", "activation-linear",
+    "activation-sigmoid-deep", "activation-relu-deep",
+}
