@@ -58,6 +58,13 @@ class Snapshot:
     curve: tuple[np.ndarray, np.ndarray] | None = None
     weights: tuple[tuple[np.ndarray, np.ndarray | None], ...] | None = None
     sample_predictions: np.ndarray | None = None  # image sets: predicted class of the shown test samples
+    activity: Mapping[str, tuple[str, float]] = field(default_factory=_empty)  # block: (kind, share)
+    step_detail: Any = None  # explain.StepDetail of the last optimizer step of a watched weight
+    # 2-D / 1-D sets: the model's value (as in `boundary`; class probabilities for k classes) at every
+    # train and test point, for hover read-outs and loss-sized points
+    point_values: tuple[np.ndarray, np.ndarray] | None = None
+    conv_filters: np.ndarray | None = None  # first Conv2D's weights (filters, in, k, k)
+    feature_maps: tuple[tuple[int, np.ndarray], ...] | None = None  # (block, (C, H, W)) for one sample
 
     @property
     def done(self) -> bool:

@@ -27,7 +27,9 @@ from playground.core.datasets.base import IMAGE, LINE1D, MULTICLASS, POINTS2D, D
 from playground.core.errors import SpecError
 from playground.core.evaluation import Split, evaluate, grad_norms
 from playground.core.experiment import Experiment
+from playground.core.explain import StepDetail
 from playground.core.history import History
+from playground.core.inside import activity, feature_maps, first_conv_filters
 from playground.core.losses import LOSSES, make_loss, target_tensor
 from playground.core.metrics import confusion_matrix
 from playground.core.model import build_model
@@ -35,6 +37,7 @@ from playground.core.optimizers import make_optimizer
 from playground.core.probes import dense_weights, fitted_curve, output_to_value, plane_maps
 from playground.core.schedules import make_schedule
 from playground.core.snapshot import DIVERGED, FINISHED, PAUSED, RUNNING, STOPPED, STOPPED_EARLY, Snapshot
+from playground.core.watch import watched_step
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ class RunOptions:
     epochs: int | None = None  # overrides the experiment's epoch limit (0 = no limit)
     sample_count: int = 64  # image sets: test samples whose predictions are reported
     start_paused: bool = False
+    conv_maps: bool = False  # image sets: first-layer filters and feature maps of `feature_sample`
+    feature_sample: int = 0  # index into the test split
 
 
 class TrainingRun:
@@ -95,6 +100,11 @@ class TrainingRun:
         self._xp = self._yp = None
         self._paused = options.start_paused
         self._pending_epochs = 0
+        self._pending_steps = 0
+        self._watch: tuple[str, int] | None = None
+        self._step_detail: StepDetail | None = None
+        self._activity: dict[str, tuple[str, float]] = {}
+        self._feature_sample = options.feature_sample
         self._stop = False
         self._best: tuple[float, int, dict] | None = None
         self._confusion: np.ndarray | None = None
@@ -114,8 +124,24 @@ class TrainingRun:
         """While paused: train exactly one more epoch, then report and stay paused."""
         self._commands.put(("step", None))
 
+    def step_batch(self) -> None:
+        """While paused: do exactly one optimizer step (one minibatch), then report."""
+        self._commands.put(("step_batch", None))
+
     def stop(self) -> None:
         self._commands.put(("stop", None))
+
+    def set_parameter(self, key: str, index: int, value: float) -> None:
+        """Overwrite one weight (state-dict `key`, flat `index`) in the live model between steps."""
+        self._commands.put(("set", (key, int(index), float(value))))
+
+    def watch_parameter(self, key: str | None, index: int = 0) -> None:
+        """Record the optimizer's arithmetic for this weight at every step (None to stop)."""
+        self._commands.put(("watch", None if key is None else (key, int(index))))
+
+    def set_feature_sample(self, index: int) -> None:
+        """Which test image the feature maps are shown for."""
+        self._commands.put(("sample", int(index)))
 
     def set_learning_rate(self, lr: float) -> None:
         """Change the base learning rate from now on (the schedule keeps scaling it)."""
@@ -131,7 +157,7 @@ class TrainingRun:
         self._clock = (time.perf_counter(), self.step, self.epoch)
         while True:
             self._apply_commands(block=False)
-            while self._paused and not self._pending_epochs and not self._stop:
+            while self._paused and not (self._pending_epochs or self._pending_steps) and not self._stop:
                 yield self._snapshot(PAUSED)
                 self._apply_commands(block=True)
             if self._stop:
@@ -143,7 +169,8 @@ class TrainingRun:
             if ended is not None:
                 yield self._finish(*ended)
                 return
-            yield self._snapshot(PAUSED if self._paused and not self._pending_epochs else RUNNING)
+            busy = self._pending_epochs or self._pending_steps
+            yield self._snapshot(PAUSED if self._paused and not busy else RUNNING)
 
     def _apply_commands(self, block: bool) -> None:
         while True:
@@ -158,6 +185,14 @@ class TrainingRun:
                 self._paused, self._pending_epochs = False, 0
             elif cmd == "step":
                 self._pending_epochs += 1
+            elif cmd == "step_batch":
+                self._pending_steps += 1
+            elif cmd == "set":
+                self._set_parameter(*arg)
+            elif cmd == "watch":
+                self._watch = arg
+            elif cmd == "sample":
+                self._feature_sample = arg
             elif cmd == "stop":
                 self._stop = True
             elif cmd == "lr":
@@ -165,8 +200,9 @@ class TrainingRun:
                 self._set_lr(arg * self.schedule.factor(self.epoch))
 
     def _train_slice(self, deadline: float) -> tuple[str, str] | None:
-        """Optimizer steps until the deadline (or one epoch in step mode); a final state if done."""
+        """Optimizer steps until the deadline (or one epoch / one step in step mode); final state if done."""
         stepping = self._paused
+        single = stepping and self._pending_steps > 0 and not self._pending_epochs
         while True:
             if self._pos >= len(self.train):
                 self._start_epoch()
@@ -176,13 +212,17 @@ class TrainingRun:
             self._step(self._xp[self._pos:end], self._yp[self._pos:end])
             self._pos = end
             self.step += 1
-            if self._pos >= len(self.train):
+            epoch_done = self._pos >= len(self.train)
+            if epoch_done:
                 ended = self._end_epoch()
                 if ended is not None:
                     return ended
-                if stepping:
-                    self._pending_epochs -= 1
-                    return None
+            if single:
+                self._pending_steps -= 1
+                return None
+            if stepping and epoch_done:
+                self._pending_epochs -= 1
+                return None
             if time.perf_counter() >= deadline:
                 return None
 
@@ -202,7 +242,17 @@ class TrainingRun:
         loss.backward()
         if t.grad_clip:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), t.grad_clip)
-        self.optimizer.step()
+        if self._watch is None:
+            self.optimizer.step()
+        else:
+            self._step_detail = watched_step(self.optimizer, self.model, *self._watch,
+                                             self.experiment.training.optimizer.name)
+
+    @torch.no_grad()
+    def _set_parameter(self, key: str, index: int, value: float) -> None:
+        params = dict(self.model.named_parameters())
+        if key in params and 0 <= index < params[key].numel():
+            params[key].view(-1)[index] = value
 
     def _set_lr(self, lr: float) -> None:
         for group in self.optimizer.param_groups:
@@ -242,6 +292,8 @@ class TrainingRun:
             test_row, pred = evaluate(*args, self.test, *extra, prefix="test")
             row.update(test_row)
             row.update(evaluate(*args, self.val, *extra, prefix="val")[0])
+            self._activity = activity(self.model, self.train.x)
+            row.update({f"{kind}.{i}": share for i, (kind, share) in self._activity.items()})
             if ds.task == MULTICLASS and pred is not None:
                 self._confusion = confusion_matrix(pred, self.test.labels, ds.num_classes)
         finally:
@@ -281,7 +333,9 @@ class TrainingRun:
         self._clock = (now, self.step, self.epoch)
         ds, o = self.dataset, self.options
         history = self.history.copy()
-        boundary = neurons = curve = samples = None
+        boundary = neurons = curve = samples = filters = maps = points = None
+        if ds.kind in (POINTS2D, LINE1D):
+            points = self._point_values()
         if ds.kind == POINTS2D and ds.extent is not None:
             boundary, neurons = plane_maps(self.model, ds, self.to_value, o.grid_resolution,
                                            o.neuron_resolution if o.neuron_grids else 0, o.max_units)
@@ -289,6 +343,8 @@ class TrainingRun:
             curve = fitted_curve(self.model, ds)
         elif ds.kind == IMAGE:
             samples = self._sample_predictions()
+            if o.conv_maps:
+                filters, maps = self._conv_views()
         return Snapshot(
             epoch=self.epoch, step=self.step, state=state, message=message, elapsed=self._elapsed,
             steps_per_second=self._rates[0], epochs_per_second=self._rates[1],
@@ -296,7 +352,26 @@ class TrainingRun:
             metrics={k: float(v[-1]) for k, v in history.items()}, grad_norms=dict(self._last_grad_norms),
             confusion=None if self._confusion is None else self._confusion.copy(),
             boundary=boundary, extent=ds.extent, neuron_grids=neurons, curve=curve,
-            weights=dense_weights(self.model) if o.weights else None, sample_predictions=samples)
+            weights=dense_weights(self.model) if o.weights else None, sample_predictions=samples,
+            point_values=points, activity=dict(self._activity), step_detail=self._step_detail,
+            conv_filters=filters, feature_maps=maps)
+
+    def _conv_views(self) -> tuple[np.ndarray | None, tuple]:
+        self.model.eval()
+        try:
+            i = min(max(0, self._feature_sample), len(self.test) - 1)
+            return first_conv_filters(self.model), feature_maps(self.model, self.test.x[i])
+        finally:
+            self.model.train()
+
+    @torch.no_grad()
+    def _point_values(self) -> tuple[np.ndarray, np.ndarray]:
+        self.model.eval()
+        try:
+            train, test = (self.to_value(self.model(s.x)).numpy().copy() for s in (self.train, self.test))
+            return train, test
+        finally:
+            self.model.train()
 
     @torch.no_grad()
     def _sample_predictions(self) -> np.ndarray:

@@ -16,8 +16,10 @@ Why it looks like this:
   has an id; the delivery slot ignores anything not from the current run, so a new start or a
   reset can never show an old run's snapshot, even if its event was already queued.
 * **torch on the main thread.** Importing torch inside the worker stalled the GUI 115-171 ms (the
-  import holds the GIL); the trainer module imports it here, on the importing (main) thread.
-  Intra-op threads are set to one: tiny-net steps are steadier and the window keeps a core.
+  import holds the GIL); the trainer module imports it here, on the importing (main) thread, and
+  `prepare_torch` pays torch's lazy first-optimizer import up front. Intra-op threads are set to
+  one: tiny-net steps are steadier, and with two threads on a busy 2-core machine a headless run
+  was several times slower (OpenMP threads waiting for each other); the window keeps a core.
 """
 
 from __future__ import annotations
@@ -47,11 +49,21 @@ _orphans: list[QThread] = []
 
 
 def prepare_torch() -> None:
-    """Set torch's intra-op threads once, on the main thread, before any training thread starts."""
+    """Once, on the main thread, before any run: one intra-op thread, and torch's lazy imports done.
+
+    The first `torch.optim` optimizer imports torch._dynamo (measured 1.2-3.3 s here); building
+    the first run on the main thread would freeze the window that long on the first Train press,
+    so a throw-away optimizer step pays it here, at start-up, where a wait is expected.
+    """
     global _torch_ready
-    if not _torch_ready:
-        torch.set_num_threads(1)
-        _torch_ready = True
+    if _torch_ready:
+        return
+    torch.set_num_threads(1)
+    weight = torch.zeros(2, 1, requires_grad=True)
+    optimizer = torch.optim.SGD([weight], lr=0.1)
+    (torch.ones(3, 2) @ weight).sum().backward()
+    optimizer.step()
+    _torch_ready = True
 
 
 def user_message(exc: BaseException) -> str:
@@ -133,6 +145,7 @@ class TrainingController(QObject):
         self._latest: Snapshot | None = None
         self._last_start: tuple[Experiment, Dataset | None, RunOptions] | None = None
         self.last_exception: BaseException | None = None  # for tests and logs; users see `error`
+        self._watched: tuple[str, int] | None = None  # survives restarts, like a debugger watch
 
     # ------------------------------------------------------------------ properties --------
     @property
@@ -167,6 +180,8 @@ class TrainingController(QObject):
         except Exception as exc:  # construction errors share the one error path
             self._fail(exc)
             return False
+        if self._watched is not None:
+            run.watch_parameter(*self._watched)
         thread = _RunThread(run, self._run_id, self)
         thread.posted.connect(self._on_posted)
         thread.ended.connect(self._on_ended)
@@ -228,6 +243,35 @@ class TrainingController(QObject):
         if self.is_active:
             self._thread.training.set_learning_rate(lr)
 
+    def step_batch(self) -> None:
+        """Do exactly one optimizer step, then stay paused (starts the last experiment if idle)."""
+        if not self.is_active:
+            if self._last_start is None:
+                return
+            experiment, dataset, options = self._last_start
+            if not self.start(experiment, dataset, replace(options, start_paused=True)):
+                return
+        run = self._thread.training
+        if self._state == RUNNING:
+            run.pause()
+        run.step_batch()
+
+    def set_parameter(self, key: str, index: int, value: float) -> None:
+        """Overwrite one weight of the live model (state-dict key, flat index) before its next step."""
+        if self.is_active:
+            self._thread.training.set_parameter(key, index, value)
+
+    def watch_parameter(self, key: str | None, index: int = 0) -> None:
+        """Ask the trainer to record the optimizer's arithmetic for one weight (None stops)."""
+        self._watched = None if key is None else (key, index)
+        if self.is_active:
+            self._thread.training.watch_parameter(key, index)
+
+    def set_feature_sample(self, index: int) -> None:
+        """Choose the test image whose conv feature maps the snapshots carry."""
+        if self.is_active:
+            self._thread.training.set_feature_sample(index)
+
     def shutdown(self, timeout_ms: int = 3000) -> bool:
         """Stop and join the training thread (window close). True if no thread is left running."""
         ok = self._retire(timeout_ms)
@@ -250,8 +294,7 @@ class TrainingController(QObject):
         else:
             log.warning("training thread did not stop within %d ms", timeout_ms)
             thread.setParent(None)
-            _orphans.append(thread)
-            thread.finished.connect(lambda: _orphans.remove(thread))
+            _orphans.append(thread)  # never destroy a running QThread (Qt aborts)
         return finished
 
     def _on_posted(self, run_id: int) -> None:
@@ -261,10 +304,13 @@ class TrainingController(QObject):
     def _deliver(self, snap: Snapshot | None) -> None:
         if snap is None:
             return
+        run_id = self._run_id
         self._latest = snap
         self.snapshot_ready.emit(snap)
+        if run_id != self._run_id:
+            return  # a slot started or reset a run: this snapshot's state is no longer news
         self._set_state(snap.state)
-        if snap.state == DIVERGED and snap.message:
+        if snap.state == DIVERGED and snap.message and run_id == self._run_id:
             self.error.emit(snap.message)
 
     def _on_ended(self, run_id: int, message: str) -> None:
@@ -272,6 +318,8 @@ class TrainingController(QObject):
         if run_id != self._run_id or thread is None:
             return
         self._deliver(thread.mailbox.take())  # the final snapshot, if its event has not come yet
+        if run_id != self._run_id:
+            return
         if message:
             self._fail(thread.exception or RuntimeError(message))
         elif self._state not in FINAL_STATES:

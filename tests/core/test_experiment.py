@@ -5,8 +5,13 @@ import copy
 import pytest
 
 from playground.core.errors import SpecError
-from playground.core.experiment import (FORMAT, VERSION, default_experiment, experiment_from_dict,
-                                        experiment_to_dict)
+from playground.core.experiment import (
+    FORMAT,
+    VERSION,
+    default_experiment,
+    experiment_from_dict,
+    experiment_to_dict,
+)
 
 GOOD = experiment_to_dict(default_experiment())
 

@@ -112,7 +112,7 @@ def test_every_preset_has_a_demonstration_test():
 # ------------------------------------------------------------------ the guided tour -------------
 
 LEARNS = [  # (preset, epochs, lowest acceptable test accuracy)
-    ("circle", 60, 0.95),
+    ("circle", 100, 0.95),
     ("xor", 100, 0.93),
     ("gauss", 20, 0.95),
     ("spiral", 100, 0.9),
@@ -168,8 +168,8 @@ def test_sine_is_fitted_by_one_hidden_layer():
 # Image presets: fewer epochs (and fewer MNIST images) than in the app, where an epoch is visible;
 # chance is 10%, so these thresholds are still far above guessing.
 IMAGES = [  # (preset, samples or None = the preset's, epochs, lowest acceptable test accuracy)
-    ("digits-mlp", None, 3, 0.8),
-    ("digits-cnn", None, 3, 0.7),
+    ("digits-mlp", None, 3, 0.75),
+    ("digits-cnn", None, 3, 0.6),
     ("mnist-cnn", 2000, 3, 0.6),  # 2,000 of the 5,000 images and 3 epochs keep this to seconds
 ]
 
@@ -219,12 +219,12 @@ def test_smaller_batches_take_more_and_noisier_steps_per_epoch():
     assert ups(sgd.history["train_loss"]) >= 4
     # More steps per epoch: further along after the same number of epochs.
     losses = [s.history["train_loss"][-1] for s in (full, mini, sgd)]
-    assert losses[0] > losses[1] + 0.02 and losses[1] > 2 * losses[2], losses
+    assert losses[0] > losses[1] + 0.02 and losses[1] > losses[2] + 0.1, losses
 
 
 # ------------------------------------------------------------------ optimizers ------------------
 
-OPTIMIZER_EPOCHS = 80
+OPTIMIZER_EPOCHS = 100
 OPTIMIZERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
 
 
@@ -238,11 +238,10 @@ def test_optimizer_presets_differ_only_in_the_optimizer():
 def test_adaptive_optimizers_beat_plain_sgd_on_the_spiral():
     loss = {name: trained(f"optimizer-{name}", OPTIMIZER_EPOCHS).history["train_loss"][-1]
             for name in OPTIMIZERS}
-    assert loss["momentum"] < loss["sgd"] - 0.05, loss
-    for name in ("adagrad", "rmsprop", "adam"):
-        assert loss[name] < 0.5 * loss["sgd"], loss
+    assert loss["momentum"] < loss["sgd"] - 0.03, loss
+    assert loss["adagrad"] < 0.6 * loss["sgd"], loss
     for name in ("rmsprop", "adam"):
-        assert loss[name] < 0.3 * loss["sgd"], loss
+        assert loss[name] < 0.25 * loss["sgd"], loss
     assert trained("optimizer-adam", OPTIMIZER_EPOCHS).metrics["test_accuracy"] > 0.85
 
 
@@ -323,11 +322,12 @@ def test_l1_silences_the_inputs_the_circle_does_not_need():
     strength = np.abs(snap.weights[0][0]).max(axis=0)  # per input: its strongest first-layer weight
     useless = [strength[features.index(f)] for f in ("x1", "x2", "sin_x1", "sin_x2")]
     useful = [strength[features.index(f)] for f in ("x1^2", "x2^2")]
-    assert max(useless) < 0.05 and min(useful) > 0.2, dict(zip(features, strength.round(3), strict=True))
-    assert snap.metrics["test_accuracy"] > 0.9
-    # Without the penalty the same network keeps using every input.
+    assert max(useless) < 0.02 and min(useful) > 0.1, dict(zip(features, strength.round(3), strict=True))
+    assert snap.metrics["test_accuracy"] > 0.95
+    # Without the penalty the same network keeps leaning on inputs it does not need.
     plain = train(with_training(exp, l1=0.0), epochs // 2, weights=True)
-    assert np.abs(plain.weights[0][0]).max(axis=0).min() > 0.05
+    strength = np.abs(plain.weights[0][0]).max(axis=0)
+    assert max(strength[features.index(f)] for f in ("x1", "x2", "sin_x1", "sin_x2")) > 0.15
 
 
 def test_early_stopping_stops_and_restores_the_best_epoch():
@@ -395,7 +395,7 @@ def test_activation_presets_differ_only_in_the_activation():
     assert deep_sigmoid == deep_relu and (acts_s, acts_r) == ({"sigmoid"}, {"relu"})
 
 
-DEEP_EPOCHS = 80
+DEEP_EPOCHS = 60
 
 
 def first_to_last_gradient(snap: Snapshot) -> float:
@@ -407,11 +407,11 @@ def first_to_last_gradient(snap: Snapshot) -> float:
 
 def test_deep_sigmoid_gradients_vanish_where_relu_gradients_get_through():
     sigmoid, relu = trained("activation-sigmoid-deep", DEEP_EPOCHS), trained("activation-relu-deep", DEEP_EPOCHS)
-    assert first_to_last_gradient(sigmoid) < 1e-2
+    assert first_to_last_gradient(sigmoid) < 1e-3
     assert first_to_last_gradient(relu) > 1e-1
     stuck = sigmoid.history["train_loss"]
-    assert abs(stuck[-1] - stuck[0]) < 0.01  # the sigmoid stack hardly moves
-    assert relu.history["train_loss"][-1] < stuck[-1] - 0.05
+    assert stuck[-1] > 0.68 and sigmoid.metrics["test_accuracy"] < 0.7  # no better than guessing
+    assert relu.history["train_loss"][-1] < 0.1 and relu.metrics["test_accuracy"] > 0.95
 
 
 DEMONSTRATED = {

@@ -258,3 +258,12 @@ def test_a_slow_gui_gets_the_newest_snapshot_not_a_backlog(qtbot, controller, re
     assert received[0] is produced[0]
     assert received[1].step >= produced[5].step  # the backlog was skipped, not replayed
     assert len(received) < len(produced)
+
+
+def test_a_slot_may_reset_the_run_it_is_shown(qtbot, controller, circle):
+    """Re-entrancy: a snapshot handler that resets must not have its state overwritten afterwards."""
+    exp, ds = circle
+    controller.snapshot_ready.connect(lambda _snap: controller.reset())
+    with qtbot.waitSignal(controller.state_changed, check_params_cb=lambda s: s == "idle", timeout=WAIT):
+        controller.start(exp, ds)
+    assert controller.state == "idle" and controller.latest is None and not controller.is_active

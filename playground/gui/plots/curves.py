@@ -72,6 +72,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
         self._score_key = "accuracy"
         self._log_y = False
         self._ranges: dict[str, tuple[float, float]] = {}
+        self._drawn: tuple | None = None  # identifies the history last drawn
         self.clear()
 
     @property
@@ -86,6 +87,10 @@ class CurvesView(pg.GraphicsLayoutWidget):
         epochs = history.get("epoch")
         if epochs is None or len(epochs) == 0:
             return
+        key = (len(epochs), tuple(sorted((k, repr(float(v[-1]))) for k, v in history.items())))  # NaN-safe
+        if key == self._drawn:
+            return  # the history only grows when an epoch ends: most frames have nothing new
+        self._drawn = key
         self._use_score(self._score_key_for(history))
         for split in SPLITS:
             self._set(self.loss_curves[split], epochs, history.get(f"{split}_loss"))
@@ -103,6 +108,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
         for curve in (*self.loss_curves.values(), *self.score_curves.values()):
             self._hide(curve)
         self._ranges.clear()
+        self._drawn = None
         self._set_range("x", self.loss_plot, "x", (0.0, 10.0))
         self._set_range("loss", self.loss_plot, "y", (0.0, 1.0))
         self._set_range("score", self.score_plot, "y", (0.0, 1.0))

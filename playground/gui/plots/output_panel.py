@@ -10,7 +10,16 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from playground.core.datasets.base import IMAGE, LINE1D, MULTICLASS, POINTS2D, REGRESSION, TABLE, Dataset
 from playground.core.snapshot import Snapshot
@@ -80,6 +89,7 @@ class OutputPanel(QWidget):
         self.summary = QLabel()
         self.summary.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.show_test = _checkbox("Show test data", "Draw the test examples (dark outline) too.")
         self.discretize = _checkbox("Discretize output", "Colour by the predicted class instead of "
                                     "the model's confidence.")
@@ -87,6 +97,9 @@ class OutputPanel(QWidget):
                                    "visible.")
         self.metrics = QLabel()
         self.metrics.setObjectName("counter")
+        # Text that changes every frame must not change the panel's minimum size: a relayout
+        # resizes the plots, and a resized plot re-lays out all its axes (the costly part).
+        self.metrics.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self._build()
         self.show_test.toggled.connect(self._on_show_test)
         self.discretize.toggled.connect(self.boundary.set_discretize)

@@ -1,0 +1,147 @@
+"""Step mode, live weight edits and the inside views agree with what torch actually does."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from playground.core.experiment import experiment_from_dict
+from playground.core.explain import explain_update
+from playground.core.inside import DEAD, SATURATED, activity
+from playground.core.optimizers import OPTIMIZERS
+from playground.core.snapshot import PAUSED
+from playground.core.trainer import RunOptions, TrainingRun
+
+
+def circle(optimizer: dict | None = None, layers: list | None = None, **training) -> object:
+    return experiment_from_dict({
+        "seed": 1, "data": {"dataset": "circle", "samples": 120},
+        "network": {"layers": layers if layers is not None else [{"type": "dense", "units": 3,
+                                                                   "activation": "tanh"}]},
+        "training": {"optimizer": optimizer or {"name": "sgd", "lr": 0.1}, "batch_size": 8,
+                     "epochs": 0, **training}})
+
+
+class Stepper:
+    """Drives a paused run from a consumer thread, one command at a time."""
+
+    def __init__(self, run: TrainingRun):
+        self.run, self.snaps, self.cv = run, [], threading.Condition()
+        self.thread = threading.Thread(target=self._consume, daemon=True)
+        self.thread.start()
+        self.wait(lambda s: s.state == PAUSED)
+
+    def _consume(self):
+        for s in self.run.snapshots():
+            with self.cv:
+                self.snaps.append(s)
+                self.cv.notify_all()
+
+    def wait(self, cond, start=0):
+        with self.cv:
+            assert self.cv.wait_for(lambda: any(cond(s) for s in self.snaps[start:]), timeout=20)
+            return next(s for s in reversed(self.snaps) if cond(s))
+
+    def step(self):
+        n, target = len(self.snaps), self.run.step + 1
+        self.run.step_batch()
+        return self.wait(lambda s: s.step == target and s.state == PAUSED, n)
+
+    def close(self):
+        self.run.stop()
+        self.thread.join(10)
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_explained_update_equals_torch_for_every_optimizer(name):
+    params = OPTIMIZERS[name].validate({}, "o")
+    params["lr"] = 0.05
+    extra = {"l2": 0.01, "grad_clip": 5.0} if name == "sgd" else {}
+    run = TrainingRun(circle({"name": name, **params}, **extra), RunOptions(start_paused=True,
+                                                                          slice_seconds=0.01))
+    run.watch_parameter("0.linear.weight", 4)
+    stepper = Stepper(run)
+    try:
+        for _ in range(3):  # several steps so optimizer state (momentum, averages) is in play
+            snap = stepper.step()
+            d = snap.step_detail
+            assert d is not None and d.optimizer == name
+            predicted, lines = explain_update(d)
+            assert predicted == pytest.approx(d.new, rel=1e-5, abs=1e-7)
+            assert d.new != d.old and len(lines) >= 2
+        actual = float(dict(run.model.named_parameters())["0.linear.weight"].detach().reshape(-1)[4])
+        assert actual == pytest.approx(d.new)
+    finally:
+        stepper.close()
+
+
+def test_step_batch_advances_exactly_one_step():
+    run = TrainingRun(circle(), RunOptions(start_paused=True, slice_seconds=0.01))
+    stepper = Stepper(run)
+    try:
+        assert stepper.step().step == 1
+        assert stepper.step().step == 2
+        assert run.epoch == 0
+    finally:
+        stepper.close()
+
+
+def test_set_parameter_changes_model_output_by_expected_amount():
+    run = TrainingRun(circle(), RunOptions(start_paused=True, slice_seconds=0.01))
+    stepper = Stepper(run)
+    try:
+        x = torch.tensor([[1.0, 2.0]])
+        head = run.model[-1]
+        with torch.no_grad():
+            logit = run.model.eval()(x).item()
+            w_old = float(head.linear.weight[0, 1])
+        hidden = run.model[:-1](x)[0, 1].item()  # the unit that weight multiplies
+        n = len(stepper.snaps)
+        run.set_parameter(f"{len(run.model) - 1}.linear.weight", 1, w_old + 0.5)
+        stepper.wait(lambda s: True, n)  # the paused loop applies it and reports
+        with torch.no_grad():
+            new_logit = run.model(x).item()
+        assert float(head.linear.weight[0, 1]) == pytest.approx(w_old + 0.5)
+        assert new_logit - logit == pytest.approx(0.5 * hidden, abs=1e-6)
+    finally:
+        stepper.close()
+
+
+def test_activity_counts_dead_relu_and_saturated_tanh():
+    from playground.core.model import build_model
+
+    exp = circle(layers=[{"type": "dense", "units": 4, "activation": "relu"},
+                         {"type": "dense", "units": 4, "activation": "tanh"}])
+    model = build_model(exp.network, (2,), 1, seed=0)
+    with torch.no_grad():
+        model[0].linear.weight.zero_()
+        model[0].linear.bias.copy_(torch.tensor([-1.0, -1.0, 1.0, 1.0]))  # two units never fire
+        model[1].linear.weight.fill_(0.0)
+        model[1].linear.bias.copy_(torch.tensor([10.0, -10.0, 0.0, 0.0]))  # two units pinned
+    model.eval()
+    stats = activity(model, torch.randn(50, 2))
+    assert stats["0"] == (DEAD, 0.5)
+    assert stats["1"][0] == SATURATED and stats["1"][1] == pytest.approx(0.5)
+
+
+def test_history_and_snapshot_carry_activity():
+    run = TrainingRun(circle(epochs=2, layers=[{"type": "dense", "units": 3, "activation": "relu"}]))
+    snap = list(run.snapshots())[-1]
+    assert snap.activity["0"][0] == DEAD
+    assert len(snap.history["dead.0"]) == 2
+
+
+def test_conv_filters_and_feature_maps():
+    exp = experiment_from_dict({
+        "data": {"dataset": "digits", "samples": 100},
+        "network": {"layers": [{"type": "conv2d", "filters": 4, "kernel_size": 3, "padding": "same"},
+                               {"type": "maxpool2d"}, {"type": "conv2d", "filters": 6},
+                               {"type": "flatten"}]},
+        "training": {"optimizer": {"name": "adam"}, "batch_size": 32, "epochs": 1}})
+    snap = list(TrainingRun(exp, RunOptions(conv_maps=True, feature_sample=3)).snapshots())[-1]
+    assert snap.conv_filters.shape == (4, 1, 3, 3)
+    assert [(i, m.shape) for i, m in snap.feature_maps] == [(0, (4, 8, 8)), (2, (6, 2, 2))]
+    assert np.isfinite(snap.feature_maps[0][1]).all()
