@@ -33,7 +33,8 @@ class Snapshot:
 
     history: per-epoch arrays, all the same length, keyed by metric name ("epoch", "train_loss",
     "test_loss", "val_loss", "train_accuracy", "test_accuracy", "lr", ...; NaN where undefined).
-    metrics: the latest epoch's scalars (precision, recall, f1, roc_auc, r2, ...).
+    metrics: scalars describing the model as it is now: the latest epoch's values, except after early
+    stopping restored the best epoch's weights, when the losses and scores are those weights'.
     boundary: (res, res) float32, row-major (rows = x2 from `extent[2]` up, columns = x1), the
     model output over the input plane: P(class 1) for binary, predicted class for k classes, the
     value for regression. neuron_grids: per hidden dense/activation layer an array (units, res, res).
@@ -71,6 +72,8 @@ class Snapshot:
         return self.state in FINAL_STATES
 
     def latest(self, key: str) -> float:
-        """The last value of a history series, NaN if absent or empty."""
+        """The current value of a metric (see `metrics`), else the last of its history; NaN if absent."""
+        if key in self.metrics:
+            return float(self.metrics[key])
         series = self.history.get(key)
         return float(series[-1]) if series is not None and len(series) else float("nan")

@@ -108,6 +108,7 @@ class TrainingRun:
         self._stop = False
         self._best: tuple[float, int, dict] | None = None
         self._confusion: np.ndarray | None = None
+        self._restored: dict[str, float] = {}
         self._last_grad_norms: dict[str, float] = {}
         self._clock = (time.perf_counter(), 0, 0)  # (time, step, epoch) at the last snapshot
         self._elapsed = 0.0
@@ -315,6 +316,7 @@ class TrainingRun:
             return None
         if es["restore_best"]:
             self.model.load_state_dict(state)
+            self._restored = self._evaluate()  # metrics, confusion and activity of the weights kept
         restored = ", restored its weights" if es["restore_best"] else ""
         return STOPPED_EARLY, (f"Early stopping at epoch {self.epoch}: {es['monitor']} had not improved "
                                f"for {es['patience']} epochs; best was {sign * best_value:.4g} at epoch "
@@ -349,7 +351,7 @@ class TrainingRun:
             epoch=self.epoch, step=self.step, state=state, message=message, elapsed=self._elapsed,
             steps_per_second=self._rates[0], epochs_per_second=self._rates[1],
             lr=self.optimizer.param_groups[0]["lr"], history=history,
-            metrics={k: float(v[-1]) for k, v in history.items()}, grad_norms=dict(self._last_grad_norms),
+            metrics={**{k: float(v[-1]) for k, v in history.items()}, **self._restored}, grad_norms=dict(self._last_grad_norms),
             confusion=None if self._confusion is None else self._confusion.copy(),
             boundary=boundary, extent=ds.extent, neuron_grids=neurons, curve=curve,
             weights=dense_weights(self.model) if o.weights else None, sample_predictions=samples,

@@ -12,6 +12,7 @@ are cleared.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QMimeData, QSettings, Qt
@@ -33,12 +34,17 @@ from playground.core.experiment import Experiment, check_combinations
 from playground.core.snapshot import Snapshot
 from playground.core.trainer import RunOptions
 from playground.gui.designer import NetworkDesigner
+from playground.gui.export_actions import ExportActions
 from playground.gui.file_actions import FileActions, install_menus
+from playground.gui.inside.step_explainer import StepExplainer
 from playground.gui.panels import _edits
 from playground.gui.panels.data_panel import DataPanel
 from playground.gui.panels.run_bar import RunBar
+from playground.gui.panels.runs_panel import RunsPanel
 from playground.gui.panels.training_panel import TrainingPanel
+from playground.gui.plots.dynamics import DynamicsView
 from playground.gui.plots.output_panel import OutputPanel
+from playground.gui.runs import RunHistory
 from playground.gui.session import Session
 from playground.gui.worker import TrainingController
 
@@ -48,7 +54,7 @@ SHUTDOWN_MS = 3000
 _STATUS = {
     "idle": "Ready: press Space to train.",
     "running": "Training. Space pauses, Esc stops.",
-    "paused": "Paused. Space resumes, Ctrl+Right steps one epoch.",
+    "paused": "Paused. Space resumes, Ctrl+Right steps one epoch, Shift+Ctrl+Right one batch.",
     "finished": "Finished: reached the epoch limit.",
     "stopped": "Stopped.",
     "stopped_early": "Stopped early: the validation metric stopped improving.",
@@ -107,10 +113,14 @@ class MainWindow(QMainWindow):
         self.files = FileActions(self, self.session, self.settings)
         self._restore_settings()
         self.menus = install_menus(self, self.files, self.session, self.run_actions,
-                                   [("Data and training settings", self.side), ("Output", self.output)])
+                                   [("Data and training settings", self.side), ("Output", self.right)])
+        self.exports = ExportActions(self, self.settings, self.output.plot_for_export, self._latest_history)
+        self.menus["file"].insertMenu(self.files.quit_action, self.exports.menu)
+        self.menus["file"].insertSeparator(self.files.quit_action)
         self._connect()
         self.setAcceptDrops(True)
         self.output.set_dataset(self.session.dataset)
+        self._sync_run_views()
         self._refresh_title()
         self._refresh_blocker()
         self.designer.canvas.setFocus()  # not a text field: Space must reach Train at start-up
@@ -118,8 +128,9 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ building ----------
     def _build(self) -> None:
         self.run_bar = RunBar(self.session)
-        self.run_actions = [self.run_bar.train_action, self.run_bar.step_action, self.run_bar.stop_action,
-                            self.run_bar.reset_action]
+        bar = self.run_bar
+        self.run_actions = [bar.train_action, bar.step_action, bar.step_batch_action, bar.stop_action,
+                            bar.reset_action]
         self.notice = Notice()
         self.data_panel = DataPanel(self.session)
         self.training_panel = TrainingPanel(self.session)
@@ -128,14 +139,27 @@ class MainWindow(QMainWindow):
         self.side.setDocumentMode(True)
         self.side.addTab(self.data_panel, "Data")
         self.side.addTab(self.training_panel, "Training")
+        self.runs = RunHistory(self)  # every run of the session, for the Runs tab and loss overlays
+        self.runs_panel = RunsPanel(self.runs, self.session, self.settings)
+        self.side.addTab(self.runs_panel, "Runs")
         self.side.setMinimumWidth(250)
         self.designer = NetworkDesigner(self.session)
         self.output = OutputPanel()
+        # What a run does, as tabs of the output column: settings stay on the left, and the three
+        # dynamics plots and step mode's numbers get the column's width (a 300 px side tab wrapped them).
+        self.dynamics = DynamicsView()
+        self.step_explainer = StepExplainer(self.controller, bar.step_batch_action, bar.step_action)
+        self.right = QTabWidget()
+        self.right.setObjectName("outputTabs")
+        self.right.setDocumentMode(True)
+        self.right.addTab(self.output, "Output")
+        self.right.addTab(self.dynamics, "Dynamics")
+        self.right.addTab(self.step_explainer, "Step")
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setHandleWidth(6)
-        for i, w in enumerate((self.side, self.designer, self.output)):
+        for i, w in enumerate((self.side, self.designer, self.right)):
             self.splitter.addWidget(w)
             self.splitter.setStretchFactor(i, (0, 2, 3)[i])
         self.splitter.setSizes([300, 520, 620])
@@ -165,8 +189,12 @@ class MainWindow(QMainWindow):
         c.snapshot_ready.connect(self._on_snapshot)
         c.state_changed.connect(self._on_state)
         c.error.connect(self._on_error)
+        self.runs.follow(c, lambda: self.session.experiment)  # runs start with the session's experiment
+        for signal in (self.runs.added, self.runs.changed, self.runs.removed):
+            signal.connect(lambda _id: self.output.curves.set_overlays(self.runs.overlays()))
         bar.train_action.triggered.connect(self.toggle_training)
         bar.step_action.triggered.connect(self.step)
+        bar.step_batch_action.triggered.connect(self.step_batch)
         bar.stop_action.triggered.connect(self.stop)
         bar.reset_action.triggered.connect(self.reset)
 
@@ -226,6 +254,11 @@ class MainWindow(QMainWindow):
         self.status_label.setText(text)
         self.status_label.setToolTip(text)
 
+    def _latest_history(self) -> Mapping | None:
+        """The current run's per-epoch metrics (File ▸ Export), None before its first epoch."""
+        snap = self.controller.latest
+        return snap.history if snap is not None and snap.epoch > 0 else None
+
     def _final_message(self) -> str:
         snap = self.controller.latest
         return snap.message if snap is not None else ""
@@ -245,11 +278,19 @@ class MainWindow(QMainWindow):
             self._discard_run()
         if new.data != old.data or new.seed != old.seed:
             self.output.set_dataset(self.session.dataset)
+        self._sync_run_views()
         self._refresh_title()
         self._refresh_blocker()
 
+    def _sync_run_views(self) -> None:
+        """Layer names for the dynamics plots, and the weights step mode can watch."""
+        self.dynamics.set_experiment(self.session.experiment, self.designer.report)
+        self.step_explainer.set_experiment(self.session.experiment, self.session.dataset)
+
     def _on_snapshot(self, snap: Snapshot) -> None:
         self.output.update_snapshot(snap)
+        self.dynamics.update_snapshot(snap)
+        self.designer.set_activity(snap.activity)
         self.run_bar.show_snapshot(snap)
 
     def _on_state(self, state: str) -> None:
@@ -278,6 +319,12 @@ class MainWindow(QMainWindow):
             return
         self.controller.step_epoch()
 
+    def step_batch(self) -> None:
+        """One optimizer step (one minibatch), then stay paused; from idle, start a paused run first."""
+        if not self.controller.is_active and not self._start(paused=True):
+            return
+        self.controller.step_batch()
+
     def stop(self) -> None:
         """Stop the run and keep its results on screen."""
         self.controller.stop()
@@ -305,6 +352,9 @@ class MainWindow(QMainWindow):
 
     def _clear_views(self) -> None:
         self.output.clear()
+        self.dynamics.clear()
+        self.step_explainer.clear()
+        self.designer.set_activity({})
         self.run_bar.clear_counters()
 
     # ------------------------------------------------------------------ window events -----

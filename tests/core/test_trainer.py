@@ -240,3 +240,15 @@ def test_replace_network_keeps_other_settings():
     e = exp()
     e2 = replace(e, network=replace(e.network, layers=e.network.layers[:1]))
     assert run_to_end(e2).grad_norms.keys() == {"0", "1"}
+
+
+def test_restored_model_reports_its_own_metrics():
+    e = exp(**{"data__validation_fraction": 0.3, "data__noise": 0.5, "data__samples": 100,
+               "network": {"layers": [{"type": "dense", "units": 64, "activation": "relu"}] * 2},
+               "training__optimizer": {"name": "adam", "lr": 0.01}, "training__epochs": 3000,
+               "training__early_stopping": {"enabled": True, "patience": 20}})
+    snap = run_to_end(e)
+    best = float(np.nanmin(snap.history["val_loss"]))
+    assert snap.state == STOPPED_EARLY
+    assert snap.latest("val_loss") == pytest.approx(best, rel=1e-5)
+    assert snap.history["val_loss"][-1] > best  # the history itself still shows the stop epoch

@@ -112,7 +112,7 @@ def test_every_preset_has_a_demonstration_test():
 # ------------------------------------------------------------------ the guided tour -------------
 
 LEARNS = [  # (preset, epochs, lowest acceptable test accuracy)
-    ("circle", 100, 0.95),
+    ("circle", 70, 0.95),
     ("xor", 100, 0.93),
     ("gauss", 20, 0.95),
     ("spiral", 100, 0.9),
@@ -170,7 +170,7 @@ def test_sine_is_fitted_by_one_hidden_layer():
 IMAGES = [  # (preset, samples or None = the preset's, epochs, lowest acceptable test accuracy)
     ("digits-mlp", None, 3, 0.75),
     ("digits-cnn", None, 3, 0.6),
-    ("mnist-cnn", 2000, 3, 0.6),  # 2,000 of the 5,000 images and 3 epochs keep this to seconds
+    ("mnist-cnn", 2000, 3, 0.7),  # 2,000 of the 5,000 images and 3 epochs keep this to seconds
 ]
 
 
@@ -193,6 +193,8 @@ def test_the_cnns_have_the_classic_layer_stack():
         conv = [layer.params for layer in exp.network.layers if layer.type == "conv2d"]
         assert [(c["filters"], c["kernel_size"], c["padding"]) for c in conv] == [
             (32, 3, padding), (64, 3, padding)]
+        dense, dropout = (layer.params for layer in exp.network.layers[-2:])
+        assert (dense["units"], dense["activation"], dropout["rate"]) == (128, "relu", 0.5)
         assert exp.training.optimizer.name == "adam" and exp.training.batch_size == 64
 
 
@@ -251,8 +253,8 @@ def test_too_high_a_learning_rate_diverges_with_advice():
     exp = preset("lr-too-high")
     fine = preset("linear-regression")
     assert exp.training.optimizer.params["lr"] >= 5 * fine.training.optimizer.params["lr"]
-    assert replace(exp, name="", description="", training=replace(exp.training, optimizer=fine.training.optimizer)) \
-        == replace(fine, name="", description="")
+    same_but_lr = with_training(exp, optimizer=fine.training.optimizer)
+    assert replace(same_but_lr, name="", description="") == replace(fine, name="", description="")
     snap = train(exp, None)
     assert snap.state == DIVERGED and snap.epoch < exp.training.epochs
     assert "learning rate" in snap.message and "too high" in snap.message, snap.message
@@ -316,7 +318,7 @@ def test_regularisation_narrows_the_gap_and_lowers_the_test_loss(cure):
 
 def test_l1_silences_the_inputs_the_circle_does_not_need():
     exp = preset("l1-sparsity")
-    epochs = 200
+    epochs = 100
     features = list(exp.data.features)
     snap = trained("l1-sparsity", epochs)
     strength = np.abs(snap.weights[0][0]).max(axis=0)  # per input: its strongest first-layer weight
@@ -325,7 +327,7 @@ def test_l1_silences_the_inputs_the_circle_does_not_need():
     assert max(useless) < 0.02 and min(useful) > 0.1, dict(zip(features, strength.round(3), strict=True))
     assert snap.metrics["test_accuracy"] > 0.95
     # Without the penalty the same network keeps leaning on inputs it does not need.
-    plain = train(with_training(exp, l1=0.0), epochs // 2, weights=True)
+    plain = train(with_training(exp, l1=0.0), 40, weights=True)
     strength = np.abs(plain.weights[0][0]).max(axis=0)
     assert max(strength[features.index(f)] for f in ("x1", "x2", "sin_x1", "sin_x2")) > 0.15
 
@@ -358,6 +360,7 @@ def hidden_units_identical(snap: Snapshot) -> bool:
 def test_zero_initialisation_keeps_the_units_identical_and_cannot_learn():
     exp = preset("zero-init")
     assert all(layer.params["initializer"] == "zeros" for layer in exp.network.layers)
+    assert exp.network.output["initializer"] == "zeros"
     snap = trained("zero-init", 60)
     assert hidden_units_identical(snap)
     assert snap.metrics["test_accuracy"] < 0.7
@@ -387,8 +390,8 @@ def test_activation_presets_differ_only_in_the_activation():
         return d, acts
 
     base, _ = stripped("activation-tanh")
-    for name, act in (("activation-linear", "linear"), ("activation-tanh", "tanh"), ("activation-relu", "relu")):
-        d, acts = stripped(name)
+    for act in ("linear", "tanh", "relu"):
+        d, acts = stripped(f"activation-{act}")
         assert d == base and acts == {act}
     deep_sigmoid, acts_s = stripped("activation-sigmoid-deep")
     deep_relu, acts_r = stripped("activation-relu-deep")
@@ -401,12 +404,13 @@ DEEP_EPOCHS = 60
 def first_to_last_gradient(snap: Snapshot) -> float:
     """Gradient norm of the first hidden layer over that of the head, averaged over the last epochs."""
     h = snap.history
-    last = len([k for k in h if k.startswith("grad_norm.")]) - 1
+    last = max(int(k.split(".")[1]) for k in h if k.startswith("grad_norm."))  # the head's block
     return float(np.mean(h["grad_norm.0"][-10:]) / np.mean(h[f"grad_norm.{last}"][-10:]))
 
 
 def test_deep_sigmoid_gradients_vanish_where_relu_gradients_get_through():
-    sigmoid, relu = trained("activation-sigmoid-deep", DEEP_EPOCHS), trained("activation-relu-deep", DEEP_EPOCHS)
+    sigmoid = trained("activation-sigmoid-deep", DEEP_EPOCHS)
+    relu = trained("activation-relu-deep", DEEP_EPOCHS)
     assert first_to_last_gradient(sigmoid) < 1e-3
     assert first_to_last_gradient(relu) > 1e-1
     stuck = sigmoid.history["train_loss"]

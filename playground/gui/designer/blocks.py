@@ -127,9 +127,45 @@ def _frame(view: BlockView, selected: bool, hovered: bool) -> tuple[QColor, QPen
     return look.BLOCK, QPen(QColor("#9aa5b1") if hovered else look.BORDER, 1.0)
 
 
+WARN_SHARE = 0.5  # above this share of dead / saturated units a block gets a warning badge
+_WARN_FILL, _WARN_EDGE, _WARN_TEXT = QColor("#fff4e5"), QColor("#f3b562"), QColor("#a35200")
+
+
+def activity_warning(kind: str, share: float, function: str = "") -> tuple[str, str] | None:
+    """(badge text, tooltip) for a block whose units are mostly dead or saturated, else None.
+
+    The tooltip says what the number means and what to try, since a badge alone only alarms.
+    """
+    if not share > WARN_SHARE:
+        return None
+    pct = f"{share:.0%}"
+    if kind == "dead":
+        return (f"⚠ {pct} dead", f"{pct} of units are dead: they output 0 for every training example; "
+                "try a lower learning rate, leaky ReLU or He initialisation.")
+    if kind == "saturated":
+        name = function or "tanh/sigmoid"
+        return (f"⚠ {pct} saturated", f"{pct} of outputs are saturated: inputs are so large that {name} is "
+                "flat; gradients vanish; try smaller initial weights or a lower learning rate.")
+    return None
+
+
+def _warning_pill(p: QPainter, rect: QRectF, right: float, baseline_top: float, text: str) -> float:
+    """Draw the amber pill right-aligned on the detail line; returns its left edge."""
+    fm = p.fontMetrics()
+    w, h = fm.horizontalAdvance(text) + 12, fm.height() + 2
+    pill = QRectF(right - w, baseline_top - 1, w, h)
+    p.setPen(QPen(_WARN_EDGE, 1.0))
+    p.setBrush(_WARN_FILL)
+    p.drawRoundedRect(pill, h / 2, h / 2)
+    p.setPen(_WARN_TEXT)
+    p.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
+    return pill.left()
+
+
 def paint_block(p: QPainter, rect: QRectF, view: BlockView, selected: bool = False,
-                hovered: bool = False) -> None:
-    """A rounded card: badge, title and output shape on top, details (or the error) below."""
+                hovered: bool = False, warning: str = "") -> None:
+    """A rounded card: badge, title and output shape on top, details (or the error) below;
+    `warning` is an activity badge (dead / saturated units) drawn at the right of the details."""
     p.save()
     fill, pen = _frame(view, selected, hovered)
     path = QPainterPath()
@@ -158,7 +194,11 @@ def paint_block(p: QPainter, rect: QRectF, view: BlockView, selected: bool = Fal
     p.setFont(_small(bold))
     p.setPen(look.ERROR if view.error else look.MUTED)
     text = f"⚠ {view.error}" if view.error else view.detail
-    detail_w = rect.right() - pad - left
+    detail_right = rect.right() - pad
+    if warning and not view.error:
+        detail_right = _warning_pill(p, rect, detail_right, top + fm.height() + 2, warning) - 6
+        p.setPen(look.MUTED)
+    detail_w = detail_right - left
     text = p.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, int(detail_w))
     p.drawText(QRectF(left, top + fm.height() + 2, detail_w, fm.height()),
                Qt.AlignmentFlag.AlignVCenter, text)

@@ -9,6 +9,8 @@ the geometry it derived from them. Drops arrive as ordinary Qt drag events at a 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QContextMenuEvent,
@@ -59,6 +61,8 @@ class NetworkCanvas(QWidget):
         self._views: list[BlockView] = []
         self._rects: list[QRectF] = []
         self._report: NetworkReport | None = None
+        self._warnings: dict[int, tuple[str, str]] = {}  # hidden index: (badge, tooltip)
+        self._warned = None  # the NetworkSpec the warnings were measured on
         self.setAcceptDrops(True)
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -92,11 +96,39 @@ class NetworkCanvas(QWidget):
         """Replay the session into the picture and keep the selection on an existing layer."""
         s = self._session
         self._report = network_report(s)
+        if s.experiment.network != self._warned:
+            self._warnings = {}  # measured on another stack: they would sit on the wrong blocks
         self._views = blocks.describe(s.experiment, s.dataset, s.dataset_error, self._report)
         self._relayout()
         self.select(min(self._selected, self._count() - 1))
         self.update()
         self.report_changed.emit(self._report)
+
+    def set_activity(self, activity: Mapping[str, tuple[str, float]]) -> None:
+        """Warning badges from a run's unit activity ({"hidden index": (kind, share)}); {} clears."""
+        layers = self._session.experiment.network.layers
+        warnings = {}
+        for key, (kind, share) in activity.items():
+            i = int(key)
+            if 0 <= i < len(layers):
+                function = layers[i].params.get("activation", layers[i].params.get("function", ""))
+                found = blocks.activity_warning(kind, share, str(function))
+                if found is not None:
+                    warnings[i] = found
+        self._warned = self._session.experiment.network
+        if warnings != self._warnings:
+            self._warnings = warnings
+            self.update()
+
+    def warning(self, index: int) -> str:
+        """The activity warning (tooltip text) on hidden layer `index`, "" when it has none."""
+        return self._warnings.get(index, ("", ""))[1]
+
+    def tooltip(self, block: int) -> str:
+        """Tooltip of block `block` (0 = inputs): its activity warning first, then what it is."""
+        view = self._views[block]
+        warning = self.warning(block - 1) if 0 < block < len(self._views) - 1 else ""
+        return f"{warning}\n\n{view.tooltip}".strip() if warning else view.tooltip
 
     def select(self, index: int) -> None:
         """Select hidden layer `index` (-1 clears); emits selection_changed when it changes."""
@@ -180,15 +212,16 @@ class NetworkCanvas(QWidget):
                 blocks.paint_connector(p, above, below)
         for k, (rect, view) in enumerate(zip(self._rects, self._views, strict=True)):
             hidden = k - 1 if 0 < k < len(self._rects) - 1 else -2  # input/head: never selected
-            blocks.paint_block(p, rect, view, hidden == self._selected, hidden == self._hover)
+            badge = self._warnings.get(hidden, ("", ""))[0]
+            blocks.paint_block(p, rect, view, hidden == self._selected, hidden == self._hover, badge)
         if self._marker >= 0:
             blocks.paint_marker(p, self.gap_center(self._marker).y(), _MARGIN - 4, self.width() - _MARGIN + 4)
 
     def event(self, e: QEvent) -> bool:
         if e.type() == QEvent.Type.ToolTip:
             k = self._block_at(e.pos())
-            if k >= 0 and self._views[k].tooltip:
-                QToolTip.showText(e.globalPos(), self._views[k].tooltip, self)
+            if k >= 0 and self.tooltip(k):
+                QToolTip.showText(e.globalPos(), self.tooltip(k), self)
             else:
                 QToolTip.hideText()
             return True

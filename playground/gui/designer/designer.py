@@ -6,6 +6,8 @@ only which layer is selected. It adds the message line (first broken layer, tota
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPalette, QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
@@ -109,6 +111,13 @@ class NetworkDesigner(QWidget):
 
     def select(self, index: int) -> None:
         self.canvas.select(index)
+
+    def set_activity(self, activity: Mapping[str, tuple[str, float]]) -> None:
+        """Warning badges on blocks whose units are mostly dead or saturated ({} clears them).
+
+        `activity` is a snapshot's {"hidden layer index": ("dead" | "saturated", share)}.
+        """
+        self.canvas.set_activity(activity)
 
     # ------------------------------------------------------------ reactions ------------------
     def _append(self, type_name: str) -> None:

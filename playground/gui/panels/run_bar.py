@@ -10,7 +10,7 @@ session like every other panel.
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -35,7 +35,20 @@ from playground.resources import icon
 LR_LADDER = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 ACTIVE_STATES = ("running", "paused")
 
-SHORTCUTS = {"train": "Space", "step": "Ctrl+Right", "reset": "Ctrl+R", "stop": "Esc"}
+SHORTCUTS = {"train": "Space", "step": "Ctrl+Right", "step_batch": "Shift+Ctrl+Right", "reset": "Ctrl+R",
+             "stop": "Esc"}
+# The step icon, smaller: one batch is a small step, one epoch the full one.
+_SMALL_STEP_SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24" viewBox="0 0 24 24">'
+                   b'<path d="M8 8.5v7l5.2-3.5z" fill="#25303b"/>'
+                   b'<rect x="14.4" y="8.5" width="1.9" height="7" rx="0.6" fill="#25303b"/></svg>')
+
+
+def small_step_icon() -> QIcon:
+    """The Step-one-batch icon, rendered from inline SVG at 4x for sharp HiDPI display."""
+    pix = QPixmap()
+    pix.loadFromData(_SMALL_STEP_SVG, "SVG")
+    return QIcon(pix.scaled(96, 96, Qt.AspectRatioMode.KeepAspectRatio,
+                            Qt.TransformationMode.SmoothTransformation))
 
 
 def key_text(key: str) -> str:
@@ -111,10 +124,13 @@ class RunBar(QWidget):
         self.session = session
         self.train_action = _action(self, "&Train", "train", "Train / pause")
         self.step_action = _action(self, "&Step one epoch", "step", "Step one epoch")
+        self.step_batch_action = _action(self, "Step one &batch", "step_batch",
+                                         "Step one batch: a single optimizer step")
         self.reset_action = _action(self, "&Reset", "reset", "Reset: stop and clear the run")
         self.stop_action = _action(self, "St&op", "stop", "Stop the run, keep its results")
         self.train_action.setIcon(icon("play"))
         self.step_action.setIcon(icon("step"))
+        self.step_batch_action.setIcon(small_step_icon())
         self.reset_action.setIcon(icon("reset"))
         self.stop_action.setIcon(icon("stop"))
         self._blocked = ""
@@ -139,6 +155,7 @@ class RunBar(QWidget):
         self.reset_button = self._button(self.reset_action, 34, "roundButton")
         self.train_button = self._button(self.train_action, 48, "trainButton")
         self.step_button = self._button(self.step_action, 34, "roundButton")
+        self.step_batch_button = self._button(self.step_batch_action, 34, "roundButton")
         self.stop_button = self._button(self.stop_action, 34, "roundButton")
         self.epoch_label = QLabel("000,000")
         self.epoch_label.setObjectName("bigNumber")
@@ -172,7 +189,8 @@ class RunBar(QWidget):
         lay = QHBoxLayout(self)
         lay.setContentsMargins(18, 8, 18, 8)
         lay.setSpacing(6)
-        for b in (self.reset_button, self.train_button, self.step_button, self.stop_button):
+        for b in (self.reset_button, self.train_button, self.step_button, self.step_batch_button,
+                  self.stop_button):
             lay.addWidget(b, 0, Qt.AlignmentFlag.AlignVCenter)
         lay.addSpacing(22)
         lay.addWidget(_column("Epoch", self.epoch_label, self.rate_label))
@@ -260,6 +278,7 @@ class RunBar(QWidget):
         can_run = not self._blocked or self._state in ACTIVE_STATES
         self.train_action.setEnabled(can_run)
         self.step_action.setEnabled(can_run)
+        self.step_batch_action.setEnabled(can_run)
         if can_run:
             self.train_action.setToolTip(train_tip)
         else:

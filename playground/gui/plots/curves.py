@@ -8,12 +8,18 @@ axis: two scales on one plot invite reading one curve against the other's ticks.
 Axis ranges are set by hand and grow in round steps instead of auto-ranging: an axis whose range
 changes re-lays out its tick texts, which was the largest cost of a frame (measured ~2 ms per
 axis, curves 8 ms -> 2.7 ms a frame); with stepped ranges the axes change a few times per decade.
+
+Earlier runs can be overlaid (`set_overlays`): one faint, thin curve per run in the run's own
+colour (its test loss, or train loss for a run without a test split), drawn under the live curves
+and named in the legend ("Run 2 (test)"). They are redrawn only when their run's history object
+changes, so a live frame never touches them, and the stepped ranges grow to include them.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
@@ -25,6 +31,10 @@ from playground.gui.plots import _style as st
 SPLITS = ("train", "test", "val")
 _NAMES = {"train": "train", "test": "test", "val": "validation"}
 
+
+OVERLAY_ALPHA = 90  # of 255, ~0.35: earlier runs stay in the background of the live one
+OVERLAY_WIDTH = 1.5
+Overlay = tuple[int, str, str, Mapping[str, np.ndarray]]  # (run id, label, colour, history)
 
 _STEPS = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)  # fine enough that at most ~20% of an axis is empty
 
@@ -47,6 +57,26 @@ def _curve(plot: pg.PlotItem, split: str) -> pg.PlotDataItem:
     item.setDownsampling(auto=True, method="peak")
     item.setClipToView(True)
     return item
+
+
+@dataclass(eq=False)
+class _OverlayCurves:
+    """The drawn curves of one overlaid run, and the history they were drawn from."""
+
+    label: str
+    loss: pg.PlotDataItem
+    score: pg.PlotDataItem
+    history: Mapping[str, np.ndarray] | None = None
+    legend_name: str = ""  # the legend entry now shown ("" = none)
+    bounds: dict[str, tuple[float, float]] = field(default_factory=dict)  # epoch, loss, score ranges
+
+
+def _overlay_split(history: Mapping[str, np.ndarray]) -> str:
+    """The split an overlay shows: test (generalisation is what runs are compared on) when it has one."""
+    for split in ("test", "val", "train"):
+        if np.isfinite(history.get(f"{split}_loss", [np.nan])).any():
+            return split
+    return "train"
 
 
 class CurvesView(pg.GraphicsLayoutWidget):
@@ -73,6 +103,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
         self._log_y = False
         self._ranges: dict[str, tuple[float, float]] = {}
         self._drawn: tuple | None = None  # identifies the history last drawn
+        self.overlay_curves: dict[int, _OverlayCurves] = {}
         self.clear()
 
     @property
@@ -101,10 +132,28 @@ class CurvesView(pg.GraphicsLayoutWidget):
         """Logarithmic loss axis: late, small improvements stay visible."""
         self._log_y = bool(on)
         self.loss_plot.setLogMode(x=False, y=self._log_y)
+        for overlay in self.overlay_curves.values():
+            self._draw_overlay(overlay)
         self._ranges.pop("loss", None)
         self._refit()
 
+    def set_overlays(self, overlays: Sequence[Overlay]) -> None:
+        """Show exactly these earlier runs as faint curves; (re)draw only those whose history changed."""
+        wanted = {run_id: (label, colour, history) for run_id, label, colour, history in overlays}
+        gone = [run_id for run_id in self.overlay_curves if run_id not in wanted]
+        for run_id in gone:
+            self._remove_overlay(run_id)
+        changed = bool(gone)
+        for run_id, (label, colour, history) in wanted.items():
+            overlay = self.overlay_curves.get(run_id) or self._add_overlay(run_id, label, colour)
+            if overlay.history is not history:
+                overlay.history, changed = history, True
+                self._draw_overlay(overlay)
+        if changed:
+            self._refit()
+
     def clear(self) -> None:
+        """Forget the live run; overlaid runs stay."""
         for curve in (*self.loss_curves.values(), *self.score_curves.values()):
             self._hide(curve)
         self._ranges.clear()
@@ -112,17 +161,26 @@ class CurvesView(pg.GraphicsLayoutWidget):
         self._set_range("x", self.loss_plot, "x", (0.0, 10.0))
         self._set_range("loss", self.loss_plot, "y", (0.0, 1.0))
         self._set_range("score", self.score_plot, "y", (0.0, 1.0))
+        if self.overlay_curves:
+            self._fit_ranges(None)
 
     # ------------------------------------------------------------------ ranges ------------
-    def _fit_ranges(self, history: Mapping[str, np.ndarray]) -> None:
-        self._set_range("x", self.loss_plot, "x", (0.0, nice_ceil(float(history["epoch"][-1]), 10)))
+    def _fit_ranges(self, history: Mapping[str, np.ndarray] | None) -> None:
+        """Grow the axes to hold the live history (None: no live run) and every overlay."""
+        history = history or {}
+        spans = [o.bounds for o in self.overlay_curves.values()]
+        last = [float(history["epoch"][-1])] if len(history.get("epoch", ())) else []
+        last += [b["epoch"][1] for b in spans if "epoch" in b]
+        self._set_range("x", self.loss_plot, "x", (0.0, nice_ceil(max(last, default=0.0), 10)))
         losses = [history[f"{s}_loss"] for s in SPLITS if f"{s}_loss" in history]
-        bounds = st.finite_range(np.concatenate(losses)) if losses else None
+        bounds = _merge([st.finite_range(np.concatenate(losses)) if losses else None,
+                         *(b.get("loss") for b in spans)])
         if bounds is not None:
             self._set_range("loss", self.loss_plot, "y", self._loss_range(*bounds))
         if self._score_key == "r2":
             scores = [history[f"{s}_r2"] for s in SPLITS if f"{s}_r2" in history]
-            low = st.finite_range(np.concatenate(scores)) if scores else None
+            low = _merge([st.finite_range(np.concatenate(scores)) if scores else None,
+                          *(b.get("score") for b in spans)])
             floor = -1.0 if low is None or low[0] < -1 else (-0.5 if low[0] < -0.05 else 0.0)
             self._set_range("score", self.score_plot, "y", (floor, 1.0))
 
@@ -143,12 +201,16 @@ class CurvesView(pg.GraphicsLayoutWidget):
 
     def _refit(self) -> None:
         x = self.loss_curves["train"].xData
+        history = {}
         if x is not None and len(x):
             history = {"epoch": x}
             for s, curve in self.loss_curves.items():
                 if curve.isVisible() and curve.yData is not None:
                     history[f"{s}_loss"] = curve.yData
-            self._fit_ranges(history)
+            for s, curve in self.score_curves.items():
+                if curve.isVisible() and curve.yData is not None:
+                    history[f"{s}_{self._score_key}"] = curve.yData
+        self._fit_ranges(history)
 
     # ------------------------------------------------------------------ curves ------------
     @staticmethod
@@ -160,6 +222,8 @@ class CurvesView(pg.GraphicsLayoutWidget):
         if key == self._score_key:
             return
         self._score_key = key
+        for overlay in self.overlay_curves.values():
+            self._draw_overlay(overlay)
         self.score_plot.setLabel("left", "accuracy" if key == "accuracy" else "R²", color=st.MUTED)
         self._set_range("score", self.score_plot, "y", (0.0, 1.0))
 
@@ -184,6 +248,61 @@ class CurvesView(pg.GraphicsLayoutWidget):
     def _legend(self, curve: pg.PlotDataItem) -> pg.LegendItem:
         plot = self.loss_plot if curve in self.loss_curves.values() else self.score_plot
         return plot.legend
+
+
+    # ------------------------------------------------------------------ overlays ----------
+    def _add_overlay(self, run_id: int, label: str, colour: str) -> _OverlayCurves:
+        faint = pg.mkColor(colour)
+        faint.setAlpha(OVERLAY_ALPHA)
+        curves = []
+        for plot in (self.loss_plot, self.score_plot):
+            item = plot.plot([], [], pen=pg.mkPen(faint, width=OVERLAY_WIDTH), connect="finite")
+            item.setDownsampling(auto=True, method="peak")
+            item.setClipToView(True)
+            item.setZValue(-1)  # under the live curves
+            curves.append(item)
+        overlay = self.overlay_curves[run_id] = _OverlayCurves(label, *curves)
+        return overlay
+
+    def _remove_overlay(self, run_id: int) -> None:
+        overlay = self.overlay_curves.pop(run_id)
+        if overlay.legend_name:
+            self.loss_plot.legend.removeItem(overlay.loss)
+        self.loss_plot.removeItem(overlay.loss)
+        self.score_plot.removeItem(overlay.score)
+
+    def _draw_overlay(self, overlay: _OverlayCurves) -> None:
+        """Set an overlay's data from its history (the chosen split's loss and score) and its legend."""
+        history = overlay.history or {}
+        epochs = history.get("epoch")
+        if epochs is None or len(epochs) == 0:
+            epochs, history = np.zeros(0), {}
+        split = _overlay_split(history)
+        loss, score = history.get(f"{split}_loss"), history.get(f"{split}_{self._score_key}")
+        shown = loss if loss is None or not self._log_y else np.where(loss > 0, loss, np.nan)
+        for item, y in ((overlay.loss, shown), (overlay.score, score)):
+            item.setData(epochs, y) if y is not None and len(epochs) else item.setData([], [])
+        name = f"{overlay.label} ({split})" if len(epochs) else ""
+        if name != overlay.legend_name:
+            legend = self.loss_plot.legend
+            if overlay.legend_name:
+                legend.removeItem(overlay.loss)
+            if name:
+                legend.addItem(overlay.loss, name)
+            overlay.legend_name = name
+        overlay.bounds = {"epoch": (0.0, float(epochs[-1]))} if len(epochs) else {}
+        for key, y in (("loss", loss), ("score", score)):
+            span = st.finite_range(y) if y is not None else None
+            if span is not None:
+                overlay.bounds[key] = span
+
+
+def _merge(spans: Sequence[tuple[float, float] | None]) -> tuple[float, float] | None:
+    """The smallest range holding every given (low, high) span; None when there is none."""
+    present = [s for s in spans if s is not None]
+    if not present:
+        return None
+    return min(s[0] for s in present), max(s[1] for s in present)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -91,6 +92,8 @@ class OutputPanel(QWidget):
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.show_test = _checkbox("Show test data", "Draw the test examples (dark outline) too.")
+        self.size_by_loss = _checkbox("Size by loss", "Draw each point bigger the higher its loss, so "
+                                      "the hard examples stand out.")
         self.discretize = _checkbox("Discretize output", "Colour by the predicted class instead of "
                                     "the model's confidence.")
         self.log_scale = _checkbox("Log scale", "Logarithmic loss axis: small late improvements stay "
@@ -102,6 +105,7 @@ class OutputPanel(QWidget):
         self.metrics.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self._build()
         self.show_test.toggled.connect(self._on_show_test)
+        self.size_by_loss.toggled.connect(self.boundary.set_size_by_loss)
         self.discretize.toggled.connect(self.boundary.set_discretize)
         self.log_scale.toggled.connect(self.curves.set_log_y)
         self.set_dataset(None)
@@ -112,7 +116,7 @@ class OutputPanel(QWidget):
         toggles = QHBoxLayout()
         toggles.addWidget(title)
         toggles.addStretch(1)
-        for box in (self.show_test, self.discretize, self.log_scale):
+        for box in (self.show_test, self.size_by_loss, self.discretize, self.log_scale):
             toggles.addWidget(box)
         self.pages = QStackedWidget()
         empty = QLabel("No data to show.")
@@ -162,6 +166,7 @@ class OutputPanel(QWidget):
         self.pages.setCurrentIndex(_PAGES.index(kind))
         self.show_test.setEnabled(kind in (POINTS2D, LINE1D))
         self.discretize.setEnabled(kind == POINTS2D and ds.task != REGRESSION)
+        self.size_by_loss.setEnabled(kind == POINTS2D)
         self._on_show_test(self.show_test.isChecked())
         self.boundary.set_discretize(self.discretize.isChecked())
         self._clear_text()
@@ -181,6 +186,14 @@ class OutputPanel(QWidget):
             self.confusion.update_snapshot(snap)
         self.curves.update_snapshot(snap)
         self.metrics.setText(metrics_line(snap, self.dataset.task if self.dataset else None))
+
+    def plot_for_export(self, name: str) -> pg.PlotItem | None:
+        """The PlotItem to export: "loss" (always), "boundary" (when the boundary is showing)."""
+        if name == "loss":
+            return self.curves.loss_plot
+        if name == "boundary" and self.page == POINTS2D:
+            return self.boundary.getPlotItem()
+        return None
 
     def clear(self) -> None:
         """Forget the run: no boundary, curve, guesses or history; the data stays drawn."""

@@ -1,0 +1,172 @@
+"""Export what is on screen: a plot as PNG or SVG, a run's metric history as CSV.
+
+The plot exports go through pyqtgraph's own exporters on the PlotItem, so the file shows the
+plot (axes, legend, heat map, points) without the surrounding widgets. PNGs are rendered at twice
+the on-screen size so they stay sharp in a document. The export folder is remembered apart from
+the presets folder: figures and experiments usually live in different places.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+import pyqtgraph.exporters  # noqa: F401 - registers pg.exporters
+from PySide6.QtCore import QObject, QSettings
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
+
+from playground.core.export import atomic_write, write_history_csv
+
+EXPORT_DIR_KEY = "files/export_dir"
+FILTERS = {"png": "PNG image (*.png)", "svg": "SVG image (*.svg)", "csv": "CSV table (*.csv)"}
+PNG_SCALE = 2
+MENU = (("loss:png", "Loss plot as PNG…"), ("loss:svg", "Loss plot as SVG…"),
+        ("boundary:png", "Decision boundary as PNG…"), ("boundary:svg", "Decision boundary as SVG…"),
+        ("history:csv", "Metric history as CSV…"))
+
+
+# ---------------------------------------------------------------- writing files -------------
+
+def export_plot(plot: pg.PlotItem, path: str | os.PathLike[str], fmt: str | None = None) -> Path:
+    """Write `plot` as PNG or SVG (from the suffix unless `fmt` says); returns the path written."""
+    target = Path(path)
+    fmt = (fmt or target.suffix.lstrip(".")).lower()
+    if fmt == "png":
+        exporter = pg.exporters.ImageExporter(plot)
+        exporter.parameters()["width"] = int(round(plot.sceneBoundingRect().width() * PNG_SCALE))
+        image = exporter.export(toBytes=True)
+        with atomic_write(target, binary=True) as f:
+            f.write(_png_bytes(image))
+    elif fmt == "svg":
+        with _svg_close_paths():
+            svg = pg.exporters.SVGExporter(plot).export(toBytes=True)
+        with atomic_write(target, binary=True) as f:
+            f.write(svg)
+    else:
+        raise ValueError(f"unknown image format {fmt!r} (png or svg)")
+    return target
+
+
+def _png_bytes(image: Any) -> bytes:
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buffer, "PNG"):
+        raise OSError("could not encode the PNG image")
+    buffer.close()
+    return bytes(data.data())
+
+
+def export_history(history: Mapping[str, np.ndarray], path: str | os.PathLike[str]) -> Path:
+    """Write a run's per-epoch history as CSV (one row per epoch, epoch first); returns the path."""
+    target = Path(path)
+    order = sorted(history, key=lambda k: k != "epoch")  # stable: the trainer's order otherwise
+    write_history_csv({k: history[k] for k in order}, target)
+    return target
+
+
+@contextmanager
+def _svg_close_paths() -> Iterator[None]:
+    """Let pyqtgraph 0.14's SVG exporter read Qt >= 6.11 path data, which closes paths with "Z".
+
+    Its coordinate fix-up splits every path token as "x,y" and fails on "Z" (pyqtgraph issue
+    #3495, fixed upstream in PR #3458, unreleased). For the one export call, "Z" tokens are taken
+    out before the fix-up and put back after it at the same places: the drawing is unchanged.
+    """
+    module = sys.modules["pyqtgraph.exporters.SVGExporter"]
+    original = module.correctCoordinates
+
+    def correct(node: Any, defs: Any, item: Any, options: Any) -> Any:
+        closes = []
+        for path in node.getElementsByTagName("path"):
+            tokens = path.getAttribute("d").split()
+            at = [n - k for k, n in enumerate(i for i, t in enumerate(tokens) if t in ("Z", "z"))]
+            if at:
+                path.setAttribute("d", " ".join(t for t in tokens if t not in ("Z", "z")))
+                closes.append((path, at))
+        result = original(node, defs, item, options)
+        for path, at in closes:
+            tokens = path.getAttribute("d").split()
+            for offset, n in enumerate(at):
+                tokens.insert(n + offset, "Z")
+            path.setAttribute("d", " ".join(tokens))
+        return result
+
+    module.correctCoordinates = correct
+    try:
+        yield
+    finally:
+        module.correctCoordinates = original
+
+
+# ---------------------------------------------------------------- dialogs and menu ----------
+
+def ask_save_path(parent: QWidget | None, settings: QSettings, title: str, name: str,
+                  fmt: str) -> Path | None:
+    """A save dialog in the last export folder; remembers the folder chosen. None when cancelled."""
+    start = Path(str(settings.value(EXPORT_DIR_KEY, "") or settings.value("files/last_dir", "") or ""))
+    if not str(start) or not start.is_dir():
+        start = Path.home()
+    path, _ = QFileDialog.getSaveFileName(parent, title, str(start / f"{name}.{fmt}"),
+                                          f"{FILTERS[fmt]};;All files (*)")
+    if not path:
+        return None
+    target = Path(path)
+    if not target.suffix:
+        target = target.with_suffix(f".{fmt}")
+    settings.setValue(EXPORT_DIR_KEY, str(target.parent))
+    return target
+
+
+class ExportActions(QObject):
+    """The File ▸ Export menu over the window's plots and the current run's history.
+
+    `plots` gives the PlotItems by name ("loss", "boundary"; None when that plot is not showing);
+    `history` gives the current run's history (None before the first epoch).
+    """
+
+    def __init__(self, parent: QWidget, settings: QSettings,
+                 plots: Callable[[str], pg.PlotItem | None],
+                 history: Callable[[], Mapping[str, np.ndarray] | None]):
+        super().__init__(parent)
+        self._parent, self.settings, self._plots, self._history = parent, settings, plots, history
+        self.menu = QMenu("E&xport", parent)
+        self.actions = {}
+        for key, text in MENU:
+            action = self.menu.addAction(text)
+            action.triggered.connect(lambda _=False, k=key: self.export(k))
+            self.actions[key] = action
+            if key == "boundary:svg":
+                self.menu.addSeparator()
+        self.menu.aboutToShow.connect(self.refresh)
+
+    def refresh(self) -> None:
+        """Enable only what there is to export now."""
+        for key, action in self.actions.items():
+            what = key.split(":")[0]
+            action.setEnabled(bool(self._history()) if what == "history" else self._plots(what) is not None)
+
+    def export(self, key: str) -> Path | None:
+        """Ask where and write one export ("loss:png", "boundary:svg", "history:csv", ...)."""
+        what, fmt = key.split(":")
+        source = self._history() if what == "history" else self._plots(what)
+        if not source:
+            return None
+        name = {"loss": "loss", "boundary": "decision-boundary", "history": "metric-history"}[what]
+        title = f"Export {self.actions[key].text().rstrip('…')}"
+        path = ask_save_path(self._parent, self.settings, title, name, fmt)
+        if path is None:
+            return None
+        try:
+            return export_history(source, path) if what == "history" else export_plot(source, path, fmt)
+        except (OSError, ValueError) as exc:
+            QMessageBox.warning(self._parent, "Cannot export", f"{path}: {exc}")
+            return None

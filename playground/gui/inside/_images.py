@@ -1,0 +1,127 @@
+"""Arrays to QImages with a colour look-up table: vectorised, no per-pixel Python.
+
+Every map inside the network (neuron outputs, weights, filters, feature maps) is drawn with the
+same diverging orange–white–blue ramp as the decision boundary, with levels symmetric around 0,
+so one colour means one sign everywhere on screen. A (n, h, w) stack becomes n images with one
+`lut[index]` gather; a 6×8 network's 48 neuron maps convert in well under a millisecond.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+import numpy as np
+from PySide6.QtGui import QColor, QImage
+
+from playground.gui.plots import _style as st
+
+ARGB = np.ndarray  # (n,) uint32 0xAARRGGBB
+
+
+def _pack(rgb: np.ndarray) -> ARGB:
+    rgb = rgb.astype(np.uint32)
+    return (0xFF000000 | (rgb[:, 0] << 16) | (rgb[:, 1] << 8) | rgb[:, 2]).astype(np.uint32)
+
+
+# Thumbnails are small: a stronger ramp than the boundary's background keeps them readable.
+DIVERGING = _pack(st.diverging_lut(256, keep=0.9))
+DIVERGING_STRONG = _pack(st.diverging_lut(256, keep=1.0))  # lines: full colour at the ends
+GREY = _pack(st.sequential_lut(256, colour=st.TEXT))
+
+
+def class_colours(k: int) -> ARGB:
+    """(k,) packed soft class colours, as in the boundary's predicted-class map."""
+    return _pack(st.class_lut(k, keep=0.75))
+
+
+def diverging_colour(value: float, level: float, alpha: int = 255) -> QColor:
+    """The ramp's colour for one value (bias squares, hover cards)."""
+    t = 0.5 if level <= 0 or not math.isfinite(value) else 0.5 + 0.5 * max(-1.0, min(1.0, value / level))
+    c = QColor.fromRgba(int(DIVERGING[int(round(t * 255))]))
+    c.setAlpha(alpha)
+    return c
+
+
+def symmetric_level(values: np.ndarray, bound: float | None = None) -> float:
+    """Half-width of the colour levels: the activation's known bound, else the data's max |value|."""
+    if bound is not None and math.isfinite(bound) and bound > 0:
+        return float(bound)
+    finite = np.abs(values[np.isfinite(values)]) if values.size else values
+    top = float(finite.max()) if finite.size else 0.0
+    return top if top > 1e-12 else 1.0
+
+
+@lru_cache(maxsize=64)
+def _weights(n_in: int, n_out: int, nearest: bool) -> np.ndarray:
+    """(n_out, n_in) matrix that resamples a line of n_in pixel centres to n_out (linear or nearest)."""
+    pos = np.clip((np.arange(n_out) + 0.5) * n_in / n_out - 0.5, 0, n_in - 1)
+    m = np.zeros((n_out, n_in))
+    rows = np.arange(n_out)
+    if nearest:
+        m[rows, np.round(pos).astype(int)] = 1.0
+        return m
+    i0 = np.floor(pos).astype(int)
+    i1 = np.minimum(i0 + 1, n_in - 1)
+    f = pos - i0
+    np.add.at(m, (rows, i0), 1 - f)
+    np.add.at(m, (rows, i1), f)
+    return m
+
+
+def resample(stack: np.ndarray, size: int, nearest: bool = False) -> np.ndarray:
+    """(n, h, w) or (h, w) maps resampled to size×size: two matrix products, bilinear by default.
+
+    Done in numpy so that painting the result is a 1:1 blit; Qt's smooth scaling of 48 images
+    cost ~3 ms a frame.
+    """
+    stack = np.asarray(stack, dtype=np.float32)
+    h, w = stack.shape[-2:]
+    if (h, w) == (size, size):
+        return stack
+    rows = _weights(h, size, nearest).astype(np.float32)
+    cols = _weights(w, size, nearest).astype(np.float32)
+    return rows @ stack @ cols.T
+
+
+def indices(stack: np.ndarray, lo: float | np.ndarray, hi: float | np.ndarray) -> np.ndarray:
+    """Values mapped to 0..255 LUT indices (NaN → middle); lo/hi scalars or one per map of a stack."""
+    stack = np.asarray(stack, dtype=np.float32)
+    lo, hi = np.asarray(lo, dtype=np.float32), np.asarray(hi, dtype=np.float32)
+    if stack.ndim == 3 and lo.ndim == 1:
+        lo, hi = lo[:, None, None], hi[:, None, None]
+    span = np.where(hi - lo == 0, np.float32(1), hi - lo)
+    idx = (stack - lo) * (255.0 / span)
+    idx[~np.isfinite(idx)] = 127.5
+    return np.clip(idx, 0, 255).astype(np.uint8)
+
+
+def to_images(stack: np.ndarray, lo: float | np.ndarray, hi: float | np.ndarray, lut: ARGB = DIVERGING,
+              flip: bool = False) -> list[QImage]:
+    """One QImage per (h, w) slice of `stack` (n, h, w); `flip` puts row 0 at the bottom (plane maps).
+
+    The images own their pixels (a copy of 4·h·w bytes each), so no numpy buffer must outlive them.
+    """
+    stack = np.asarray(stack)
+    if stack.ndim == 2:
+        stack = stack[None]
+    idx = indices(stack, lo, hi)
+    if flip:
+        idx = idx[:, ::-1, :]
+    return _qimages(lut[idx])
+
+
+def _qimages(pixels: np.ndarray) -> list[QImage]:
+    pixels = np.ascontiguousarray(pixels)
+    n, h, w = pixels.shape
+    return [QImage(pixels[i].data, w, h, 4 * w, QImage.Format.Format_RGB32).copy() for i in range(n)]
+
+
+def class_images(stack: np.ndarray, k: int) -> list[QImage]:
+    """Predicted-class maps (values 0..k-1) in the class palette, row 0 at the bottom."""
+    lut = np.zeros(256, dtype=np.uint32)
+    lut[:k] = class_colours(k)[:256]
+    idx = np.clip(np.round(np.nan_to_num(np.asarray(stack))), 0, 255).astype(np.uint8)
+    if idx.ndim == 2:
+        idx = idx[None]
+    return _qimages(lut[idx[:, ::-1, :]])

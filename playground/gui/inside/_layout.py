@@ -1,0 +1,208 @@
+"""What the network view draws, and where: columns of units from an Experiment, laid out in a rect.
+
+Kept apart from the painting so the geometry (node rects, connection curves, hit-testing) is plain
+data that tests and the view share. Columns read left to right the way data flows: the input
+features, one column per hidden layer whose output is a vector, the output head, and for k-class
+point data a last column with the predicted-class map.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QPainterPath
+
+from playground.core.activations import ACTIVATIONS
+from playground.core.datasets.base import MULTICLASS, POINTS2D, Dataset
+from playground.core.errors import PlaygroundError
+from playground.core.experiment import Experiment
+from playground.core.features import FEATURES
+from playground.core.layers import LAYERS, OUTPUT
+from playground.core.model import inspect_network
+from playground.core.params import validate_params
+
+MAX_SHOWN = 8  # units drawn per column; the rest collapse into "+k more"
+MAX_LINES = 200  # connections drawn per layer pair; above it only the strongest are kept
+CURVE_SAMPLES = 12  # points per connection curve for hit-testing
+
+INPUT, HIDDEN, HEAD, OUTPUT_MAP = "input", "hidden", "head", "output"
+_KEEPS_RANGE = ("dropout", "flatten")  # identity at evaluation: outputs stay in the input's range
+
+
+@dataclass
+class Column:
+    """One column of units. `layer` is the NetworkSpec index (-1 inputs, len(layers) the head)."""
+
+    layer: int
+    kind: str
+    title: str
+    subtitle: str
+    units: int
+    labels: tuple[str, ...] = ()
+    bound: float | None = None  # colour levels ±bound for its maps; None = from the data
+    linear: bool = False  # fed through an nn.Linear: weights and biases to draw
+    bias: bool = False
+    grid: int | None = None  # index into Snapshot.neuron_grids
+    weights: int | None = None  # index into Snapshot.weights
+    rects: list[QRectF] = field(default_factory=list)
+
+    @property
+    def shown(self) -> int:
+        return min(self.units, MAX_SHOWN)
+
+    @property
+    def more(self) -> int:
+        return self.units - self.shown
+
+    def name(self, unit: int) -> str:
+        """"Layer 2, unit 3" (1-based, as the designer numbers layers), "Input X₁", "Output"."""
+        if self.kind == INPUT:
+            return f"Input {self.labels[unit] if unit < len(self.labels) else unit + 1}"
+        if self.kind == OUTPUT_MAP:
+            return "Predicted class"
+        if self.kind == HEAD:
+            if unit < len(self.labels):
+                return f"Output, class {self.labels[unit]}"
+            return "Output" if self.units == 1 else f"Output, unit {unit + 1}"
+        return f"Layer {self.layer + 1}, unit {unit + 1}"
+
+
+def _bound(activation: str | None) -> float | None:
+    if activation is None or activation not in ACTIVATIONS:
+        return None
+    lo, hi = ACTIVATIONS[activation].extra["range"]
+    top = max(abs(lo), abs(hi))
+    return top if math.isfinite(top) else None
+
+
+def _input_labels(ds: Dataset, n: int) -> tuple[str, ...]:
+    names = ds.feature_names or tuple(f"x{i + 1}" for i in range(n))
+    return tuple(FEATURES[name].label if name in FEATURES else name for name in names)
+
+
+def build_columns(experiment: Experiment, ds: Dataset) -> tuple[list[Column], str]:
+    """The columns for `experiment` on `ds`, or ([], why not) for a broken or non-vector stack."""
+    report = inspect_network(experiment.network, ds.input_shape, ds.output_units)
+    if not report.ok:
+        return [], "Fix the network in Design first: " + str(report.first_error[1])
+    if len(ds.input_shape) != 1:
+        return [], "Image inputs are shown as filters and feature maps."
+    n_in = ds.input_shape[0]
+    cols = [Column(-1, INPUT, "Input", f"{n_in} feature{'s' * (n_in != 1)}", n_in, _input_labels(ds, n_in))]
+    grids = weights = 0
+    bound: float | None = None
+    for info, spec in zip(report.hidden, experiment.network.layers, strict=True):
+        if info.out_shape is None or len(info.out_shape) != 1:
+            return [], "Layers with image outputs are shown as feature maps."
+        params = validate_params(LAYERS[spec.type].params, spec.params, "")
+        if spec.type in _KEEPS_RANGE:
+            pass  # keep the previous bound
+        else:
+            bound = _bound(params.get("activation", params.get("function")))
+        col = Column(info.index, HIDDEN, f"Layer {info.index + 1}", info.label, info.out_shape[0], bound=bound,
+                     linear=spec.type == "dense", bias=bool(params.get("bias", False)))
+        if ds.kind == POINTS2D:
+            col.grid, grids = grids, grids + 1
+        if col.linear:
+            col.weights, weights = weights, weights + 1
+        cols.append(col)
+    head = validate_params(OUTPUT.params, experiment.network.output, "")
+    classes = ds.class_names if ds.task == MULTICLASS else ()
+    cols.append(Column(report.head.index, HEAD, "Output", report.head.label, ds.output_units,
+                       tuple(classes), linear=True, bias=bool(head["bias"]), weights=weights))
+    if ds.kind == POINTS2D and ds.output_units > 1:
+        cols.append(Column(report.head.index + 1, OUTPUT_MAP, "Prediction", "class map", 1))
+    return cols, ""
+
+
+def safe_columns(experiment: Experiment, ds: Dataset | None) -> tuple[list[Column], str]:
+    """`build_columns` that turns any spec error into the "why not" text."""
+    if ds is None:
+        return [], "No data to show."
+    try:
+        return build_columns(experiment, ds)
+    except PlaygroundError as exc:
+        return [], str(exc)
+
+
+# ------------------------------------------------------------------ geometry -----------------
+HEADER = 50.0  # three text lines above the columns: title, layer label, activity
+FOOTER = 22.0  # the "+k more" line
+
+
+def place(cols: list[Column], area: QRectF) -> float:
+    """Lay the columns out in `area`; sets every column's rects and returns the node size.
+
+    Nodes are as large as the width allows (columns need room for their connections between
+    them) and the whole block, headers included, sits in the middle of the area, so a small
+    network does not float under headers pinned to the top.
+    """
+    if not cols:
+        return 0.0
+    rows = max(c.shown for c in cols)
+    margin = 18.0  # room for the bias squares on the left of each node
+    width = max(10.0, area.width() - 2 * margin)
+    room = max(10.0, area.height() - HEADER - FOOTER)
+    size = min(room / (rows * 1.3), width / (len(cols) * 1.75), 72.0)
+    size = float(max(12, int(size)))  # whole pixels: node images are blitted, not scaled
+    gap = min(size * 0.6, (room - rows * size) / (rows - 1)) if rows > 1 else 0.0
+    block = rows * size + (rows - 1) * gap
+    top = area.top() + max(0.0, (area.height() - HEADER - FOOTER - block) / 2) + HEADER
+    step = (width - size) / (len(cols) - 1) if len(cols) > 1 else 0.0
+    for i, col in enumerate(cols):
+        s = float(round(size * 1.6)) if col.kind == OUTPUT_MAP else size
+        height = col.shown * s + (col.shown - 1) * gap
+        x = round(area.left() + margin + i * step + (size - s) / 2)
+        y0 = top + (block - height) / 2
+        col.rects = [QRectF(x, round(y0 + u * (s + gap)), s, s) for u in range(col.shown)]
+    return size
+
+
+def header_top(cols: list[Column]) -> float:
+    """Where the column titles start: just above the tallest column."""
+    return min((c.rects[0].top() for c in cols if c.rects), default=HEADER) - HEADER
+
+
+def bias_rect(node: QRectF) -> QRectF:
+    """The small bias square at a node's bottom-left, outside it (as TensorFlow Playground does)."""
+    b = max(5.0, node.width() * 0.2)
+    return QRectF(node.left() - b - 2, node.bottom() - b, b, b)
+
+
+def curves(src: list[QRectF], dst: list[QRectF], samples: int = CURVE_SAMPLES) -> np.ndarray:
+    """Sampled S-curves from every source's right edge to every target's left edge: (n_dst, n_src, S, 2)."""
+    p0 = np.array([[r.right(), r.center().y()] for r in src])
+    p3 = np.array([[r.left(), r.center().y()] for r in dst])
+    a = np.broadcast_to(p0[None, :, None, :], (len(dst), len(src), 1, 2))
+    d = np.broadcast_to(p3[:, None, None, :], (len(dst), len(src), 1, 2))
+    half = (d[..., 0] - a[..., 0]) / 2
+    b = np.concatenate([a[..., :1] + half[..., None], a[..., 1:]], axis=-1)
+    c = np.concatenate([d[..., :1] - half[..., None], d[..., 1:]], axis=-1)
+    t = np.linspace(0.0, 1.0, samples)[None, None, :, None]
+    u = 1 - t
+    return u ** 3 * a + 3 * u * u * t * b + 3 * u * t * t * c + t ** 3 * d
+
+
+def curve_path(points: np.ndarray) -> QPainterPath:
+    """The cubic Bézier through a sampled curve's end points (horizontal tangents at both ends)."""
+    (x0, y0), (x3, y3) = points[0], points[-1]
+    half = (x3 - x0) / 2
+    path = QPainterPath(QPointF(x0, y0))
+    path.cubicTo(QPointF(x0 + half, y0), QPointF(x3 - half, y3), QPointF(x3, y3))
+    return path
+
+
+def nearest(polylines: np.ndarray, x: float, y: float) -> tuple[int, float]:
+    """(index, distance) of the polyline in (n, S, 2) closest to (x, y); (-1, inf) for none."""
+    if not len(polylines):
+        return -1, math.inf
+    a, b = polylines[:, :-1], polylines[:, 1:]
+    ab = b - a
+    p = np.array([x, y])
+    t = np.clip(((p - a) * ab).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-12), 0.0, 1.0)
+    dist = np.linalg.norm(a + t[..., None] * ab - p, axis=-1).min(axis=1)
+    i = int(dist.argmin())
+    return i, float(dist[i])

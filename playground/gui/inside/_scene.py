@@ -1,0 +1,277 @@
+"""The network view's data per snapshot: neuron images, drawn connections, hit-test arrays.
+
+`Scene` turns a Snapshot into what is painted (QImages per shown unit, connections with their
+widths and colours) and answers "what is under this point". It keeps no Qt widgets, so the view
+stays a thin binder of events to this state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtGui import QImage, QPainterPath
+
+from playground.core.datasets.base import BINARY, MULTICLASS, Dataset
+from playground.core.probes import grid_points
+from playground.core.snapshot import Snapshot
+from playground.gui.inside import _images as im
+from playground.gui.inside._layout import (
+    HEAD,
+    INPUT,
+    MAX_LINES,
+    OUTPUT_MAP,
+    Column,
+    bias_rect,
+    curve_path,
+    curves,
+    nearest,
+)
+
+INPUT_RES = 40  # resolution of the input feature maps, as the trainer's neuron maps
+
+
+def line_width(w: np.ndarray, node: float) -> np.ndarray:
+    """Line width in px for weights: TensorFlow Playground's 1 + 1.8·|w| (clamped), scaled to the nodes."""
+    top = max(3.0, node * 0.22)
+    return np.round(np.clip(0.6 + 1.8 * np.abs(w), 0.6, top) * 4) / 4  # quarter pixels: fewer pens
+
+
+def line_shade(w: np.ndarray) -> np.ndarray:
+    """Index into the strong diverging ramp, in 16 steps per sign: pale near 0, full from |w| = 2."""
+    t = np.clip(np.asarray(w, dtype=np.float64) / 2.0, -1.0, 1.0)
+    t = np.sign(t) * (0.2 + 0.8 * np.abs(t))  # never white: a weight of 0.01 is still a line
+    return np.clip(np.round((t + 1) * 15) * 255 / 30, 0, 255).astype(int)
+
+
+@dataclass
+class Lines:
+    """The connections drawn into one column: targets, sources, values, widths, alphas, paths."""
+
+    dst: np.ndarray
+    src: np.ndarray
+    value: np.ndarray
+    width: np.ndarray
+    shade: np.ndarray  # index into _images.DIVERGING_STRONG
+    points: np.ndarray  # (n, S, 2) sampled curves for hit-testing
+    paths: list[QPainterPath]
+
+
+@dataclass
+class Maps:
+    """The maps of one column: (n, h, w) values and per-map colour levels (lo defaults to -hi).
+
+    `classes` > 0: values are class indices (or, for 1×1 maps, unit u shows class u's colour).
+    """
+
+    stack: np.ndarray
+    hi: np.ndarray
+    lo: np.ndarray | None = None
+    classes: int = 0
+
+    def images(self, size: int, only: int | None = None) -> list[QImage]:
+        """QImages, resampled to size×size (0: as they are), row 0 at the bottom; all maps at once."""
+        units = slice(None) if only is None else slice(only, only + 1)
+        stack = self.stack[units]
+        if self.classes and stack.shape[1:] == (1, 1):
+            colours = im.class_colours(self.classes)[units]
+            return [_swatch(int(c), max(size, 1)) for c in colours]
+        if size:
+            stack = im.resample(stack, size, nearest=bool(self.classes))
+        if self.classes:
+            return im.class_images(stack, self.classes)
+        lo = -self.hi if self.lo is None else self.lo
+        return im.to_images(stack, lo[units], self.hi[units], flip=True)
+
+
+def _swatch(argb: int, size: int) -> QImage:
+    img = QImage(size, size, QImage.Format.Format_RGB32)
+    img.fill(argb)
+    return img
+
+
+@dataclass(frozen=True)
+class Hit:
+    """What is under the mouse: a unit ("neuron"), a weight or a bias of column `col`."""
+
+    kind: str
+    col: int
+    unit: int
+    src: int = -1
+
+
+class Scene:
+    """Per-layout geometry and per-snapshot images/lines of a network view."""
+
+    def __init__(self) -> None:
+        self.columns: list[Column] = []
+        self.dataset: Dataset | None = None
+        self.node = 0.0
+        self.curves: dict[int, np.ndarray] = {}  # column index -> (n_dst, n_src, S, 2)
+        self.paths: dict[int, list[list[QPainterPath]]] = {}  # column index -> [dst][src]
+        self.input_maps: Maps | None = None
+        self.dpr = 1.0
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget the snapshot: empty nodes and grey structure lines until the next one."""
+        self.maps: dict[int, Maps] = {}
+        self.images: dict[tuple[int, int], QImage] = {}
+        self.weights: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}
+        self.lines: dict[int, Lines] = {}
+        self.activity: dict[int, tuple[str, float]] = {}
+        self.snap: Snapshot | None = None
+        if self.input_maps is not None:
+            self.maps[0] = self.input_maps
+        self._render_images()
+
+    # ------------------------------------------------------------------ layout ------------
+    def set_columns(self, columns: list[Column], dataset: Dataset | None) -> None:
+        self.columns, self.dataset = columns, dataset
+        self.input_maps = self._input_maps()
+        self.curves, self.paths = {}, {}
+        self.clear()
+
+    def relayout(self, node: float, dpr: float = 1.0) -> None:
+        """After `place` moved the rects: new curves, images at the new size, lines from the kept weights."""
+        self.node, self.dpr = node, dpr
+        self.curves = {j: curves(self.columns[j - 1].rects, col.rects)
+                       for j, col in enumerate(self.columns) if j and col.kind != OUTPUT_MAP}
+        # Paths are built once per layout: making ~350 QPainterPaths costs milliseconds.
+        self.paths = {j: [[curve_path(c) for c in row] for row in pts] for j, pts in self.curves.items()}
+        self._render_images()
+        self._build_lines()
+
+    def _input_maps(self) -> Maps | None:
+        """Each input feature over the plane, once per layout (TensorFlow Playground's feature tiles)."""
+        ds = self.dataset
+        if not self.columns or ds is None or ds.extent is None or ds.transform is None:
+            return None
+        values = ds.transform(grid_points(ds.extent, INPUT_RES))
+        stack = values[:, :self.columns[0].shown].T.reshape(-1, INPUT_RES, INPUT_RES)
+        # Per feature: x1 and x1² have different ranges, and each tile should show its own shape.
+        return Maps(stack, np.array([im.symmetric_level(g) for g in stack]))
+
+    # ------------------------------------------------------------------ snapshot ----------
+    def ingest(self, snap: Snapshot) -> None:
+        """Maps, images and lines for `snap`; parts whose shapes do not fit the layout are skipped."""
+        self.snap = snap
+        for j, col in enumerate(self.columns):
+            if col.grid is not None and snap.neuron_grids is not None and col.grid < len(snap.neuron_grids):
+                shown = snap.neuron_grids[col.grid][:col.shown]
+                self.maps[j] = Maps(shown, np.full(len(shown), im.symmetric_level(shown, col.bound)))
+            if col.weights is not None and snap.weights is not None and col.weights < len(snap.weights):
+                w, b = snap.weights[col.weights]
+                if w.shape == (col.units, self.columns[j - 1].units):
+                    self.weights[j] = (w, b)
+            if col.kind in (HEAD, OUTPUT_MAP) and snap.boundary is not None:
+                self._output_maps(j, col, snap.boundary)
+        self.activity = {j: snap.activity[str(c.layer)] for j, c in enumerate(self.columns)
+                         if str(c.layer) in snap.activity}
+        self._render_images()
+        self._build_lines()
+
+    def _output_maps(self, j: int, col: Column, boundary: np.ndarray) -> None:
+        ds = self.dataset
+        task = ds.task if ds is not None else BINARY
+        if task != MULTICLASS:  # one unit: its map is the model's output, as the boundary shows it
+            level = im.symmetric_level(boundary)
+            lo, hi = (0.0, 1.0) if task == BINARY else (-level, level)
+            self.maps[j] = Maps(boundary[None], np.array([hi]), lo=np.array([lo]))
+        elif col.kind == OUTPUT_MAP:
+            self.maps[j] = Maps(boundary[None], np.array([float(ds.num_classes)]), classes=ds.num_classes)
+        else:  # k units with no map of their own: their class colours, as in the boundary
+            self.maps[j] = Maps(np.zeros((col.shown, 1, 1)), np.ones(col.shown), classes=col.units)
+
+    def _render_images(self) -> None:
+        """QImages at the node's device-pixel size, so painting them is a blit, not a smooth scale."""
+        px = max(1, round(self.node * self.dpr))
+        self.images = {}
+        for j, maps in self.maps.items():
+            col = self.columns[j]
+            size = round(col.rects[0].width() * self.dpr) if col.rects else px
+            for u, img in enumerate(maps.images(size)):
+                img.setDevicePixelRatio(self.dpr)
+                self.images[(j, u)] = img
+
+    def grid(self, j: int, u: int) -> np.ndarray | None:
+        maps = self.maps.get(j)
+        return maps.stack[u] if maps is not None and u < len(maps.stack) else None
+
+    def big_image(self, j: int, u: int) -> QImage | None:
+        """The unit's map at its own resolution, for the enlarged hover and pinned views."""
+        maps = self.maps.get(j)
+        return maps.images(0, only=u)[0] if maps is not None and u < len(maps.stack) else None
+
+    def _build_lines(self) -> None:
+        self.lines = {}
+        for j in self.curves:
+            col, prev = self.columns[j], self.columns[j - 1]
+            if col.linear and j in self.weights:
+                self.lines[j] = self._weight_lines(j, self.weights[j][0][:col.shown, :prev.shown])
+
+    def _weight_lines(self, j: int, w: np.ndarray) -> Lines:
+        dst, src = np.indices(w.shape).reshape(2, -1)
+        value = w.reshape(-1)
+        if len(value) > MAX_LINES:  # a big layer pair: keep the strongest, a readable picture
+            keep = np.argsort(np.abs(value))[-MAX_LINES:]
+            dst, src, value = dst[keep], src[keep], value[keep]
+        width, shade = line_width(value, self.node), line_shade(value)
+        order = np.lexsort((shade, width))  # thin first, strong on top; equal pens in a row
+        dst, src, value, width, shade = dst[order], src[order], value[order], width[order], shade[order]
+        paths = self.paths[j]
+        return Lines(dst, src, value, width, shade, self.curves[j][dst, src],
+                     [paths[d][s] for d, s in zip(dst.tolist(), src.tolist(), strict=True)])
+
+    # ------------------------------------------------------------------ queries -----------
+    def hit(self, x: float, y: float) -> Hit | None:
+        """The bias, unit or weight under (x, y), in that order of priority."""
+        for j, col in enumerate(self.columns):
+            for u, rect in enumerate(col.rects):
+                if col.bias and j in self.weights and bias_rect(rect).adjusted(-2, -2, 2, 2).contains(x, y):
+                    return Hit("bias", j, u)
+                if rect.contains(x, y):
+                    return Hit("neuron", j, u)
+        best: tuple[float, Hit] | None = None
+        for j, lines in self.lines.items():
+            i, dist = nearest(lines.points, x, y)
+            if i >= 0 and dist <= max(4.0, lines.width[i] / 2 + 2) and (best is None or dist < best[0]):
+                best = (dist, Hit("weight", j, int(lines.dst[i]), int(lines.src[i])))
+        return best[1] if best else None
+
+    def value(self, hit: Hit) -> float | None:
+        """The current weight or bias value under a hit (None for units or unknown weights)."""
+        if hit.col not in self.weights:
+            return None
+        w, b = self.weights[hit.col]
+        if hit.kind == "weight":
+            return float(w[hit.unit, hit.src])
+        if hit.kind == "bias" and b is not None:
+            return float(b[hit.unit])
+        return None
+
+    def parameter(self, hit: Hit) -> tuple[str, int] | None:
+        """(state-dict key, flat index) of a weight or bias hit, as `TrainingRun.set_parameter` takes."""
+        col = self.columns[hit.col]
+        if hit.kind == "weight" and hit.col in self.weights:
+            return f"{col.layer}.linear.weight", hit.unit * self.weights[hit.col][0].shape[1] + hit.src
+        if hit.kind == "bias":
+            return f"{col.layer}.linear.bias", hit.unit
+        return None
+
+    def describe(self, hit: Hit) -> str:
+        """The hover text: which unit, or which weight/bias and its value."""
+        col = self.columns[hit.col]
+        if hit.kind == "neuron":
+            text = col.name(hit.unit)
+            grid = self.grid(hit.col, hit.unit)
+            if grid is not None and col.kind != OUTPUT_MAP and not (col.kind == HEAD and col.units > 1):
+                what = "values" if col.kind == INPUT else "output"
+                text += f"\n{what} {float(np.nanmin(grid)):.3g} … {float(np.nanmax(grid)):.3g}"
+            return text
+        value = self.value(hit)
+        shown = "?" if value is None else f"{value:.4g}"
+        if hit.kind == "bias":
+            return f"Bias of {col.name(hit.unit)}: {shown}\nclick to edit"
+        src = self.columns[hit.col - 1].name(hit.src)
+        return f"Weight {src} → {col.name(hit.unit)}: {shown}\nclick to edit"

@@ -1,0 +1,370 @@
+"""Step mode: one weight, one optimizer step at a time, with the arithmetic worked through.
+
+The person picks a weight (layer, weight or bias, row and column), presses Step one batch, and
+reads the optimizer's update rule with this step's numbers: gradient, optimizer state before and
+after (velocity, squared-gradient sums and averages, Adam's moments and bias corrections),
+learning rate, old → new value, and a line confirming that torch's own optimizer stored the same
+number. The numbers come from `explain_update(snapshot.step_detail)`, which recomputes the step
+from what the trainer captured; the read-out shows whether the two agree instead of assuming it.
+
+The trainer records a watched weight only while this panel is visible (show/hide events), so
+normal training never pays for the bookkeeping.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import time
+from dataclasses import dataclass
+
+import torch
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QFontDatabase, QHideEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from playground.core.datasets.base import Dataset
+from playground.core.experiment import Experiment
+from playground.core.explain import StepDetail, explain_update
+from playground.core.model import build_model, inspect_network
+from playground.core.optimizers import OPTIMIZERS
+from playground.core.snapshot import RUNNING, Snapshot
+from playground.gui.worker import TrainingController
+
+REFRESH_S = 0.12  # while training runs freely the read-out follows at ~8 Hz; paused, every step shows
+TOLERANCE = 1e-5  # relative: torch steps in float32, the explanation in float64
+_HYPER_NAMES = {"lr": "learning rate", "momentum": "momentum μ", "alpha": "decay α", "eps": "ε",
+                "beta1": "β₁", "beta2": "β₂", "weight_decay": "weight decay λ"}
+_STATE_NAMES = {"momentum_buffer": "velocity v", "sum": "sum of g² s", "square_avg": "avg of g² s",
+                "exp_avg": "1st moment m", "exp_avg_sq": "2nd moment v", "step": "step t"}
+_CSS = """
+body { color: #25303b; }
+h3 { font-size: 10pt; margin: 0; }
+.section { color: #6b7785; font-size: 8pt; letter-spacing: 1px; margin-top: 8px; }
+.muted { color: #6b7785; } .ok { color: #2e7d4f; } .bad { color: #d64545; }
+td { padding-right: 8px; }
+.work { margin-left: 2ch; text-indent: -2ch; }
+"""
+
+
+@dataclass(frozen=True)
+class ParameterInfo:
+    """One trainable tensor of the model: its state-dict key, shape and a readable name."""
+
+    key: str
+    shape: tuple[int, ...]
+    label: str
+
+
+def parameters(exp: Experiment, dataset: Dataset | None) -> list[ParameterInfo]:
+    """The model's trainable tensors in order, named "Layer 1 (Dense 4 tanh) · weight 4×2".
+
+    The keys come from building the model on torch's meta device: the model's own naming is the
+    truth (no copy of each layer's internals here), and meta tensors cost no memory and draw no
+    random numbers, so a run's seeded initialisation is untouched.
+    """
+    if dataset is None:
+        return []
+    report = inspect_network(exp.network, dataset.input_shape, dataset.output_units)
+    if not report.ok:
+        return []
+    with torch.device("meta"):
+        model = build_model(exp.network, dataset.input_shape, dataset.output_units)
+    out = []
+    for key, p in model.named_parameters():
+        block, kind = int(key.split(".")[0]), key.rsplit(".", 1)[-1]
+        info = report.layers[block]
+        name = "Output" if info.is_output else f"Layer {block + 1} ({info.label})"
+        shape = tuple(int(d) for d in p.shape)
+        out.append(ParameterInfo(key, shape, f"{name} · {kind} {'×'.join(map(str, shape))}"))
+    return out
+
+
+def _num(x: float) -> str:
+    """Seven significant digits: enough to see float32 agreement, short enough for a side panel."""
+    return f"{x:.7g}" if math.isfinite(x) else str(x)
+
+
+class StepExplainer(QWidget):
+    """Parameter chooser, Step buttons and the worked-through optimizer update of the last step.
+
+    `step_batch` / `step_epoch` are the run bar's actions (same enabled state and shortcuts);
+    without them the panel makes its own that drive `controller` directly.
+    """
+
+    def __init__(self, controller: TrainingController, step_batch: QAction | None = None,
+                 step_epoch: QAction | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.controller = controller
+        self._params: list[ParameterInfo] = []
+        self._source: tuple | None = None
+        self._shown: tuple | None = None
+        self._last_render = 0.0
+        self.values: dict[str, float] = {}  # the numbers on display (tests, accessibility)
+        self.step_batch_action = step_batch or self._own_action("Step one &batch", controller.step_batch)
+        self.step_epoch_action = step_epoch or self._own_action("Step one &epoch", controller.step_epoch)
+        self._build()
+        controller.snapshot_ready.connect(self.update_snapshot)
+        self.clear()
+
+    def _own_action(self, text: str, slot: object) -> QAction:
+        action = QAction(text, self)
+        action.triggered.connect(slot)
+        return action
+
+    def _build(self) -> None:
+        title = QLabel("STEP MODE")
+        title.setObjectName("sectionTitle")
+        hint = QLabel("Pick one weight, take one optimizer step, and see the update worked through "
+                      "with its real numbers.")
+        hint.setObjectName("hint")
+        hint.setWordWrap(True)
+        self.param_combo = QComboBox()
+        self.param_combo.setToolTip("The weight or bias tensor to watch (state-dict key in brackets).")
+        self.row_box, self.col_box = QSpinBox(), QSpinBox()
+        self.row_label, self.col_label = QLabel("unit"), QLabel("input")
+        pick = QHBoxLayout()
+        for label, box in ((self.row_label, self.row_box), (self.col_label, self.col_box)):
+            box.setKeyboardTracking(False)
+            box.setMinimumWidth(70)
+            pick.addWidget(label)
+            pick.addWidget(box)
+            pick.addSpacing(8)
+        pick.addStretch(1)
+        self.row_box.setToolTip("Row of the tensor: for a Dense weight, the unit the connection leads to.")
+        self.col_box.setToolTip("Column: for a Dense weight, the input the connection comes from.")
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow("Watch", self.param_combo)
+        form.addRow("Element", pick)
+        self.batch_button = self._button(self.step_batch_action)
+        self.epoch_button = self._button(self.step_epoch_action)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.batch_button)
+        buttons.addWidget(self.epoch_button)
+        buttons.addStretch(1)
+        self.counter = QLabel()
+        self.counter.setObjectName("counter")
+        self.readout = QTextBrowser()
+        self.readout.setObjectName("stepReadout")
+        self.readout.document().setDefaultStyleSheet(_CSS)
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)  # the platform's own
+        mono.setPointSizeF(max(8.0, self.font().pointSizeF()))
+        self.readout.document().setDefaultFont(mono)
+        self.readout.setOpenLinks(False)
+        self.readout.setStyleSheet("QTextBrowser { background: #ffffff; border: 1px solid #d3d8e0; "
+                                   "border-radius: 6px; padding: 6px; }")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(10, 10, 10, 10)
+        lay.setSpacing(8)
+        for w in (title, hint):
+            lay.addWidget(w)
+        lay.addLayout(form)
+        lay.addLayout(buttons)
+        lay.addWidget(self.counter)
+        lay.addWidget(self.readout, 1)
+        self.param_combo.currentIndexChanged.connect(self._on_param)
+        self.row_box.valueChanged.connect(self._watch)
+        self.col_box.valueChanged.connect(self._watch)
+
+    @staticmethod
+    def _button(action: QAction) -> QToolButton:
+        b = QToolButton()
+        b.setDefaultAction(action)
+        b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space stays Train/Pause, never "click this button"
+        return b
+
+    # ------------------------------------------------------------------ choice -------------
+    @property
+    def watched(self) -> tuple[str, int] | None:
+        """(state-dict key, flat index) of the chosen weight, None when there is none."""
+        i = self.param_combo.currentIndex()
+        if not 0 <= i < len(self._params):
+            return None
+        shape = self._params[i].shape
+        if len(shape) < 2:
+            return self._params[i].key, self.row_box.value()
+        return self._params[i].key, self.row_box.value() * math.prod(shape[1:]) + self.col_box.value()
+
+    def set_experiment(self, exp: Experiment, dataset: Dataset | None) -> None:
+        """List the model's tensors; keep the chosen one if it still exists, else the first weight."""
+        source = (exp.network, dataset.input_shape, dataset.output_units) if dataset is not None else None
+        if source == self._source and self._params:
+            return  # most edits (learning rate, batch size, ...) leave the tensors as they are
+        self._source = source
+        params = parameters(exp, dataset)
+        if params == self._params:
+            return
+        keep = self.watched
+        self._params = params
+        self.param_combo.blockSignals(True)
+        self.param_combo.clear()
+        for p in params:
+            self.param_combo.addItem(p.label, p.key)
+            self.param_combo.setItemData(self.param_combo.count() - 1, p.key, Qt.ItemDataRole.ToolTipRole)
+        index = next((i for i, p in enumerate(params) if keep and p.key == keep[0]), -1)
+        if index < 0:
+            index = next((i for i, p in enumerate(params) if p.key.endswith("weight")), 0 if params else -1)
+        self.param_combo.setCurrentIndex(index)
+        self.param_combo.blockSignals(False)
+        self._on_param(index)
+
+    def select(self, key: str, row: int = 0, col: int = 0) -> None:
+        """Watch `key`[row, col] (what the chooser does; for scripts and tests)."""
+        self.param_combo.setCurrentIndex(max(0, self.param_combo.findData(key)))
+        self.row_box.setValue(row)
+        self.col_box.setValue(col)
+
+    def _on_param(self, index: int) -> None:
+        shape = self._params[index].shape if 0 <= index < len(self._params) else (1,)
+        two_d = len(shape) == 2
+        for box, top in ((self.row_box, shape[0]), (self.col_box, math.prod(shape[1:]) or 1)):
+            box.blockSignals(True)
+            box.setRange(0, max(0, top - 1))
+            box.blockSignals(False)
+        self.row_label.setText("unit" if len(shape) <= 2 else "filter")
+        self.col_label.setText("input" if two_d else "element")
+        self.col_box.setVisible(len(shape) > 1)
+        self.col_label.setVisible(len(shape) > 1)
+        self._watch()
+
+    def _watch(self) -> None:
+        """Tell the trainer which weight to record, only while the panel is on screen."""
+        if self.isVisible():
+            watched = self.watched
+            self.controller.watch_parameter(*(watched if watched else (None, 0)))
+        self._shown = None
+        self._render_detail(self.controller.latest)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        latest = self.controller.latest
+        if latest is not None:
+            self.counter.setText(f"Step {latest.step:,} · epoch {latest.epoch:,}")
+        self._watch()
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt API
+        super().hideEvent(event)
+        self.controller.watch_parameter(None)
+
+    # ------------------------------------------------------------------ snapshots ----------
+    def update_snapshot(self, snap: Snapshot) -> None:
+        """Show the last step's numbers (throttled while training runs freely; none while hidden)."""
+        if not self.isVisible():
+            return  # showEvent renders the controller's latest snapshot
+        self.counter.setText(f"Step {snap.step:,} · epoch {snap.epoch:,}")
+        now = time.perf_counter()
+        if snap.state == RUNNING and now - self._last_render < REFRESH_S:
+            return
+        self._last_render = now
+        self._render_detail(snap)
+
+    def clear(self) -> None:
+        """No run: the counter and the read-out go back to their hints."""
+        self.counter.setText("Step 0 · epoch 0")
+        self._shown = None
+        self._render_detail(None)
+
+    def _render_detail(self, snap: Snapshot | None) -> None:
+        d = snap.step_detail if snap is not None else None
+        watched = self.watched
+        if not isinstance(d, StepDetail) or watched is None or (d.parameter, d.index) != watched:
+            if self._shown != ("hint",):
+                self._shown = ("hint",)
+                self.values = {}
+                self.readout.setHtml("<p class='muted'>Press <b>Step one batch</b> to take one optimizer "
+                                     "step and see its arithmetic for the chosen weight.</p>")
+            return
+        if self._shown == (id(d),):
+            return
+        self._shown = (id(d),)
+        self.readout.setHtml(self._html(d))
+
+    def _html(self, d: StepDetail) -> str:
+        predicted, lines = explain_update(d)
+        diff = abs(predicted - d.new)
+        self.values = {"grad": d.grad, "old": d.old, "new": predicted, "torch": d.new, "lr": d.hyper["lr"],
+                       "difference": diff}
+        entry = OPTIMIZERS.get(d.optimizer)
+        info = next((p for p in self._params if p.key == d.parameter), None)
+        where = info.label.rsplit(" ", 1)[0] if info is not None else d.parameter
+        element = self._element_text(d)
+        rule = lines[0].removeprefix("rule:").strip()
+        out = [f"<h3>{html.escape(entry.label if entry else d.optimizer)}</h3>",
+               f"<div class='muted'>{html.escape(where)} {element} "
+               f"<span style='font-size:8pt'>({html.escape(d.parameter)}, index {d.index})</span></div>",
+               "<div class='section'>UPDATE RULE</div>"]
+        out += [f"<div>&nbsp;&nbsp;{html.escape(part.strip())}</div>" for part in rule.split(";")]
+        out += ["<div class='section'>THIS STEP</div>", "<table>", self._row("gradient g", _num(d.grad))]
+        names = [p.name for p in entry.params] if entry else list(d.hyper)
+        out += [self._row(_HYPER_NAMES.get(n, n), _num(d.hyper[n])) for n in names if n in d.hyper]
+        keys = set(d.state_before) | set(d.state_after)
+        if keys:  # one table: the state's columns line up under the numbers above
+            out.append("<tr><td class='muted'>&nbsp;&nbsp;<i>state</i></td>"
+                       "<td class='muted'><i>before</i></td><td class='muted'><i>after</i></td></tr>")
+            for key in [k for k in _STATE_NAMES if k in keys] + sorted(keys - set(_STATE_NAMES)):
+                before = d.state_before.get(key)
+                out.append(self._row(_STATE_NAMES.get(key, key), "–" if before is None else _num(before),
+                                     _num(d.state_after.get(key, math.nan))))
+        out.append("</table>")
+        out.append("<div class='section'>WORKED THROUGH</div>")
+        for line in lines[1:-1]:
+            out += [f"<div class='work'>{html.escape(part)}</div>" for part in line.split(",  ")]
+        out += ["<div class='section'>RESULT</div>",
+                f"<div><b>w: {_num(d.old)} → {_num(predicted)}</b></div>",
+                f"<div class='muted'>&nbsp;&nbsp;change Δw = {predicted - d.old:+.4g}</div>"]
+        if diff <= TOLERANCE * max(1.0, abs(d.new)):
+            out.append(f"<div class='ok'>✓ torch computed the same (|Δ| = {diff:.1e})</div>")
+        else:
+            out.append(f"<div class='bad'>✗ torch computed {_num(d.new)}: differs by {diff:.2g}</div>")
+        return "".join(out)
+
+    @staticmethod
+    def _row(name: str, *values: str) -> str:
+        cells = "".join(f"<td>{html.escape(v)}</td>" for v in values)
+        return f"<tr><td class='muted'>&nbsp;&nbsp;{html.escape(name)}</td>{cells}</tr>"
+
+    def _element_text(self, d: StepDetail) -> str:
+        info = next((p for p in self._params if p.key == d.parameter), None)
+        if info is None or len(info.shape) < 2:
+            return f"[{d.index}]"
+        cols = math.prod(info.shape[1:])
+        return f"[{d.index // cols}, {d.index % cols}]"
+
+    @property
+    def text(self) -> str:
+        """The read-out as plain text."""
+        return self.readout.toPlainText()
+
+
+if __name__ == "__main__":
+    from PySide6.QtWidgets import QApplication
+
+    from playground.core.datasets import load_dataset
+    from playground.core.experiment import default_experiment
+    from playground.core.trainer import RunOptions
+    from playground.gui.app import apply_theme
+
+    app = QApplication([])
+    apply_theme(app)
+    exp = default_experiment()
+    ds = load_dataset(exp.data, exp.seed)
+    ctl = TrainingController()
+    panel = StepExplainer(ctl)
+    panel.set_experiment(exp, ds)
+    panel.resize(380, 720)
+    panel.show()
+    ctl.start(exp, ds, RunOptions(start_paused=True))
+    app.exec()
+    ctl.shutdown()

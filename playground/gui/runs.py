@@ -1,0 +1,175 @@
+"""The runs of this session: what each run trained and how it ended, for comparing and restoring.
+
+Every run the controller starts becomes a `RunEntry`: its number, a short label, a colour, the
+Experiment it ran and the newest per-epoch history. Updating from a snapshot only keeps a
+reference to the snapshot's history mapping (snapshots are immutable copies), so following a
+run costs nothing per frame; `changed` fires only when an epoch ended or the state moved, which
+is what the runs list and the loss-plot overlays need. Runs are kept in memory (the last
+`MAX_RUNS`); restoring one is an ordinary undoable edit of the session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+
+from playground.core.experiment import Experiment
+from playground.core.snapshot import PAUSED, RUNNING, STOPPED, Snapshot
+
+MAX_RUNS = 20
+ERROR = "error"
+# One hue per run, none of them the live curves' blue/orange/green, so an overlay never reads
+# as the current run's train or test curve.
+RUN_COLOURS = ("#8c6bb8", "#c9556f", "#3fa3a8", "#d4a72c", "#5b6bd6", "#a0522d", "#7a8a2e", "#d46fb0")
+
+
+def _layers_text(experiment: Experiment) -> str:
+    n = len(experiment.network.layers)
+    return f"{n} layer{'s' if n != 1 else ''}"
+
+
+def run_label(number: int, experiment: Experiment) -> str:
+    """"Run 3 · adam lr 0.01 · 2 layers": enough to tell runs apart at a glance."""
+    opt = experiment.training.optimizer
+    lr = opt.params.get("lr")
+    lr_text = f" lr {lr:g}" if isinstance(lr, int | float) else ""
+    return f"Run {number} · {opt.name}{lr_text} · {_layers_text(experiment)}"
+
+
+def run_details(experiment: Experiment) -> str:
+    """A few lines on what a run trained (its tooltip): data, network, training settings."""
+    d, t = experiment.data, experiment.training
+    layers = ", ".join(
+        f"{spec.type} {spec.params.get('units', '')} {spec.params.get('activation', '')}".strip()
+        for spec in experiment.network.layers) or "no hidden layers"
+    return "\n".join((
+        f"{d.dataset}: {d.samples} samples, noise {d.noise:g}, features {', '.join(d.features)}",
+        f"layers: {layers}",
+        f"loss {t.loss}, {t.optimizer.name} {_params(t.optimizer.params)}, batch {t.batch_size}",
+        f"L1 {t.l1:g}, L2 {t.l2:g}, seed {experiment.seed}",
+    ))
+
+
+def _params(params: Mapping[str, object]) -> str:
+    return ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in params.items())
+
+
+@dataclass(eq=False)
+class RunEntry:
+    """One run: what it trained and the newest state of its history."""
+
+    id: int  # the controller's run id
+    number: int  # "Run 3": counts the runs of this session
+    label: str
+    colour: str
+    experiment: Experiment
+    history: Mapping[str, np.ndarray] = field(default_factory=dict)
+    state: str = RUNNING
+    epoch: int = 0
+    overlay: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"Run {self.number}"
+
+    def final(self, key: str) -> float:
+        """The last value of a history series (NaN when the run has none)."""
+        series = self.history.get(key)
+        return float(series[-1]) if series is not None and len(series) else float("nan")
+
+
+class RunHistory(QObject):
+    """The last `MAX_RUNS` runs of the session, newest last; emits added/changed/removed(run id)."""
+
+    added = Signal(int)
+    changed = Signal(int)
+    removed = Signal(int)
+
+    def __init__(self, parent: QObject | None = None, max_runs: int = MAX_RUNS):
+        super().__init__(parent)
+        self._entries: dict[int, RunEntry] = {}
+        self._current: int | None = None
+        self._count = 0
+        self._max = max_runs
+        self._experiment_source: Callable[[], Experiment] | None = None
+
+    # ------------------------------------------------------------------ reading -----------
+    def entries(self) -> list[RunEntry]:
+        """All kept runs, oldest first."""
+        return list(self._entries.values())
+
+    def entry(self, run_id: int) -> RunEntry | None:
+        return self._entries.get(run_id)
+
+    @property
+    def current(self) -> RunEntry | None:
+        """The run the controller is (or was last) training, if still kept."""
+        return self._entries.get(self._current) if self._current is not None else None
+
+    def overlays(self) -> list[tuple[int, str, str, Mapping[str, np.ndarray]]]:
+        """(id, label, colour, history) of the runs shown on the loss plot, for `CurvesView.set_overlays`."""
+        return [(e.id, e.name, e.colour, e.history) for e in self._entries.values() if e.overlay]
+
+    # ------------------------------------------------------------------ feeding -----------
+    def follow(self, controller: QObject, experiment: Callable[[], Experiment]) -> None:
+        """Record the runs of a TrainingController; `experiment()` is what a starting run trains."""
+        self._experiment_source = experiment
+        controller.run_started.connect(self._on_run_started)
+        controller.snapshot_ready.connect(self.update_snapshot)
+        controller.state_changed.connect(self.update_state)
+
+    def _on_run_started(self, run_id: int) -> None:
+        self.record(run_id, self._experiment_source())
+
+    def record(self, run_id: int, experiment: Experiment) -> RunEntry:
+        """A run started: add its entry (dropping the previous run if it never finished an epoch)."""
+        previous = self.current
+        if previous is not None and previous.epoch == 0:
+            self.remove(previous.id)  # nothing to compare: a reset or a restart before epoch 1
+        self._count += 1
+        colour = RUN_COLOURS[(self._count - 1) % len(RUN_COLOURS)]
+        entry = RunEntry(run_id, self._count, run_label(self._count, experiment), colour, experiment)
+        self._entries[run_id] = entry
+        self._current = run_id
+        self.added.emit(run_id)
+        while len(self._entries) > self._max:
+            self.remove(next(iter(self._entries)))
+        return entry
+
+    def update_snapshot(self, snap: Snapshot) -> None:
+        """Keep the current run's newest history; tell listeners only when an epoch or state changed."""
+        entry = self.current
+        if entry is None:
+            return
+        news = snap.epoch != entry.epoch or snap.state != entry.state
+        entry.history, entry.epoch, entry.state = snap.history, snap.epoch, snap.state
+        if news:
+            self.changed.emit(entry.id)
+
+    def update_state(self, state: str) -> None:
+        """A run that failed or was reset while active ends as "error" or "stopped"."""
+        entry = self.current
+        if entry is None:
+            return
+        if state == ERROR or (state == "idle" and entry.state in (RUNNING, PAUSED)):
+            entry.state = ERROR if state == ERROR else STOPPED
+            self.changed.emit(entry.id)
+
+    # ------------------------------------------------------------------ editing -----------
+    def set_overlay(self, run_id: int, on: bool) -> None:
+        """Show or hide a run's curves on the loss plot."""
+        entry = self._entries.get(run_id)
+        if entry is not None and entry.overlay != bool(on):
+            entry.overlay = bool(on)
+            self.changed.emit(run_id)
+
+    def remove(self, run_id: int) -> None:
+        if self._entries.pop(run_id, None) is not None:
+            self.removed.emit(run_id)
+
+    def clear(self) -> None:
+        for run_id in list(self._entries):
+            self.remove(run_id)

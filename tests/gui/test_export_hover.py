@@ -1,0 +1,211 @@
+"""File ▸ Export (PNG, SVG, CSV) on a real window, and the decision boundary's hover read-out."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import csv  # noqa: E402
+import math  # noqa: E402
+import xml.etree.ElementTree as ET  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pyqtgraph as pg  # noqa: E402
+import pytest  # noqa: E402
+from PySide6.QtCore import QPointF, QSettings  # noqa: E402
+from PySide6.QtWidgets import QFileDialog, QMessageBox  # noqa: E402
+
+from playground.core.datasets import load_dataset  # noqa: E402
+from playground.core.experiment import default_experiment, experiment_from_dict  # noqa: E402
+from playground.core.snapshot import FINISHED  # noqa: E402
+from playground.core.trainer import RunOptions, run_to_end  # noqa: E402
+from playground.gui.main_window import MainWindow  # noqa: E402
+from playground.gui.panels import _edits  # noqa: E402
+from playground.gui.plots.boundary import POINT_SIZE, point_losses  # noqa: E402
+from playground.gui.plots.output_panel import OutputPanel  # noqa: E402
+from playground.gui.session import Session  # noqa: E402
+from playground.gui.worker import prepare_torch  # noqa: E402
+
+prepare_torch()
+
+TIMEOUT = 20_000
+EPOCHS = 4
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_runs: dict[str, tuple] = {}
+
+
+def trained(dataset: str = "circle") -> tuple:
+    """(dataset, final snapshot) of a short headless run, cached for the module."""
+    if dataset not in _runs:
+        layers = [{"type": "dense", "units": 8, "activation": "tanh"}]
+        exp = default_experiment() if dataset == "circle" else experiment_from_dict(
+            {"data": {"dataset": dataset, "samples": 200}, "network": {"layers": layers},
+             "training": {"optimizer": {"name": "adam", "lr": 0.01}}})
+        _runs[dataset] = load_dataset(exp.data, exp.seed), run_to_end(exp, RunOptions(epochs=3))
+    return _runs[dataset]
+
+
+# ---------------------------------------------------------------- export ---------------------
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+    short = _edits.with_training(default_experiment(), epochs=EPOCHS)
+    w = MainWindow(Session(short), settings=QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.toggle_training()
+    qtbot.waitUntil(lambda: w.controller.state == FINISHED, timeout=TIMEOUT)
+    yield w
+    w.close()
+
+
+class SaveDialog:
+    """Stands in for QFileDialog.getSaveFileName: answers with the next path, records what it was offered."""
+
+    def __init__(self, monkeypatch):
+        self.answers: list[Path] = []
+        self.offered: list[str] = []
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", self)
+
+    def __call__(self, parent, title, start, filters, *rest):
+        self.offered.append(start)
+        return str(self.answers.pop(0)), ""
+
+
+def test_file_menu_has_the_export_submenu(window):
+    file_menu = window.menus["file"]
+    titles = [a.text() for a in file_menu.actions()]
+    assert "E&xport" in titles and titles.index("E&xport") < titles.index("&Quit")
+    window.exports.refresh()
+    assert [a.text() for a in window.exports.menu.actions() if a.text()] == [
+        "Loss plot as PNG…", "Loss plot as SVG…", "Decision boundary as PNG…", "Decision boundary as SVG…",
+        "Metric history as CSV…"]
+    assert all(a.isEnabled() for a in window.exports.actions.values())
+
+
+@pytest.mark.parametrize("plot", ["loss", "boundary"])
+def test_plots_export_as_png_and_svg(window, monkeypatch, tmp_path, plot):
+    dialog = SaveDialog(monkeypatch)
+    dialog.answers = [tmp_path / f"{plot}.png", tmp_path / "figures" / f"{plot}"]
+    (tmp_path / "figures").mkdir()
+    window.exports.actions[f"{plot}:png"].trigger()
+    png = (tmp_path / f"{plot}.png").read_bytes()
+    assert png.startswith(PNG_MAGIC) and len(png) > 1000
+    window.exports.actions[f"{plot}:svg"].trigger()
+    svg = tmp_path / "figures" / f"{plot}.svg"  # the suffix is added when the name has none
+    root = ET.parse(svg).getroot()
+    assert root.tag == "{http://www.w3.org/2000/svg}svg" and len(list(root.iter())) > 10
+    assert Path(dialog.offered[1]).parent == tmp_path  # the second dialog opens where the first saved
+
+
+def test_metric_history_exports_one_row_per_epoch(window, monkeypatch, tmp_path):
+    SaveDialog(monkeypatch).answers = [tmp_path / "history.csv"]
+    window.exports.actions["history:csv"].trigger()
+    with open(tmp_path / "history.csv", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0][0] == "epoch" and len(rows) == 1 + EPOCHS
+    assert [int(r[0]) for r in rows[1:]] == list(range(1, EPOCHS + 1))
+
+
+def test_nothing_to_export_before_a_run_or_off_the_boundary(window):
+    window.reset()
+    window.exports.refresh()
+    assert not window.exports.actions["history:csv"].isEnabled()
+    window.session.edit(_edits.with_data(window.session.experiment, dataset="line", features=("x1",)), "data")
+    window.exports.refresh()
+    assert not window.exports.actions["boundary:png"].isEnabled()
+    assert window.exports.actions["loss:png"].isEnabled()
+
+
+# ---------------------------------------------------------------- hover ----------------------
+
+@pytest.fixture
+def panel(qtbot) -> OutputPanel:
+    p = OutputPanel()
+    qtbot.addWidget(p)
+    p.resize(620, 760)
+    p.show()
+    qtbot.waitExposed(p)
+    return p
+
+
+def _scene(view, x: float, y: float) -> QPointF:
+    return view.getPlotItem().getViewBox().mapViewToScene(pg.Point(x, y))
+
+
+def _empty_spot(ds, snap, clearance: float = 1.0) -> tuple[float, float, int, int]:
+    """A plane position at least `clearance` from every data point: (x, y, grid row, grid col)."""
+    x0, x1, y0, y1 = snap.extent
+    rows, cols = snap.boundary.shape
+    points = np.concatenate([ds.raw_train, ds.raw_test])
+    for x in np.linspace(x0 + 0.3, x1 - 0.3, 25):
+        for y in np.linspace(y0 + 0.3, y1 - 0.3, 25):
+            if np.hypot(*(points - (x, y)).T).min() > clearance:
+                return x, y, int((y - y0) / (y1 - y0) * rows), int((x - x0) / (x1 - x0) * cols)
+    raise AssertionError("no empty spot")
+
+
+def test_hovering_the_plane_reads_the_grid_there(qtbot, panel):
+    ds, snap = trained()
+    panel.set_dataset(ds)
+    panel.update_snapshot(snap)
+    view = panel.boundary
+    x, y, row, col = _empty_spot(ds, snap)
+    scene = _scene(view, x, y)
+    qtbot.mouseMove(view.viewport(), view.mapFromScene(scene))
+    qtbot.waitUntil(lambda: view.hover_text != "")
+    assert view.hover_text == f"P(class 1) = {snap.boundary[row, col]:.2f} at ({x:.2f}, {y:.2f})"
+    assert view.hover_label.isVisible()
+    assert view.hover_at(QPointF(-50, -50)) == "" and view.hover_text == ""  # off the plot
+
+
+def test_hovering_a_point_reports_label_prediction_and_loss(qtbot, panel):
+    ds, snap = trained()
+    panel.set_dataset(ds)
+    panel.update_snapshot(snap)
+    i = int(np.argmax(snap.point_values[0][:, 0]))  # a confidently-class-1 training point
+    p = float(snap.point_values[0][i, 0])
+    text = panel.boundary.hover_at(_scene(panel.boundary, *ds.raw_train[i]))
+    label = f"class {ds.class_names[ds.y_train[i]]}"
+    loss = -math.log(p if ds.y_train[i] == 1 else 1 - p)
+    assert text.startswith("train point") and label in text
+    assert f"P(class 1) = {p:.2f}" in text and f"loss {loss:.3g} (cross-entropy)" in text
+    panel.clear()  # a new run: no prediction to show yet, the label still
+    assert "prediction" not in panel.boundary.hover_at(_scene(panel.boundary, *ds.raw_train[i]))
+
+
+@pytest.mark.parametrize("dataset, point_words, plane_word", [
+    ("blobs", ("class", "(p = ", "cross-entropy"), "class "),
+    ("reg_plane", ("target", "squared error"), "value "),
+])
+def test_hover_fits_the_task(qtbot, panel, dataset, point_words, plane_word):
+    ds, snap = trained(dataset)
+    panel.set_dataset(ds)
+    panel.update_snapshot(snap)
+    view = panel.boundary
+    assert not view.hover_at(_scene(view, *ds.raw_test[0])).startswith("test point")  # hidden
+    panel.show_test.setChecked(True)
+    point = view.hover_at(_scene(view, *ds.raw_test[0]))
+    assert point.startswith("test point") and all(w in point for w in point_words)
+    x, y, row, col = _empty_spot(ds, snap, clearance=0.4)
+    assert view.hover_at(_scene(view, x, y)).startswith(plane_word)
+
+
+def test_size_by_loss_makes_hard_points_bigger(qtbot, panel):
+    ds, snap = trained()
+    panel.set_dataset(ds)
+    panel.update_snapshot(snap)
+    sizes = lambda: panel.boundary.train_points.data["size"].copy()  # noqa: E731
+    assert panel.size_by_loss.isEnabled()
+    panel.size_by_loss.setChecked(True)
+    grown = sizes()
+    losses = point_losses(snap.point_values[0], ds.y_train, ds.task)
+    assert len(set(grown)) > 2
+    assert grown[np.argmax(losses)] == grown.max() and grown[np.argmin(losses)] == grown.min()
+    assert np.all(grown == np.round(grown))  # whole pixels: pyqtgraph's symbol atlas stays small
+    panel.size_by_loss.setChecked(False)
+    assert set(sizes()) == {POINT_SIZE}
