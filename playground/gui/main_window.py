@@ -1,8 +1,9 @@
 """The main window: one instrument that reads left to right the way data flows.
 
 Run bar across the top (run controls, counters, main hyper-parameters); below it a splitter with
-the data and training settings on the left, the network designer in the middle and the output
-(decision boundary, curves) on the right, as in TensorFlow Playground.
+the data and training settings on the left, the network in the middle (Design and Inside tabs;
+starting a run brings Inside forward) and the output (decision boundary, curves) on the right,
+as in TensorFlow Playground.
 
 The window wires views to the session and the training controller and owns one rule about runs:
 a learning-rate edit is applied live to a running trainer (it is still an undoable edit); any
@@ -36,6 +37,7 @@ from playground.core.trainer import RunOptions
 from playground.gui.designer import NetworkDesigner
 from playground.gui.export_actions import ExportActions
 from playground.gui.file_actions import FileActions, install_menus
+from playground.gui.inside.inside_panel import InsidePanel
 from playground.gui.inside.step_explainer import StepExplainer
 from playground.gui.panels import _edits
 from playground.gui.panels.data_panel import DataPanel
@@ -144,6 +146,14 @@ class MainWindow(QMainWindow):
         self.side.addTab(self.runs_panel, "Runs")
         self.side.setMinimumWidth(250)
         self.designer = NetworkDesigner(self.session)
+        self.inside = InsidePanel(self.session, self.controller)
+        # Design and Inside share the centre as tabs: each needs the column's full height (the
+        # layer stack and inspector; eight rows of neuron maps), and a split would halve both.
+        self.centre = QTabWidget()
+        self.centre.setObjectName("centreTabs")
+        self.centre.setDocumentMode(True)
+        self.centre.addTab(self.designer, "Design")
+        self.centre.addTab(self.inside, "Inside")
         self.output = OutputPanel()
         # What a run does, as tabs of the output column: settings stay on the left, and the three
         # dynamics plots and step mode's numbers get the column's width (a 300 px side tab wrapped them).
@@ -159,7 +169,7 @@ class MainWindow(QMainWindow):
         self.splitter.setObjectName("mainSplitter")
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setHandleWidth(6)
-        for i, w in enumerate((self.side, self.designer, self.right)):
+        for i, w in enumerate((self.side, self.centre, self.right)):
             self.splitter.addWidget(w)
             self.splitter.setStretchFactor(i, (0, 2, 3)[i])
         self.splitter.setSizes([300, 520, 620])
@@ -341,9 +351,18 @@ class MainWindow(QMainWindow):
             return False
         self.notice.hide()
         self._clear_views()
-        self.controller.start(self.session.experiment, self.session.dataset,
-                              RunOptions(start_paused=paused))
+        options = RunOptions(start_paused=paused, neuron_grids=True, weights=True, conv_maps=True)
+        self.controller.start(self.session.experiment, self.session.dataset, options)
+        self._show_inside()
         return True
+
+    def _show_inside(self) -> None:
+        """A new run is when there is something to watch inside: bring that tab forward, keeping
+        the keyboard focus off text fields (Space must still pause)."""
+        if self.centre.currentWidget() is self.inside:
+            return
+        self.centre.setCurrentWidget(self.inside)
+        self.centre.tabBar().setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _discard_run(self, force: bool = False) -> None:
         if force or self.controller.state != "idle" or self.controller.latest is not None:

@@ -20,10 +20,11 @@ from playground.core.experiment import Experiment
 from playground.core.snapshot import PAUSED, RUNNING, STOPPED, Snapshot
 
 MAX_RUNS = 20
-ERROR = "error"
-# One hue per run, none of them the live curves' blue/orange/green, so an overlay never reads
-# as the current run's train or test curve.
-RUN_COLOURS = ("#8c6bb8", "#c9556f", "#3fa3a8", "#d4a72c", "#5b6bd6", "#a0522d", "#7a8a2e", "#d46fb0")
+IDLE, ERROR = "idle", "error"  # the controller's states beyond a snapshot's
+# One hue per run, none of them the live curves' blue/orange/green, so an overlay never reads as
+# the current run's train or test curve; deep tones, because overlays are drawn at ~35% opacity
+# and the pastel ones vanished on white.
+RUN_COLOURS = ("#6a3d9a", "#b2182b", "#01665e", "#8c510a", "#c51b7d", "#3f4fa8", "#4d4d4d", "#7f7f00")
 
 
 def _layers_text(experiment: Experiment) -> str:
@@ -95,6 +96,7 @@ class RunHistory(QObject):
         self._count = 0
         self._max = max_runs
         self._experiment_source: Callable[[], Experiment] | None = None
+        self._controller: QObject | None = None
 
     # ------------------------------------------------------------------ reading -----------
     def entries(self) -> list[RunEntry]:
@@ -116,7 +118,7 @@ class RunHistory(QObject):
     # ------------------------------------------------------------------ feeding -----------
     def follow(self, controller: QObject, experiment: Callable[[], Experiment]) -> None:
         """Record the runs of a TrainingController; `experiment()` is what a starting run trains."""
-        self._experiment_source = experiment
+        self._experiment_source, self._controller = experiment, controller
         controller.run_started.connect(self._on_run_started)
         controller.snapshot_ready.connect(self.update_snapshot)
         controller.state_changed.connect(self.update_state)
@@ -150,13 +152,17 @@ class RunHistory(QObject):
             self.changed.emit(entry.id)
 
     def update_state(self, state: str) -> None:
-        """A run that failed or was reset while active ends as "error" or "stopped"."""
+        """An active run that was reset ends as "stopped", one that failed as "error".
+
+        A new run that fails to build also reports "error", after retiring the run before it:
+        that one only stopped (the controller's run id has moved on from it).
+        """
         entry = self.current
-        if entry is None:
+        if entry is None or entry.state not in (RUNNING, PAUSED) or state not in (IDLE, ERROR):
             return
-        if state == ERROR or (state == "idle" and entry.state in (RUNNING, PAUSED)):
-            entry.state = ERROR if state == ERROR else STOPPED
-            self.changed.emit(entry.id)
+        ours = self._controller is None or getattr(self._controller, "run_id", entry.id) == entry.id
+        entry.state = ERROR if state == ERROR and ours else STOPPED
+        self.changed.emit(entry.id)
 
     # ------------------------------------------------------------------ editing -----------
     def set_overlay(self, run_id: int, on: bool) -> None:

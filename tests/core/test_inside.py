@@ -97,14 +97,14 @@ def test_set_parameter_changes_model_output_by_expected_amount():
         head = run.model[-1]
         with torch.no_grad():
             logit = run.model.eval()(x).item()
-            w_old = float(head.linear.weight[0, 1])
+            w_old = float(head.linear.weight.detach()[0, 1])
         hidden = run.model[:-1](x)[0, 1].item()  # the unit that weight multiplies
         n = len(stepper.snaps)
         run.set_parameter(f"{len(run.model) - 1}.linear.weight", 1, w_old + 0.5)
         stepper.wait(lambda s: True, n)  # the paused loop applies it and reports
         with torch.no_grad():
             new_logit = run.model(x).item()
-        assert float(head.linear.weight[0, 1]) == pytest.approx(w_old + 0.5)
+        assert float(head.linear.weight.detach()[0, 1]) == pytest.approx(w_old + 0.5)
         assert new_logit - logit == pytest.approx(0.5 * hidden, abs=1e-6)
     finally:
         stepper.close()

@@ -190,6 +190,18 @@ def test_history_tells_only_epochs_and_states(qtbot):
     assert runs.overlays() == [(7, "Run 1", runs.current.colour, snap.history)]
 
 
+def test_a_run_that_fails_to_start_leaves_the_finished_one_alone(qtbot):
+    runs = RunHistory()
+    runs.record(1, default_experiment())
+    runs.update_snapshot(_snap(3, FINISHED))
+    runs.update_state("error")  # the next run could not be built: no run_started, no entry
+    assert runs.current.state == FINISHED and len(runs.entries()) == 1
+    runs.record(2, default_experiment())
+    runs.update_snapshot(_snap(1))
+    runs.update_state("error")  # this run failed while training
+    assert runs.current.state == "error"
+
+
 def test_curves_redraw_an_overlay_only_when_its_history_changes(qtbot, monkeypatch):
     view = CurvesView()
     qtbot.addWidget(view)

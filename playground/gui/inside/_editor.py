@@ -20,7 +20,7 @@ class ValueEditor(QLineEdit):
     def __init__(self, parent: QWidget):
         super().__init__(parent)
         self.setObjectName("valueEditor")
-        validator = QDoubleValidator(-1e6, 1e6, 8, self)
+        validator = QDoubleValidator(-1e6, 1e6, 12, self)
         validator.setLocale(QLocale.c())  # "0.5", whatever the desktop's decimal separator
         validator.setNotation(QDoubleValidator.Notation.ScientificNotation)
         self.setValidator(validator)

@@ -96,32 +96,39 @@ def indices(stack: np.ndarray, lo: float | np.ndarray, hi: float | np.ndarray) -
     return np.clip(idx, 0, 255).astype(np.uint8)
 
 
-def to_images(stack: np.ndarray, lo: float | np.ndarray, hi: float | np.ndarray, lut: ARGB = DIVERGING,
-              flip: bool = False) -> list[QImage]:
-    """One QImage per (h, w) slice of `stack` (n, h, w); `flip` puts row 0 at the bottom (plane maps).
-
-    The images own their pixels (a copy of 4·h·w bytes each), so no numpy buffer must outlive them.
-    """
+def pixels(stack: np.ndarray, lo: float | np.ndarray, hi: float | np.ndarray, lut: ARGB = DIVERGING,
+           flip: bool = False) -> np.ndarray:
+    """(n, h, w) packed colours of a stack of maps; `flip` puts row 0 at the bottom (plane maps)."""
     stack = np.asarray(stack)
     if stack.ndim == 2:
         stack = stack[None]
     idx = indices(stack, lo, hi)
-    if flip:
-        idx = idx[:, ::-1, :]
-    return _qimages(lut[idx])
+    return lut[idx[:, ::-1, :] if flip else idx]
 
 
-def _qimages(pixels: np.ndarray) -> list[QImage]:
-    pixels = np.ascontiguousarray(pixels)
-    n, h, w = pixels.shape
-    return [QImage(pixels[i].data, w, h, 4 * w, QImage.Format.Format_RGB32).copy() for i in range(n)]
-
-
-def class_images(stack: np.ndarray, k: int) -> list[QImage]:
-    """Predicted-class maps (values 0..k-1) in the class palette, row 0 at the bottom."""
+def class_pixels(stack: np.ndarray, k: int) -> np.ndarray:
+    """(n, h, w) packed class colours of predicted-class maps (values 0..k-1), row 0 at the bottom."""
     lut = np.zeros(256, dtype=np.uint32)
     lut[:k] = class_colours(k)[:256]
     idx = np.clip(np.round(np.nan_to_num(np.asarray(stack))), 0, 255).astype(np.uint8)
     if idx.ndim == 2:
         idx = idx[None]
-    return _qimages(lut[idx[:, ::-1, :]])
+    return lut[idx[:, ::-1, :]]
+
+
+def qimage(pixels: np.ndarray) -> QImage:
+    """A QImage owning a copy of (h, w) packed colours."""
+    pixels = np.ascontiguousarray(pixels, dtype=np.uint32)
+    h, w = pixels.shape
+    return QImage(pixels.data, w, h, 4 * w, QImage.Format.Format_RGB32).copy()
+
+
+def to_images(stack: np.ndarray, lo: float | np.ndarray, hi: float | np.ndarray, lut: ARGB = DIVERGING,
+              flip: bool = False) -> list[QImage]:
+    """One QImage per (h, w) slice of `stack` (n, h, w), each owning its pixels."""
+    return [qimage(p) for p in pixels(stack, lo, hi, lut, flip)]
+
+
+def class_images(stack: np.ndarray, k: int) -> list[QImage]:
+    """Predicted-class maps (values 0..k-1) in the class palette, row 0 at the bottom."""
+    return [qimage(p) for p in class_pixels(stack, k)]

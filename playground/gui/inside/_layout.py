@@ -47,7 +47,9 @@ class Column:
     bias: bool = False
     grid: int | None = None  # index into Snapshot.neuron_grids
     weights: int | None = None  # index into Snapshot.weights
+    short: str = ""  # the subtitle for narrow columns ("8 tanh" for "Dense 8 tanh")
     rects: list[QRectF] = field(default_factory=list)
+    bias_rects: list[QRectF] = field(default_factory=list)
 
     @property
     def shown(self) -> int:
@@ -78,16 +80,35 @@ def _bound(activation: str | None) -> float | None:
     return top if math.isfinite(top) else None
 
 
+def _short(label: str) -> str:
+    """"Dense 8 tanh" → "8 tanh": the column title already says which layer it is."""
+    kind, _, rest = label.partition(" ")
+    return rest if kind in ("Dense", "Output") and rest else label
+
+
 def _input_labels(ds: Dataset, n: int) -> tuple[str, ...]:
     names = ds.feature_names or tuple(f"x{i + 1}" for i in range(n))
     return tuple(FEATURES[name].label if name in FEATURES else name for name in names)
+
+
+def network_problem(experiment: Experiment, ds: Dataset) -> str:
+    """"" when the stack can be built on `ds`, else what to fix (the designer shows where)."""
+    try:
+        report = inspect_network(experiment.network, ds.input_shape, ds.output_units)
+    except PlaygroundError as exc:
+        return str(exc)
+    if report.ok:
+        return ""
+    index, message = report.first_error
+    where = "the output head" if index == len(experiment.network.layers) else f"layer {index + 1}"
+    return f"Fix the network in Design first ({where}): {message}"
 
 
 def build_columns(experiment: Experiment, ds: Dataset) -> tuple[list[Column], str]:
     """The columns for `experiment` on `ds`, or ([], why not) for a broken or non-vector stack."""
     report = inspect_network(experiment.network, ds.input_shape, ds.output_units)
     if not report.ok:
-        return [], "Fix the network in Design first: " + str(report.first_error[1])
+        return [], network_problem(experiment, ds)
     if len(ds.input_shape) != 1:
         return [], "Image inputs are shown as filters and feature maps."
     n_in = ds.input_shape[0]
@@ -102,8 +123,9 @@ def build_columns(experiment: Experiment, ds: Dataset) -> tuple[list[Column], st
             pass  # keep the previous bound
         else:
             bound = _bound(params.get("activation", params.get("function")))
-        col = Column(info.index, HIDDEN, f"Layer {info.index + 1}", info.label, info.out_shape[0], bound=bound,
-                     linear=spec.type == "dense", bias=bool(params.get("bias", False)))
+        col = Column(info.index, HIDDEN, f"Layer {info.index + 1}", info.label, info.out_shape[0],
+                     bound=bound, linear=spec.type == "dense", bias=bool(params.get("bias", False)),
+                     short=_short(info.label))
         if ds.kind == POINTS2D:
             col.grid, grids = grids, grids + 1
         if col.linear:
@@ -112,7 +134,8 @@ def build_columns(experiment: Experiment, ds: Dataset) -> tuple[list[Column], st
     head = validate_params(OUTPUT.params, experiment.network.output, "")
     classes = ds.class_names if ds.task == MULTICLASS else ()
     cols.append(Column(report.head.index, HEAD, "Output", report.head.label, ds.output_units,
-                       tuple(classes), linear=True, bias=bool(head["bias"]), weights=weights))
+                       tuple(classes), linear=True, bias=bool(head["bias"]), weights=weights,
+                       short=_short(report.head.label)))
     if ds.kind == POINTS2D and ds.output_units > 1:
         cols.append(Column(report.head.index + 1, OUTPUT_MAP, "Prediction", "class map", 1))
     return cols, ""
@@ -158,6 +181,7 @@ def place(cols: list[Column], area: QRectF) -> float:
         x = round(area.left() + margin + i * step + (size - s) / 2)
         y0 = top + (block - height) / 2
         col.rects = [QRectF(x, round(y0 + u * (s + gap)), s, s) for u in range(col.shown)]
+        col.bias_rects = [bias_rect(r) for r in col.rects]
     return size
 
 

@@ -8,13 +8,14 @@ Connections are drawn grouped by pen (sign × quantised width × alpha), thin li
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 
 from playground.gui.inside import _images as im
-from playground.gui.inside._layout import OUTPUT_MAP, bias_rect, header_top
+from playground.gui.inside._layout import OUTPUT_MAP, header_top
 from playground.gui.inside._scene import Hit, Lines, Scene
 from playground.gui.plots import _style as st
 
@@ -36,24 +37,71 @@ def _pen(colour: str, alpha: int, width: float) -> QPen:
     return pen
 
 
-def paint_frame(p: QPainter, scene: Scene, base: QFont, step: float) -> None:
-    """Everything that changes only per snapshot; `step` is the distance between columns."""
+def paint_frame(p: QPainter, scene: Scene, base: QFont, step: float, strips: Strips) -> None:
+    """What changes with a snapshot (over the `paint_labels` layer); `step`: distance between columns."""
     p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-    _paint_headers(p, scene, base, step)
+    _paint_headers(p, scene, base, step, activity=True)
     for j, col in enumerate(scene.columns):
         if j == 0 or col.kind == OUTPUT_MAP:
             continue
         if j in scene.lines:
-            paint_lines(p, scene.lines[j])
+            strips.draw(p, scene, j)
         else:
             _paint_structure(p, scene, j)
     _paint_nodes(p, scene, base)
 
 
+class Strips:
+    """The weight lines between two columns, rendered into an image reused while they look the same.
+
+    Antialiased strokes are most of a frame's cost (~5 ms for a 6×8 network here). Widths and
+    colours are quantised, so once training settles most column pairs draw exactly what they drew
+    last frame, and a strip is one blit instead of 64 strokes.
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict[int, tuple[bytes, QImage, float]] = {}
+        self.hits = self.misses = 0
+
+    def clear(self) -> None:
+        """Forget every strip (the layout moved)."""
+        self._cache.clear()
+
+    def draw(self, p: QPainter, scene: Scene, j: int) -> None:
+        lines = scene.lines[j]
+        key = lines.key
+        cached = self._cache.get(j)
+        if cached is not None and cached[0] == key:
+            self.hits += 1
+        else:
+            self.misses += 1
+            cached = self._render(scene, j, key, p.device().height() / p.device().devicePixelRatioF())
+            self._cache[j] = cached
+        p.drawImage(QPointF(cached[2], 0), cached[1])
+
+    @staticmethod
+    def _render(scene: Scene, j: int, key: bytes, height: float) -> tuple[bytes, QImage, float]:
+        x0 = math.floor(scene.columns[j - 1].rects[0].right()) - 1
+        x1 = math.ceil(scene.columns[j].rects[0].left()) + 1
+        dpr = scene.dpr
+        img = QImage(max(1, math.ceil((x1 - x0) * dpr)), max(1, math.ceil(height * dpr)),
+                     QImage.Format.Format_ARGB32_Premultiplied)
+        img.setDevicePixelRatio(dpr)
+        img.fill(0)
+        q = QPainter(img)
+        try:
+            q.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            q.translate(-x0, 0)
+            paint_lines(q, scene.lines[j])
+        finally:
+            q.end()
+        return key, img, float(x0)
+
+
 def paint_lines(p: QPainter, lines: Lines) -> None:
     """Weighted connections, one pen per (colour step, width step) group, weakest first.
 
-    Colours are opaque steps of the diverging ramp (pale near 0, full from |w| = 2): on the white
+    Colours are opaque steps of the diverging ramp (pale near 0, full from |w| = 1): on the white
     background that reads as TensorFlow Playground's faint-to-strong lines, and opaque strokes
     rasterise several times faster than translucent ones in Qt's raster engine.
     """
@@ -87,47 +135,60 @@ def _paint_structure(p: QPainter, scene: Scene, j: int) -> None:
         p.drawPath(paths[d][s])
 
 
-def _paint_headers(p: QPainter, scene: Scene, base: QFont, step: float) -> None:
+def _paint_headers(p: QPainter, scene: Scene, base: QFont, step: float, activity: bool) -> None:
+    """Column titles and layer labels (`activity` False), or only the dead/saturated line under them."""
     title, small = QFont(base), small_font(base)
     title.setBold(True)
-    width = max(40.0, min(step * 0.96, 160.0))
-    top = header_top(scene.columns)
+    width = max(40.0, min(step * 0.94, 160.0))
+    top = max(4.0, header_top(scene.columns))
+    fm_title, fm_small = QFontMetricsF(title), QFontMetricsF(small)
     for j, col in enumerate(scene.columns):
         if not col.rects:
             continue
-        cx = col.rects[0].center().x()
-        x = max(2.0, cx - width / 2)
-        lines = [(title, st.TEXT, col.title), (small, st.MUTED, col.subtitle)]
-        kind, share = scene.activity.get(j, ("", 0.0))
-        if kind and share >= 0.005:
-            lines.append((small, st.WRONG if share >= 0.5 else st.MUTED, f"{share:.0%} {kind}"))
-        y = max(4.0, top)
-        for font, colour, text in lines:
-            fm = QFontMetricsF(font)
-            p.setFont(font)
-            p.setPen(QColor(colour))
-            shown = fm.elidedText(text, Qt.TextElideMode.ElideRight, width)
-            p.drawText(QRectF(x, y, width, fm.height()), Qt.AlignmentFlag.AlignHCenter, shown)
-            y += fm.height() + 1
+        x = max(2.0, col.rects[0].center().x() - width / 2)
+        if activity:
+            kind, share = scene.activity.get(j, ("", 0.0))
+            if kind and share >= 0.005:
+                y = top + fm_title.height() + fm_small.height() + 2
+                _text(p, small, st.WRONG if share >= 0.5 else st.MUTED, f"{share:.0%} {kind}", x, y, width)
+            continue
+        _text(p, title, st.TEXT, col.title, x, top, width)
+        fits = fm_small.horizontalAdvance(col.subtitle) <= width - 4 or not col.short
+        _text(p, small, st.MUTED, col.subtitle if fits else col.short, x, top + fm_title.height() + 1, width)
+
+
+def _text(p: QPainter, font: QFont, colour: str, text: str, x: float, y: float, width: float) -> None:
+    fm = QFontMetricsF(font)
+    p.setFont(font)
+    p.setPen(QColor(colour))
+    shown = fm.elidedText(text, Qt.TextElideMode.ElideRight, width)
+    p.drawText(QRectF(x, y, width, fm.height()), Qt.AlignmentFlag.AlignHCenter, shown)
 
 
 def _paint_nodes(p: QPainter, scene: Scene, base: QFont) -> None:
-    border = QPen(QColor(st.MUTED), 1.0)
-    small = small_font(base)
+    """One blit per column with maps (borders included), grey boxes for the others, then biases."""
+    frames = []
     for j, col in enumerate(scene.columns):
-        weights = scene.weights.get(j)
+        canvas = scene.canvases.get(j)
+        if canvas is not None:
+            p.drawImage(canvas.top_left, canvas.image)
+            continue
+        for rect in col.rects:
+            p.fillRect(rect, EMPTY_NODE)
+        frames += col.rects
+    for rect, colour in scene.biases:
+        p.fillRect(rect, colour)
+    p.setPen(QPen(QColor(st.MUTED), 1.0))
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    p.drawRects(frames + [rect for rect, _ in scene.biases])
+
+
+def paint_labels(p: QPainter, scene: Scene, base: QFont, step: float) -> None:
+    """What changes only with the layout: titles, layer labels, feature names, "+k more"."""
+    _paint_headers(p, scene, base, step, activity=False)
+    small = small_font(base)
+    for col in scene.columns:
         for u, rect in enumerate(col.rects):
-            img = scene.images.get((j, u))
-            if img is not None:
-                p.drawImage(rect.topLeft(), img)  # made at this size: a blit
-            else:
-                p.fillRect(rect, EMPTY_NODE)
-            p.setPen(border)
-            p.setBrush(Qt.BrushStyle.NoBrush)
-            p.drawRect(rect)
-            if col.bias and weights is not None and weights[1] is not None:
-                p.fillRect(bias_rect(rect), im.diverging_colour(float(weights[1][u]), 1.0))
-                p.drawRect(bias_rect(rect))
             if col.labels and u < len(col.labels) and col.kind != OUTPUT_MAP:
                 _label_left(p, small, rect, col.labels[u])
         if col.more and col.rects:
@@ -202,7 +263,8 @@ def paint_card(p: QPainter, text: str, at: QPointF, area: QRectF) -> None:
     for i, row in enumerate(rows):
         if i:
             p.setPen(QColor(st.MUTED))
-        p.drawText(QRectF(x + 7, y + 5 + i * fm.height(), w - 14, fm.height()), Qt.AlignmentFlag.AlignLeft, row)
+        line = QRectF(x + 7, y + 5 + i * fm.height(), w - 14, fm.height())
+        p.drawText(line, Qt.AlignmentFlag.AlignLeft, row)
 
 
 def paint_pinned(p: QPainter, scene: Scene, pinned: tuple[int, int], band: QRectF, base: QFont) -> None:

@@ -8,11 +8,13 @@ stays a thin binder of events to this state.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
-from PySide6.QtGui import QImage, QPainterPath
+from PySide6.QtCore import QPointF, QRect, QRectF
+from PySide6.QtGui import QColor, QImage, QPainterPath
 
-from playground.core.datasets.base import BINARY, MULTICLASS, Dataset
+from playground.core.datasets.base import BINARY, MULTICLASS, POINTS2D, Dataset
 from playground.core.probes import grid_points
 from playground.core.snapshot import Snapshot
 from playground.gui.inside import _images as im
@@ -22,13 +24,15 @@ from playground.gui.inside._layout import (
     MAX_LINES,
     OUTPUT_MAP,
     Column,
-    bias_rect,
     curve_path,
     curves,
     nearest,
 )
+from playground.gui.plots import _style as st
 
-INPUT_RES = 40  # resolution of the input feature maps, as the trainer's neuron maps
+INPUT_RES = 40
+_PAPER = int(QColor(st.PAPER).rgba())
+_BORDER = int(QColor(st.MUTED).rgba())  # resolution of the input feature maps, as the trainer's neuron maps
 
 
 def line_width(w: np.ndarray, node: float) -> np.ndarray:
@@ -38,23 +42,41 @@ def line_width(w: np.ndarray, node: float) -> np.ndarray:
 
 
 def line_shade(w: np.ndarray) -> np.ndarray:
-    """Index into the strong diverging ramp, in 16 steps per sign: pale near 0, full from |w| = 2."""
-    t = np.clip(np.asarray(w, dtype=np.float64) / 2.0, -1.0, 1.0)
+    """Index into the strong diverging ramp, in 16 steps per sign: pale near 0, full from |w| = 1
+    (TensorFlow Playground's weight colour scale)."""
+    t = np.clip(np.asarray(w, dtype=np.float64), -1.0, 1.0)
     t = np.sign(t) * (0.2 + 0.8 * np.abs(t))  # never white: a weight of 0.01 is still a line
     return np.clip(np.round((t + 1) * 15) * 255 / 30, 0, 255).astype(int)
 
 
 @dataclass
 class Lines:
-    """The connections drawn into one column: targets, sources, values, widths, alphas, paths."""
+    """The connections drawn into one column, thinnest first: targets, sources, values, widths, shades.
+
+    Curve points (for hit-testing) and paths (for the strip renderer) are picked lazily: most
+    frames need neither, the line strips being reused and the mouse elsewhere.
+    """
 
     dst: np.ndarray
     src: np.ndarray
     value: np.ndarray
     width: np.ndarray
     shade: np.ndarray  # index into _images.DIVERGING_STRONG
-    points: np.ndarray  # (n, S, 2) sampled curves for hit-testing
-    paths: list[QPainterPath]
+    curves: np.ndarray  # (n_dst, n_src, S, 2): every possible curve of the column pair
+    all_paths: list[list[QPainterPath]]
+
+    @cached_property
+    def key(self) -> bytes:
+        """Equal keys draw identical pixels."""
+        return b"|".join(a.tobytes() for a in (self.dst, self.src, self.shade, self.width))
+
+    @cached_property
+    def points(self) -> np.ndarray:
+        return self.curves[self.dst, self.src]
+
+    @cached_property
+    def paths(self) -> list[QPainterPath]:
+        return [self.all_paths[d][s] for d, s in zip(self.dst.tolist(), self.src.tolist(), strict=True)]
 
 
 @dataclass
@@ -69,25 +91,32 @@ class Maps:
     lo: np.ndarray | None = None
     classes: int = 0
 
-    def images(self, size: int, only: int | None = None) -> list[QImage]:
-        """QImages, resampled to size×size (0: as they are), row 0 at the bottom; all maps at once."""
+    @property
+    def lows(self) -> np.ndarray:
+        return -self.hi if self.lo is None else self.lo
+
+    def pixels(self, size: int, only: int | None = None) -> np.ndarray:
+        """(n, size, size) packed colours (size 0: the maps' own resolution), row 0 at the bottom."""
         units = slice(None) if only is None else slice(only, only + 1)
         stack = self.stack[units]
         if self.classes and stack.shape[1:] == (1, 1):
             colours = im.class_colours(self.classes)[units]
-            return [_swatch(int(c), max(size, 1)) for c in colours]
+            return np.broadcast_to(colours[:, None, None], (len(colours), max(size, 1), max(size, 1)))
         if size:
             stack = im.resample(stack, size, nearest=bool(self.classes))
         if self.classes:
-            return im.class_images(stack, self.classes)
-        lo = -self.hi if self.lo is None else self.lo
-        return im.to_images(stack, lo[units], self.hi[units], flip=True)
+            return im.class_pixels(stack, self.classes)
+        return im.pixels(stack, self.lows[units], self.hi[units], flip=True)
 
 
-def _swatch(argb: int, size: int) -> QImage:
-    img = QImage(size, size, QImage.Format.Format_RGB32)
-    img.fill(argb)
-    return img
+@dataclass
+class Canvas:
+    """One column's nodes as a single image (maps, white gaps, borders): one blit per column."""
+
+    image: QImage
+    top_left: QPointF
+    tops: list[int]  # each node's first row, in device pixels
+    size: int  # node side, in device pixels
 
 
 @dataclass(frozen=True)
@@ -111,15 +140,17 @@ class Scene:
         self.paths: dict[int, list[list[QPainterPath]]] = {}  # column index -> [dst][src]
         self.input_maps: Maps | None = None
         self.dpr = 1.0
+        self._rows: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
         self.clear()
 
     def clear(self) -> None:
         """Forget the snapshot: empty nodes and grey structure lines until the next one."""
         self.maps: dict[int, Maps] = {}
-        self.images: dict[tuple[int, int], QImage] = {}
+        self.canvases: dict[int, Canvas] = {}
         self.weights: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}
         self.lines: dict[int, Lines] = {}
         self.activity: dict[int, tuple[str, float]] = {}
+        self.biases: list[tuple[QRectF, QColor]] = []
         self.snap: Snapshot | None = None
         if self.input_maps is not None:
             self.maps[0] = self.input_maps
@@ -135,6 +166,7 @@ class Scene:
     def relayout(self, node: float, dpr: float = 1.0) -> None:
         """After `place` moved the rects: new curves, images at the new size, lines from the kept weights."""
         self.node, self.dpr = node, dpr
+        self._rows: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
         self.curves = {j: curves(self.columns[j - 1].rects, col.rects)
                        for j, col in enumerate(self.columns) if j and col.kind != OUTPUT_MAP}
         # Paths are built once per layout: making ~350 QPainterPaths costs milliseconds.
@@ -145,7 +177,7 @@ class Scene:
     def _input_maps(self) -> Maps | None:
         """Each input feature over the plane, once per layout (TensorFlow Playground's feature tiles)."""
         ds = self.dataset
-        if not self.columns or ds is None or ds.extent is None or ds.transform is None:
+        if not self.columns or ds is None or ds.kind != POINTS2D or ds.extent is None or ds.transform is None:
             return None
         values = ds.transform(grid_points(ds.extent, INPUT_RES))
         stack = values[:, :self.columns[0].shown].T.reshape(-1, INPUT_RES, INPUT_RES)
@@ -184,15 +216,71 @@ class Scene:
             self.maps[j] = Maps(np.zeros((col.shown, 1, 1)), np.ones(col.shown), classes=col.units)
 
     def _render_images(self) -> None:
-        """QImages at the node's device-pixel size, so painting them is a blit, not a smooth scale."""
-        px = max(1, round(self.node * self.dpr))
-        self.images = {}
+        """Every column's nodes as one image at the node's device-pixel size: painting is then a
+        blit per column, not a smooth scale per unit.
+
+        Maps of the same resolution and size are converted in one batch (one resample, one LUT
+        gather for the whole network): per-column numpy calls cost more than the arithmetic.
+        """
+        colours: dict[int, np.ndarray] = {}
+        batches: dict[tuple, list[int]] = {}
         for j, maps in self.maps.items():
-            col = self.columns[j]
-            size = round(col.rects[0].width() * self.dpr) if col.rects else px
-            for u, img in enumerate(maps.images(size)):
-                img.setDevicePixelRatio(self.dpr)
-                self.images[(j, u)] = img
+            size = self._px(j)
+            if maps.classes:
+                colours[j] = maps.pixels(size)
+            else:
+                batches.setdefault((maps.stack.shape[1:], size), []).append(j)
+        for (_, size), cols in batches.items():
+            group = [self.maps[j] for j in cols]
+            stack = im.resample(np.concatenate([m.stack for m in group]), size)
+            lo = np.concatenate([m.lows for m in group])
+            hi = np.concatenate([m.hi for m in group])
+            ends = np.cumsum([len(m.stack) for m in group])[:-1]
+            parts = np.split(im.pixels(stack, lo, hi, flip=True), ends)
+            colours.update(zip(cols, parts, strict=True))
+        self.canvases = {j: self._canvas(j, c) for j, c in colours.items() if self.columns[j].rects}
+        self._bias_colours()
+
+    def _px(self, j: int) -> int:
+        rects = self.columns[j].rects
+        return max(1, round(rects[0].width() * self.dpr)) if rects else 1
+
+    def _canvas(self, j: int, colours: np.ndarray) -> Canvas:
+        """Nodes stacked at their rows with white gaps and a 1 px border, as one image."""
+        size = self._px(j)
+        key = (j, size)
+        if key not in self._rows:  # row indices depend on the layout only: computed once per layout
+            rects = self.columns[j].rects
+            tops = np.array([round((r.top() - rects[0].top()) * self.dpr) for r in rects])
+            self._rows[key] = tops, (tops[:, None] + np.arange(size)).ravel()
+        tops, rows = self._rows[key]
+        n = len(tops)
+        canvas = np.full((tops[-1] + size, size), _PAPER, dtype=np.uint32)
+        canvas[rows] = colours[:n].reshape(n * size, size)
+        canvas[tops], canvas[tops + size - 1] = _BORDER, _BORDER
+        canvas[rows, 0], canvas[rows, size - 1] = _BORDER, _BORDER
+        image = im.qimage(canvas)
+        image.setDevicePixelRatio(self.dpr)
+        return Canvas(image, self.columns[j].rects[0].topLeft(), tops.tolist(), size)
+
+    def unit_image(self, j: int, u: int) -> QImage | None:
+        """The pixels drawn for one unit now (None while it has no map)."""
+        canvas = self.canvases.get(j)
+        if canvas is None or u >= len(canvas.tops):
+            return None
+        return canvas.image.copy(QRect(0, canvas.tops[u], canvas.size, canvas.size))
+
+    def _bias_colours(self) -> None:
+        """(rect, colour) of every drawn bias square, colours from one vectorised LUT lookup."""
+        cols = [j for j, c in enumerate(self.columns)
+                if c.bias and j in self.weights and self.weights[j][1] is not None]
+        if not cols:
+            self.biases = []
+            return
+        values = np.concatenate([self.weights[j][1][:self.columns[j].shown] for j in cols])
+        argb = im.DIVERGING[im.indices(values, -1.0, 1.0)].tolist()
+        rects = [r for j in cols for r in self.columns[j].bias_rects]
+        self.biases = [(r, QColor.fromRgba(c)) for r, c in zip(rects, argb, strict=True)]
 
     def grid(self, j: int, u: int) -> np.ndarray | None:
         maps = self.maps.get(j)
@@ -201,34 +289,35 @@ class Scene:
     def big_image(self, j: int, u: int) -> QImage | None:
         """The unit's map at its own resolution, for the enlarged hover and pinned views."""
         maps = self.maps.get(j)
-        return maps.images(0, only=u)[0] if maps is not None and u < len(maps.stack) else None
+        return im.qimage(maps.pixels(0, only=u)[0]) if maps is not None and u < len(maps.stack) else None
 
     def _build_lines(self) -> None:
+        """Every column pair's lines in one pass of array operations: per-pair numpy calls cost more
+        than the arithmetic. Within a pair, thin lines come first (strong ones on top) and equal
+        pens sit together; a pair with more than MAX_LINES candidates keeps its strongest."""
         self.lines = {}
-        for j in self.curves:
-            col, prev = self.columns[j], self.columns[j - 1]
-            if col.linear and j in self.weights:
-                self.lines[j] = self._weight_lines(j, self.weights[j][0][:col.shown, :prev.shown])
-
-    def _weight_lines(self, j: int, w: np.ndarray) -> Lines:
-        dst, src = np.indices(w.shape).reshape(2, -1)
-        value = w.reshape(-1)
-        if len(value) > MAX_LINES:  # a big layer pair: keep the strongest, a readable picture
-            keep = np.argsort(np.abs(value))[-MAX_LINES:]
-            dst, src, value = dst[keep], src[keep], value[keep]
+        links = [j for j in self.curves if self.columns[j].linear and j in self.weights]
+        if not links:
+            return
+        blocks = [self.weights[j][0][:self.columns[j].shown, :self.columns[j - 1].shown] for j in links]
+        sizes = [b.size for b in blocks]
+        value = np.nan_to_num(np.concatenate([b.ravel() for b in blocks]), nan=0.0, posinf=1e6, neginf=-1e6)
         width, shade = line_width(value, self.node), line_shade(value)
-        order = np.lexsort((shade, width))  # thin first, strong on top; equal pens in a row
-        dst, src, value, width, shade = dst[order], src[order], value[order], width[order], shade[order]
-        paths = self.paths[j]
-        return Lines(dst, src, value, width, shade, self.curves[j][dst, src],
-                     [paths[d][s] for d, s in zip(dst.tolist(), src.tolist(), strict=True)])
+        order = np.lexsort((shade, width, np.repeat(np.arange(len(links)), sizes)))
+        starts = np.cumsum([0, *sizes])
+        for k, j in enumerate(links):
+            idx = order[starts[k]:starts[k + 1]]
+            if len(idx) > MAX_LINES:  # a big layer pair: the strongest lines make the readable picture
+                idx = idx[np.sort(np.argsort(np.abs(value[idx]), kind="stable")[-MAX_LINES:])]
+            dst, src = np.divmod(idx - starts[k], blocks[k].shape[1])
+            self.lines[j] = Lines(dst, src, value[idx], width[idx], shade[idx], self.curves[j], self.paths[j])
 
     # ------------------------------------------------------------------ queries -----------
     def hit(self, x: float, y: float) -> Hit | None:
         """The bias, unit or weight under (x, y), in that order of priority."""
         for j, col in enumerate(self.columns):
             for u, rect in enumerate(col.rects):
-                if col.bias and j in self.weights and bias_rect(rect).adjusted(-2, -2, 2, 2).contains(x, y):
+                if col.bias and j in self.weights and col.bias_rects[u].adjusted(-2, -2, 2, 2).contains(x, y):
                     return Hit("bias", j, u)
                 if rect.contains(x, y):
                     return Hit("neuron", j, u)

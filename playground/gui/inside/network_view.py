@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from playground.core.datasets.base import Dataset
 from playground.core.experiment import Experiment
-from playground.core.snapshot import Snapshot
+from playground.core.snapshot import RUNNING, Snapshot
 from playground.gui.inside import _paint
 from playground.gui.inside._editor import ValueEditor
 from playground.gui.inside._layout import Column, bias_rect, place, safe_columns
-from playground.gui.inside._scene import Hit, Scene
+from playground.gui.inside._scene import Hit, Lines, Scene
 from playground.gui.plots import _style as st
 
 PIN_BAND = 170.0  # height of the pinned unit's band under the network
@@ -52,16 +52,21 @@ class NetworkView(QWidget):
         self.problem = "No network to show."
         self.editor = ValueEditor(self)
         self.editor.committed.connect(self._on_commit)
-        self.paint_ms = 0.0  # the last paintEvent's cost (benchmarks read it)
+        self._render_s = self._prepare_s = self._prepare_cpu_s = 0.0  # the last frame's cost, for pacing
+        self.frame_ms = self.frame_cpu_ms = 0.0  # the last frame's conversion + paint, wall and CPU
+        self._started_at = 0.0  # when the last frame's conversion began
         self.frames_rendered = 0
         self._frame: QPixmap | None = None
         self._dirty = True
         self._pending: Snapshot | None = None
+        self._scheduled = False
         self._hover: Hit | None = None
         self._cursor = QPointF()
         self._editing: Hit | None = None
         self._pinned: tuple[int, int] | None = None
         self._step = 0.0
+        self._label_layer: QPixmap | None = None
+        self.strips = _paint.Strips()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
         return QSize(560, 520)
@@ -76,16 +81,33 @@ class NetworkView(QWidget):
         self._relayout()
 
     def update_snapshot(self, snap: Snapshot) -> None:
-        """Show `snap`; converted lazily at the next paint, so a hidden view costs nothing."""
+        """Show `snap`: converted in an event of its own, then painted, so neither step holds the
+        window's thread for long; a hidden view converts nothing until it is shown.
+
+        While a run streams, frames start at least three times their own cost apart (and at most
+        ~30 a second), so the view takes at most a third of the window's thread from the plots
+        and the trainer; a paused or final snapshot is drawn at once.
+        """
         self._pending = snap
-        self._dirty = True
+        spacing = min(0.25, max(1 / 32, 3 * self._render_s))
+        due = snap.state != RUNNING or time.perf_counter() - self._started_at >= spacing
+        if due and not self._scheduled and self.isVisible():
+            self._scheduled = True
+            QTimer.singleShot(0, self, self._prepare)
+
+    def _prepare(self) -> None:
+        self._scheduled = False
+        t, cpu = time.perf_counter(), time.thread_time()
+        self._started_at = t
+        self._ingest()
+        self._prepare_s = time.perf_counter() - t  # added to the paint's own cost for pacing
+        self._prepare_cpu_s = time.thread_time() - cpu
         self.update()
 
     def clear(self) -> None:
         """Forget the run's maps and weights; the layout stays."""
         self._pending = None
         self.scene.clear()
-        self.scene.relayout(self.scene.node, self.devicePixelRatioF())
         self.editor.hide()
         self._dirty = True
         self.update()
@@ -108,7 +130,7 @@ class NetworkView(QWidget):
     def neuron_image(self, layer: int, unit: int) -> QImage | None:
         """The map drawn for a unit now (None before a snapshot brings one)."""
         self._ingest()
-        return self.scene.images.get((self._index(layer), unit))
+        return self.scene.unit_image(self._index(layer), unit)
 
     def neuron_center(self, layer: int, unit: int) -> QPoint:
         return self.column(layer).rects[unit].center().toPoint()
@@ -130,6 +152,11 @@ class NetworkView(QWidget):
             return None
         hits = (lines.dst == dst) & (lines.src == src)
         return float(lines.width[hits][0]) if hits.any() else None
+
+    def drawn_lines(self, layer: int) -> Lines | None:
+        """The weight lines drawn into `layer` now (None before weights arrive)."""
+        self._ingest()
+        return self.scene.lines.get(self._index(layer))
 
     # ------------------------------------------------------------------ internals ---------
     def _index(self, layer: int) -> int:
@@ -156,7 +183,8 @@ class NetworkView(QWidget):
         cols = self.scene.columns
         self._step = (cols[1].rects[0].center().x() - cols[0].rects[0].center().x()) if len(cols) > 1 else 200
         self.scene.relayout(node, self.devicePixelRatioF())
-        self._dirty = True
+        self._dirty, self._label_layer = True, None
+        self.strips.clear()
         self.update()
 
     def _render_frame(self) -> None:
@@ -165,31 +193,57 @@ class NetworkView(QWidget):
         frame.setDevicePixelRatio(dpr)
         frame.fill(QColor(st.PAPER))
         p = QPainter(frame)
-        if self.scene.columns:
-            _paint.paint_frame(p, self.scene, self.font(), self._step)
-        else:
-            p.setPen(QColor(st.MUTED))
-            p.drawText(QRectF(self.rect()).adjusted(20, 20, -20, -20),
-                       Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.problem)
-        p.end()
+        try:
+            if self.scene.columns:
+                p.drawPixmap(0, 0, self._labels())
+                _paint.paint_frame(p, self.scene, self.font(), self._step, self.strips)
+            else:
+                p.setPen(QColor(st.MUTED))
+                p.drawText(QRectF(self.rect()).adjusted(20, 20, -20, -20),
+                           Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.problem)
+        finally:
+            p.end()  # a painter left active on a pixmap crashes Qt later
         self._frame, self._dirty = frame, False
         self.frames_rendered += 1
 
+    def _labels(self) -> QPixmap:
+        """The layer of text that changes only with the layout, rendered once per layout."""
+        if self._label_layer is None or self._label_layer.deviceIndependentSize() != self.size():
+            dpr = self.devicePixelRatioF()
+            layer = QPixmap(self.size() * dpr)
+            layer.setDevicePixelRatio(dpr)
+            layer.fill(QColor(st.PAPER))
+            p = QPainter(layer)
+            try:
+                p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+                _paint.paint_labels(p, self.scene, self.font(), self._step)
+            finally:
+                p.end()
+            self._label_layer = layer
+        return self._label_layer
+
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
-        t = time.perf_counter()
-        self._ingest()
-        if self._dirty or self._frame is None or self._frame.deviceIndependentSize() != self.size():
+        t, cpu = time.perf_counter(), time.thread_time()
+        if self._pending is not None or self._dirty or self._frame is None \
+                or self._frame.deviceIndependentSize() != self.size():
+            self._ingest()
             self._render_frame()
+            self._render_s, self._prepare_s = self._prepare_s + time.perf_counter() - t, 0.0
+            self.frame_ms = 1e3 * self._render_s
+            self.frame_cpu_ms = 1e3 * (self._prepare_cpu_s + time.thread_time() - cpu)
+            self._prepare_cpu_s = 0.0
         p = QPainter(self)
-        p.drawPixmap(0, 0, self._frame)
-        if self._pinned is not None and self.scene.columns:
-            band = QRectF(self.rect())
-            band.setTop(band.bottom() - PIN_BAND)
-            _paint.paint_pinned(p, self.scene, self._pinned, band, self.font())
-        if self._hover is not None:
-            _paint.paint_hover(p, self.scene, self._hover, self._cursor, self.hover_text, QRectF(self.rect()))
-        p.end()
-        self.paint_ms = 1e3 * (time.perf_counter() - t)
+        try:
+            p.drawPixmap(0, 0, self._frame)
+            if self._pinned is not None and self.scene.columns:
+                band = QRectF(self.rect())
+                band.setTop(band.bottom() - PIN_BAND)
+                _paint.paint_pinned(p, self.scene, self._pinned, band, self.font())
+            if self._hover is not None:
+                area = QRectF(self.rect())
+                _paint.paint_hover(p, self.scene, self._hover, self._cursor, self.hover_text, area)
+        finally:
+            p.end()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         self._relayout()
@@ -201,10 +255,11 @@ class NetworkView(QWidget):
         hit = self.scene.hit(self._cursor.x(), self._cursor.y())
         if hit != self._hover or hit is not None:
             self._hover = hit
-            self.setCursor(Qt.CursorShape.PointingHandCursor if hit is not None else Qt.CursorShape.ArrowCursor)
+            hand = hit is not None
+            self.setCursor(Qt.CursorShape.PointingHandCursor if hand else Qt.CursorShape.ArrowCursor)
             self.update()
 
-    def leaveEvent(self, event) -> None:  # noqa: N802 - Qt API
+    def leaveEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
         if self._hover is not None:
             self._hover = None
             self.update()
@@ -239,7 +294,8 @@ class NetworkView(QWidget):
             return
         self._editing = hit
         text = self.scene.describe(hit).split("\n")[0].rsplit(":", 1)[0]
-        self.editor.open_at(pos + QPoint(10, 10), value, f"{text}: type a value, Enter to apply, Esc to cancel")
+        tip = f"{text}: type a value, Enter applies it to the model, Esc cancels"
+        self.editor.open_at(pos + QPoint(10, 10), value, tip)
 
     def _on_commit(self, value: float) -> None:
         hit, self._editing = self._editing, None
@@ -248,9 +304,9 @@ class NetworkView(QWidget):
             self.parameter_edited.emit(target[0], target[1], float(value))
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # the view inside its panel, fed by a real run
     import sys
 
-    from playground.gui.plots._preview import preview
+    from playground.gui.inside.inside_panel import preview
 
-    preview(NetworkView, dataset=sys.argv[1] if len(sys.argv) > 1 else "circle")
+    preview(sys.argv[1] if len(sys.argv) > 1 else "spiral")

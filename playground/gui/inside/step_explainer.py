@@ -53,7 +53,7 @@ h3 { font-size: 10pt; margin: 0; }
 .section { color: #6b7785; font-size: 8pt; letter-spacing: 1px; margin-top: 8px; }
 .muted { color: #6b7785; } .ok { color: #2e7d4f; } .bad { color: #d64545; }
 td { padding-right: 8px; }
-.work { margin-left: 2ch; text-indent: -2ch; }
+.arrow { font-family: sans-serif; }
 """
 
 
@@ -88,6 +88,14 @@ def parameters(exp: Experiment, dataset: Dataset | None) -> list[ParameterInfo]:
         shape = tuple(int(d) for d in p.shape)
         out.append(ParameterInfo(key, shape, f"{name} · {kind} {'×'.join(map(str, shape))}"))
     return out
+
+
+def _math(text: str) -> str:
+    """Escaped text whose arrows come from the proportional font: monospace fonts draw ← tiny."""
+    text = html.escape(text)
+    for arrow in "←→":
+        text = text.replace(arrow, f"<span class='arrow'>{arrow}</span>")
+    return text
 
 
 def _num(x: float) -> str:
@@ -305,7 +313,7 @@ class StepExplainer(QWidget):
                f"<div class='muted'>{html.escape(where)} {element} "
                f"<span style='font-size:8pt'>({html.escape(d.parameter)}, index {d.index})</span></div>",
                "<div class='section'>UPDATE RULE</div>"]
-        out += [f"<div>&nbsp;&nbsp;{html.escape(part.strip())}</div>" for part in rule.split(";")]
+        out += [f"<div>&nbsp;&nbsp;{_math(part.strip())}</div>" for part in rule.split(";")]
         out += ["<div class='section'>THIS STEP</div>", "<table>", self._row("gradient g", _num(d.grad))]
         names = [p.name for p in entry.params] if entry else list(d.hyper)
         out += [self._row(_HYPER_NAMES.get(n, n), _num(d.hyper[n])) for n in names if n in d.hyper]
@@ -320,9 +328,9 @@ class StepExplainer(QWidget):
         out.append("</table>")
         out.append("<div class='section'>WORKED THROUGH</div>")
         for line in lines[1:-1]:
-            out += [f"<div class='work'>{html.escape(part)}</div>" for part in line.split(",  ")]
+            out += [f"<div>&nbsp;&nbsp;{_math(part)}</div>" for part in line.split(",  ")]
         out += ["<div class='section'>RESULT</div>",
-                f"<div><b>w: {_num(d.old)} → {_num(predicted)}</b></div>",
+                f"<div><b>w: {_num(d.old)} {_math('→')} {_num(predicted)}</b></div>",
                 f"<div class='muted'>&nbsp;&nbsp;change Δw = {predicted - d.old:+.4g}</div>"]
         if diff <= TOLERANCE * max(1.0, abs(d.new)):
             out.append(f"<div class='ok'>✓ torch computed the same (|Δ| = {diff:.1e})</div>")

@@ -12,7 +12,7 @@ import math
 from PySide6.QtCore import QSettings, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
-    QHBoxLayout,
+    QGridLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -50,17 +50,16 @@ def _fmt(value: float, percent: bool = False) -> str:
     return f"{value:.1%}" if percent else f"{value:.3g}"
 
 
-def result_line(entry: RunEntry) -> str:
-    """"epoch 120 · test loss 0.052 · acc 98.4% · finished" (train values when there is no test split)."""
+def result_lines(entry: RunEntry) -> str:
+    """"test loss 0.052 · accuracy 98.4%" over "epoch 120 · finished" (train values without a test split)."""
     split = "test" if math.isfinite(entry.final("test_loss")) else "train"
-    parts = [f"epoch {entry.epoch:,}", f"{split} loss {_fmt(entry.final(f'{split}_loss'))}"]
+    scores = [f"{split} loss {_fmt(entry.final(f'{split}_loss'))}"]
     accuracy, r2 = entry.final(f"{split}_accuracy"), entry.final(f"{split}_r2")
     if math.isfinite(accuracy):
-        parts.append(f"acc {_fmt(accuracy, True)}")
+        scores.append(f"accuracy {_fmt(accuracy, True)}")
     elif math.isfinite(r2):
-        parts.append(f"R² {_fmt(r2)}")
-    parts.append(_STATES.get(entry.state, entry.state))
-    return " · ".join(parts)
+        scores.append(f"R² {_fmt(r2)}")
+    return f"{' · '.join(scores)}\nepoch {entry.epoch:,} · {_STATES.get(entry.state, entry.state)}"
 
 
 class RunsPanel(QWidget):
@@ -101,10 +100,10 @@ class RunsPanel(QWidget):
     def _build(self) -> None:
         title = QLabel("RUNS")
         title.setObjectName("sectionTitle")
-        buttons = QHBoxLayout()
-        for button in (self.restore_button, self.remove_button, self.export_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+        buttons = QGridLayout()  # two rows: three buttons in one row clipped their text at 250 px
+        buttons.addWidget(self.restore_button, 0, 0)
+        buttons.addWidget(self.export_button, 0, 1)
+        buttons.addWidget(self.remove_button, 1, 0)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(10, 10, 10, 10)
         lay.addWidget(title)
@@ -187,7 +186,7 @@ class RunsPanel(QWidget):
     def _show(self, item: QListWidgetItem, entry: RunEntry) -> None:
         """Write a run into its row without echoing the check state back as an edit."""
         self.list.blockSignals(True)
-        item.setText(f"{entry.label}\n{result_line(entry)}")
+        item.setText(f"{entry.label}\n{result_lines(entry)}")
         item.setCheckState(Qt.CheckState.Checked if entry.overlay else Qt.CheckState.Unchecked)
         item.setToolTip(f"{run_details(entry.experiment)}\n\nTick to overlay this run's test loss on "
                         "the loss plot.")
@@ -201,7 +200,36 @@ class RunsPanel(QWidget):
         self.export_button.setEnabled(entry is not None and entry.epoch > 0)
 
 
-if __name__ == "__main__":
-    from playground.gui.plots._preview import preview
+def _demo() -> None:
+    """Two short runs of the default experiment (the second with a higher learning rate), live."""
+    from dataclasses import replace
 
-    preview(lambda: RunsPanel(RunHistory(), Session()))
+    import pyqtgraph as pg
+
+    from playground.core.experiment import default_experiment
+    from playground.gui.panels import _edits
+    from playground.gui.worker import TrainingController
+
+    app = pg.mkQApp()
+    session = Session(_edits.with_training(default_experiment(), epochs=100))
+    history, controller = RunHistory(), TrainingController()
+    history.follow(controller, lambda: session.experiment)
+    panel = RunsPanel(history, session)
+
+    def next_run(state: str) -> None:
+        if state == "finished" and len(history.entries()) < 2:
+            opt = session.experiment.training.optimizer
+            faster = replace(opt, params={**opt.params, "lr": 0.1})
+            session.edit(_edits.with_training(session.experiment, optimizer=faster), "lr")
+            controller.start(session.experiment, session.dataset)
+
+    controller.state_changed.connect(next_run)
+    panel.resize(320, 420)
+    panel.show()
+    controller.start(session.experiment, session.dataset)
+    app.exec()
+    controller.shutdown()
+
+
+if __name__ == "__main__":
+    _demo()

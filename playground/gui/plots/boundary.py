@@ -26,17 +26,25 @@ from playground.gui.plots import _style as st
 
 
 def label_brushes(y: np.ndarray, task: str, levels: tuple[float, float]) -> list:
-    """Brush per point: orange/blue for two classes, the class palette for k, a ramp for values."""
+    """Brush per point: orange/blue for two classes, the class palette for k, a ramp for values.
+
+    Points of one colour share one brush object: pyqtgraph caches a rendered symbol per (size,
+    pen, brush) object, so shared brushes keep that cache tiny when sizes change (size by loss:
+    ~12 ms a frame with a brush per point, nothing once the few symbols are cached).
+    """
     y = np.asarray(y).reshape(len(y), -1)[:, 0]
     if task == BINARY:
-        return [pg.mkBrush(st.POSITIVE if v > 0.5 else st.NEGATIVE) for v in y]
-    if task == MULTICLASS:
-        return [pg.mkBrush(st.class_colour(v)) for v in y]
-    return [pg.mkBrush(c) for c in st.value_brushes(y, levels)]
+        colours = [st.POSITIVE if v > 0.5 else st.NEGATIVE for v in y]
+    elif task == MULTICLASS:
+        colours = [st.class_colour(v) for v in y]
+    else:
+        colours = [c.name() for c in st.value_brushes(y, levels)]
+    shared = {c: pg.mkBrush(c) for c in set(colours)}
+    return [shared[c] for c in colours]
 
 
 POINT_SIZE = 7
-SIZE_RANGE = (4, 16)  # px, for "size points by loss"
+SIZE_RANGE = (5, 16)  # px, for "size points by loss"
 HIT_PX = 6  # how near (in pixels) the mouse must be to a point's edge to hover it
 _EPS = 1e-7
 
@@ -104,6 +112,12 @@ class BoundaryView(st.PlotView):
         self.hover_label.setZValue(50)
         self.hover_label.hide()
         plot.addItem(self.hover_label, ignoreBounds=True)
+        # A ring round the hovered point: which dot the read-out is about, in a crowd of them.
+        self.hover_ring = pg.ScatterPlotItem(size=POINT_SIZE + 7, pen=pg.mkPen(st.TEXT, width=1.5),
+                                             brush=None, pxMode=True)
+        self.hover_ring.setZValue(40)
+        self.hover_ring.hide()
+        plot.addItem(self.hover_ring, ignoreBounds=True)
         self.scene().sigMouseMoved.connect(self.hover_at)
 
     # ------------------------------------------------------------------ API ---------------
@@ -179,8 +193,10 @@ class BoundaryView(st.PlotView):
             at = vb.mapSceneToView(scene_pos)
             hit = self._point_at(at.x(), at.y())
             text = self._point_text(*hit) if hit is not None else self._grid_text(at.x(), at.y())
+            self._ring(hit)
         self._hover_pos = scene_pos if text else None
         if not text:
+            self._ring(None)
             self.hover_label.hide()
             return ""
         self._place_label(vb, scene_pos, text)
@@ -189,6 +205,7 @@ class BoundaryView(st.PlotView):
     def leaveEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
         self._hover_pos = None
         self.hover_label.hide()
+        self.hover_ring.hide()
         super().leaveEvent(event)
 
     def clear(self) -> None:
@@ -198,6 +215,7 @@ class BoundaryView(st.PlotView):
         self.image.clear()
         self._resize_points()
         self.hover_label.hide()
+        self.hover_ring.hide()
         self._hover_pos = None
 
     # ------------------------------------------------------------------ internals ---------
@@ -246,6 +264,17 @@ class BoundaryView(st.PlotView):
             if dist[i] <= reach[i] and (best is None or dist[i] < best[0]):
                 best = (float(dist[i]), split, i)
         return None if best is None else best[1:]
+
+    def _ring(self, hit: tuple[str, int] | None) -> None:
+        if hit is None:
+            self.hover_ring.hide()
+            return
+        split, i = hit
+        item = self.train_points if split == "train" else self.test_points
+        x, y = self._raw(split)[i, :2]
+        size = float(self._sizes(item, len(item.data))[i]) + 7
+        self.hover_ring.setData(pos=[(float(x), float(y))], size=size)
+        self.hover_ring.show()
 
     @staticmethod
     def _sizes(item: pg.ScatterPlotItem, n: int) -> np.ndarray:

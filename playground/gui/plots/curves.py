@@ -256,7 +256,9 @@ class CurvesView(pg.GraphicsLayoutWidget):
         faint.setAlpha(OVERLAY_ALPHA)
         curves = []
         for plot in (self.loss_plot, self.score_plot):
-            item = plot.plot([], [], pen=pg.mkPen(faint, width=OVERLAY_WIDTH), connect="finite")
+            # antialiased: a thin translucent line is jagged without it; overlays are static and few
+            item = plot.plot([], [], pen=pg.mkPen(faint, width=OVERLAY_WIDTH), connect="finite",
+                             antialias=True)
             item.setDownsampling(auto=True, method="peak")
             item.setClipToView(True)
             item.setZValue(-1)  # under the live curves

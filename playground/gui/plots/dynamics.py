@@ -119,7 +119,7 @@ class DynamicsView(QWidget):
         for plot in (self.grad_plot, self.activity_plot, self.lr_plot):
             plot.setMouseEnabled(x=False, y=False)
             plot.disableAutoRange()
-            plot.getAxis("left").setWidth(62)  # aligned y axes: the three plots share one x scale
+            plot.getAxis("left").setWidth(62)  # equal axis widths: the plots line up one above the other
         # The lr plot keeps its own epoch axis: it shows the whole planned run, not only the past.
         self.activity_plot.setXLink(self.grad_plot)
         self.grad_plot.setLogMode(x=False, y=True)

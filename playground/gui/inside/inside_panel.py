@@ -1,0 +1,192 @@
+"""InsidePanel: the live look inside the network, bound to the session and the training controller.
+
+Shows the NetworkView for point, line and table data and the ConvView for images, laid out from
+the session's experiment before any run, filled by the controller's snapshots while one runs.
+Edits made in the views go back to the running trainer (a weight typed in, the test image whose
+feature maps to show). It renders only while visible: the newest snapshot waits for `showEvent`,
+so a hidden Inside tab costs the window nothing.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
+
+from playground.core.datasets.base import IMAGE, Dataset
+from playground.core.experiment import Experiment
+from playground.core.snapshot import Snapshot
+from playground.gui.inside._layout import network_problem
+from playground.gui.inside.conv_view import ConvView
+from playground.gui.inside.network_view import NetworkView
+from playground.gui.session import Session
+from playground.gui.worker import TrainingController
+
+HINT, NETWORK, CONV = "hint", "network", "conv"
+_PAGES = (HINT, NETWORK, CONV)
+IDLE_HINT = "Press Train (Space) to watch the neurons learn."
+NETWORK_HELP = ("Orange negative, blue positive; line width shows |weight|, the small square a unit's "
+                "bias. Hover for values, click a weight or bias to edit it, click a unit to pin it.")
+CONV_HELP = ("Filters and feature maps of one test image, each map in its own range: orange negative, "
+             "blue positive. Hover a map for its values.")
+
+
+class InsidePanel(QWidget):
+    """The network (or conv) view for the session's data, fed by `controller`."""
+
+    def __init__(self, session: Session, controller: TrainingController, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("insidePanel")
+        self.session = session
+        self.controller = controller
+        self.network = NetworkView()
+        self.conv = ConvView()
+        self.hint = QLabel()
+        self.hint.setObjectName("hint")
+        self.hint.setWordWrap(True)
+        self.hint.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.empty = QLabel()
+        self.empty.setObjectName("hint")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+        self.pages = QStackedWidget()
+        for page in (self.empty, self.network, self.conv):
+            self.pages.addWidget(page)
+        self._pending: Snapshot | None = None
+        self._has_run = False
+        self._build()
+        session.changed.connect(self._on_experiment_changed)
+        controller.snapshot_ready.connect(self.update_snapshot)
+        controller.run_started.connect(self._on_run_started)
+        controller.state_changed.connect(self._on_state)
+        self.network.parameter_edited.connect(self._on_parameter_edited)
+        self.conv.sample_changed.connect(self._on_sample_changed)
+        self.set_network(session.experiment, session.dataset)
+
+    def _build(self) -> None:
+        title = QLabel("INSIDE THE NETWORK")
+        title.setObjectName("sectionTitle")
+        head = QHBoxLayout()
+        head.addWidget(title)
+        head.addStretch(1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(8, 8, 8, 8)
+        lay.addLayout(head)
+        lay.addWidget(self.hint)
+        lay.addWidget(self.pages, 1)
+
+    # ------------------------------------------------------------------ API ---------------
+    @property
+    def page(self) -> str:
+        """Which view shows: "hint" (nothing to show), "network" or "conv"."""
+        return _PAGES[self.pages.currentIndex()]
+
+    def set_network(self, experiment: Experiment, dataset: Dataset | None) -> None:
+        """Lay out the views for `experiment` on `dataset` and pick the one that fits the data."""
+        self._pending, self._has_run = None, False
+        self.network.set_network(experiment, dataset)
+        self.conv.set_network(experiment, dataset)
+        problem = network_problem(experiment, dataset) if dataset is not None else ""
+        if dataset is None:
+            self._show(HINT, self.session.dataset_error or "No data to show.")
+        elif problem:
+            self._show(HINT, problem)
+        elif dataset.kind == IMAGE:
+            self._show(CONV)
+        elif self.network.scene.columns:
+            self._show(NETWORK)
+        else:
+            self._show(HINT, self.network.problem)
+        self._refresh_hint()
+
+    def update_snapshot(self, snap: Snapshot) -> None:
+        """Show the newest snapshot now if visible, else when the panel is shown."""
+        self._has_run = True
+        if not self.isVisible():
+            self._pending = snap
+            return
+        self._pending = None
+        if self.page == NETWORK:
+            self.network.update_snapshot(snap)
+        elif self.page == CONV:
+            self.conv.update_snapshot(snap)
+        self._refresh_hint()
+
+    def clear(self) -> None:
+        """Forget the run; the layout stays."""
+        self._pending, self._has_run = None, False
+        self.network.clear()
+        self.conv.clear()
+        self._refresh_hint()
+
+    # ------------------------------------------------------------------ reactions ---------
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        if self._pending is not None:
+            self.update_snapshot(self._pending)
+
+    def _on_experiment_changed(self, new: Experiment, old: Experiment) -> None:
+        if (new.network, new.data, new.seed) != (old.network, old.data, old.seed):
+            self.set_network(new, self.session.dataset)
+
+    def _on_run_started(self, _run_id: int) -> None:
+        self.clear()
+        if self.conv.sample:  # a new run starts on test image 0: ask for the one on screen
+            self._on_sample_changed(self.conv.sample)
+
+    def _on_state(self, state: str) -> None:
+        if state == "idle":
+            self.clear()
+
+    def _on_parameter_edited(self, key: str, index: int, value: float) -> None:
+        self.controller.set_parameter(key, index, value)  # no-op without a live run
+
+    def _on_sample_changed(self, index: int) -> None:
+        self.controller.set_feature_sample(index)
+
+    # ------------------------------------------------------------------ internals ---------
+    def _show(self, page: str, message: str = "") -> None:
+        self.empty.setText(message)
+        self.pages.setCurrentIndex(_PAGES.index(page))
+
+    def _refresh_hint(self) -> None:
+        if self.page == HINT:
+            text = ""
+        elif not self._has_run:
+            text = IDLE_HINT
+        else:
+            text = NETWORK_HELP if self.page == NETWORK else CONV_HELP
+        self.hint.setText(text)
+        self.hint.setVisible(bool(text))
+
+
+def preview(name: str = "spiral") -> None:
+    """Show the panel on its own, training `name` (a data set or a shipped preset, e.g. digits-cnn)."""
+    import sys
+
+    from PySide6.QtWidgets import QApplication
+
+    from playground.core.errors import PlaygroundError
+    from playground.core.presets import load_preset, resolve_preset
+    from playground.core.trainer import RunOptions
+    from playground.gui.plots._preview import demo_experiment
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    try:
+        experiment = load_preset(resolve_preset(name))
+    except (PlaygroundError, OSError):
+        experiment = demo_experiment(name)
+    session = Session(experiment)
+    controller = TrainingController()
+    panel = InsidePanel(session, controller)
+    panel.resize(640, 760)
+    panel.show()
+    controller.start(experiment, session.dataset, RunOptions(neuron_grids=True, weights=True, conv_maps=True))
+    app.exec()
+    controller.shutdown()
+
+
+if __name__ == "__main__":
+    import sys
+
+    preview(sys.argv[1] if len(sys.argv) > 1 else "spiral")
