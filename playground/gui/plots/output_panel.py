@@ -38,7 +38,7 @@ _METRIC_NAMES = {"loss": "loss", "accuracy": "accuracy", "precision": "precision
 def _fmt(value: float, percent: bool = False) -> str:
     if not math.isfinite(value):
         return "–"
-    return f"{value:.1%}" if percent else f"{value:.4g}"
+    return f"{value:.1%}" if percent else f"{value:.3g}"
 
 
 def metrics_line(snap: Snapshot, task: str | None) -> str:
@@ -53,7 +53,7 @@ def metrics_line(snap: Snapshot, task: str | None) -> str:
         value = snap.latest(f"{split}_{key}")
         if math.isfinite(value):
             parts.append(f"{split} {_METRIC_NAMES[key]} {_fmt(value, key == 'accuracy')}")
-    return "  ·  ".join(parts)
+    return " · ".join(parts)  # thin separators: the line must fit the panel at 1440 px
 
 
 def metrics_table(snap: Snapshot) -> str:
