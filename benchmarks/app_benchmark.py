@@ -24,39 +24,23 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402  (imported on the main thread before any training thread)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from cases import headless_epochs_per_s, spiral_8x6  # noqa: E402
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from playground.core.datasets import load_dataset  # noqa: E402
-from playground.core.experiment import Experiment, default_experiment, experiment_from_dict  # noqa: E402
-from playground.core.trainer import RunOptions, TrainingRun  # noqa: E402
+from playground.core.experiment import Experiment, default_experiment  # noqa: E402
+from playground.core.trainer import RunOptions  # noqa: E402
 from playground.gui.plots.output_panel import OutputPanel  # noqa: E402
 from playground.gui.worker import TrainingController, prepare_torch  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "app.json"
 
 
-def spiral_8x6() -> Experiment:
-    """TensorFlow Playground's spiral stress case: 2 -> 8 x 6 -> 1, tanh, batch 10."""
-    return experiment_from_dict({
-        "name": "spiral 8x6", "data": {"dataset": "spiral", "samples": 500},
-        "network": {"layers": [{"type": "dense", "units": 8, "activation": "tanh"}] * 6},
-        "training": {"optimizer": {"name": "sgd", "lr": 0.03}, "batch_size": 10, "epochs": 0}})
 
 
-def headless_epochs_per_s(exp: Experiment, seconds: float) -> float:
-    """Epochs/s of the same trainer consumed in a plain loop (with the same 100x100 grid per slice)."""
-    run = TrainingRun(exp, RunOptions(epochs=0))
-    t0 = e0 = None
-    for snap in run.snapshots():
-        if t0 is None:
-            t0, e0 = time.perf_counter(), snap.epoch
-        elif time.perf_counter() - t0 >= seconds:
-            run.stop()
-        if snap.done:
-            break
-    return (run.epoch - e0) / (time.perf_counter() - t0)
 
 
 def gui_run(app: QApplication, exp: Experiment, seconds: float) -> dict:

@@ -16,20 +16,16 @@ from pathlib import Path
 
 import torch
 
-from playground.core.experiment import experiment_from_dict
 from playground.core.presets import load_preset, resolve_preset
 from playground.core.probes import plane_maps
 from playground.core.trainer import RunOptions, TrainingRun
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cases import spiral_8x6  # noqa: E402
+
 RESULTS = Path(__file__).resolve().parent / "results" / "core.json"
 
 
-def spiral_8x6() -> object:
-    """TensorFlow Playground's spiral stress case: 2 -> 8 x 6 -> 1, tanh, batch 10."""
-    return experiment_from_dict({
-        "name": "spiral 8x6", "data": {"dataset": "spiral", "samples": 500, "noise": 0.0},
-        "network": {"layers": [{"type": "dense", "units": 8, "activation": "tanh"}] * 6},
-        "training": {"optimizer": {"name": "sgd", "lr": 0.03}, "batch_size": 10, "epochs": 0}})
 
 
 def measure_training(exp, seconds: float) -> dict:

@@ -28,12 +28,14 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402  (imported on the main thread before any training thread)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from cases import headless_epochs_per_s, spiral_8x6  # noqa: E402
 from PySide6.QtCore import QElapsedTimer, QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from playground.core.experiment import Experiment, experiment_from_dict  # noqa: E402
-from playground.core.trainer import RunOptions, TrainingRun  # noqa: E402
+from playground.core.experiment import Experiment  # noqa: E402
+from playground.core.trainer import RunOptions  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
 from playground.gui.worker import prepare_torch  # noqa: E402
@@ -42,26 +44,8 @@ RESULTS = Path(__file__).resolve().parent / "results" / "inside.json"
 VIEW_OPTIONS = {"neuron_grids": True, "weights": True, "conv_maps": True}
 
 
-def spiral_8x6() -> Experiment:
-    """TensorFlow Playground's spiral stress case: 2 -> 8 x 6 -> 1, tanh, batch 10, no epoch limit."""
-    return experiment_from_dict({
-        "name": "spiral 8x6", "data": {"dataset": "spiral", "samples": 500},
-        "network": {"layers": [{"type": "dense", "units": 8, "activation": "tanh"}] * 6},
-        "training": {"optimizer": {"name": "sgd", "lr": 0.03}, "batch_size": 10, "epochs": 0}})
 
 
-def headless_epochs_per_s(exp: Experiment, seconds: float) -> float:
-    """Epochs/s of the same trainer with the same snapshot contents, consumed in a plain loop."""
-    run = TrainingRun(exp, RunOptions(epochs=0, **VIEW_OPTIONS))
-    t0 = e0 = None
-    for snap in run.snapshots():
-        if t0 is None:
-            t0, e0 = time.perf_counter(), snap.epoch
-        elif time.perf_counter() - t0 >= seconds:
-            run.stop()
-        if snap.done:
-            break
-    return (run.epoch - e0) / (time.perf_counter() - t0)
 
 
 def _percentiles(values: list[float], prefix: str) -> dict[str, float]:
@@ -154,7 +138,9 @@ def main() -> None:
         for name, inside in cases.items():
             runs[name].append(gui_run(app, exp, args.seconds, inside))
     results = {name: _median(rs) for name, rs in runs.items()}
-    headless = float(np.median([headless_epochs_per_s(exp, args.seconds) for _ in range(args.repeat)]))
+    headless_options = RunOptions(epochs=0, **VIEW_OPTIONS)
+    headless = float(np.median([headless_epochs_per_s(exp, args.seconds, headless_options)
+                                for _ in range(args.repeat)]))
     head = (f"{'spiral 2-8x6-1, b10':20} {'epochs/s':>9} {'frames':>7} {'frame p50/p95/p99 ms':>22} "
             f"{'frame CPU p50/p95':>18} {'GUI tick p50/p95/p99 ms':>25}")
     print(f"medians of {args.repeat} interleaved runs of {args.seconds:g} s")

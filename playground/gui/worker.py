@@ -215,16 +215,22 @@ class TrainingController(QObject):
         A running run is paused first; with no active run the last experiment starts paused and
         steps, so Step works from idle and after a finished run the way Train does.
         """
+        run = self._paused_run()
+        if run is not None:
+            run.step_epoch()
+
+    def _paused_run(self) -> TrainingRun | None:
+        """The active run, paused; from idle the last experiment is started paused. None if none."""
         if not self.is_active:
             if self._last_start is None:
-                return
+                return None
             experiment, dataset, options = self._last_start
             if not self.start(experiment, dataset, replace(options, start_paused=True)):
-                return
+                return None
         run = self._thread.training
         if self._state == RUNNING:
             run.pause()
-        run.step_epoch()
+        return run
 
     def stop(self) -> None:
         """Ask the run to stop; its final snapshot (state "stopped") keeps the results on screen."""
@@ -245,16 +251,9 @@ class TrainingController(QObject):
 
     def step_batch(self) -> None:
         """Do exactly one optimizer step, then stay paused (starts the last experiment if idle)."""
-        if not self.is_active:
-            if self._last_start is None:
-                return
-            experiment, dataset, options = self._last_start
-            if not self.start(experiment, dataset, replace(options, start_paused=True)):
-                return
-        run = self._thread.training
-        if self._state == RUNNING:
-            run.pause()
-        run.step_batch()
+        run = self._paused_run()
+        if run is not None:
+            run.step_batch()
 
     def set_parameter(self, key: str, index: int, value: float) -> None:
         """Overwrite one weight of the live model (state-dict key, flat index) before its next step."""
