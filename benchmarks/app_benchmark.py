@@ -27,8 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cases import headless_epochs_per_s, spiral_8x6  # noqa: E402
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from ticks import TickRecorder  # noqa: E402
 
 from playground.core.datasets import load_dataset  # noqa: E402
 from playground.core.experiment import Experiment, default_experiment  # noqa: E402
@@ -51,7 +52,7 @@ def gui_run(app: QApplication, exp: Experiment, seconds: float) -> dict:
     panel.set_dataset(ds)
     panel.show()
     controller = TrainingController()
-    frames, render_ms, intervals = [0], [], []
+    frames, render_ms = [0], []
 
     def render(snap) -> None:
         t = time.perf_counter()
@@ -59,16 +60,7 @@ def gui_run(app: QApplication, exp: Experiment, seconds: float) -> dict:
         render_ms.append(1e3 * (time.perf_counter() - t))
         frames[0] += 1
 
-    clock = QElapsedTimer()
-    tick = QTimer()
-    tick.setTimerType(Qt.TimerType.PreciseTimer)
-    tick.setInterval(16)
-
-    def on_tick() -> None:
-        intervals.append(clock.nsecsElapsed() / 1e6)
-        clock.restart()
-
-    tick.timeout.connect(on_tick)
+    ticks = TickRecorder()
     controller.snapshot_ready.connect(render)
     first = []
     controller.snapshot_ready.connect(lambda _snap: first or first.append(time.perf_counter()))
@@ -76,20 +68,19 @@ def gui_run(app: QApplication, exp: Experiment, seconds: float) -> dict:
     t0 = time.perf_counter()
     controller.start(exp, ds, RunOptions(epochs=0, slice_seconds=1 / 30))
     start_ms = 1e3 * (time.perf_counter() - t0)
-    clock.start()
-    tick.start()
+    ticks.start()
     done = QTimer()
     done.setSingleShot(True)
     done.timeout.connect(app.quit)
     done.start(int(seconds * 1000))
     app.exec()
     elapsed = time.perf_counter() - t0
-    tick.stop()
+    ticks.stop()
     epoch = controller.latest.epoch if controller.latest is not None else 0
     assert controller.shutdown(3000)
     panel.close()
     panel.deleteLater()
-    iv = np.asarray(intervals[1:])
+    iv = np.asarray(ticks.intervals)
     return {"epochs_per_s": epoch / elapsed, "frames_per_s": frames[0] / elapsed,
             "start_ms": start_ms, "first_frame_ms": 1e3 * (first[0] - t0) if first else float("nan"),
             "update_ms_p50": float(np.percentile(render_ms, 50)),

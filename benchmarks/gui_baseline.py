@@ -19,11 +19,12 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402, F401  (imported on the main thread before any training thread)
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cases import spiral_8x6  # noqa: E402
+from ticks import TickRecorder  # noqa: E402
 
 from playground.core.datasets import load_dataset  # noqa: E402
 from playground.core.experiment import Experiment, default_experiment  # noqa: E402
@@ -37,21 +38,15 @@ SECONDS = 5
 def measure(app: QApplication, exp: Experiment, options: RunOptions) -> dict:
     """Epochs/s and 60 Hz tick intervals while training with no view attached."""
     controller = TrainingController()
-    intervals: list[float] = []
-    clock = QElapsedTimer()
-    tick = QTimer()
-    tick.setTimerType(Qt.TimerType.PreciseTimer)
-    tick.setInterval(16)
-    tick.timeout.connect(lambda: (intervals.append(clock.nsecsElapsed() / 1e6), clock.restart()))
+    ticks = TickRecorder()
     controller.start(exp, load_dataset(exp.data, exp.seed), options)
-    clock.start()
-    tick.start()
+    ticks.start()
     QTimer.singleShot(SECONDS * 1000, app.quit)
     app.exec()
-    tick.stop()
+    ticks.stop()
     epochs = controller.latest.epoch if controller.latest is not None else 0
     controller.shutdown()
-    p50, p95, p99 = np.percentile(np.asarray(intervals[1:]), [50, 95, 99])
+    p50, p95, p99 = np.percentile(np.asarray(ticks.intervals), [50, 95, 99])
     return {"epochs_per_s": epochs / SECONDS, "tick_ms_p50": p50, "tick_ms_p95": p95, "tick_ms_p99": p99}
 
 

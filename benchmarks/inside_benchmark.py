@@ -31,8 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cases import headless_epochs_per_s, spiral_8x6  # noqa: E402
-from PySide6.QtCore import QElapsedTimer, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from ticks import TickRecorder  # noqa: E402
 
 from playground.core.experiment import Experiment  # noqa: E402
 from playground.core.trainer import RunOptions  # noqa: E402
@@ -73,38 +74,30 @@ def gui_run(app: QApplication, exp: Experiment, seconds: float, inside: bool) ->
     window.show()
     app.processEvents()
     view = window.inside.network
-    intervals: list[float] = []
     paints: list[float] = []
     paints_cpu: list[float] = []
     seen = [view.frames_rendered]
-    clock = QElapsedTimer()
-    tick = QTimer()
-    tick.setTimerType(Qt.TimerType.PreciseTimer)
-    tick.setInterval(16)
 
-    def on_tick() -> None:
-        intervals.append(clock.nsecsElapsed() / 1e6)
-        clock.restart()
+    def sample_paint() -> None:
         if view.frames_rendered != seen[0]:
             seen[0] = view.frames_rendered
             paints.append(view.frame_ms)
             paints_cpu.append(view.frame_cpu_ms)
 
-    tick.timeout.connect(on_tick)
+    ticks = TickRecorder(also=sample_paint)
     t0 = time.perf_counter()
     window.toggle_training()  # shows the Inside tab, as a person pressing Space would see it
     if not inside:
         window.centre.setCurrentWidget(window.designer)
     frames0 = view.frames_rendered
-    clock.start()
-    tick.start()
+    ticks.start()
     done = QTimer()
     done.setSingleShot(True)
     done.timeout.connect(app.quit)
     done.start(int(seconds * 1000))
     app.exec()
     elapsed = time.perf_counter() - t0
-    tick.stop()
+    ticks.stop()
     latest = window.controller.latest
     epoch = latest.epoch if latest is not None else 0
     assert window.controller.shutdown(3000)
@@ -115,7 +108,7 @@ def gui_run(app: QApplication, exp: Experiment, seconds: float, inside: bool) ->
     return {"epochs_per_s": epoch / elapsed, "network_frames": view.frames_rendered - frames0,
             "line_strip_reuse": view.strips.hits / strips if strips else float("nan"),
             "network_frames_per_s": (view.frames_rendered - frames0) / elapsed,
-            **_percentiles(intervals[1:], "frame_interval_ms"), **_percentiles(paints, "network_frame_ms"),
+            **_percentiles(ticks.intervals, "frame_interval_ms"), **_percentiles(paints, "network_frame_ms"),
             **_percentiles(paints_cpu, "network_frame_cpu_ms")}
 
 

@@ -11,11 +11,10 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from collections.abc import Iterator  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from PySide6.QtCore import QCoreApplication, QSettings, Qt, QThread  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QSettings, Qt  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from playground.core.datasets import load_dataset  # noqa: E402
@@ -44,13 +43,6 @@ def experiment(layers: list[dict] | None = None, optimizer: dict | None = None, 
 def relu(units: int = 6, **params) -> dict:
     return {"type": "dense", "units": units, "activation": "relu", **params}
 
-
-@pytest.fixture
-def controller(qtbot) -> Iterator[TrainingController]:
-    c = TrainingController()
-    yield c
-    assert c.shutdown(3000)
-    assert not any(t.isRunning() for t in c.findChildren(QThread))
 
 
 def shown_view(qtbot, exp: Experiment) -> tuple[DynamicsView, object]:

@@ -11,7 +11,6 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import dataclasses  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -32,7 +31,6 @@ from playground.gui.inside.conv_view import ConvView  # noqa: E402
 from playground.gui.inside.inside_panel import IDLE_HINT, InsidePanel  # noqa: E402
 from playground.gui.inside.network_view import NetworkView  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
-from playground.gui.worker import TrainingController  # noqa: E402
 
 WAIT = 20_000  # ms: generous for a loaded machine; every wait ends as soon as its condition holds
 VIEW_OPTIONS = RunOptions(neuron_grids=True, weights=True, conv_maps=True, epochs=0)
@@ -49,13 +47,6 @@ TINY_CNN = [{"type": "conv2d", "filters": 4, "kernel_size": 3, "padding": "same"
             {"type": "maxpool2d", "pool_size": 2},
             {"type": "conv2d", "filters": 6, "kernel_size": 3, "padding": "same"},
             {"type": "flatten"}]
-
-
-@pytest.fixture
-def controller(qtbot) -> Iterator[TrainingController]:
-    c = TrainingController()
-    yield c
-    assert c.shutdown(3000)
 
 
 @pytest.fixture

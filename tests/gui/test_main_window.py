@@ -23,11 +23,8 @@ TIMEOUT = 20_000  # ms; generous for a loaded CI machine, the waits end as soon 
 
 
 @pytest.fixture(autouse=True)
-def isolated_settings(tmp_path: Path, monkeypatch):
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    QCoreApplication.setOrganizationName("NN Playground Tests")
-    QCoreApplication.setApplicationName("NN Playground Tests")
+def discard_questions(monkeypatch):
+    """Closing a window with unsaved edits answers Discard instead of blocking on a dialog."""
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
 
 

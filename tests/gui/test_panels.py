@@ -6,10 +6,9 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
-from PySide6.QtCore import QCoreApplication, QSettings, Qt  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QFileDialog, QInputDialog  # noqa: E402
 
 from playground.core.datasets import DATASETS  # noqa: E402
@@ -21,15 +20,6 @@ from playground.gui.panels.run_bar import LR_LADDER, LogSpinBox, RunBar  # noqa:
 from playground.gui.panels.thumbnails import thumbnail  # noqa: E402
 from playground.gui.panels.training_panel import TrainingPanel  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def isolated_settings(tmp_path: Path):
-    """Point QSettings at a temp folder so the person's real settings are never touched."""
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
-    QCoreApplication.setOrganizationName("NN Playground Tests")
-    QCoreApplication.setApplicationName("NN Playground Tests")
 
 
 @pytest.fixture

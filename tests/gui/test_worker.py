@@ -9,7 +9,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import dataclasses  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
 
 import pytest  # noqa: E402
 from PySide6.QtCore import QThread  # noqa: E402
@@ -23,7 +22,6 @@ from playground.core.snapshot import Snapshot  # noqa: E402
 from playground.core.trainer import RunOptions, TrainingRun  # noqa: E402
 from playground.gui import worker  # noqa: E402
 from playground.gui.plots.output_panel import OutputPanel  # noqa: E402
-from playground.gui.worker import TrainingController  # noqa: E402
 
 WAIT = 8000  # ms: generous for a loaded CI machine; each wait ends as soon as its condition holds
 
@@ -32,13 +30,6 @@ def with_lr(exp: Experiment, lr: float, optimizer: str = "sgd") -> Experiment:
     training = dataclasses.replace(exp.training, optimizer=NamedSpec(optimizer, {"lr": lr}))
     return dataclasses.replace(exp, training=training)
 
-
-@pytest.fixture
-def controller(qtbot) -> Iterator[TrainingController]:
-    c = TrainingController()
-    yield c
-    assert c.shutdown(3000)
-    assert not any(t.isRunning() for t in c.findChildren(QThread))
 
 
 @pytest.fixture

@@ -110,3 +110,15 @@ class PlotView(pg.PlotWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent, background=PAPER)
         del self.clear
+
+
+def set_range_once(cache: dict, key: str, plot: pg.PlotItem, axis: str, span: tuple[float, float],
+                   padding: float) -> None:
+    """Set an axis range only when it changed: re-laying out tick labels is the costly part of a frame."""
+    if cache.get(key) == span:
+        return
+    cache[key] = span
+    if axis == "x":
+        plot.setXRange(*span, padding=padding)
+    else:
+        plot.setYRange(*span, padding=padding)

@@ -191,13 +191,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
         return math.floor(math.log10(low)), math.ceil(math.log10(max(high, low * 10)))
 
     def _set_range(self, key: str, plot: pg.PlotItem, axis: str, span: tuple[float, float]) -> None:
-        if self._ranges.get(key) == span:
-            return
-        self._ranges[key] = span
-        if axis == "x":
-            plot.setXRange(*span, padding=0.02)
-        else:
-            plot.setYRange(*span, padding=0.03)
+        st.set_range_once(self._ranges, key, plot, axis, span, 0.02 if axis == "x" else 0.03)
 
     def _refit(self) -> None:
         x = self.loss_curves["train"].xData

@@ -303,13 +303,7 @@ class DynamicsView(QWidget):
             self._set_range("grad", self.grad_plot, "y", (float(lo), float(max(hi, lo + 1))))
 
     def _set_range(self, key: str, plot: pg.PlotItem, axis: str, span: tuple[float, float]) -> None:
-        if self._ranges.get(key) == span:
-            return
-        self._ranges[key] = span
-        if axis == "x":
-            plot.setXRange(*span, padding=0.02)
-        else:
-            plot.setYRange(*span, padding=0.04)
+        st.set_range_once(self._ranges, key, plot, axis, span, 0.02 if axis == "x" else 0.04)
 
 
 def gradient_ratio(history: Mapping[str, np.ndarray], window: int = 10) -> float | None:

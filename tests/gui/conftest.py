@@ -1,0 +1,29 @@
+"""Fixtures every GUI test module shares: isolated QSettings and a controller that is shut down."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QSettings, QThread
+
+from playground.gui.worker import TrainingController
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path: Path) -> None:
+    """Point QSettings at a temp folder so the person's real settings are never touched."""
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    QCoreApplication.setOrganizationName("NN Playground Tests")
+    QCoreApplication.setApplicationName("NN Playground Tests")
+
+
+@pytest.fixture
+def controller(qtbot) -> Iterator[TrainingController]:
+    """A TrainingController that must leave no running thread behind."""
+    c = TrainingController()
+    yield c
+    assert c.shutdown(3000)
+    assert not any(t.isRunning() for t in c.findChildren(QThread))
