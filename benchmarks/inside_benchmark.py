@@ -1,10 +1,10 @@
 """The Inside view under load: the whole main window training spiral 2-8x6-1 with neuron maps shown.
 
 TensorFlow Playground slows to ~12 epochs/s on this network because drawing its neuron maps costs
-~41 ms a frame. Here the trainer computes the maps on its own thread and the window only paints
+~41 ms a frame. Here the trainer computes the maps in its own process and the window only paints
 them; this measures what that costs. For each case the real MainWindow (offscreen, 1600x1000)
-trains for a few seconds while a 60 Hz timer on the GUI thread records the intervals between its
-ticks (a stalled GUI shows as long intervals), and every NetworkView frame's paint time is read.
+trains for a few seconds while the intervals between the ticks of its 60 Hz frame clock are
+recorded (a stalled GUI shows as long intervals), and every NetworkView frame's paint time is read.
 Cases: the Inside tab showing, the Design tab showing (same run options: what the maps cost the
 trainer alone), and a headless run. Run: `python benchmarks/inside_benchmark.py [--seconds S]`;
 prints a table and writes benchmarks/results/inside.json. Compare numbers from one sitting.
@@ -45,10 +45,6 @@ RESULTS = Path(__file__).resolve().parent / "results" / "inside.json"
 VIEW_OPTIONS = {"neuron_grids": True, "weights": True, "conv_maps": True}
 
 
-
-
-
-
 def _percentiles(values: list[float], prefix: str) -> dict[str, float]:
     v = np.asarray(values, dtype=np.float64)
     if not v.size:
@@ -84,7 +80,7 @@ def gui_run(app: QApplication, exp: Experiment, seconds: float, inside: bool) ->
             paints.append(view.frame_ms)
             paints_cpu.append(view.frame_cpu_ms)
 
-    ticks = TickRecorder(also=sample_paint)
+    ticks = TickRecorder(also=sample_paint, timer=window.controller.frame_clock)  # the app's frames
     t0 = time.perf_counter()
     window.toggle_training()  # shows the Inside tab, as a person pressing Space would see it
     if not inside:
@@ -117,11 +113,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--repeat", type=int, default=3, help="interleaved runs per case (medians reported)")
     parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--switch-interval", type=float, default=None,
-                        help="Python GIL switch interval in ms for this run (default: leave as is)")
     args = parser.parse_args()
-    if args.switch_interval is not None:
-        sys.setswitchinterval(args.switch_interval / 1000)
     prepare_torch()
     app = QApplication.instance() or QApplication(sys.argv)
     exp = spiral_8x6()
@@ -149,8 +141,7 @@ def main() -> None:
     meta = {"python": platform.python_version(), "torch": torch.__version__, "cpus": os.cpu_count(),
             "torch_threads": torch.get_num_threads(), "platform": platform.platform(),
             "load_average": os.getloadavg(), "seconds": args.seconds, "repeat": args.repeat,
-            "qpa": os.environ["QT_QPA_PLATFORM"], "window": "1600x1000", "run_options": VIEW_OPTIONS,
-            "switch_interval_ms": sys.getswitchinterval() * 1000}
+            "qpa": os.environ["QT_QPA_PLATFORM"], "window": "1600x1000", "run_options": VIEW_OPTIONS}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     payload = {"meta": meta, "results": results, "headless_epochs_per_s": headless, "runs": runs}
     args.out.write_text(json.dumps(payload, indent=2) + "\n")

@@ -1,7 +1,7 @@
 """A 60 Hz timer on the GUI thread that records the intervals between its ticks.
 
 A responsive GUI ticks every ~16.7 ms; anything that holds the GUI thread (rendering, waiting for
-the GIL) shows up as longer intervals. Shared by the app-level benchmarks.
+the CPU) shows up as longer intervals. Shared by the app-level benchmarks.
 """
 
 from __future__ import annotations
@@ -14,11 +14,15 @@ from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 class TickRecorder:
     """start() / stop(), then `intervals` (ms; the first, partial interval is dropped)."""
 
-    def __init__(self, interval_ms: int = 16, also: Callable[[], None] | None = None):
+    def __init__(self, interval_ms: int = 16, also: Callable[[], None] | None = None,
+                 timer: QTimer | None = None):
+        """With `timer`, record that (running) timer's ticks instead of a timer of our own."""
         self._clock = QElapsedTimer()
-        self._timer = QTimer()
-        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self._timer.setInterval(interval_ms)
+        self._own = timer is None
+        self._timer = timer if timer is not None else QTimer()
+        if self._own:
+            self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+            self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self._on_tick)
         self._raw: list[float] = []
         self._also = also  # extra sampling on each tick (e.g. a view's last paint time)
@@ -31,10 +35,14 @@ class TickRecorder:
 
     def start(self) -> None:
         self._clock.start()
-        self._timer.start()
+        if self._own:
+            self._timer.start()
 
     def stop(self) -> None:
-        self._timer.stop()
+        if self._own:
+            self._timer.stop()
+        else:
+            self._timer.timeout.disconnect(self._on_tick)
 
     @property
     def intervals(self) -> list[float]:

@@ -37,6 +37,35 @@ class History:
             col[self._n] = v
         self._n += 1
 
+    def extend(self, columns: Mapping[str, np.ndarray]) -> None:
+        """Add several epochs at once (all columns the same length; missing ones get NaN)."""
+        k = len(next(iter(columns.values()))) if columns else 0
+        if k == 0:
+            return
+        need = self._n + k
+        if need > self._cap:
+            while self._cap < need:
+                self._cap *= 2
+            for name, col in self._cols.items():
+                grown = np.full(self._cap, np.nan)
+                grown[: self._n] = col[: self._n]
+                self._cols[name] = grown
+        for name, values in columns.items():
+            col = self._cols.get(name)
+            if col is None:
+                col = self._cols[name] = np.full(self._cap, np.nan)
+            col[self._n:need] = values  # buffers start as NaN, so absent columns read NaN
+        self._n = need
+
+    def views(self) -> dict[str, np.ndarray]:
+        """Read-only views of every column (no copy).
+
+        Safe to hand to another thread as an immutable snapshot: rows are only ever appended, and
+        growing swaps in a new buffer while old views keep the old one, so what a view shows never
+        changes.
+        """
+        return {k: self.column(k) for k in self._cols}
+
     def copy(self) -> dict[str, np.ndarray]:
         """Independent arrays of length len(self) for each column."""
         return {k: col[: self._n].copy() for k, col in self._cols.items()}

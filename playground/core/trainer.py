@@ -5,8 +5,13 @@ then yields one Snapshot of copies. The GUI, the command line and the tests all 
 generator. Control (pause, resume, step, stop, live learning rate) arrives through a thread-safe
 queue read between steps, so the consumer may sit on another thread.
 
-The step loop is deliberately small (`_step`) so that a faster backend for tiny dense networks can
-replace it without touching snapshots, metrics or control.
+The step loop is deliberately small (`_step`) so that a faster backend can replace it: for small
+dense networks a float32 numpy twin (`fastnet.FastNet`) does the steps and the per-epoch
+evaluation, because torch's per-operation overhead dominates there. The twin shares the model's
+weight storage, so snapshots, probes, `set_parameter` and early stopping see one set of weights;
+a watched step (the explanation panel) runs on torch, and the optimizer state is handed over when
+the trainer switches sides (see fastnet's docstring for the rule). `RunOptions(fast=False)` keeps
+everything on torch.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import math
 import queue
 import time
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,9 +31,10 @@ from playground.core.compat import resolve_loss
 from playground.core.datasets import load_dataset
 from playground.core.datasets.base import IMAGE, LINE1D, MULTICLASS, POINTS2D, Dataset
 from playground.core.errors import SpecError
-from playground.core.evaluation import Split, evaluate, grad_norms
+from playground.core.evaluation import Split, evaluate, grad_norms, score
 from playground.core.experiment import Experiment
 from playground.core.explain import StepDetail
+from playground.core.fastnet import FastNet, ineligible_reason
 from playground.core.history import History
 from playground.core.inside import activity, feature_maps, first_conv_filters
 from playground.core.losses import LOSSES, make_loss, target_tensor
@@ -55,6 +62,7 @@ class RunOptions:
     start_paused: bool = False
     conv_maps: bool = False  # image sets: first-layer filters and feature maps of `feature_sample`
     feature_sample: int = 0  # index into the test split
+    fast: bool = True  # train eligible dense networks with the numpy twin (False: always torch)
 
 
 class TrainingRun:
@@ -113,6 +121,17 @@ class TrainingRun:
         self._clock = (time.perf_counter(), 0, 0)  # (time, step, epoch) at the last snapshot
         self._elapsed = 0.0
         self._rates = (0.0, 0.0)
+        self.fast: FastNet | None = None
+        self.fast_reason = "turned off" if not options.fast else ineligible_reason(
+            self.model, self.loss_fn, self.optimizer)
+        if self.fast_reason is None:
+            self.fast = FastNet(self.model, self.loss_fn, self.optimizer, t.l1, t.l2, t.grad_clip)
+            splits = [s.x for s in (self.train, self.test, self.val)]
+            self._eval_x = torch.cat(splits).reshape(sum(map(len, splits)), -1).numpy()
+            self._eval_y = [s.y.numpy() for s in (self.train, self.test, self.val)]
+        self._fast_owns_state = False  # whose optimizer state is current (see fastnet's rule)
+        self._fast_stepped = False  # whether the last step was a fast one (its gradients count)
+        self._xn = self._yn = None
 
     # ------------------------------------------------------------- control (thread-safe) ------
     def pause(self) -> None:
@@ -149,7 +168,7 @@ class TrainingRun:
         self._commands.put(("lr", float(lr)))
 
     def state_dict(self) -> dict[str, torch.Tensor]:
-        """Detached copies of the model's weights."""
+        """Detached copies of the model's weights (the fast path shares their storage)."""
         return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
 
     # ------------------------------------------------------------- the loop ------------------
@@ -204,16 +223,34 @@ class TrainingRun:
         """Optimizer steps until the deadline (or one epoch / one step in step mode); final state if done."""
         stepping = self._paused
         single = stepping and self._pending_steps > 0 and not self._pending_epochs
+        # numpy overflows to inf/NaN as torch does; the epoch's loss check reports it, not a warning
+        with np.errstate(all="ignore") if self.fast is not None else nullcontext():
+            return self._train_until(deadline, stepping, single)
+
+    def _train_until(self, deadline: float, stepping: bool, single: bool) -> tuple[str, str] | None:
+        fast, n = self.fast, len(self.train)
         while True:
-            if self._pos >= len(self.train):
+            if self._pos >= n:
                 self._start_epoch()
             end = self._pos + self.batch_size
-            if self._has_batchnorm and len(self.train) - end == 1:
+            if self._has_batchnorm and n - end == 1:
                 end += 1  # batch norm cannot normalise a batch of one: fold it into this batch
-            self._step(self._xp[self._pos:end], self._yp[self._pos:end])
+            if fast is not None and self._watch is None:
+                if not self._fast_owns_state:
+                    fast.pull_state()
+                    self._fast_owns_state = True
+                fast.step(self._xn[self._pos:end], self._yn[self._pos:end],
+                          self.optimizer.param_groups[0]["lr"])
+                self._fast_stepped = True
+            else:
+                if self._fast_owns_state:
+                    fast.push_state()
+                    self._fast_owns_state = False
+                self._step(self._xp[self._pos:end], self._yp[self._pos:end])
+                self._fast_stepped = False
             self._pos = end
             self.step += 1
-            epoch_done = self._pos >= len(self.train)
+            epoch_done = self._pos >= n
             if epoch_done:
                 ended = self._end_epoch()
                 if ended is not None:
@@ -229,7 +266,12 @@ class TrainingRun:
 
     def _start_epoch(self) -> None:
         perm = torch.randperm(len(self.train), generator=self._generator)
-        self._xp, self._yp = self.train.x[perm], self.train.y[perm]
+        if self.fast is not None:  # shuffle in numpy; the torch path (watched steps) shares it
+            p = perm.numpy()
+            self._xn, self._yn = self.train.x.numpy()[p], self.train.y.numpy()[p]
+            self._xp, self._yp = torch.from_numpy(self._xn), torch.from_numpy(self._yn)
+        else:
+            self._xp, self._yp = self.train.x[perm], self.train.y[perm]
         self._pos = 0
 
     def _step(self, xb: torch.Tensor, yb: torch.Tensor) -> None:
@@ -263,7 +305,7 @@ class TrainingRun:
     def _end_epoch(self) -> tuple[str, str] | None:
         lr = self.optimizer.param_groups[0]["lr"]
         self.epoch += 1
-        self._last_grad_norms = grad_norms(self.model)
+        self._last_grad_norms = self.fast.grad_norms() if self._fast_stepped else grad_norms(self.model)
         row = self._evaluate()
         row.update(epoch=self.epoch, lr=lr, seconds=self._elapsed)
         row.update({f"grad_norm.{k}": v for k, v in self._last_grad_norms.items()})
@@ -284,6 +326,8 @@ class TrainingRun:
         return None
 
     def _evaluate(self) -> dict[str, float]:
+        if self.fast is not None:
+            return self._fast_evaluate()
         self.model.eval()
         try:
             ds = self.dataset
@@ -299,6 +343,28 @@ class TrainingRun:
                 self._confusion = confusion_matrix(pred, self.test.labels, ds.num_classes)
         finally:
             self.model.train()
+        return row
+
+    def _fast_evaluate(self) -> dict[str, float]:
+        """`_evaluate` with the outputs of one numpy forward pass over all splits (same numbers)."""
+        ds, splits = self.dataset, (self.train, self.test, self.val)
+        out, hidden = self.fast.forward(self._eval_x, hidden_rows=min(len(self.train), 512))
+        row: dict[str, float] = {}
+        pred = None
+        start = 0
+        for split, y, prefix in zip(splits, self._eval_y, ("train", "test", "val"), strict=True):
+            n = len(split)
+            mine = out[start:start + n]
+            part, p = score(torch.from_numpy(mine), self.fast.loss_value(mine, y), split, ds.task,
+                            self.to_value, prefix)
+            row.update(part)
+            if prefix == "test":
+                pred = p
+            start += n
+        self._activity = self.fast.activity(hidden)
+        row.update({f"{kind}.{i}": share for i, (kind, share) in self._activity.items()})
+        if ds.task == MULTICLASS and pred is not None:
+            self._confusion = confusion_matrix(pred, self.test.labels, ds.num_classes)
         return row
 
     def _early_stopping(self, row: dict[str, float]) -> tuple[str, str] | None:
@@ -324,6 +390,9 @@ class TrainingRun:
 
     # ------------------------------------------------------------- snapshots -----------------
     def _finish(self, state: str, message: str) -> Snapshot:
+        if self._fast_owns_state:  # leave the torch optimizer current for whoever reads it after
+            self.fast.push_state()
+            self._fast_owns_state = False
         return self._snapshot(state, message)
 
     def _snapshot(self, state: str, message: str = "") -> Snapshot:
@@ -334,7 +403,7 @@ class TrainingRun:
             self._rates = ((self.step - s0) / dt, (self.epoch - e0) / dt)
         self._clock = (now, self.step, self.epoch)
         ds, o = self.dataset, self.options
-        history = self.history.copy()
+        history = self.history.views()  # read-only views: O(1) however long the run
         boundary = neurons = curve = samples = filters = maps = points = None
         if ds.kind in (POINTS2D, LINE1D):
             points = self._point_values()

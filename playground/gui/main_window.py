@@ -39,6 +39,7 @@ from playground.gui.export_actions import ExportActions
 from playground.gui.file_actions import FileActions, install_menus
 from playground.gui.inside.inside_panel import InsidePanel
 from playground.gui.inside.step_explainer import StepExplainer
+from playground.gui.neuron_focus import NeuronFocus
 from playground.gui.panels import _edits
 from playground.gui.panels.data_panel import DataPanel
 from playground.gui.panels.run_bar import RunBar
@@ -125,7 +126,9 @@ class MainWindow(QMainWindow):
         self._sync_run_views()
         self._refresh_title()
         self._refresh_blocker()
-        self.designer.canvas.setFocus()  # not a text field: Space must reach Train at start-up
+        # Not a text field: Space must reach Train at start-up (the tabs when Inside was remembered).
+        designing = self.centre.currentWidget() is self.designer
+        (self.designer.canvas if designing else self.centre.tabBar()).setFocus()
 
     # ------------------------------------------------------------------ building ----------
     def _build(self) -> None:
@@ -165,6 +168,8 @@ class MainWindow(QMainWindow):
         self.right.addTab(self.output, "Output")
         self.right.addTab(self.dynamics, "Dynamics")
         self.right.addTab(self.step_explainer, "Step")
+        self.neuron_focus = NeuronFocus(self.inside.network, self.output.boundary, self.controller, self)
+        self.neuron_focus.unit_shown.connect(lambda: self.right.setCurrentWidget(self.output))
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.setChildrenCollapsible(False)
@@ -197,6 +202,7 @@ class MainWindow(QMainWindow):
         s.dirty_changed.connect(lambda _dirty: self._refresh_title())
         self.designer.problem_changed.connect(lambda _problem: self._refresh_blocker())
         c.snapshot_ready.connect(self._on_snapshot)
+        c.snapshot_followup.connect(self._on_snapshot_followup)
         c.state_changed.connect(self._on_state)
         c.error.connect(self._on_error)
         self.runs.follow(c, lambda: self.session.experiment)  # runs start with the session's experiment
@@ -218,7 +224,14 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/splitter")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.splitter.restoreState(state)
-        self.side.setCurrentIndex(int(self.settings.value("window/side_tab", 0) or 0))
+        for key, tabs in self._tab_keys():
+            index = str(self.settings.value(key, 0))  # text in INI files; anything odd: the first tab
+            tabs.setCurrentIndex(int(index) if index.isdigit() else 0)
+
+    def _tab_keys(self) -> list[tuple[str, QTabWidget]]:
+        """The tab choices remembered between runs of the app: left, centre and right columns."""
+        return [("window/side_tab", self.side), ("window/centre_tab", self.centre),
+                ("window/right_tab", self.right)]
 
     def _default_geometry(self) -> None:
         screen = QGuiApplication.primaryScreen()
@@ -231,7 +244,8 @@ class MainWindow(QMainWindow):
     def _save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/splitter", self.splitter.saveState())
-        self.settings.setValue("window/side_tab", self.side.currentIndex())
+        for key, tabs in self._tab_keys():
+            self.settings.setValue(key, tabs.currentIndex())
         self.settings.sync()
 
     # ------------------------------------------------------------------ state -------------
@@ -293,15 +307,21 @@ class MainWindow(QMainWindow):
         self._refresh_blocker()
 
     def _sync_run_views(self) -> None:
-        """Layer names for the dynamics plots, and the weights step mode can watch."""
+        """Layer names for the dynamics plots, the weights step mode can watch, the per-point loss."""
         self.dynamics.set_experiment(self.session.experiment, self.designer.report)
         self.step_explainer.set_experiment(self.session.experiment, self.session.dataset)
+        self.output.set_loss(self.session.experiment.training.loss)
 
     def _on_snapshot(self, snap: Snapshot) -> None:
-        self.output.update_snapshot(snap)
+        """First phase of a frame (see worker): the picture and the counters."""
+        self.output.update_main(snap)
+        self.run_bar.show_snapshot(snap)
+
+    def _on_snapshot_followup(self, snap: Snapshot) -> None:
+        """Second phase, one frame later: curves, dynamics and the designer's badges."""
+        self.output.update_secondary(snap)
         self.dynamics.update_snapshot(snap)
         self.designer.set_activity(snap.activity)
-        self.run_bar.show_snapshot(snap)
 
     def _on_state(self, state: str) -> None:
         self.run_bar.set_run_state(state)

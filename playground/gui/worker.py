@@ -1,51 +1,66 @@
-"""The training controller: runs the core trainer on a QThread and hands the newest snapshot out.
+"""The training controller: runs the core trainer in a child process and hands the newest snapshot out.
 
 Why it looks like this:
 
-* **Coalescing with a one-slot mailbox.** The worker thread drops every snapshot into a
-  lock-protected slot (overwriting any older one) and posts a queued signal only when the slot was
-  empty. So at most one delivery event per run sits in the GUI's queue, however slow a frame is,
-  and the GUI always renders the newest state; the trainer never waits for the display
-  (steps per second do not depend on frame rate). A polling QTimer would do the same, but would
-  add up to one timer period of latency and wake the GUI when nothing happened.
-* **Construction on the calling (main) thread.** `TrainingRun(...)` loads data and builds the
-  model in milliseconds, so building it synchronously makes bad input a synchronous error (one
-  message, state "error") and lets pause/step/lr calls made right after `start` reach a run object
-  that already exists.
-* **Cancel = disconnect, ask to stop, wait with a timeout** (Orange's concurrent utils). Each run
-  has an id; the delivery slot ignores anything not from the current run, so a new start or a
-  reset can never show an old run's snapshot, even if its event was already queued.
-* **torch on the main thread.** Importing torch inside the worker stalled the GUI 115-171 ms (the
-  import holds the GIL); the trainer module imports it here, on the importing (main) thread, and
-  `prepare_torch` pays torch's lazy first-optimizer import up front. Intra-op threads are set to
-  one: tiny-net steps are steadier, and with two threads on a busy 2-core machine a headless run
-  was several times slower (OpenMP threads waiting for each other); the window keeps a core.
+* **A child process, not a thread.** With the trainer on a QThread, its Python and pyqtgraph's
+  painting took turns on the GIL: the 60 Hz tick p99 doubled (34-52 ms) and training ran at half
+  speed, though each alone was smooth. `playground.core.remote` runs the trainer in a child with
+  its own interpreter; snapshots come back as `wire` messages (arrays as raw bytes, no pickle) on a
+  reader thread that only blocks on the pipe. A run is started by sending its experiment; the
+  child is reused for the next run (and pooled between controllers), so only the first run pays
+  for starting torch there.
+* **Validation on the calling (main) thread.** `TrainingRun(...)` is also built here (data and
+  model in milliseconds), so bad input is a synchronous error (one message, state "error"), with
+  the core's own message, before anything is sent.
+* **Coalescing with a one-slot mailbox, drained by a frame clock.** The reader drops every
+  snapshot into a lock-protected slot (overwriting any older one); a 60 Hz timer on the GUI thread
+  takes the newest one and delivers it. So the GUI always renders the newest state, never a
+  backlog, and the trainer never waits for the display. Rendering on the clock (as a game loop
+  does on vsync), not whenever a message happens to arrive, keeps each frame's work inside its
+  own 16.7 ms: the clock stays on its grid instead of being pushed back by a frame drawn just
+  before it was due.
+* **Two-phase frames.** Drawing everything for a snapshot in one tick took 13-20 ms here (the
+  boundary ~4 ms, the curves ~8 ms, the rest of the window more), which is a whole frame. So a
+  tick that delivers a new snapshot (`snapshot_ready`: the views a person watches most, the
+  boundary and the network) is followed by a tick that hands the same snapshot to
+  `snapshot_followup` (curves, dynamics, counters), and takes no new one. Snapshots come every
+  ~33 ms, so every view still shows every snapshot, and no tick carries all of the work.
+* **Run ids.** Every run has a fresh id; the reader ignores messages from any other run, so a new
+  start or a reset can never show an old run's snapshot, even if its event was already queued.
+* **torch on the main thread.** Importing torch in a thread stalled the GUI 115-171 ms; it is
+  imported here at start-up, and `prepare_torch` pays torch's lazy first-optimizer import up front.
 """
 
 from __future__ import annotations
 
-import logging
+import dataclasses
 import threading
-import traceback
 from dataclasses import replace
+from typing import Any
 
 import torch
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
+from playground.core import remote
 from playground.core.datasets.base import Dataset
 from playground.core.errors import PlaygroundError
-from playground.core.experiment import Experiment
+from playground.core.experiment import Experiment, experiment_to_dict
 from playground.core.snapshot import DIVERGED, FINAL_STATES, PAUSED, RUNNING, Snapshot
 from playground.core.trainer import RunOptions, TrainingRun
-
-log = logging.getLogger(__name__)
 
 IDLE, ERROR = "idle", "error"
 _ACTIVE = frozenset({RUNNING, PAUSED})
 _torch_ready = False
-# Threads that would not stop in time at shutdown: kept referenced so Qt never destroys a running
-# QThread (which aborts the process); the process exit ends them.
-_orphans: list[QThread] = []
+FRAME_MS = 16  # the frame clock: ~60 Hz, the display rate of a common screen
+user_message = remote.failure_text
+
+
+class RunFailed(RuntimeError):
+    """A run that failed in the trainer process (the message is the one shown to the person)."""
+
+
+class _RemotePlaygroundError(PlaygroundError):
+    """An expected error (bad input) raised in the trainer process."""
 
 
 def prepare_torch() -> None:
@@ -64,17 +79,6 @@ def prepare_torch() -> None:
     (torch.ones(3, 2) @ weight).sum().backward()
     optimizer.step()
     _torch_ready = True
-
-
-def user_message(exc: BaseException) -> str:
-    """One line for a person: the core's own message for expected errors, the type for bugs."""
-    if isinstance(exc, PlaygroundError):
-        text = str(exc)
-    elif isinstance(exc, MemoryError):
-        text = "Out of memory: try a smaller network, fewer samples or a smaller batch."
-    else:
-        text = f"Training failed ({type(exc).__name__}: {exc})"
-    return " ".join(text.split())
 
 
 class _Mailbox:
@@ -97,55 +101,39 @@ class _Mailbox:
         return snap
 
 
-class _RunThread(QThread):
-    """Iterates one run's snapshot generator; signals carry the run id so stale ones are ignored."""
-
-    posted = Signal(int)  # a snapshot waits in the mailbox
-    ended = Signal(int, str)  # run id, error message ("" when the run ended normally)
-
-    def __init__(self, run: TrainingRun, run_id: int, parent: QObject | None = None):
-        super().__init__(parent)
-        self.training = run
-        self.run_id = run_id
-        self.mailbox = _Mailbox()
-        self.exception: BaseException | None = None
-
-    def run(self) -> None:  # noqa: D102 - QThread API
-        message = ""
-        try:
-            for snap in self.training.snapshots():
-                if self.mailbox.put(snap):
-                    self.posted.emit(self.run_id)
-        except Exception as exc:  # one error path: every failure becomes a message on the GUI side
-            self.exception = exc
-            message = user_message(exc)
-            if not isinstance(exc, PlaygroundError):
-                log.error("training run %d failed:\n%s", self.run_id, traceback.format_exc())
-        self.ended.emit(self.run_id, message)
-
-
 class TrainingController(QObject):
-    """Owns the training thread: start, pause/resume/step/stop, live learning rate, shutdown.
+    """Owns the training process: start, pause/resume/step/stop, live learning rate, shutdown.
 
     State follows the snapshots (what the trainer really did), so the GUI never shows "paused"
     while a stale running snapshot is still on its way.
     """
 
     snapshot_ready = Signal(object)  # the newest Snapshot of the current run
+    snapshot_followup = Signal(object)  # the same Snapshot one frame later, for the secondary views
     state_changed = Signal(str)
     error = Signal(str)
     run_started = Signal(int)
+    _ended = Signal(int, str, bool)  # from the reader thread: wire run, error message, expected error
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         prepare_torch()
-        self._thread: _RunThread | None = None
+        self._ended.connect(self._on_ended)
+        self._mailbox = _Mailbox()
+        self.frame_clock = QTimer(self)  # delivers the newest snapshot once per display frame
+        self.frame_clock.setTimerType(Qt.TimerType.PreciseTimer)
+        self.frame_clock.setInterval(FRAME_MS)
+        self.frame_clock.timeout.connect(self._on_frame)
         self._run_id = 0
+        # (wire id, assembler) of the current run; replaced as a whole so the reader sees one or the other
+        self._current: tuple[int, remote.RunAssembler] | None = None
         self._state = IDLE
         self._latest: Snapshot | None = None
+        self._followup: Snapshot | None = None  # delivered this frame, due to the secondary views next
         self._last_start: tuple[Experiment, Dataset | None, RunOptions] | None = None
         self.last_exception: BaseException | None = None  # for tests and logs; users see `error`
         self._watched: tuple[str, int] | None = None  # survives restarts, like a debugger watch
+        self._proc: remote.TrainerProcess | None = remote.acquire(self._on_message)  # warm by first Train
 
     # ------------------------------------------------------------------ properties --------
     @property
@@ -164,40 +152,42 @@ class TrainingController(QObject):
     @property
     def is_active(self) -> bool:
         """True while a run can still train (running or paused)."""
-        return self._thread is not None and self._state in _ACTIVE
+        return self._current is not None and self._state in _ACTIVE
 
     # ------------------------------------------------------------------ run control -------
     def start(self, experiment: Experiment, dataset: Dataset | None = None,
               options: RunOptions | None = None) -> bool:
-        """Stop any current run, build a new one and start its thread. False if it could not start."""
+        """Stop any current run, validate and start a new one. False if it could not start.
+
+        The trainer process rebuilds the data from `experiment` (generators are seeded, CSV files
+        re-read); `dataset` only spares validation a reload.
+        """
         options = options if options is not None else RunOptions()
         self._retire()
         self._latest = None
         self._run_id += 1
         self._last_start = (experiment, dataset, options)
         try:
-            run = TrainingRun(experiment, options, dataset)
+            TrainingRun(experiment, options, dataset)  # the core's own checks, synchronously
         except Exception as exc:  # construction errors share the one error path
             self._fail(exc)
             return False
+        wire_id = remote.new_run_id()
+        self._current = (wire_id, remote.RunAssembler())
+        proc = self._process()
+        proc.start_run(wire_id, experiment_to_dict(experiment), dataclasses.asdict(options))
         if self._watched is not None:
-            run.watch_parameter(*self._watched)
-        thread = _RunThread(run, self._run_id, self)
-        thread.posted.connect(self._on_posted)
-        thread.ended.connect(self._on_ended)
-        self._thread = thread
+            proc.command(wire_id, "watch_parameter", *self._watched)
+        self.frame_clock.start()
         self._set_state(PAUSED if options.start_paused else RUNNING)
         self.run_started.emit(self._run_id)
-        thread.start()
         return True
 
     def pause(self) -> None:
-        if self.is_active:
-            self._thread.training.pause()
+        self._command("pause")
 
     def resume(self) -> None:
-        if self.is_active:
-            self._thread.training.resume()
+        self._command("resume")
 
     def toggle(self) -> None:
         """Space: pause a running run, resume a paused one, or start the last experiment again."""
@@ -215,27 +205,29 @@ class TrainingController(QObject):
         A running run is paused first; with no active run the last experiment starts paused and
         steps, so Step works from idle and after a finished run the way Train does.
         """
-        run = self._paused_run()
-        if run is not None:
-            run.step_epoch()
+        if self._paused_run():
+            self._command("step_epoch")
 
-    def _paused_run(self) -> TrainingRun | None:
-        """The active run, paused; from idle the last experiment is started paused. None if none."""
+    def step_batch(self) -> None:
+        """Do exactly one optimizer step, then stay paused (starts the last experiment if idle)."""
+        if self._paused_run():
+            self._command("step_batch")
+
+    def _paused_run(self) -> bool:
+        """Make the active run paused; from idle the last experiment is started paused. False if none."""
         if not self.is_active:
             if self._last_start is None:
-                return None
+                return False
             experiment, dataset, options = self._last_start
             if not self.start(experiment, dataset, replace(options, start_paused=True)):
-                return None
-        run = self._thread.training
+                return False
         if self._state == RUNNING:
-            run.pause()
-        return run
+            self.pause()
+        return True
 
     def stop(self) -> None:
         """Ask the run to stop; its final snapshot (state "stopped") keeps the results on screen."""
-        if self.is_active:
-            self._thread.training.stop()
+        self._command("stop")
 
     def reset(self) -> None:
         """Stop and forget the run: no more snapshots from it, state idle, no latest snapshot."""
@@ -246,88 +238,130 @@ class TrainingController(QObject):
 
     def set_learning_rate(self, lr: float) -> None:
         """Change the learning rate of the running trainer from its next step on."""
-        if self.is_active:
-            self._thread.training.set_learning_rate(lr)
-
-    def step_batch(self) -> None:
-        """Do exactly one optimizer step, then stay paused (starts the last experiment if idle)."""
-        run = self._paused_run()
-        if run is not None:
-            run.step_batch()
+        self._command("set_learning_rate", float(lr))
 
     def set_parameter(self, key: str, index: int, value: float) -> None:
         """Overwrite one weight of the live model (state-dict key, flat index) before its next step."""
-        if self.is_active:
-            self._thread.training.set_parameter(key, index, value)
+        self._command("set_parameter", key, int(index), float(value))
 
     def watch_parameter(self, key: str | None, index: int = 0) -> None:
         """Ask the trainer to record the optimizer's arithmetic for one weight (None stops)."""
         self._watched = None if key is None else (key, index)
-        if self.is_active:
-            self._thread.training.watch_parameter(key, index)
+        self._command("watch_parameter", key, int(index))
 
     def set_feature_sample(self, index: int) -> None:
         """Choose the test image whose conv feature maps the snapshots carry."""
-        if self.is_active:
-            self._thread.training.set_feature_sample(index)
+        self._command("set_feature_sample", int(index))
 
     def shutdown(self, timeout_ms: int = 3000) -> bool:
-        """Stop and join the training thread (window close). True if no thread is left running."""
-        ok = self._retire(timeout_ms)
+        """Stop the run and give the trainer process back (window close). True: nothing is left running.
+
+        The child finishes its run by itself and waits, pooled, for the next controller; the
+        pool is closed at exit. `timeout_ms` is kept for callers of the thread era.
+        """
+        del timeout_ms
+        self._retire()
         self._run_id += 1
-        return ok
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            remote.release(proc)
+        return True
 
     # ------------------------------------------------------------------ internals ---------
-    def _retire(self, timeout_ms: int = 2000) -> bool:
-        """Disconnect the current thread, ask its run to stop, wait for it. True if it ended."""
-        thread, self._thread = self._thread, None
-        if thread is None:
-            return True
-        for signal in (thread.posted, thread.ended):
-            signal.disconnect()
-        thread.training.stop()
-        finished = thread.wait(timeout_ms)
-        if finished:
-            thread.setParent(None)
-            thread.deleteLater()
-        else:
-            log.warning("training thread did not stop within %d ms", timeout_ms)
-            thread.setParent(None)
-            _orphans.append(thread)  # never destroy a running QThread (Qt aborts)
-        return finished
+    def _process(self) -> remote.TrainerProcess:
+        if self._proc is None or not self._proc.alive:
+            if self._proc is not None:
+                self._proc.kill()
+            self._proc = remote.acquire(self._on_message)
+        return self._proc
 
-    def _on_posted(self, run_id: int) -> None:
-        if run_id == self._run_id and self._thread is not None:
-            self._deliver(self._thread.mailbox.take())
+    def _command(self, name: str, *args: Any) -> None:
+        if self.is_active and self._proc is not None:
+            self._proc.command(self._current[0], name, *args)
+
+    def _retire(self) -> None:
+        """Forget the current run (its late messages no longer match) and ask the child to stop it."""
+        current, self._current = self._current, None
+        self.frame_clock.stop()
+        self._followup = None
+        self._mailbox.take()
+        if current is not None and self._proc is not None:
+            self._proc.command(current[0], "stop")
+
+    # Runs on the trainer process's reader thread: only hands data over.
+    def _on_message(self, msg: dict[str, Any]) -> None:
+        current = self._current
+        op = msg["op"]
+        try:
+            if op == "exit":
+                if current is not None:
+                    code = msg["code"]
+                    self._ended.emit(current[0], f"The training process stopped unexpectedly (exit code "
+                                                 f"{code}). Press Train to start again.", False)
+                return
+            if current is None or msg.get("run") != current[0]:
+                return
+            if op == "snapshot":
+                self._mailbox.put(current[1].add(msg))
+            elif op == "ended":
+                self._ended.emit(current[0], msg["error"], msg["expected"])
+        except RuntimeError:  # the controller was deleted while a message was on its way
+            pass
+
+    def _on_frame(self) -> None:
+        if self._followup is not None:
+            self._flush_followup()
+        elif self._current is None:
+            self.frame_clock.stop()
+        else:
+            self._deliver(self._mailbox.take())
+
+    def _flush_followup(self) -> None:
+        snap, self._followup = self._followup, None
+        if snap is not None:
+            self.snapshot_followup.emit(snap)
 
     def _deliver(self, snap: Snapshot | None) -> None:
         if snap is None:
             return
         run_id = self._run_id
         self._latest = snap
+        self._followup = snap
         self.snapshot_ready.emit(snap)
         if run_id != self._run_id:
             return  # a slot started or reset a run: this snapshot's state is no longer news
+        if snap.state != RUNNING:
+            self._flush_followup()  # a pause or the end is one event, not a stream: all views at once
+            if run_id != self._run_id:
+                return
         self._set_state(snap.state)
         if snap.state == DIVERGED and snap.message and run_id == self._run_id:
             self.error.emit(snap.message)
 
-    def _on_ended(self, run_id: int, message: str) -> None:
-        thread = self._thread
-        if run_id != self._run_id or thread is None:
+    def _on_ended(self, wire_id: int, message: str, expected: bool) -> None:
+        if self._current is None or wire_id != self._current[0]:
             return
-        self._deliver(thread.mailbox.take())  # the final snapshot, if its event has not come yet
+        run_id = self._run_id
+        self._flush_followup()
+        self._deliver(self._mailbox.take())  # the final snapshot, if the clock has not taken it yet
         if run_id != self._run_id:
             return
+        self._flush_followup()  # no more frames: the secondary views get the final snapshot now
+        if run_id != self._run_id:
+            return
+        self._current = None  # the run is over: its last snapshot is delivered, the clock may stop
+        self.frame_clock.stop()
         if message:
-            self._fail(thread.exception or RuntimeError(message))
+            self._fail(_RemotePlaygroundError(message) if expected else RunFailed(message))
         elif self._state not in FINAL_STATES:
             self._set_state(self._latest.state if self._latest is not None else IDLE)
 
     def _fail(self, exc: BaseException) -> None:
+        """The one error path: state "error" and one message (already worded if from the child)."""
         self.last_exception = exc
         self._set_state(ERROR)
-        self.error.emit(user_message(exc))
+        remote_error = isinstance(exc, (RunFailed, _RemotePlaygroundError))
+        self.error.emit(str(exc) if remote_error else user_message(exc))
 
     def _set_state(self, state: str) -> None:
         if state != self._state:

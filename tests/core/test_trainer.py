@@ -91,8 +91,15 @@ def test_snapshots_are_copies():
         for p in run.model.parameters():
             p.add_(1.0)
     np.testing.assert_array_equal(first.weights[0][0], w_before)
-    first.history["train_loss"][0] = 123.0
-    assert run.history.last("train_loss") != 123.0 or len(run.history) > 1
+    with pytest.raises(ValueError):  # history columns are read-only views: nobody can rewrite them
+        first.history["train_loss"][0] = 123.0
+    seen = []  # (a snapshot, a copy of its history when it was made), one per epoch count
+    for snap in TrainingRun(exp(training__epochs=3), RunOptions(slice_seconds=0)).snapshots():
+        if not seen or len(snap.history.get("epoch", ())) > len(seen[-1][1]):
+            seen.append((snap, snap.history.get("epoch", np.empty(0)).copy()))
+    assert len(seen) >= 3
+    for snap, then in seen:  # later epochs never show up in, or change, an earlier snapshot
+        np.testing.assert_array_equal(snap.history.get("epoch", np.empty(0)), then)
 
 
 def test_snapshots_follow_time_slices_not_steps():

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QCoreApplication, QSettings, QThread
 
+from playground.core import remote
 from playground.gui.worker import TrainingController
 
 
@@ -27,3 +28,14 @@ def controller(qtbot) -> Iterator[TrainingController]:
     yield c
     assert c.shutdown(3000)
     assert not any(t.isRunning() for t in c.findChildren(QThread))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def trainer_process_ready() -> None:
+    """Start one trainer process and wait until torch is loaded there, before the first GUI test.
+
+    Controllers take it from the pool, so no test's waits include torch's start-up in the child.
+    """
+    proc = remote.acquire(lambda _message: None)
+    assert proc.ready.wait(120), "the trainer process did not start"
+    remote.release(proc)

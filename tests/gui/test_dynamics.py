@@ -134,9 +134,10 @@ def test_diagnosis_names_vanishing_gradients():
 
 # ---------------------------------------------------------------------- step explainer -------
 def live_weight(controller: TrainingController, key: str, index: int) -> float:
-    """The live model's weight, read while the run is paused (its thread waits for a command)."""
-    params = dict(controller._thread.training.model.named_parameters())
-    return float(params[key].detach().reshape(-1)[index])
+    """The model's weight as the trainer process reported it in the newest (paused) snapshot."""
+    block, _, kind = key.split(".")  # "0.linear.weight": every block of these nets is dense
+    weight, bias = controller.latest.weights[int(block)]
+    return float((weight if kind == "weight" else bias).reshape(-1)[index])
 
 
 def test_parameter_list_names_every_tensor():
@@ -164,7 +165,7 @@ def test_step_mode_numbers_equal_what_torch_did(qtbot, controller, name):
     key, index = panel.watched
     assert index == 3  # row 1, column 1 of a 4×2 weight
     with qtbot.waitSignal(controller.run_started):
-        controller.start(exp, ds, RunOptions(start_paused=True, grid_resolution=20))
+        controller.start(exp, ds, RunOptions(start_paused=True, grid_resolution=20, weights=True))
     qtbot.waitUntil(lambda: controller.latest is not None and controller.latest.state == "paused",
                     timeout=WAIT)
     for step in (1, 2, 3):  # several steps: velocity, averages and moments come into play

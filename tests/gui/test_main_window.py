@@ -73,7 +73,7 @@ def test_train_button_trains_and_views_fill(qtbot, window):
     assert window.run_bar.train_action.text() == "&Pause"
     qtbot.waitUntil(lambda: window.run_bar.epoch_label.text() != "000,000", timeout=TIMEOUT)
     assert "steps/s" in window.run_bar.rate_label.text()
-    assert window.output.curves.point_count > 0
+    qtbot.waitUntil(lambda: window.output.curves.point_count > 0, timeout=TIMEOUT)  # one frame later
     assert window.output.boundary.display_grid() is not None
     history = window.controller.latest.history
     test_loss = np.asarray(history["test_loss"])
@@ -226,6 +226,8 @@ def test_layout_is_remembered(qtbot, tmp_path):
     first.show()
     first.splitter.setSizes([380, 400, 500])
     first.side.setCurrentIndex(1)
+    first.centre.setCurrentWidget(first.inside)
+    first.right.setCurrentWidget(first.dynamics)
     sizes = first.splitter.sizes()
     first.close()
     second = MainWindow(Session(), settings=_settings(tmp_path))
@@ -233,7 +235,21 @@ def test_layout_is_remembered(qtbot, tmp_path):
     second.show()
     assert second.splitter.sizes() == sizes
     assert second.side.currentIndex() == 1
+    assert second.centre.currentWidget() is second.inside
+    assert second.right.currentWidget() is second.dynamics
+    assert not isinstance(second.focusWidget(), QLineEdit)  # Space still reaches Train at once
     second.close()
+
+
+def test_odd_remembered_tabs_open_the_first_ones(qtbot, tmp_path):
+    settings = _settings(tmp_path)
+    for key, value in (("window/side_tab", "x"), ("window/centre_tab", "-1"), ("window/right_tab", 9)):
+        settings.setValue(key, value)
+    w = MainWindow(Session(), settings=settings)
+    qtbot.addWidget(w)
+    w.show()
+    assert (w.side.currentIndex(), w.centre.currentWidget(), w.right.currentIndex()) == (0, w.designer, 0)
+    w.close()
 
 
 @pytest.fixture

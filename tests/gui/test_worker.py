@@ -258,3 +258,33 @@ def test_a_slot_may_reset_the_run_it_is_shown(qtbot, controller, circle):
     with qtbot.waitSignal(controller.state_changed, check_params_cb=lambda s: s == "idle", timeout=WAIT):
         controller.start(exp, ds)
     assert controller.state == "idle" and controller.latest is None and not controller.is_active
+
+
+def test_frames_alternate_new_snapshots_and_their_followup(qtbot, controller, circle):
+    """A tick delivers a new snapshot or hands the last one to the secondary views, never both."""
+    exp, ds = circle
+    events: list[tuple[str, Snapshot]] = []
+    controller.snapshot_ready.connect(lambda s: events.append(("ready", s)))
+    controller.snapshot_followup.connect(lambda s: events.append(("followup", s)))
+    controller.start(exp, ds)
+    qtbot.waitUntil(lambda: len(events) >= 12, timeout=WAIT)
+    controller.stop()
+    qtbot.waitUntil(lambda: controller.state == "stopped", timeout=WAIT)
+    kinds = [k for k, _ in events]
+    assert kinds[::2] == ["ready"] * len(kinds[::2]) and kinds[1::2] == ["followup"] * len(kinds[1::2])
+    for (_, ready), (_, followup) in zip(events[::2], events[1::2], strict=False):
+        assert followup is ready  # the same snapshot, one frame later
+    assert events[-1] == ("followup", controller.latest)  # the final one reached every view at once
+
+
+def test_a_trainer_process_that_dies_is_reported_and_replaced(qtbot, controller, circle):
+    exp, ds = circle
+    controller.start(exp, ds)
+    qtbot.waitUntil(lambda: controller.latest is not None, timeout=WAIT)
+    with qtbot.waitSignal(controller.error, timeout=WAIT) as blocker:
+        controller._proc.proc.kill()
+    assert "stopped unexpectedly" in blocker.args[0]
+    assert controller.state == "error" and not controller.is_active
+    with qtbot.waitSignal(controller.state_changed, check_params_cb=lambda s: s == "finished", timeout=30000):
+        controller.start(exp, ds, RunOptions(epochs=2))  # a fresh process takes the next run
+    assert controller.latest.epoch == 2

@@ -43,6 +43,7 @@ class Column:
     units: int
     labels: tuple[str, ...] = ()
     bound: float | None = None  # colour levels ±bound for its maps; None = from the data
+    activation: str = ""  # what its outputs went through last ("tanh"; "" for none known)
     linear: bool = False  # fed through an nn.Linear: weights and biases to draw
     bias: bool = False
     grid: int | None = None  # index into Snapshot.neuron_grids
@@ -115,17 +116,17 @@ def build_columns(experiment: Experiment, ds: Dataset) -> tuple[list[Column], st
     cols = [Column(-1, INPUT, "Input", f"{n_in} feature{'s' * (n_in != 1)}", n_in, _input_labels(ds, n_in))]
     grids = weights = 0
     bound: float | None = None
+    activation = ""
     for info, spec in zip(report.hidden, experiment.network.layers, strict=True):
         if info.out_shape is None or len(info.out_shape) != 1:
             return [], "Layers with image outputs are shown as feature maps."
         params = validate_params(LAYERS[spec.type].params, spec.params, "")
-        if spec.type in _KEEPS_RANGE:
-            pass  # keep the previous bound
-        else:
-            bound = _bound(params.get("activation", params.get("function")))
+        if spec.type not in _KEEPS_RANGE:  # else keep the previous bound and activation
+            activation = params.get("activation", params.get("function")) or ""
+            bound = _bound(activation or None)
         col = Column(info.index, HIDDEN, f"Layer {info.index + 1}", info.label, info.out_shape[0],
-                     bound=bound, linear=spec.type == "dense", bias=bool(params.get("bias", False)),
-                     short=_short(info.label))
+                     bound=bound, activation=activation, linear=spec.type == "dense",
+                     bias=bool(params.get("bias", False)), short=_short(info.label))
         if ds.kind == POINTS2D:
             col.grid, grids = grids, grids + 1
         if col.linear:

@@ -26,7 +26,8 @@ HINT, NETWORK, CONV = "hint", "network", "conv"
 _PAGES = (HINT, NETWORK, CONV)
 IDLE_HINT = "Press Train (Space) to watch the neurons learn."
 NETWORK_HELP = ("Orange negative, blue positive; line width shows |weight|, the small square a unit's "
-                "bias. Hover for values, click a weight or bias to edit it, click a unit to pin it.")
+                "bias. Hover for values, click a weight or bias to edit it, click a unit to see it large "
+                "(here and in the output).")
 CONV_HELP = ("Filters and feature maps of one test image, each map in its own range: orange negative, "
              "blue positive. Hover a map for its values.")
 

@@ -4,7 +4,8 @@ TensorFlow Playground's network picture for any stack of vector layers: input fe
 left, a column per hidden layer, the output on the right. Lines are coloured by sign (orange
 negative, blue positive), as thick as |w| and as opaque; the small square at a unit's lower left is
 its bias. Hover anything for its value, click a weight or bias to type a new one (emitted as
-`parameter_edited` for the running model), click a unit to pin its map large under the network.
+`parameter_edited` for the running model), click a unit to pin its map large under the network
+(`pin_changed` lets the window show the same unit in the main boundary view).
 
 Why a custom-painted QWidget and not a QGraphicsScene: a snapshot replaces every image and every
 line 30 times a second, which would mean hundreds of item updates per frame; painting into one
@@ -39,6 +40,7 @@ class NetworkView(QWidget):
     """
 
     neuron_clicked = Signal(int, int)  # layer, unit
+    pin_changed = Signal(object)  # (layer, unit) of the unit now pinned, or None
     parameter_edited = Signal(str, int, float)  # state-dict key, flat index, new value
 
     def __init__(self, parent: QWidget | None = None):
@@ -74,11 +76,14 @@ class NetworkView(QWidget):
     # ------------------------------------------------------------------ API ---------------
     def set_network(self, experiment: Experiment, dataset: Dataset | None) -> None:
         """Lay out the columns for `experiment` on `dataset` (no snapshot needed); clears the run."""
+        was_pinned = self._pinned is not None
         columns, self.problem = safe_columns(experiment, dataset)
         self.scene.set_columns(columns, dataset)
         self._pending, self._hover, self._pinned = None, None, None
         self.editor.hide()
         self._relayout()
+        if was_pinned:
+            self.pin_changed.emit(None)
 
     def update_snapshot(self, snap: Snapshot) -> None:
         """Show `snap`: converted in an event of its own, then painted, so neither step holds the
@@ -121,6 +126,11 @@ class NetworkView(QWidget):
     def pinned(self) -> tuple[int, int] | None:
         """(layer, unit) of the unit pinned large under the network, or None."""
         return None if self._pinned is None else self._key(*self._pinned)
+
+    def unpin(self) -> None:
+        """Drop the pinned unit (Esc in the boundary view, a new run)."""
+        if self._pinned is not None:
+            self._set_pinned(None)
 
     def column(self, layer: int) -> Column | None:
         """The column that draws `layer` (-1 inputs, len(layers) the head)."""
@@ -285,8 +295,11 @@ class NetworkView(QWidget):
         return None
 
     def _set_pinned(self, pin: tuple[int, int] | None) -> None:
+        changed = pin != self._pinned
         self._pinned, self._hover = pin, None
         self._relayout()
+        if changed:
+            self.pin_changed.emit(self.pinned)
 
     def _open_editor(self, hit: Hit, pos: QPoint) -> None:
         value = self.scene.value(hit)

@@ -7,77 +7,69 @@ in `set_dataset` and never touched while training (unless sized by their loss).
 
 Hovering reads the model out where the person looks: over the plane, the value of the grid cell
 under the mouse; near a data point (within a few pixels), that point's label, the model's
-prediction and its loss, from the snapshot's `point_values`. "Size points by loss" draws hard
-examples bigger; sizes are whole pixels so pyqtgraph's symbol atlas stays a handful of entries,
-and the points are re-sized only when a size actually changes.
+prediction and its loss (in the run's loss family, see `_points`). "Size points by loss" draws
+hard examples bigger; sizes are whole pixels so pyqtgraph's symbol atlas stays a handful of
+entries, and the points are re-sized only when a size actually changes.
+
+The same plane can show one hidden unit instead of the output (`show_unit`, when a unit is
+clicked in the network view): its live map from the snapshot's `neuron_grids`, in diverging
+colours symmetric around 0, with a caption saying which unit it is and how to get back. It is
+the same picture as the unit's thumbnail, large enough to read, with the data on top.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from html import escape
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, QRectF
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QWidget
 
 from playground.core.datasets.base import BINARY, MULTICLASS, POINTS2D, REGRESSION, Dataset
 from playground.core.snapshot import Snapshot
+from playground.gui.inside._images import resample, symmetric_level
 from playground.gui.plots import _style as st
+from playground.gui.plots._points import (
+    POINT_SIZE,
+    HoverReadout,
+    class_text,
+    label_brushes,
+    loss_family,
+    loss_scale,
+    loss_sizes,
+    nearest_point,
+    point_losses,
+    scatter_sizes,
+    set_sizes,
+)
+
+UNIT_HINT = "click the unit again or press Esc to show the output"
+UNIT_RES = 120  # unit maps (40×40) are drawn resampled bilinearly to this: smooth, not blocky, when large
 
 
-def label_brushes(y: np.ndarray, task: str, levels: tuple[float, float]) -> list:
-    """Brush per point: orange/blue for two classes, the class palette for k, a ramp for values.
+@dataclass(frozen=True)
+class UnitFocus:
+    """A hidden unit to show instead of the output: where its map is in a snapshot, what it is called."""
 
-    Points of one colour share one brush object: pyqtgraph caches a rendered symbol per (size,
-    pen, brush) object, so shared brushes keep that cache tiny when sizes change (size by loss:
-    ~12 ms a frame with a brush per point, nothing once the few symbols are cached).
-    """
-    y = np.asarray(y).reshape(len(y), -1)[:, 0]
-    if task == BINARY:
-        colours = [st.POSITIVE if v > 0.5 else st.NEGATIVE for v in y]
-    elif task == MULTICLASS:
-        colours = [st.class_colour(v) for v in y]
-    else:
-        colours = [c.name() for c in st.value_brushes(y, levels)]
-    shared = {c: pg.mkBrush(c) for c in set(colours)}
-    return [shared[c] for c in colours]
+    grid: int  # index into Snapshot.neuron_grids
+    unit: int
+    name: str  # "Layer 2 · unit 3 (tanh)"
+    bound: float | None = None  # the activation's largest |output| (colour levels ±bound); None: the map's
 
-
-POINT_SIZE = 7
-SIZE_RANGE = (5, 16)  # px, for "size points by loss"
-HIT_PX = 6  # how near (in pixels) the mouse must be to a point's edge to hover it
-_EPS = 1e-7
-
-
-def class_text(index: float, class_names: tuple[str, ...]) -> str:
-    """"class 2", or the class's own name when it has one that is not just its number."""
-    i = int(round(float(index)))
-    name = class_names[i] if 0 <= i < len(class_names) else str(i)
-    return f"class {name}" if name == str(i) else name
-
-
-def point_losses(values: np.ndarray, y: np.ndarray, task: str) -> np.ndarray:
-    """Per-point loss: cross-entropy -log p(true class) for classes, squared error for values."""
-    values = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
-    if task == REGRESSION:
-        return (values[:, 0] - np.asarray(y, dtype=np.float64).reshape(len(y), -1)[:, 0]) ** 2
-    labels = np.asarray(y).reshape(-1).astype(int)
-    if task == BINARY:
-        p = np.where(labels == 1, values[:, 0], 1.0 - values[:, 0])
-    else:
-        p = values[np.arange(len(labels)), labels]
-    return -np.log(np.clip(p, _EPS, 1.0))
-
-
-def loss_sizes(losses: np.ndarray, scale: float) -> np.ndarray:
-    """Whole-pixel symbol sizes growing with the loss and levelling off (1 - e^-loss/scale)."""
-    lo, hi = SIZE_RANGE
-    t = 1.0 - np.exp(-np.nan_to_num(np.asarray(losses), nan=0.0, posinf=50.0) / scale)
-    return np.rint(lo + (hi - lo) * t)
+    def map_in(self, grids: tuple[np.ndarray, ...] | None) -> np.ndarray | None:
+        """The unit's (res, res) map in a snapshot's `neuron_grids` (None where it has none)."""
+        if grids is None or self.grid >= len(grids) or self.unit >= len(grids[self.grid]):
+            return None
+        return grids[self.grid][self.unit]
 
 
 class BoundaryView(st.PlotView):
     """Decision boundary heat map over 2-D data; `discretize` shows hard classes instead of scores."""
+
+    unit_dismissed = Signal()  # Esc while a unit is shown: back to the output
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -96,28 +88,28 @@ class BoundaryView(st.PlotView):
             plot.addItem(item)
         self.dataset: Dataset | None = None
         self._grid: np.ndarray | None = None
+        self._neurons: tuple[np.ndarray, ...] | None = None
+        self._focus: UnitFocus | None = None
         self._extent: tuple[float, float, float, float] | None = None
         self._levels: tuple[float, float] = (0.0, 1.0)
+        self._lut = st.diverging_lut()
         self._discretize = False
         self._show_test = False
         self.test_points.setVisible(False)
         self._point_values: tuple[np.ndarray, np.ndarray] | None = None
+        self._loss = "auto"
         self._size_by_loss = False
         self._hover_pos: QPointF | None = None
-        self.hover_label = pg.TextItem(color=st.TEXT, fill=pg.mkBrush(255, 255, 255, 230),
-                                       border=pg.mkPen(st.BORDER), anchor=(0, 1))
-        font = QFont()
-        font.setPointSizeF(8.5)
-        self.hover_label.setFont(font)
-        self.hover_label.setZValue(50)
-        self.hover_label.hide()
-        plot.addItem(self.hover_label, ignoreBounds=True)
-        # A ring round the hovered point: which dot the read-out is about, in a crowd of them.
-        self.hover_ring = pg.ScatterPlotItem(size=POINT_SIZE + 7, pen=pg.mkPen(st.TEXT, width=1.5),
-                                             brush=None, pxMode=True)
-        self.hover_ring.setZValue(40)
-        self.hover_ring.hide()
-        plot.addItem(self.hover_ring, ignoreBounds=True)
+        self.readout = HoverReadout(plot)
+        self.hover_label, self.hover_ring = self.readout.label, self.readout.ring
+        # The caption sits on the ViewBox itself, not in data coordinates: pinned to the plot's
+        # top-left corner whatever the range, and part of an exported picture.
+        self.caption = pg.TextItem(color=st.TEXT, fill=pg.mkBrush(255, 255, 255, 225),
+                                   border=pg.mkPen(st.BORDER), anchor=(0, 0))
+        self.caption.setParentItem(plot.getViewBox())
+        self.caption.setPos(6, 6)
+        self.caption.setZValue(45)
+        self.caption.hide()
         self.scene().sigMouseMoved.connect(self.hover_at)
 
     # ------------------------------------------------------------------ API ---------------
@@ -127,7 +119,18 @@ class BoundaryView(st.PlotView):
 
     @property
     def levels(self) -> tuple[float, float]:
-        return self._levels
+        """The colour levels of what is shown (the output's, or ±the shown unit's level)."""
+        return self._shown()[1]
+
+    @property
+    def unit(self) -> UnitFocus | None:
+        """The hidden unit shown instead of the output, or None."""
+        return self._focus
+
+    @property
+    def caption_text(self) -> str:
+        """What the caption says ("" while the output is shown)."""
+        return self.caption.textItem.toPlainText() if self.caption.isVisible() else ""
 
     def set_dataset(self, ds: Dataset | None) -> None:
         """Draw the points of a 2-D data set (anything else clears the view)."""
@@ -138,8 +141,8 @@ class BoundaryView(st.PlotView):
             self.test_points.clear()
             return
         ds = self.dataset
-        self._levels, lut = self._colour_scale(ds)
-        self.image.setLookupTable(lut)
+        self._levels, self._lut = self._colour_scale(ds)
+        self._apply_lut()
         for item, raw, y in ((self.train_points, ds.raw_train, ds.y_train),
                              (self.test_points, ds.raw_test, ds.y_test)):
             if raw is None or len(raw) == 0:
@@ -152,10 +155,10 @@ class BoundaryView(st.PlotView):
         self.getPlotItem().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
 
     def update_snapshot(self, snap: Snapshot) -> None:
-        """Show the snapshot's boundary grid (ignored when it has none)."""
+        """Show the snapshot's boundary grid, or the shown unit's map (ignored without a boundary)."""
         if snap.boundary is None or self.dataset is None:
             return
-        self._grid = snap.boundary
+        self._grid, self._neurons = snap.boundary, snap.neuron_grids
         if snap.extent is not None:
             self._extent = snap.extent
         self._render()
@@ -163,8 +166,22 @@ class BoundaryView(st.PlotView):
             self._point_values = snap.point_values
             if self._size_by_loss:
                 self._resize_points()
-        if self._hover_pos is not None:
-            self.hover_at(self._hover_pos)  # the model moved under a still mouse
+        self._rehover()
+
+    def show_unit(self, focus: UnitFocus) -> None:
+        """Show one hidden unit's live map instead of the output; the data points stay on top."""
+        self._focus = focus
+        self.caption.setHtml(f"<b>{escape(focus.name)}</b><br>{UNIT_HINT}")
+        self.caption.show()
+        self._refresh()
+
+    def show_output(self) -> None:
+        """Back to the model's output (after `show_unit`)."""
+        if self._focus is None:
+            return
+        self._focus = None
+        self.caption.hide()
+        self._refresh()
 
     def set_show_test(self, show: bool) -> None:
         self._show_test = bool(show)
@@ -175,6 +192,12 @@ class BoundaryView(st.PlotView):
         if self._grid is not None:
             self._render()
 
+    def set_loss(self, loss: str) -> None:
+        """The run's loss ("auto" or a registry name): point read-outs and sizes use its family."""
+        if loss != self._loss:
+            self._loss = loss
+            self._resize_points()
+
     def set_size_by_loss(self, on: bool) -> None:
         """Draw each point bigger the higher its loss, so the hard examples stand out."""
         self._size_by_loss = bool(on)
@@ -183,39 +206,51 @@ class BoundaryView(st.PlotView):
     @property
     def hover_text(self) -> str:
         """What the hover read-out shows now ("" when hidden)."""
-        return self.hover_label.toPlainText() if self.hover_label.isVisible() else ""
+        return self.readout.text
 
     def hover_at(self, scene_pos: QPointF) -> str:
         """Show the read-out for the mouse at `scene_pos` (scene coordinates); returns its text."""
         vb = self.getPlotItem().getViewBox()
-        text = ""
+        text, ring = "", None
         if self.dataset is not None and vb.sceneBoundingRect().contains(scene_pos):
             at = vb.mapSceneToView(scene_pos)
-            hit = self._point_at(at.x(), at.y())
+            hit = nearest_point(vb, self._layers(), at.x(), at.y())
             text = self._point_text(*hit) if hit is not None else self._grid_text(at.x(), at.y())
-            self._ring(hit)
+            ring = self._ring(*hit) if hit is not None else None
         self._hover_pos = scene_pos if text else None
-        if not text:
-            self._ring(None)
-            self.hover_label.hide()
-            return ""
-        self._place_label(vb, scene_pos, text)
+        if text:
+            self.readout.show(vb, scene_pos, text, ring)
+        else:
+            self.readout.hide()
         return text
 
     def leaveEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
         self._hover_pos = None
-        self.hover_label.hide()
-        self.hover_ring.hide()
+        self.readout.hide()
         super().leaveEvent(event)
 
+    def event(self, event: QEvent) -> bool:
+        """Claim Esc from the window's Stop shortcut while a unit is shown: Esc means "back" here."""
+        if (event.type() == QEvent.Type.ShortcutOverride and self._focus is not None
+                and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Escape):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+        if self._focus is not None and event.key() == Qt.Key.Key_Escape:
+            self.show_output()
+            self.unit_dismissed.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
     def clear(self) -> None:
-        """Forget the run's boundary and point values; the data points stay."""
-        self._grid = None
-        self._point_values = None
+        """Forget the run's boundary and point values; the data points (and a shown unit) stay."""
+        self._grid = self._neurons = self._point_values = None
         self.image.clear()
         self._resize_points()
-        self.hover_label.hide()
-        self.hover_ring.hide()
+        self.readout.hide()
         self._hover_pos = None
 
     # ------------------------------------------------------------------ internals ---------
@@ -235,51 +270,55 @@ class BoundaryView(st.PlotView):
         return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])
 
     def display_grid(self) -> np.ndarray | None:
-        """The grid as shown: hard classes when discretizing (threshold 0.5, or the middle of the range)."""
+        """The values shown: the unit's map (before smoothing for the screen), or the output (hard
+        classes when discretizing)."""
+        return self._shown()[0]
+
+    def _shown(self) -> tuple[np.ndarray | None, tuple[float, float]]:
+        """(grid, colour levels) of what the plane shows now."""
+        if self._focus is not None:
+            grid = self._focus.map_in(self._neurons)
+            level = symmetric_level(grid, self._focus.bound) if grid is not None else 1.0
+            return grid, (-level, level)
         grid = self._grid
         if grid is None or not self._discretize or self.dataset.task == MULTICLASS:
-            return grid
+            return grid, self._levels
         lo, hi = self._levels
-        mid = 0.5 * (lo + hi)
-        return np.where(grid >= mid, np.float32(hi), np.float32(lo))
+        return np.where(grid >= 0.5 * (lo + hi), np.float32(hi), np.float32(lo)), self._levels
 
     def _render(self) -> None:
+        grid, levels = self._shown()
+        if grid is None or self._extent is None:
+            self.image.clear()
+            return
+        if self._focus is not None and grid.shape[0] < UNIT_RES:
+            grid = resample(np.nan_to_num(grid), UNIT_RES)
         x0, x1, y0, y1 = self._extent
-        self.image.setImage(self.display_grid(), levels=self._levels, autoLevels=False,
-                            rect=QRectF(x0, y0, x1 - x0, y1 - y0))
+        self.image.setImage(grid, levels=levels, autoLevels=False, rect=QRectF(x0, y0, x1 - x0, y1 - y0))
 
+    def _apply_lut(self) -> None:
+        """Units get the diverging ramp (their sign is the story); the output its task's colours."""
+        self.image.setLookupTable(st.diverging_lut() if self._focus is not None else self._lut)
+
+    def _refresh(self) -> None:
+        """After switching between the output and a unit: colours, picture and read-out."""
+        self._apply_lut()
+        self._render()
+        self._rehover()
+
+    def _rehover(self) -> None:
+        if self._hover_pos is not None:
+            self.hover_at(self._hover_pos)  # the picture changed under a still mouse
 
     # ------------------------------------------------------------------ hover -------------
-    def _point_at(self, x: float, y: float) -> tuple[str, int] | None:
-        """The nearest visible data point whose edge is within HIT_PX pixels: (split, index)."""
-        sx, sy = self.getPlotItem().getViewBox().viewPixelSize()
-        best: tuple[float, str, int] | None = None
-        for split, item in (("train", self.train_points), ("test", self.test_points)):
-            pos = self._raw(split)
-            if pos is None or not len(pos) or not item.isVisible():
-                continue
-            dist = np.hypot((pos[:, 0] - x) / sx, (pos[:, 1] - y) / sy)
-            reach = self._sizes(item, len(pos)) / 2 + HIT_PX
-            i = int(np.argmin(dist - reach))
-            if dist[i] <= reach[i] and (best is None or dist[i] < best[0]):
-                best = (float(dist[i]), split, i)
-        return None if best is None else best[1:]
+    def _layers(self) -> list[tuple[str, pg.ScatterPlotItem, np.ndarray | None]]:
+        ds = self.dataset
+        return [("train", self.train_points, ds.raw_train), ("test", self.test_points, ds.raw_test)]
 
-    def _ring(self, hit: tuple[str, int] | None) -> None:
-        if hit is None:
-            self.hover_ring.hide()
-            return
-        split, i = hit
+    def _ring(self, split: str, i: int) -> tuple[float, float, float]:
         item = self.train_points if split == "train" else self.test_points
         x, y = self._raw(split)[i, :2]
-        size = float(self._sizes(item, len(item.data))[i]) + 7
-        self.hover_ring.setData(pos=[(float(x), float(y))], size=size)
-        self.hover_ring.show()
-
-    @staticmethod
-    def _sizes(item: pg.ScatterPlotItem, n: int) -> np.ndarray:
-        sizes = item.data["size"] if len(item.data) == n else None
-        return np.where(sizes > 0, sizes, POINT_SIZE) if sizes is not None else np.full(n, POINT_SIZE)
+        return float(x), float(y), float(scatter_sizes(item, len(item.data))[i]) + 7
 
     def _raw(self, split: str) -> np.ndarray | None:
         return self.dataset.raw_train if split == "train" else self.dataset.raw_test
@@ -294,10 +333,12 @@ class BoundaryView(st.PlotView):
         values = None if self._point_values is None else self._point_values[split != "train"]
         if values is not None and len(values) > i:
             row = np.asarray(values[i], dtype=np.float64).ravel()
-            loss = float(point_losses(row[None, :], np.asarray([y]), ds.task)[0])
+            loss = float(point_losses(row[None, :], np.asarray([y]), ds.task, self._loss)[0])
             lines.append(f"prediction {self._value_text(row)}")
-            kind = "squared error" if ds.task == REGRESSION else "cross-entropy"
-            lines.append(f"loss {loss:.3g} ({kind})")
+            lines.append(f"loss {loss:.3g} ({loss_family(ds.task, self._loss)})")
+        unit = self._cell(float(x1), float(x2)) if self._focus is not None else None
+        if unit is not None:
+            lines.append(f"{self._focus.name}: {unit:.3g}")
         return "\n".join(lines)
 
     def _value_text(self, row: np.ndarray) -> str:
@@ -309,43 +350,35 @@ class BoundaryView(st.PlotView):
             return f"{class_text(k, ds.class_names)} (p = {row[k]:.2f})"
         return f"{row[0]:.3g}"
 
-    def _grid_text(self, x: float, y: float) -> str:
-        """The boundary grid cell under (x, y): "P(class 1) = 0.83 at (1.2, -0.4)" ("" off the map)."""
-        if self._grid is None or self._extent is None:
-            return ""
+    def _cell(self, x: float, y: float) -> float | None:
+        """The value of the shown grid's cell under (x, y) (None off the map or before a snapshot)."""
+        grid = self._grid if self._focus is None else self._focus.map_in(self._neurons)
+        if grid is None or self._extent is None:
+            return None
         x0, x1, y0, y1 = self._extent
-        rows, cols = self._grid.shape
+        rows, cols = grid.shape
         col, row = int((x - x0) / (x1 - x0) * cols), int((y - y0) / (y1 - y0) * rows)
-        if not (0 <= col < cols and 0 <= row < rows):
+        return float(grid[row, col]) if 0 <= col < cols and 0 <= row < rows else None
+
+    def _grid_text(self, x: float, y: float) -> str:
+        """The cell under (x, y): "P(class 1) = 0.83 at (1.2, -0.4)", or the unit's value ("" off the map)."""
+        value = self._cell(x, y)
+        if value is None:
             return ""
-        value, ds, where = float(self._grid[row, col]), self.dataset, f"at ({x:.2f}, {y:.2f})"
+        ds, where = self.dataset, f"at ({x:.2f}, {y:.2f})"
+        if self._focus is not None:
+            return f"{self._focus.name}: {value:.3g} {where}"
         if ds.task == BINARY:
             return f"P({class_text(1, ds.class_names)}) = {value:.2f} {where}"
         if ds.task == MULTICLASS:
             return f"{class_text(value, ds.class_names)} {where}"
         return f"value {value:.3g} {where}"
 
-    def _place_label(self, vb: pg.ViewBox, scene_pos: QPointF, text: str) -> None:
-        """Beside the cursor, on the side with room: never under the mouse or off the plot."""
-        self.hover_label.setText(text)
-        box = vb.sceneBoundingRect()
-        right = scene_pos.x() > box.center().x()
-        low = scene_pos.y() < box.top() + box.height() * 0.35
-        self.hover_label.setAnchor((1.0 if right else 0.0, 0.0 if low else 1.0))
-        offset = QPointF(-10 if right else 10, 12 if low else -10)
-        self.hover_label.setPos(vb.mapSceneToView(scene_pos + offset))
-        self.hover_label.show()
-
     # ------------------------------------------------------------------ loss sizes --------
     def _resize_points(self) -> None:
         """Point sizes from the current point values (uniform when off or before a run)."""
         for split, item in (("train", self.train_points), ("test", self.test_points)):
-            n = len(item.data)
-            sizes = self._loss_sizes(split, n) if self._size_by_loss else None
-            if sizes is None:
-                sizes = np.full(n, float(POINT_SIZE))
-            if n and not np.array_equal(item.data["size"], sizes):
-                item.setSize(sizes)
+            set_sizes(item, self._loss_sizes(split, len(item.data)) if self._size_by_loss else None)
 
     def _loss_sizes(self, split: str, n: int) -> np.ndarray | None:
         ds = self.dataset
@@ -355,10 +388,11 @@ class BoundaryView(st.PlotView):
         y = ds.y_train if split == "train" else ds.y_test
         if values is None or len(values) != n:
             return None
-        # Cross-entropy is in nats (p = 0.5 gives a middling size); a squared error is measured
-        # against a fifth of the targets' half-range.
-        scale = 1.0 if ds.task != REGRESSION else (0.2 * (self._levels[1] or 1.0)) ** 2
-        return loss_sizes(point_losses(values, y, ds.task), scale)
+        # Cross-entropy is in nats; an error-based loss is measured against a typical error: a
+        # fifth of the targets' half-range, or half a probability for two classes.
+        family = loss_family(ds.task, self._loss)
+        error = 0.2 * (self._levels[1] or 1.0) if ds.task == REGRESSION else 0.5
+        return loss_sizes(point_losses(values, y, ds.task, self._loss), loss_scale(family, error))
 
 
 if __name__ == "__main__":

@@ -2,8 +2,10 @@
 
 Curves are created once and fed with `setData` on the snapshot's history arrays; auto
 downsampling (peak mode, so spikes survive) and clip-to-view keep long runs as cheap as short
-ones. Accuracy lives in a second plot beside the loss (shared epoch axis) rather than on a right
-axis: two scales on one plot invite reading one curve against the other's ticks.
+ones. Pens are 1 px: Qt strokes wider pens as paths, which made the curves the costliest view
+of a frame (8.8 ms vs 3.1 ms at 5,000 epochs here). Accuracy lives in a second plot beside the
+loss (shared epoch axis) rather than on a right axis: two scales on one plot invite reading one
+curve against the other's ticks.
 
 Axis ranges are set by hand and grow in round steps instead of auto-ranging: an axis whose range
 changes re-lays out its tick texts, which was the largest cost of a frame (measured ~2 ms per
@@ -52,7 +54,7 @@ def nice_ceil(value: float, minimum: float = 0.0) -> float:
 
 
 def _curve(plot: pg.PlotItem, split: str) -> pg.PlotDataItem:
-    item = plot.plot([], [], pen=pg.mkPen(st.CURVE_COLOURS[split], width=2), connect="finite")
+    item = plot.plot([], [], pen=pg.mkPen(st.CURVE_COLOURS[split], width=1), connect="finite")
     item.opts["name"] = _NAMES[split]
     item.setDownsampling(auto=True, method="peak")
     item.setClipToView(True)

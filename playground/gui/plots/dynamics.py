@@ -128,7 +128,7 @@ class DynamicsView(QWidget):
                                          pen=pg.mkPen(st.WRONG, width=1, style=Qt.PenStyle.DashLine))
         self.activity_plot.addItem(self.warn_line)
         pg.InfLineLabel(self.warn_line, "warning", position=0.97, anchors=[(1, 1), (1, 1)], color=st.WRONG)
-        self.lr_actual = self.lr_plot.plot([], [], pen=pg.mkPen(_LR_COLOUR, width=2), connect="finite")
+        self.lr_actual = self.lr_plot.plot([], [], pen=pg.mkPen(_LR_COLOUR, width=1), connect="finite")
         self.lr_planned = self.lr_plot.plot([], [], pen=pg.mkPen(_PLAN_COLOUR, width=1.5,
                                                                  style=Qt.PenStyle.DashLine))
         self.lr_planned.setZValue(-1)
@@ -230,7 +230,7 @@ class DynamicsView(QWidget):
             name = block_label(i, self._exp, self._report)
             label = name if kind == GRAD else f"{name.split(' (')[0]} {kind}"
             if not curve.isVisible() or curve.name() != label or self._colours.get(i) != colour:
-                curve.setPen(pg.mkPen(colour, width=2))
+                curve.setPen(pg.mkPen(colour, width=1))
                 curve.opts["name"] = label
                 curve.setVisible(True)
             self._colours[i] = colour

@@ -105,7 +105,7 @@ class OutputPanel(QWidget):
         self.metrics.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self._build()
         self.show_test.toggled.connect(self._on_show_test)
-        self.size_by_loss.toggled.connect(self.boundary.set_size_by_loss)
+        self.size_by_loss.toggled.connect(self._on_size_by_loss)
         self.discretize.toggled.connect(self.boundary.set_discretize)
         self.log_scale.toggled.connect(self.curves.set_log_y)
         self.set_dataset(None)
@@ -166,13 +166,23 @@ class OutputPanel(QWidget):
         self.pages.setCurrentIndex(_PAGES.index(kind))
         self.show_test.setEnabled(kind in (POINTS2D, LINE1D))
         self.discretize.setEnabled(kind == POINTS2D and ds.task != REGRESSION)
-        self.size_by_loss.setEnabled(kind == POINTS2D)
+        self.size_by_loss.setEnabled(kind in (POINTS2D, LINE1D))
         self._on_show_test(self.show_test.isChecked())
         self.boundary.set_discretize(self.discretize.isChecked())
         self._clear_text()
 
+    def set_loss(self, loss: str) -> None:
+        """The run's loss ("auto" or a registry name): per-point losses are read out in its family."""
+        self.boundary.set_loss(loss)
+        self.regression.set_loss(loss)
+
     def update_snapshot(self, snap: Snapshot) -> None:
-        """Draw the newest snapshot in every visible view."""
+        """Draw the newest snapshot in every visible view (both frame phases at once)."""
+        self.update_main(snap)
+        self.update_secondary(snap)
+
+    def update_main(self, snap: Snapshot) -> None:
+        """The first phase of a frame: the page's picture (boundary, fitted line or images)."""
         kind = self.page
         if kind == POINTS2D:
             self.boundary.update_snapshot(snap)
@@ -184,6 +194,9 @@ class OutputPanel(QWidget):
             self.summary.setText(metrics_table(snap))
         if self.confusion.isVisibleTo(self):
             self.confusion.update_snapshot(snap)
+
+    def update_secondary(self, snap: Snapshot) -> None:
+        """The second phase (one frame later): the curves and the metrics line."""
         self.curves.update_snapshot(snap)
         self.metrics.setText(metrics_line(snap, self.dataset.task if self.dataset else None))
 
@@ -205,6 +218,10 @@ class OutputPanel(QWidget):
     def _on_show_test(self, show: bool) -> None:
         self.boundary.set_show_test(show)
         self.regression.set_show_test(show)
+
+    def _on_size_by_loss(self, on: bool) -> None:
+        self.boundary.set_size_by_loss(on)
+        self.regression.set_size_by_loss(on)
 
     def _clear_text(self) -> None:
         self.metrics.setText("Epoch 0" if self.dataset is not None else "")

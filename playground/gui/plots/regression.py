@@ -3,17 +3,33 @@
 Points are drawn once per data set; each snapshot only moves the curve (`setData` on the
 snapshot's (x, ŷ) arrays). When the whole model is one Dense unit the fit is a line, and the
 equation y = w·x + b is printed from the snapshot's weights when the run reports them.
+
+Hover and "size by loss" work as on the decision boundary (same card, same loss numbers, from
+`_points`): near a data point the card gives its x, target, the model's ŷ and that point's loss in
+the run's loss family; anywhere else it reads the fitted curve at the cursor's x.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QPointF
 from PySide6.QtWidgets import QWidget
 
 from playground.core.datasets.base import LINE1D, Dataset
 from playground.core.snapshot import Snapshot
 from playground.gui.plots import _style as st
+from playground.gui.plots._points import (
+    POINT_SIZE,
+    HoverReadout,
+    loss_family,
+    loss_scale,
+    loss_sizes,
+    nearest_point,
+    point_losses,
+    scatter_sizes,
+    set_sizes,
+)
 
 
 def line_equation(snap: Snapshot) -> str:
@@ -29,6 +45,11 @@ def line_equation(snap: Snapshot) -> str:
     return f"y = {float(w[0, 0]):.3f}·x {sign} {abs(bias):.3f}"
 
 
+def _column(a: np.ndarray) -> np.ndarray:
+    """The first column of (n,) or (n, k) data as float64 (n,)."""
+    return np.asarray(a, dtype=np.float64).reshape(len(a), -1)[:, 0]
+
+
 class RegressionView(st.PlotView):
     """Train points (filled), test points (rings, toggleable) and the fitted curve."""
 
@@ -40,9 +61,9 @@ class RegressionView(st.PlotView):
         # A fixed range (the data's extent): auto-ranging on the moving curve re-laid out both
         # axes every frame, the largest cost of drawing this view.
         plot.disableAutoRange()
-        self.train_points = pg.ScatterPlotItem(size=6, pen=pg.mkPen(st.TRAIN_OUTLINE, width=1),
+        self.train_points = pg.ScatterPlotItem(size=POINT_SIZE, pen=pg.mkPen(st.TRAIN_OUTLINE, width=1),
                                                brush=pg.mkBrush(st.POSITIVE))
-        self.test_points = pg.ScatterPlotItem(size=6, pen=pg.mkPen(st.POSITIVE, width=1.2),
+        self.test_points = pg.ScatterPlotItem(size=POINT_SIZE, pen=pg.mkPen(st.POSITIVE, width=1.2),
                                               brush=pg.mkBrush(255, 255, 255, 0))
         self.curve = pg.PlotDataItem([], [], pen=pg.mkPen(st.NEGATIVE, width=3))
         self.equation = pg.TextItem("", color=st.TEXT, anchor=(0, 0))
@@ -51,7 +72,15 @@ class RegressionView(st.PlotView):
         plot.addItem(self.equation, ignoreBounds=True)
         self.test_points.setVisible(False)
         self.dataset: Dataset | None = None
+        self._fit: tuple[np.ndarray, np.ndarray] | None = None
+        self._point_values: tuple[np.ndarray, np.ndarray] | None = None
+        self._loss = "auto"
+        self._size_by_loss = False
+        self._hover_pos: QPointF | None = None
+        self.readout = HoverReadout(plot)
+        self.scene().sigMouseMoved.connect(self.hover_at)
 
+    # ------------------------------------------------------------------ API ---------------
     def set_dataset(self, ds: Dataset | None) -> None:
         """Draw the points of a 1-D regression set (anything else clears the view)."""
         self.clear()
@@ -66,26 +95,124 @@ class RegressionView(st.PlotView):
             if raw is None or len(raw) == 0:
                 item.clear()
             else:
-                item.setData(x=np.asarray(raw).reshape(len(raw), -1)[:, 0], y=np.asarray(y).reshape(-1))
+                item.setData(x=_column(raw), y=_column(y))
         self._fit_range()
         self._place_equation()
 
     def update_snapshot(self, snap: Snapshot) -> None:
-        """Move the fitted curve (and the equation of a linear model)."""
+        """Move the fitted curve (and the equation of a linear model); re-size points by loss."""
         if snap.curve is None or self.dataset is None:
             return
         x, y = snap.curve
+        self._fit = (x, y)
         self.curve.setData(x, np.where(np.isfinite(y), y, np.nan), connect="finite")
         self.equation.setText(line_equation(snap))
+        if snap.point_values is not None:
+            self._point_values = snap.point_values
+            if self._size_by_loss:
+                self._resize_points()
+        if self._hover_pos is not None:
+            self.hover_at(self._hover_pos)  # the model moved under a still mouse
 
     def set_show_test(self, show: bool) -> None:
         self.test_points.setVisible(bool(show))
 
+    def set_loss(self, loss: str) -> None:
+        """The run's loss ("auto" or a registry name): point read-outs and sizes use its family."""
+        if loss != self._loss:
+            self._loss = loss
+            self._resize_points()
+
+    def set_size_by_loss(self, on: bool) -> None:
+        """Draw each point bigger the higher its loss, so the hard examples stand out."""
+        self._size_by_loss = bool(on)
+        self._resize_points()
+
+    @property
+    def hover_text(self) -> str:
+        """What the hover read-out shows now ("" when hidden)."""
+        return self.readout.text
+
+    def hover_at(self, scene_pos: QPointF) -> str:
+        """Show the read-out for the mouse at `scene_pos` (scene coordinates); returns its text."""
+        vb = self.getPlotItem().getViewBox()
+        text, ring = "", None
+        if self.dataset is not None and vb.sceneBoundingRect().contains(scene_pos):
+            at = vb.mapSceneToView(scene_pos)
+            hit = nearest_point(vb, self._layers(), at.x(), at.y())
+            text, ring = self._point_text(*hit) if hit is not None else self._curve_text(at.x())
+        self._hover_pos = scene_pos if text else None
+        if text:
+            self.readout.show(vb, scene_pos, text, ring)
+        else:
+            self.readout.hide()
+        return text
+
+    def leaveEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        self._hover_pos = None
+        self.readout.hide()
+        super().leaveEvent(event)
+
     def clear(self) -> None:
-        """Forget the run's curve; the data points stay."""
+        """Forget the run's curve and point values; the data points stay."""
         self.curve.setData([], [])
         self.equation.setText("")
+        self._fit = self._point_values = None
+        self._resize_points()
+        self.readout.hide()
+        self._hover_pos = None
 
+    # ------------------------------------------------------------------ hover -------------
+    def _layers(self) -> list[tuple[str, pg.ScatterPlotItem, np.ndarray]]:
+        return [(split, item, np.column_stack([item.data["x"], item.data["y"]]))
+                for split, item in (("train", self.train_points), ("test", self.test_points))]
+
+    def _point_text(self, split: str, i: int) -> tuple[str, tuple[float, float, float]]:
+        """"train point\\nx = 1.23 · y = 4.5 · ŷ = 4.1 · loss 0.16 (squared error)" and its ring."""
+        ds = self.dataset
+        item = self.train_points if split == "train" else self.test_points
+        x, y = float(item.data["x"][i]), float(item.data["y"][i])
+        parts = [f"x = {x:.3g}", f"y = {y:.3g}"]
+        values = None if self._point_values is None else self._point_values[split != "train"]
+        if values is not None and len(values) > i:
+            y_hat = float(_column(values)[i])
+            loss = float(point_losses(np.array([y_hat]), np.array([y]), ds.task, self._loss)[0])
+            parts += [f"ŷ = {y_hat:.3g}", f"loss {loss:.3g} ({loss_family(ds.task, self._loss)})"]
+        ring = (x, y, float(scatter_sizes(item, len(item.data))[i]) + 7)
+        return f"{split} point\n" + " · ".join(parts), ring
+
+    def _curve_text(self, x: float) -> tuple[str, tuple[float, float, float] | None]:
+        """The fitted value at x ("" outside the fitted range or before a run), ringed on the curve."""
+        if self._fit is None:
+            return "", None
+        xs, ys = self._fit
+        finite = np.isfinite(ys)
+        if not finite.any() or not xs[0] <= x <= xs[-1]:
+            return "", None
+        y_hat = float(np.interp(x, xs[finite], ys[finite]))
+        return f"ŷ = {y_hat:.3g} at x = {x:.3g}", (x, y_hat, 9.0)
+
+    # ------------------------------------------------------------------ loss sizes --------
+    def _resize_points(self) -> None:
+        """Point sizes from the current point values (uniform when off or before a run)."""
+        for split, item in (("train", self.train_points), ("test", self.test_points)):
+            set_sizes(item, self._loss_sizes(split, len(item.data)) if self._size_by_loss else None)
+
+    def _loss_sizes(self, split: str, n: int) -> np.ndarray | None:
+        ds = self.dataset
+        if ds is None or self._point_values is None or not n:
+            return None
+        values = self._point_values[split != "train"]
+        if values is None or len(values) != n:
+            return None
+        y = ds.y_train if split == "train" else ds.y_test
+        # Measured against a typical error: a fifth of the targets' half-range (as the boundary does).
+        span = st.finite_range(_column(ds.y_train)) or (0.0, 1.0)
+        error = 0.2 * ((span[1] - span[0]) / 2 or 1.0)
+        family = loss_family(ds.task, self._loss)
+        return loss_sizes(point_losses(values, y, ds.task, self._loss), loss_scale(family, error))
+
+    # ------------------------------------------------------------------ layout ------------
     def _fit_range(self) -> None:
         ds = self.dataset
         if ds.extent is not None:

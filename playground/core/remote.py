@@ -1,0 +1,340 @@
+"""Training in a child process: the window's interpreter never shares a GIL with the trainer.
+
+Why a process: in one process, the trainer thread's Python (one torch call after another) and
+pyqtgraph's Python painting took turns on the GIL; each alone was smooth (GUI tick p99 ~17 ms while
+training with nothing drawn; a frame's drawing ~2-4 ms), together the tick p99 doubled and the
+trainer ran at half speed. A child process has its own interpreter and core, so neither waits.
+
+The child (``python -m playground.core.remote``) trains runs one after another. Its stdin carries
+commands, its stdout carries snapshots, both as length-prefixed `wire` messages (no pickle); its
+stderr is the parent's, so logs and tracebacks show up where the app's do. A run is rebuilt in the
+child from the experiment's JSON (data generators are seeded, so the data is the same).
+
+Messages, parent → child: ``{"op": "start", "run", "experiment", "options"}``,
+``{"op": "cmd", "run", "name", "args"}`` (a `TrainingRun` control method), ``{"op": "quit"}``.
+Child → parent: ``{"op": "ready"}`` once, ``{"op": "snapshot", "run", "snap", "start"}`` where
+``snap.history`` holds only the rows from ``start`` on (`RunAssembler` rebuilds the whole history),
+and ``{"op": "ended", "run", "error", "expected"}`` after every run. When the child is gone, the
+parent's reader reports ``{"op": "exit", "code"}``.
+
+`TrainerProcess` is the parent side; `acquire`/`release` keep idle children for reuse, so a new
+window or a new test does not pay torch's import again.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import dataclasses
+import itertools
+import logging
+import os
+import queue
+import struct
+import subprocess
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from playground.core import wire
+from playground.core.errors import PlaygroundError
+from playground.core.history import History
+from playground.core.snapshot import Snapshot
+
+log = logging.getLogger(__name__)
+
+_FRAME = struct.Struct("<Q")
+# The trainer yields the CPU to the window when both want it (a background job's courtesy): on a
+# 2-core machine the window's frames otherwise wait behind training steps. It still takes every
+# cycle the window leaves idle.
+NICE = 10
+Message = dict[str, Any]
+_run_ids = itertools.count(1)
+
+
+def new_run_id() -> int:
+    """A run id unique in this process, so a pooled child's stale messages never match a new run."""
+    return next(_run_ids)
+
+
+def failure_text(exc: BaseException) -> str:
+    """One line for a person: the core's own message for expected errors, the type for bugs."""
+    if isinstance(exc, PlaygroundError):
+        text = str(exc)
+    elif isinstance(exc, MemoryError):
+        text = "Out of memory: try a smaller network, fewer samples or a smaller batch."
+    else:
+        text = f"Training failed ({type(exc).__name__}: {exc})"
+    return " ".join(text.split())
+
+
+# ---------------------------------------------------------------------------- framing --------
+def write_message(stream: IO[bytes], message: Message) -> None:
+    data = wire.encode(message)
+    stream.write(_FRAME.pack(len(data)) + data)
+    stream.flush()
+
+
+def _read_exact(stream: IO[bytes], n: int) -> bytearray | None:
+    buf = bytearray(n)
+    view, got = memoryview(buf), 0
+    while got < n:
+        k = stream.readinto(view[got:])
+        if not k:
+            return None
+        got += k
+    return buf
+
+
+def read_message(stream: IO[bytes]) -> Message | None:
+    """The next message, or None at end of stream."""
+    head = _read_exact(stream, _FRAME.size)
+    if head is None:
+        return None
+    body = _read_exact(stream, _FRAME.unpack(head)[0])
+    return None if body is None else wire.decode(body)
+
+
+# ---------------------------------------------------------------------------- child ----------
+class _Child:
+    """The child's two threads: main trains, a reader routes commands to the run they are for."""
+
+    def __init__(self, inp: IO[bytes], out: IO[bytes]):
+        self.inp, self.out = inp, out
+        self.starts: queue.SimpleQueue[Message | None] = queue.SimpleQueue()
+        self.lock = threading.Lock()
+        self.run_id = 0
+        self.run: Any = None  # the TrainingRun now training
+        self.pending: dict[int, list[tuple[str, list]]] = {}  # commands for runs not built yet
+
+    def read_commands(self) -> None:
+        while True:
+            msg = read_message(self.inp)
+            if msg is None or msg["op"] == "quit":
+                with self.lock:
+                    if self.run is not None:
+                        self.run.stop()
+                self.starts.put(None)
+                return
+            if msg["op"] == "start":
+                self.starts.put(msg)
+            elif msg["op"] == "cmd":
+                with self.lock:
+                    if msg["run"] == self.run_id and self.run is not None:
+                        getattr(self.run, msg["name"])(*msg["args"])
+                    elif msg["run"] > self.run_id:
+                        self.pending.setdefault(msg["run"], []).append((msg["name"], msg["args"]))
+
+    def serve(self) -> None:
+        threading.Thread(target=self.read_commands, name="commands", daemon=True).start()
+        write_message(self.out, {"op": "ready"})
+        while True:
+            msg = self.starts.get()
+            while msg is not None and not self.starts.empty():
+                msg = self.starts.get()  # a newer start supersedes: the parent only shows the newest
+            if msg is None:
+                return
+            self.train(msg)
+
+    def train(self, msg: Message) -> None:
+        import torch
+
+        from playground.core.experiment import experiment_from_dict
+        from playground.core.trainer import RunOptions, TrainingRun
+
+        run_id, error, expected = msg["run"], "", True
+        try:
+            experiment = experiment_from_dict(msg["experiment"])
+            torch.manual_seed(experiment.seed)  # dropout draws from the global generator
+            run = TrainingRun(experiment, RunOptions(**msg["options"]))
+            with self.lock:
+                self.run_id, self.run = run_id, run
+                for name, args in self.pending.pop(run_id, []):
+                    getattr(run, name)(*args)
+                self.pending = {k: v for k, v in self.pending.items() if k > run_id}
+            sent = 0
+            for snap in run.snapshots():
+                n = len(next(iter(snap.history.values()))) if snap.history else 0
+                part = {k: v[sent:n] for k, v in snap.history.items()}
+                write_message(self.out, {"op": "snapshot", "run": run_id, "start": sent,
+                                         "snap": dataclasses.replace(snap, history=part)})
+                sent = n
+        except Exception as exc:  # every failure reaches the parent as one message
+            error, expected = failure_text(exc), isinstance(exc, PlaygroundError)
+            if not expected:
+                log.error("training run failed:\n%s", traceback.format_exc())
+        finally:
+            with self.lock:
+                self.run = None
+        write_message(self.out, {"op": "ended", "run": run_id, "error": error, "expected": expected})
+
+
+def warm_up() -> None:
+    """One intra-op thread, and torch's lazy first-optimizer import (1-3 s) paid before any run."""
+    import torch
+
+    import playground.core.trainer  # noqa: F401 - an import error shows at start-up, not at the first run
+
+    torch.set_num_threads(1)
+    weight = torch.zeros(2, 1, requires_grad=True)
+    optimizer = torch.optim.SGD([weight], lr=0.1)
+    (torch.ones(3, 2) @ weight).sum().backward()
+    optimizer.step()
+
+
+def child_main() -> None:
+    """Entry point of the child: messages on stdin/stdout; stray prints are sent to stderr."""
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    logging.basicConfig(level=logging.WARNING, format="trainer process: %(levelname)s %(message)s")
+    code = 0
+    with contextlib.suppress(OSError):
+        os.nice(NICE)
+    try:
+        warm_up()
+        _Child(sys.stdin.buffer, out).serve()
+        out.close()
+    except BrokenPipeError:
+        pass  # the parent went away: nothing left to report to
+    except BaseException:
+        log.error("the trainer process failed:\n%s", traceback.format_exc())
+        code = 1
+    sys.stderr.flush()
+    os._exit(code)  # no interpreter teardown: a second with torch loaded, and a reader thread may hold stdin
+
+
+# ---------------------------------------------------------------------------- parent ---------
+class TrainerProcess:
+    """The parent's handle on one child: send commands; a reader thread hands messages to `on_message`.
+
+    `on_message` runs on the reader thread (it must only hand data over, e.g. into a locked slot).
+    """
+
+    def __init__(self, on_message: Callable[[Message], None] | None = None):
+        self.on_message = on_message
+        self._send_lock = threading.Lock()
+        package_root = str(Path(__file__).resolve().parents[2])
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+        self.proc = subprocess.Popen([sys.executable, "-m", "playground.core.remote"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        self.ready = threading.Event()
+        self._reader = threading.Thread(target=self._read, name="trainer-reader", daemon=True)
+        self._reader.start()
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None and self._reader.is_alive()
+
+    def send(self, message: Message) -> bool:
+        """Write one message; False if the child is gone."""
+        with self._send_lock:
+            try:
+                write_message(self.proc.stdin, message)
+                return True
+            except (BrokenPipeError, OSError, ValueError):
+                return False
+
+    def start_run(self, run_id: int, experiment: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
+        return self.send({"op": "start", "run": run_id, "experiment": experiment, "options": options})
+
+    def command(self, run_id: int, name: str, *args: Any) -> bool:
+        return self.send({"op": "cmd", "run": run_id, "name": name, "args": list(args)})
+
+    def _read(self) -> None:
+        while True:
+            try:
+                msg = read_message(self.proc.stdout)
+            except (OSError, ValueError, wire.WireError) as exc:
+                log.error("bad message from the trainer process: %s", exc)
+                msg = None
+            if msg is None:
+                break
+            if msg["op"] == "ready":
+                self.ready.set()
+            callback = self.on_message
+            if callback is not None:
+                callback(msg)
+        code = self.proc.wait()
+        callback = self.on_message
+        if callback is not None:
+            callback({"op": "exit", "code": code})
+
+    def close(self, timeout: float = 3.0) -> bool:
+        """Ask the child to stop its run and exit; kill it after `timeout`. True if it exited by itself."""
+        self.on_message = None
+        self.send({"op": "quit"})
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout)
+            clean = True
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            clean = False
+        self._reader.join(1.0)
+        return clean
+
+    def kill(self) -> None:
+        self.on_message = None
+        self.proc.kill()
+        self.proc.wait()
+        self._reader.join(1.0)
+
+
+_idle: list[TrainerProcess] = []
+_idle_lock = threading.Lock()
+
+
+def acquire(on_message: Callable[[Message], None]) -> TrainerProcess:
+    """An idle child if one is alive, else a new one (starting it takes torch's import, ~1-3 s)."""
+    with _idle_lock:
+        while _idle:
+            proc = _idle.pop()
+            if proc.alive:
+                proc.on_message = on_message
+                return proc
+    return TrainerProcess(on_message)
+
+
+def release(proc: TrainerProcess) -> None:
+    """Keep a child that has no run for the next `acquire` (it was told to stop its run)."""
+    proc.on_message = None
+    if proc.alive:
+        with _idle_lock:
+            _idle.append(proc)
+
+
+@atexit.register
+def close_idle() -> None:
+    """Ends the pooled children (at exit; tests may call it too)."""
+    with _idle_lock:
+        procs, _idle[:] = list(_idle), []
+    for proc in procs:
+        proc.close(1.0)
+
+
+# ---------------------------------------------------------------------------- assembly -------
+class RunAssembler:
+    """Rebuilds whole snapshots of one run from the child's history increments."""
+
+    def __init__(self) -> None:
+        self.history = History()
+
+    def add(self, message: Message) -> Snapshot:
+        snap: Snapshot = message["snap"]
+        part: Mapping[str, np.ndarray] = snap.history
+        if message["start"] != len(self.history):
+            raise ValueError(f"history rows {message['start']}.. arrived after {len(self.history)} rows")
+        self.history.extend(part)
+        return dataclasses.replace(snap, history=self.history.views())
+
+
+if __name__ == "__main__":
+    child_main()

@@ -1,0 +1,197 @@
+"""What the point views share: per-point losses in the run's loss family, loss-sized points, and the
+hover read-out (a card beside the cursor, a ring round the hovered point).
+
+The decision boundary (2-D sets) and the fitted curve (1-D sets) both draw data points over what
+the model computes, and a person hovering either should see the same card and the same loss
+numbers: one module keeps the two views from drifting apart.
+
+Per-point losses follow the run's loss, so the number on the card is the term that point adds to
+the loss being minimised (squared error for MSE, absolute error for MAE, ...), not a stand-in.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF
+from PySide6.QtGui import QFont
+
+from playground.core.compat import resolve_loss
+from playground.core.datasets.base import BINARY, MULTICLASS, REGRESSION
+from playground.core.errors import PlaygroundError
+from playground.gui.plots import _style as st
+
+POINT_SIZE = 7
+SIZE_RANGE = (5, 16)  # px, for "size points by loss"
+HIT_PX = 6  # how near (in pixels) the mouse must be to a point's edge to hover it
+CROSS_ENTROPY, SQUARED, ABSOLUTE, HUBER = "cross-entropy", "squared error", "absolute error", "Huber loss"
+_FAMILIES = {"binary_cross_entropy": CROSS_ENTROPY, "cross_entropy": CROSS_ENTROPY, "mse": SQUARED,
+             "mae": ABSOLUTE, "huber": HUBER}
+_EPS = 1e-7
+
+
+# ------------------------------------------------------------------ losses --------------------
+def loss_family(task: str, loss: str = "auto") -> str:
+    """How one point's loss is measured for `loss` ("auto": the task's usual loss) on `task`."""
+    try:
+        name = resolve_loss(loss, task)
+    except PlaygroundError:
+        name = "auto"
+    return _FAMILIES.get(name, SQUARED if task == REGRESSION else CROSS_ENTROPY)
+
+
+def error_loss(error: np.ndarray, family: str) -> np.ndarray:
+    """The loss of an error (prediction - target) in a regression family (Huber's delta is 1)."""
+    e = np.abs(np.asarray(error, dtype=np.float64))
+    if family == ABSOLUTE:
+        return e
+    if family == HUBER:
+        return np.where(e <= 1.0, 0.5 * e * e, e - 0.5)
+    return e * e
+
+
+def point_losses(values: np.ndarray, y: np.ndarray, task: str, loss: str = "auto") -> np.ndarray:
+    """Per-point loss: -log p(true class) for cross-entropies, else the error's loss.
+
+    `values` are the model's values as snapshots carry them (P(class 1) for two classes, class
+    probabilities for k, the value for regression).
+    """
+    values = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
+    family = loss_family(task, loss)
+    if family != CROSS_ENTROPY:
+        target = np.asarray(y, dtype=np.float64).reshape(len(y), -1)[:, 0]
+        return error_loss(values[:, 0] - target, family)
+    labels = np.asarray(y).reshape(-1).astype(int)
+    if task == BINARY:
+        p = np.where(labels == 1, values[:, 0], 1.0 - values[:, 0])
+    else:
+        p = values[np.arange(len(labels)), labels]
+    return -np.log(np.clip(p, _EPS, 1.0))
+
+
+def loss_scale(family: str, error: float) -> float:
+    """The loss that draws a point about two thirds of the way to the largest size.
+
+    Cross-entropy is in nats (p = 0.5 gives a middling size); the other families are measured by
+    the loss of a typical `error` (a fifth of the targets' half-range, say).
+    """
+    if family == CROSS_ENTROPY:
+        return 1.0
+    return float(error_loss(np.asarray(error), family)) or 1.0
+
+
+def loss_sizes(losses: np.ndarray, scale: float) -> np.ndarray:
+    """Whole-pixel symbol sizes growing with the loss and levelling off (1 - e^-loss/scale)."""
+    lo, hi = SIZE_RANGE
+    t = 1.0 - np.exp(-np.nan_to_num(np.asarray(losses), nan=0.0, posinf=50.0) / scale)
+    return np.rint(lo + (hi - lo) * t)
+
+
+def class_text(index: float, class_names: tuple[str, ...]) -> str:
+    """"class 2", or the class's own name when it has one that is not just its number."""
+    i = int(round(float(index)))
+    name = class_names[i] if 0 <= i < len(class_names) else str(i)
+    return f"class {name}" if name == str(i) else name
+
+
+def label_brushes(y: np.ndarray, task: str, levels: tuple[float, float]) -> list:
+    """Brush per point: orange/blue for two classes, the class palette for k, a ramp for values.
+
+    Points of one colour share one brush object: pyqtgraph caches a rendered symbol per (size,
+    pen, brush) object, so shared brushes keep that cache tiny when sizes change (size by loss:
+    ~12 ms a frame with a brush per point, nothing once the few symbols are cached).
+    """
+    y = np.asarray(y).reshape(len(y), -1)[:, 0]
+    if task == BINARY:
+        colours = [st.POSITIVE if v > 0.5 else st.NEGATIVE for v in y]
+    elif task == MULTICLASS:
+        colours = [st.class_colour(v) for v in y]
+    else:
+        colours = [c.name() for c in st.value_brushes(y, levels)]
+    shared = {c: pg.mkBrush(c) for c in set(colours)}
+    return [shared[c] for c in colours]
+
+
+# ------------------------------------------------------------------ scatter sizes -------------
+def scatter_sizes(item: pg.ScatterPlotItem, n: int) -> np.ndarray:
+    """The drawn size of each of the item's `n` points (POINT_SIZE where none is set)."""
+    sizes = item.data["size"] if len(item.data) == n else None
+    return np.where(sizes > 0, sizes, POINT_SIZE) if sizes is not None else np.full(n, POINT_SIZE)
+
+
+def set_sizes(item: pg.ScatterPlotItem, sizes: np.ndarray | None) -> None:
+    """Re-size the points only when a size changes (None: all POINT_SIZE): re-sizing re-renders."""
+    n = len(item.data)
+    if sizes is None or len(sizes) != n:
+        sizes = np.full(n, float(POINT_SIZE))
+    if n and not np.array_equal(item.data["size"], sizes):
+        item.setSize(sizes)
+
+
+def nearest_point(vb: pg.ViewBox, layers: list[tuple[str, pg.ScatterPlotItem, np.ndarray | None]],
+                  x: float, y: float) -> tuple[str, int] | None:
+    """The nearest visible point whose edge is within HIT_PX pixels of (x, y): (layer key, index).
+
+    `layers` are (key, scatter item, (n, 2) positions); distances are measured in pixels, so a
+    plot whose axes have different scales still hits what the eye sees.
+    """
+    sx, sy = vb.viewPixelSize()
+    best: tuple[float, str, int] | None = None
+    for key, item, pos in layers:
+        if pos is None or not len(pos) or not item.isVisible():
+            continue
+        dist = np.hypot((pos[:, 0] - x) / sx, (pos[:, 1] - y) / sy)
+        reach = scatter_sizes(item, len(pos)) / 2 + HIT_PX
+        i = int(np.argmin(dist - reach))
+        if dist[i] <= reach[i] and (best is None or dist[i] < best[0]):
+            best = (float(dist[i]), key, i)
+    return None if best is None else best[1:]
+
+
+# ------------------------------------------------------------------ the card ------------------
+class HoverReadout:
+    """The read-out card beside the cursor and a ring round what it is about, in one plot."""
+
+    def __init__(self, plot: pg.PlotItem):
+        self.label = pg.TextItem(color=st.TEXT, fill=pg.mkBrush(255, 255, 255, 230),
+                                 border=pg.mkPen(st.BORDER), anchor=(0, 1))
+        font = QFont()
+        font.setPointSizeF(8.5)
+        self.label.setFont(font)
+        self.label.setZValue(50)
+        # A ring round the hovered point: which dot the read-out is about, in a crowd of them.
+        self.ring = pg.ScatterPlotItem(size=POINT_SIZE + 7, pen=pg.mkPen(st.TEXT, width=1.5),
+                                       brush=None, pxMode=True)
+        self.ring.setZValue(40)
+        self.ring.hide()
+        plot.addItem(self.ring, ignoreBounds=True)
+        # The card lives on the ViewBox in pixels, not in the data: it needs no data coordinates,
+        # and it stacks above anything else pinned to the plot (the boundary's caption).
+        self.label.setParentItem(plot.getViewBox())
+        self.label.hide()
+
+    @property
+    def text(self) -> str:
+        """What the card shows now ("" when hidden)."""
+        return self.label.toPlainText() if self.label.isVisible() else ""
+
+    def show(self, vb: pg.ViewBox, scene_pos: QPointF, text: str,
+             ring: tuple[float, float, float] | None = None) -> None:
+        """The card beside the cursor, on the side with room; a ring (x, y, size px) or none."""
+        if ring is None:
+            self.ring.hide()
+        else:
+            self.ring.setData(pos=[ring[:2]], size=ring[2])
+            self.ring.show()
+        self.label.setText(text)
+        box = vb.sceneBoundingRect()
+        right = scene_pos.x() > box.center().x()
+        low = scene_pos.y() < box.top() + box.height() * 0.35
+        self.label.setAnchor((1.0 if right else 0.0, 0.0 if low else 1.0))
+        offset = QPointF(-10 if right else 10, 12 if low else -10)
+        self.label.setPos(vb.mapFromScene(scene_pos + offset))
+        self.label.show()
+
+    def hide(self) -> None:
+        self.label.hide()
+        self.ring.hide()
