@@ -209,6 +209,21 @@ def child_main() -> None:
 
 
 # ---------------------------------------------------------------------------- parent ---------
+def _widen_pipe(fd: int, size: int = 1 << 20) -> None:
+    """Let one snapshot (a few hundred kB with neuron maps) fit the pipe whole (Linux; else no-op).
+
+    With the default 64 kB the reader thread woke ~6 times per snapshot, and each wake took the
+    GIL from the window's thread, which then waited for the reader to be scheduled: frames ran
+    late with the window's thread idle. One wake per snapshot leaves one hand-over.
+    """
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, size)
+    except (ImportError, AttributeError, OSError):
+        pass
+
+
 class TrainerProcess:
     """The parent's handle on one child: send commands; a reader thread hands messages to `on_message`.
 
@@ -223,6 +238,7 @@ class TrainerProcess:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
         self.proc = subprocess.Popen([sys.executable, "-m", "playground.core.remote"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        _widen_pipe(self.proc.stdout.fileno())
         self.ready = threading.Event()
         self._reader = threading.Thread(target=self._read, name="trainer-reader", daemon=True)
         self._reader.start()

@@ -11,6 +11,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import dataclasses  # noqa: E402
+import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -178,6 +179,40 @@ def test_widths_follow_the_weights(view):
     weights[2][0][0, 0] = 2.0
     view.update_snapshot(_snapshot(weights))
     assert view.connection_width(2, 0, 0) > thin
+
+
+def test_a_streaming_frame_redraws_a_few_changed_strips_and_a_paused_one_all(view):
+    view.strips.budget = 1
+    view.update_snapshot(_snapshot())
+    view.repaint()
+    assert view.strips.misses == 3 and not view.strips.stale(view.scene)  # a first look: all drawn
+    changed = tuple((-1.5 * w, b) for w, b in _weights())  # every weight changes: all three strips
+    for expected_stale in (2, 1):
+        view.update_snapshot(_snapshot(changed))
+        view.repaint()
+        assert len(view.strips.stale(view.scene)) == expected_stale  # one redrawn per frame, oldest first
+    assert view.strips.misses == 5 and view.strips.deferred == 3
+    view.update_snapshot(_snapshot(changed, state=PAUSED))
+    view.repaint()
+    assert not view.strips.stale(view.scene)  # what stays on screen is exact
+
+
+def test_deferred_painting_converts_now_and_paints_when_presented(qtbot, view):
+    view.deferred_paint = True
+    frames = view.frames_rendered
+    view.update_snapshot(_snapshot())  # streaming, and nobody calls `present`: painted a bit later
+    qtbot.waitUntil(lambda: view.frames_rendered == frames + 1, timeout=2000)
+    # the view paces streaming frames: the next one is converted once its spacing has passed
+    qtbot.waitUntil(lambda: time.perf_counter() - view._started_at > 0.3)
+    view.update_snapshot(_snapshot(level=2.0))
+    qtbot.waitUntil(lambda: view._awaiting_present)  # converted, waiting for the next frame
+    QApplication.processEvents()
+    assert view.frames_rendered == frames + 1  # nothing painted yet
+    view.present()
+    qtbot.waitUntil(lambda: view.frames_rendered == frames + 2)
+    view.update_snapshot(_snapshot(state=PAUSED))  # a paused snapshot is converted and painted at once
+    qtbot.waitUntil(lambda: view.frames_rendered == frames + 3)
+    assert not view._awaiting_present
 
 
 # ------------------------------------------------------------------ live runs ----------------

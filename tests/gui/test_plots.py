@@ -14,7 +14,7 @@ import pytest  # noqa: E402
 from playground.core.datasets import load_dataset  # noqa: E402
 from playground.core.datasets.base import IMAGE, LINE1D, POINTS2D  # noqa: E402
 from playground.core.experiment import experiment_from_dict  # noqa: E402
-from playground.core.snapshot import Snapshot  # noqa: E402
+from playground.core.snapshot import PAUSED, Snapshot  # noqa: E402
 from playground.core.trainer import RunOptions, run_to_end  # noqa: E402
 from playground.gui.plots import _style as st  # noqa: E402
 from playground.gui.plots._preview import demo_experiment  # noqa: E402
@@ -143,11 +143,28 @@ def test_curves_show_only_the_splits_a_run_has(qtbot):
     assert view.loss_curves["train"].isVisible() and not view.loss_curves["val"].isVisible()
     assert view.point_count == 5
     assert view.score_plot.getAxis("left").labelText == "accuracy"
-    view.update_snapshot(canned(train_loss=[5, 4, 3, 2, 1], test_loss=[6, 5, 4, 3, 2],
-                                val_loss=[7, 6, 5, 4, 3], train_r2=[0, .2, .4, .6, .8]))
+    view.update_snapshot(dataclasses.replace(canned(train_loss=[5, 4, 3, 2, 1], test_loss=[6, 5, 4, 3, 2],
+                                                    val_loss=[7, 6, 5, 4, 3], train_r2=[0, .2, .4, .6, .8]),
+                                             state=PAUSED))  # paused: drawn at once, axes and curves
     assert view.loss_curves["val"].isVisible()
     assert view.score_plot.getAxis("left").labelText == "R²"
     assert view.score_curves["train"].isVisible() and not view.score_curves["test"].isVisible()
+
+
+def test_a_streaming_frame_that_moves_an_axis_leaves_the_curves_to_the_next(qtbot):
+    view = CurvesView()
+    qtbot.addWidget(view)
+    view.update_snapshot(canned(5, train_loss=[5, 4, 3, 2, 1]))
+    assert view.point_count == 5 and view.loss_plot.viewRange()[0][1] < 11
+    longer = canned(12, train_loss=np.linspace(5, 1, 12))  # past the epoch axis's end: it must grow
+    view.update_snapshot(longer)
+    assert view.loss_plot.viewRange()[0][1] > 12 and view.point_count == 5  # axes now, curves next
+    assert view.score_plot.viewRange()[0][1] < 12  # and the accuracy plot's epoch axis too
+    view.update_snapshot(longer)  # the next frame (the same snapshot is enough)
+    assert view.point_count == 12
+    assert view.score_plot.viewRange()[0] == view.loss_plot.viewRange()[0]
+    view.update_snapshot(dataclasses.replace(canned(30, train_loss=np.linspace(5, 1, 30)), state=PAUSED))
+    assert view.point_count == 30  # a paused (or final) snapshot draws everything at once
 
 
 def test_sample_grid_marks_wrong_guesses(qtbot):

@@ -37,10 +37,15 @@ def _pen(colour: str, alpha: int, width: float) -> QPen:
     return pen
 
 
-def paint_frame(p: QPainter, scene: Scene, base: QFont, step: float, strips: Strips) -> None:
-    """What changes with a snapshot (over the `paint_labels` layer); `step`: distance between columns."""
+def paint_frame(p: QPainter, scene: Scene, base: QFont, step: float, strips: Strips,
+                exact: bool = True) -> None:
+    """What changes with a snapshot (over the `paint_labels` layer); `step`: distance between columns.
+
+    `exact=False` (a run streaming) lets `strips` redraw only a few changed column pairs this frame.
+    """
     p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     _paint_headers(p, scene, base, step, activity=True)
+    strips.plan(scene, exact)
     for j, col in enumerate(scene.columns):
         if j == 0 or col.kind == OUTPUT_MAP:
             continue
@@ -54,18 +59,40 @@ def paint_frame(p: QPainter, scene: Scene, base: QFont, step: float, strips: Str
 class Strips:
     """The weight lines between two columns, rendered into an image reused while they look the same.
 
-    Antialiased strokes are most of a frame's cost (~5 ms for a 6×8 network here). Widths and
+    Antialiased strokes are most of a frame's cost (~0.7 ms per 8×8 column pair here). Widths and
     colours are quantised, so once training settles most column pairs draw exactly what they drew
-    last frame, and a strip is one blit instead of 64 strokes.
+    last frame, and a strip is one blit instead of 64 strokes. While a run streams, at most
+    `budget` changed strips are redrawn per frame, those left waiting longest first (the others
+    show their previous look, a frame or two old); a paused or final frame redraws every changed
+    strip, so what stays on screen is exact. That caps a deep network's frame (a 6×8 spiral net
+    changed all 7 strips every frame early in training: ~5 ms of strokes in one frame).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, budget: int = 2) -> None:
+        self.budget = budget
         self._cache: dict[int, tuple[bytes, QImage, float]] = {}
-        self.hits = self.misses = 0
+        self._waiting: dict[int, int] = {}  # strip -> frames it has shown an old look
+        self._now: set[int] = set()
+        self.hits = self.misses = self.deferred = 0
 
     def clear(self) -> None:
         """Forget every strip (the layout moved)."""
         self._cache.clear()
+        self._waiting.clear()
+
+    def stale(self, scene: Scene) -> list[int]:
+        """Column pairs whose drawn look is not (or not yet) that of the scene's weights."""
+        return [j for j, lines in scene.lines.items()
+                if j not in self._cache or self._cache[j][0] != lines.key]
+
+    def plan(self, scene: Scene, exact: bool) -> None:
+        """Choose the strips redrawn this frame: all changed ones if `exact`, else up to `budget`."""
+        changed = self.stale(scene)
+        if not exact:
+            missing = [j for j in changed if j not in self._cache]  # nothing to show yet: now
+            old = sorted((j for j in changed if j in self._cache), key=lambda j: -self._waiting.get(j, 0))
+            changed = missing + old[: max(0, self.budget - len(missing))]
+        self._now = set(changed)
 
     def draw(self, p: QPainter, scene: Scene, j: int) -> None:
         lines = scene.lines[j]
@@ -73,8 +100,13 @@ class Strips:
         cached = self._cache.get(j)
         if cached is not None and cached[0] == key:
             self.hits += 1
+            self._waiting.pop(j, None)
+        elif cached is not None and j not in self._now:
+            self.deferred += 1
+            self._waiting[j] = self._waiting.get(j, 0) + 1
         else:
             self.misses += 1
+            self._waiting.pop(j, None)
             cached = self._render(scene, j, key, p.device().height() / p.device().devicePixelRatioF())
             self._cache[j] = cached
         p.drawImage(QPointF(cached[2], 0), cached[1])

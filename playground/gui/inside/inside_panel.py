@@ -57,7 +57,10 @@ class InsidePanel(QWidget):
         self._has_run = False
         self._build()
         session.changed.connect(self._on_experiment_changed)
-        controller.snapshot_ready.connect(self.update_snapshot)
+        # Two-phase frames (see worker): converted with the curves, painted with the next boundary.
+        controller.snapshot_followup.connect(self.update_snapshot)
+        controller.snapshot_ready.connect(self._present)
+        self.network.deferred_paint = True
         controller.run_started.connect(self._on_run_started)
         controller.state_changed.connect(self._on_state)
         self.network.parameter_edited.connect(self._on_parameter_edited)
@@ -112,6 +115,9 @@ class InsidePanel(QWidget):
         elif self.page == CONV:
             self.conv.update_snapshot(snap)
         self._refresh_hint()
+
+    def _present(self, _snap: Snapshot) -> None:
+        self.network.present()
 
     def clear(self) -> None:
         """Forget the run; the layout stays."""

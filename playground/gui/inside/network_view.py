@@ -30,6 +30,7 @@ from playground.gui.inside._scene import Hit, Lines, Scene
 from playground.gui.plots import _style as st
 
 PIN_BAND = 170.0  # height of the pinned unit's band under the network
+PRESENT_FALLBACK_MS = 40  # with deferred painting, paint anyway if nobody calls `present` by then
 
 
 class NetworkView(QWidget):
@@ -58,6 +59,9 @@ class NetworkView(QWidget):
         self.frame_ms = self.frame_cpu_ms = 0.0  # the last frame's conversion + paint, wall and CPU
         self._started_at = 0.0  # when the last frame's conversion began
         self.frames_rendered = 0
+        self._shown_state = RUNNING  # of the snapshot on screen: a streaming run may draw approximately
+        self.deferred_paint = False  # convert now, paint at `present` (set by a panel that calls it)
+        self._awaiting_present = False
         self._frame: QPixmap | None = None
         self._dirty = True
         self._pending: Snapshot | None = None
@@ -89,12 +93,13 @@ class NetworkView(QWidget):
         """Show `snap`: converted in an event of its own, then painted, so neither step holds the
         window's thread for long; a hidden view converts nothing until it is shown.
 
-        While a run streams, frames start at least three times their own cost apart (and at most
-        ~30 a second), so the view takes at most a third of the window's thread from the plots
-        and the trainer; a paused or final snapshot is drawn at once.
+        While a run streams, frames start at least three times their own cost apart and at most
+        16 a second (the maps change smoothly at that rate, and at 30 the frames carrying them made
+        the window's slowest 1% of frames ~2 ms slower here), so the view takes at most a third of
+        the window's thread from the plots; a paused or final snapshot is drawn at once.
         """
         self._pending = snap
-        spacing = min(0.25, max(1 / 32, 3 * self._render_s))
+        spacing = min(0.25, max(1 / 16, 3 * self._render_s))
         due = snap.state != RUNNING or time.perf_counter() - self._started_at >= spacing
         if due and not self._scheduled and self.isVisible():
             self._scheduled = True
@@ -107,7 +112,22 @@ class NetworkView(QWidget):
         self._ingest()
         self._prepare_s = time.perf_counter() - t  # added to the paint's own cost for pacing
         self._prepare_cpu_s = time.thread_time() - cpu
-        self.update()
+        if self.deferred_paint and self._shown_state == RUNNING:
+            self._awaiting_present = True  # painted at the start of the next frame (`present`)
+            QTimer.singleShot(PRESENT_FALLBACK_MS, self, self.present)
+        else:
+            self.update()
+
+    def present(self) -> None:
+        """Paint what the last snapshot was converted to, if that is still waiting.
+
+        With `deferred_paint`, a streaming snapshot is converted in one frame and painted in the
+        next (the window calls this as the next snapshot arrives): the conversion shares a frame
+        with the curves, the painting with the boundary, and neither frame carries both.
+        """
+        if self._awaiting_present:
+            self._awaiting_present = False
+            self.update()
 
     def clear(self) -> None:
         """Forget the run's maps and weights; the layout stays."""
@@ -178,6 +198,7 @@ class NetworkView(QWidget):
     def _ingest(self) -> None:
         if self._pending is not None:
             snap, self._pending = self._pending, None
+            self._shown_state = snap.state
             self.scene.ingest(snap)
             self._dirty = True
 
@@ -206,7 +227,8 @@ class NetworkView(QWidget):
         try:
             if self.scene.columns:
                 p.drawPixmap(0, 0, self._labels())
-                _paint.paint_frame(p, self.scene, self.font(), self._step, self.strips)
+                _paint.paint_frame(p, self.scene, self.font(), self._step, self.strips,
+                                   exact=self._shown_state != RUNNING)
             else:
                 p.setPen(QColor(st.MUTED))
                 p.drawText(QRectF(self.rect()).adjusted(20, 20, -20, -20),

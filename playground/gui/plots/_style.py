@@ -113,12 +113,14 @@ class PlotView(pg.PlotWidget):
 
 
 def set_range_once(cache: dict, key: str, plot: pg.PlotItem, axis: str, span: tuple[float, float],
-                   padding: float) -> None:
-    """Set an axis range only when it changed: re-laying out tick labels is the costly part of a frame."""
+                   padding: float) -> bool:
+    """Set an axis range only when it changed (True then): re-laying out tick labels is the costly
+    part of a frame."""
     if cache.get(key) == span:
-        return
+        return False
     cache[key] = span
     if axis == "x":
         plot.setXRange(*span, padding=padding)
     else:
         plot.setYRange(*span, padding=padding)
+    return True

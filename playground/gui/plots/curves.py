@@ -10,6 +10,9 @@ curve against the other's ticks.
 Axis ranges are set by hand and grow in round steps instead of auto-ranging: an axis whose range
 changes re-lays out its tick texts, which was the largest cost of a frame (measured ~2 ms per
 axis, curves 8 ms -> 2.7 ms a frame); with stepped ranges the axes change a few times per decade.
+A frame that moves an axis still costs ~12 ms (both epoch axes re-laid out, every curve re-mapped),
+so while a run streams, such a frame only moves the loss plot's axes, and the accuracy plot's epoch
+axis and the curves follow one frame later: no single frame pays for all of it.
 
 Earlier runs can be overlaid (`set_overlays`): one faint, thin curve per run in the run's own
 colour (its test loss, or train loss for a run without a test split), drawn under the live curves
@@ -27,7 +30,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
-from playground.core.snapshot import Snapshot
+from playground.core.snapshot import RUNNING, Snapshot
 from playground.gui.plots import _style as st
 
 SPLITS = ("train", "test", "val")
@@ -92,7 +95,8 @@ class CurvesView(pg.GraphicsLayoutWidget):
         self.score_plot = self.addPlot(row=0, col=1)
         st.style_plot(self.loss_plot, "epoch", "loss")
         st.style_plot(self.score_plot, "epoch", "accuracy")
-        self.score_plot.setXLink(self.loss_plot)
+        # Not X-linked: the two epoch axes are set to the same range by hand, so that while a run
+        # streams they can move on consecutive frames (`_sync_score_x`), each frame paying for one.
         # Legends where the curves are not: loss falls (top right is free), accuracy rises.
         for plot, offset in ((self.loss_plot, (-6, 6)), (self.score_plot, (-6, -30))):
             plot.setMouseEnabled(x=False, y=False)
@@ -105,6 +109,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
         self._log_y = False
         self._ranges: dict[str, tuple[float, float]] = {}
         self._drawn: tuple | None = None  # identifies the history last drawn
+        self._deferred = False  # the last frame moved the axes and left the curves for this one
         self.overlay_curves: dict[int, _OverlayCurves] = {}
         self.clear()
 
@@ -125,10 +130,15 @@ class CurvesView(pg.GraphicsLayoutWidget):
             return  # the history only grows when an epoch ends: most frames have nothing new
         self._drawn = key
         self._use_score(self._score_key_for(history))
+        streaming = snap.state == RUNNING and self.point_count and not self._deferred
+        if self._fit_ranges(history, sync_score_x=not streaming) and streaming:
+            self._drawn, self._deferred = None, True  # the axes moved this frame; the curves follow next
+            return
+        self._deferred = False
+        self._sync_score_x()  # while streaming, a frame after the loss plot's
         for split in SPLITS:
             self._set(self.loss_curves[split], epochs, history.get(f"{split}_loss"))
             self._set(self.score_curves[split], epochs, history.get(f"{split}_{self._score_key}"))
-        self._fit_ranges(history)
 
     def set_log_y(self, on: bool) -> None:
         """Logarithmic loss axis: late, small improvements stay visible."""
@@ -161,30 +171,37 @@ class CurvesView(pg.GraphicsLayoutWidget):
         self._ranges.clear()
         self._drawn = None
         self._set_range("x", self.loss_plot, "x", (0.0, 10.0))
+        self._sync_score_x()
         self._set_range("loss", self.loss_plot, "y", (0.0, 1.0))
         self._set_range("score", self.score_plot, "y", (0.0, 1.0))
         if self.overlay_curves:
             self._fit_ranges(None)
 
     # ------------------------------------------------------------------ ranges ------------
-    def _fit_ranges(self, history: Mapping[str, np.ndarray] | None) -> None:
-        """Grow the axes to hold the live history (None: no live run) and every overlay."""
+    def _fit_ranges(self, history: Mapping[str, np.ndarray] | None, sync_score_x: bool = True) -> bool:
+        """Grow the axes to hold the live history (None: no live run) and every overlay; True if one moved.
+
+        `sync_score_x=False` leaves the accuracy plot's epoch axis for `_sync_score_x` (next frame).
+        """
         history = history or {}
         spans = [o.bounds for o in self.overlay_curves.values()]
         last = [float(history["epoch"][-1])] if len(history.get("epoch", ())) else []
         last += [b["epoch"][1] for b in spans if "epoch" in b]
-        self._set_range("x", self.loss_plot, "x", (0.0, nice_ceil(max(last, default=0.0), 10)))
+        moved = self._set_range("x", self.loss_plot, "x", (0.0, nice_ceil(max(last, default=0.0), 10)))
+        if sync_score_x:
+            moved |= self._sync_score_x()
         losses = [history[f"{s}_loss"] for s in SPLITS if f"{s}_loss" in history]
         bounds = _merge([st.finite_range(np.concatenate(losses)) if losses else None,
                          *(b.get("loss") for b in spans)])
         if bounds is not None:
-            self._set_range("loss", self.loss_plot, "y", self._loss_range(*bounds))
+            moved |= self._set_range("loss", self.loss_plot, "y", self._loss_range(*bounds))
         if self._score_key == "r2":
             scores = [history[f"{s}_r2"] for s in SPLITS if f"{s}_r2" in history]
             low = _merge([st.finite_range(np.concatenate(scores)) if scores else None,
                           *(b.get("score") for b in spans)])
             floor = -1.0 if low is None or low[0] < -1 else (-0.5 if low[0] < -0.05 else 0.0)
-            self._set_range("score", self.score_plot, "y", (floor, 1.0))
+            moved |= self._set_range("score", self.score_plot, "y", (floor, 1.0))
+        return moved
 
     def _loss_range(self, low: float, high: float) -> tuple[float, float]:
         if not self._log_y:
@@ -192,8 +209,12 @@ class CurvesView(pg.GraphicsLayoutWidget):
         low = max(low, 1e-12)  # log axes take log10 of the range
         return math.floor(math.log10(low)), math.ceil(math.log10(max(high, low * 10)))
 
-    def _set_range(self, key: str, plot: pg.PlotItem, axis: str, span: tuple[float, float]) -> None:
-        st.set_range_once(self._ranges, key, plot, axis, span, 0.02 if axis == "x" else 0.03)
+    def _sync_score_x(self) -> bool:
+        """Give the accuracy plot the loss plot's epoch range; True if it moved."""
+        return self._set_range("score_x", self.score_plot, "x", self._ranges["x"])
+
+    def _set_range(self, key: str, plot: pg.PlotItem, axis: str, span: tuple[float, float]) -> bool:
+        return st.set_range_once(self._ranges, key, plot, axis, span, 0.02 if axis == "x" else 0.03)
 
     def _refit(self) -> None:
         x = self.loss_curves["train"].xData
