@@ -38,7 +38,10 @@ _METRIC_NAMES = {"loss": "loss", "accuracy": "accuracy", "precision": "precision
 def _fmt(value: float, percent: bool = False) -> str:
     if not math.isfinite(value):
         return "–"
-    return f"{value:.1%}" if percent else f"{value:.3g}"
+    if percent:
+        return f"{value:.1%}"
+    # "7.41e-4", not "0.000741": a well-trained loss keeps the line short enough to fit the panel
+    return f"{value:.3g}" if value == 0 or abs(value) >= 1e-3 else f"{value:.2e}".replace("e-0", "e-")
 
 
 def metrics_line(snap: Snapshot, task: str | None) -> str:
