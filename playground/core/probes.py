@@ -1,4 +1,4 @@
-"""Read-outs of a model for display: decision boundary, neuron maps, fitted curve, weights.
+"""Read-outs of a model for display: decision boundary, neuron maps and curves, fitted curve, weights.
 
 All functions run the model in eval mode without gradients and return fresh numpy arrays, so the
 result can cross threads while the live model keeps training.
@@ -6,7 +6,8 @@ result can cross threads while the live model keeps training.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -43,6 +44,17 @@ def grid_points(extent: tuple[float, float, float, float], res: int) -> np.ndarr
     return np.stack([gx.ravel(), gy.ravel()], axis=1)
 
 
+@contextmanager
+def _evaluating(model: nn.Module) -> Iterator[None]:
+    """Eval mode for a read-out (dropout off, batch norm on its running stats), then as it was."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield
+    finally:
+        model.train(was_training)
+
+
 @torch.no_grad()
 def plane_maps(model: nn.Sequential, dataset: Dataset, to_value: OutputToValue, res: int,
                neuron_res: int = 0, max_units: int = 32) -> tuple[np.ndarray, tuple[np.ndarray, ...] | None]:
@@ -52,42 +64,64 @@ def plane_maps(model: nn.Sequential, dataset: Dataset, to_value: OutputToValue, 
     For k classes the boundary holds the predicted class index.
     """
     assert dataset.extent is not None and dataset.transform is not None
-    was_training = model.training
-    model.eval()
-    try:
+    with _evaluating(model):
         x = torch.from_numpy(dataset.transform(grid_points(dataset.extent, res)))
         value = to_value(model(x))
         grid = value.argmax(dim=1).float() if dataset.task == MULTICLASS else value[:, 0]
         boundary = grid.reshape(res, res).numpy().astype(np.float32, copy=True)
         neurons = _neuron_maps(model, dataset, neuron_res, max_units) if neuron_res else None
-    finally:
-        model.train(was_training)
     return boundary, neurons
 
 
 def _neuron_maps(model: nn.Sequential, dataset: Dataset, res: int, max_units: int) -> tuple[np.ndarray, ...]:
-    h = torch.from_numpy(dataset.transform(grid_points(dataset.extent, res)))
-    maps = []
+    x = torch.from_numpy(dataset.transform(grid_points(dataset.extent, res)))
+    return tuple(_copy(units.reshape(-1, res, res)) for units in _hidden_outputs(model, x, max_units))
+
+
+def _hidden_outputs(model: nn.Sequential, x: torch.Tensor, max_units: int) -> list[torch.Tensor]:
+    """(units, points) outputs of every hidden block with a vector output, the first `max_units` units."""
+    h, out = x, []
     for block in list(model)[:-1]:
         h = block(h)
         if h.ndim == 2:
-            units = h[:, :max_units].T.reshape(-1, res, res)
-            maps.append(units.numpy().astype(np.float32, copy=True))
-    return tuple(maps)
+            out.append(h[:, :max_units].T)
+    return out
+
+
+def _copy(t: torch.Tensor) -> np.ndarray:
+    return t.numpy().astype(np.float32, copy=True)
+
+
+def line_points(dataset: Dataset, points: int) -> np.ndarray:
+    """(points, 1) evenly spaced raw x over the plotted x range of a 1-D set, ends included."""
+    assert dataset.extent is not None
+    return np.linspace(dataset.extent[0], dataset.extent[1], points, dtype=np.float32).reshape(-1, 1)
+
+
+def _line_input(dataset: Dataset, xs: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(dataset.transform(xs) if dataset.transform is not None else xs)
 
 
 @torch.no_grad()
 def fitted_curve(model: nn.Sequential, dataset: Dataset, points: int = 200) -> tuple[np.ndarray, np.ndarray]:
     """(x, y_hat) over the plotted x range of a 1-D regression set."""
-    x0, x1 = dataset.extent[0], dataset.extent[1]
-    xs = np.linspace(x0, x1, points, dtype=np.float32).reshape(-1, 1)
-    was_training = model.training
-    model.eval()
-    try:
-        ys = model(torch.from_numpy(xs))[:, 0].numpy().copy()
-    finally:
-        model.train(was_training)
+    xs = line_points(dataset, points)
+    with _evaluating(model):
+        ys = model(_line_input(dataset, xs))[:, 0].numpy().copy()
     return xs[:, 0].copy(), ys
+
+
+@torch.no_grad()
+def line_maps(model: nn.Sequential, dataset: Dataset, points: int,
+              max_units: int = 32) -> tuple[np.ndarray, ...]:
+    """Each hidden unit's output along the x range of a 1-D set: per hidden layer (units, 1, points).
+
+    The 1-D counterpart of `plane_maps`' neuron grids: one row per unit, its curve over the same
+    x as `fitted_curve` (`line_points`), so the network view can draw it as the heat map's analogue.
+    """
+    with _evaluating(model):
+        x = _line_input(dataset, line_points(dataset, points))
+        return tuple(_copy(units.reshape(-1, 1, points)) for units in _hidden_outputs(model, x, max_units))
 
 
 def dense_weights(model: nn.Module) -> tuple[tuple[np.ndarray, np.ndarray | None], ...]:

@@ -37,7 +37,10 @@ class Snapshot:
     stopping restored the best epoch's weights, when the losses and scores are those weights'.
     boundary: (res, res) float32, row-major (rows = x2 from `extent[2]` up, columns = x1), the
     model output over the input plane: P(class 1) for binary, predicted class for k classes, the
-    value for regression. neuron_grids: per hidden dense/activation layer an array (units, res, res).
+    value for regression. neuron_grids: per hidden dense/activation layer an array (units, r, r),
+    each unit's output over the plane laid out as `boundary` (r: the run's neuron resolution); for
+    1-D sets (units, 1, 2r), one row per unit: its output at 2r evenly spaced x from `extent[0]` to
+    `extent[1]`, ends included (a curve over x, the 1-D analogue of the map).
     curve: for 1-D regression, (x, y_hat). weights: per dense layer (W[out, in], b or None).
     """
 

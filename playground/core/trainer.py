@@ -41,7 +41,7 @@ from playground.core.losses import LOSSES, make_loss, target_tensor
 from playground.core.metrics import confusion_matrix
 from playground.core.model import build_model
 from playground.core.optimizers import make_optimizer
-from playground.core.probes import dense_weights, fitted_curve, output_to_value, plane_maps
+from playground.core.probes import dense_weights, fitted_curve, line_maps, output_to_value, plane_maps
 from playground.core.schedules import make_schedule
 from playground.core.snapshot import DIVERGED, FINISHED, PAUSED, RUNNING, STOPPED, STOPPED_EARLY, Snapshot
 from playground.core.watch import watched_step
@@ -412,6 +412,8 @@ class TrainingRun:
                                            o.neuron_resolution if o.neuron_grids else 0, o.max_units)
         elif ds.kind == LINE1D:
             curve = fitted_curve(self.model, ds)
+            if o.neuron_grids:  # twice the points of a map's side: a curve needs them to look smooth
+                neurons = line_maps(self.model, ds, 2 * o.neuron_resolution, o.max_units)
         elif ds.kind == IMAGE:
             samples = self._sample_predictions()
             if o.conv_maps:

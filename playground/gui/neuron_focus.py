@@ -18,8 +18,13 @@ from playground.gui.worker import TrainingController
 
 
 def unit_focus(column: Column | None, unit: int) -> UnitFocus | None:
-    """What the boundary view needs to show `unit` of `column` (None: not a hidden unit with a map)."""
-    if column is None or column.kind != HIDDEN or column.grid is None or not 0 <= unit < column.shown:
+    """What the boundary view needs to show `unit` of `column` (None: not a hidden unit with a map).
+
+    1-D data has no boundary view (the regression plot shows the data), and a unit's curve is
+    already shown large in the network view's pinned band: nothing to focus there.
+    """
+    if column is None or column.kind != HIDDEN or column.grid is None or column.over_x \
+            or not 0 <= unit < column.shown:
         return None
     what = column.activation or column.subtitle
     name = f"Layer {column.layer + 1} · unit {unit + 1}" + (f" ({what})" if what else "")

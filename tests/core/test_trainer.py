@@ -211,6 +211,30 @@ def test_neuron_grids_per_hidden_layer():
     assert np.abs(snap.neuron_grids[0]).max() <= 1.0  # tanh outputs
 
 
+def test_neuron_curves_for_1d_data_are_the_units_outputs_over_x():
+    """1-D sets: per hidden layer (units, 1, 2·res), each row the unit's output at evenly spaced x."""
+    e = exp(**{"data": {"dataset": "sine", "samples": 100},
+               "network": {"layers": [{"type": "dense", "units": 5, "activation": "tanh"},
+                                      {"type": "dropout", "rate": 0.5},
+                                      {"type": "dense", "units": 2, "activation": "relu"}]},
+               "training__epochs": 3})
+    run = TrainingRun(e, RunOptions(neuron_grids=True, neuron_resolution=15, max_units=4))
+    snap = list(run.snapshots())[-1]
+    assert snap.boundary is None and snap.curve is not None
+    assert [g.shape for g in snap.neuron_grids] == [(4, 1, 30), (4, 1, 30), (2, 1, 30)]
+    assert all(g.dtype == np.float32 for g in snap.neuron_grids)
+    x0, x1 = snap.extent[:2]
+    xs = torch.linspace(x0, x1, 30).reshape(-1, 1)
+    with torch.no_grad():
+        first = run.model[0](xs)  # dense + tanh, the trained weights the snapshot was taken with
+        second = run.model[2](first)  # dropout is the identity at evaluation
+    np.testing.assert_allclose(snap.neuron_grids[0][:, 0], first[:, :4].T.numpy(), atol=1e-6)
+    np.testing.assert_allclose(snap.neuron_grids[1][:, 0], first[:, :4].T.numpy(), atol=1e-6)
+    np.testing.assert_allclose(snap.neuron_grids[2][:, 0], second.T.numpy(), atol=1e-6)
+    assert run.model.training  # the read-out left the model training (dropout back on)
+    assert next(TrainingRun(e).snapshots()).neuron_grids is None  # only when asked for
+
+
 def test_multiclass_confusion_matrix_and_digits():
     e = exp(**{"data": {"dataset": "digits", "samples": 600, "train_fraction": 0.7},
                "network": {"layers": [{"type": "flatten"}, {"type": "dense", "units": 32,

@@ -311,7 +311,8 @@ def test_panel_picks_the_view_for_the_data(qtbot, controller):
     assert panel.page == "hint" and "Fix the network" in panel.empty.text()
     session.edit(_experiment([{"type": "dense", "units": 8}], dataset="sine"), "sine")
     assert panel.page == "network"
-    assert panel.network.neuron_image(-1, 0) is None  # 1-D data: plain boxes, no plane maps
+    assert panel.network.neuron_image(-1, 0) is not None  # 1-D data: the input is a curve of x
+    assert panel.network.column(0).over_x
 
 
 def test_the_window_shows_inside_when_training_starts(qtbot, tmp_path):

@@ -28,6 +28,7 @@ def _pack(rgb: np.ndarray) -> ARGB:
 DIVERGING = _pack(st.diverging_lut(256, keep=0.9))
 DIVERGING_STRONG = _pack(st.diverging_lut(256, keep=1.0))  # lines: full colour at the ends
 GREY = _pack(st.sequential_lut(256, colour=st.TEXT))
+_CURVE_INK, _ZERO_INK, _PAPER_INK = (_pack(st.rgb(c)[None])[0] for c in (st.TEXT, st.BORDER, st.PAPER))
 
 
 def class_colours(k: int) -> ARGB:
@@ -82,6 +83,70 @@ def resample(stack: np.ndarray, size: int, nearest: bool = False) -> np.ndarray:
     rows = _weights(h, size, nearest).astype(np.float32)
     cols = _weights(w, size, nearest).astype(np.float32)
     return rows @ stack @ cols.T
+
+
+def resample_lines(values: np.ndarray, size: int) -> np.ndarray:
+    """(n, w) curves sampled at `size` pixel columns (linear, as `resample` does for maps)."""
+    values = np.asarray(values, dtype=np.float32)
+    if values.shape[-1] == size:
+        return values
+    return values @ _weights(values.shape[-1], size, False).astype(np.float32).T
+
+
+def curve_pixels(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, width: float = 1.0,
+                 lut: ARGB = DIVERGING) -> np.ndarray:
+    """(n, s, s) packed colours of n curves given at s pixel columns (n, s): the 1-D heat map.
+
+    Each column is filled from the zero line to the curve in the colour a map gives that value
+    (blue above 0, orange below, pale near it), under a faint zero line and a dark curve `width`
+    device pixels thick; levels lo..hi span the height. Masks and one LUT gather for all curves at
+    once, no painter: the network's curves convert as cheaply as its maps.
+    """
+    v = np.asarray(values, dtype=np.float32)
+    n, size = v.shape
+    lo = np.asarray(lo, dtype=np.float32).reshape(n, 1)
+    hi = np.asarray(hi, dtype=np.float32).reshape(n, 1)
+    pad = 1 + size // 16  # clear of the node's border
+    top = pad
+    bottom = top + (size - 1 - 2 * pad) // 2 * 2  # an even height: 0 (mid-level) on a whole row, crisp
+    span = np.where(hi - lo == 0, np.float32(1), hi - lo)
+
+    def row(x: np.ndarray) -> np.ndarray:
+        x = np.clip(np.nan_to_num(x), lo - span, hi + span)  # off the scale: at the edge, no overflow
+        return np.clip(top + (hi - x) / span * (bottom - top), top, bottom)
+
+    r, z = row(v), np.round(row(np.zeros_like(lo)))  # (n, s), (n, 1)
+    k = np.arange(size, dtype=np.float32)[None, :, None]  # image rows, top down
+    near, far = np.minimum(np.round(r), z)[:, None], np.maximum(np.round(r), z)[:, None]
+    fill = (k >= near) & (k <= far)
+    # The curve covers the rows it passes through in its column: from the midpoint with the left
+    # neighbour to the one with the right, so steep parts stay joined.
+    ends = np.concatenate([r[:, :1], (r[:, 1:] + r[:, :-1]) / 2, r[:, -1:]], axis=1)
+    low = np.minimum(np.minimum(ends[:, :-1], ends[:, 1:]), r) - width / 2  # (n, s)
+    high = np.maximum(np.maximum(ends[:, :-1], ends[:, 1:]), r) + width / 2
+    colours = lut[indices(v, lo, hi)][:, None, :]  # (n, 1, s): each column's value colour
+    out = np.where(fill, colours, _PAPER_INK)
+    out[np.arange(n), z[:, 0].astype(int)] = _ZERO_INK
+    # Antialiased: rows fully inside the curve's span are ink; the first and last row of each
+    # column's span (pixel k covers k-0.5..k+0.5) are blended by how much of them it covers.
+    first = np.clip(np.floor(low + 0.5), 0, size - 1).astype(int)
+    last = np.clip(np.floor(high + 0.5), 0, size - 1).astype(int)
+    out[(k > first[:, None]) & (k < last[:, None])] = _CURVE_INK
+    units, cols = np.indices((n, size))
+    two = last > first
+    for rows, cover, keep in ((first, np.minimum(first + 0.5, high) - low, np.ones_like(two)),
+                              (last, high - np.maximum(last - 0.5, low), two)):
+        at = (units[keep], rows[keep], cols[keep])
+        out[at] = _blend(out[at], _CURVE_INK, np.clip(cover[keep], 0, 1))
+    return out
+
+
+def _blend(under: ARGB, over: int, alpha: np.ndarray) -> ARGB:
+    """Packed colours `under` with `over` laid on them at opacity `alpha` (per pixel)."""
+    shifts = np.array([16, 8, 0], dtype=np.uint32)
+    a = alpha.astype(np.float32)[:, None]
+    rgb = ((under[:, None] >> shifts) & 0xFF) * (1 - a) + ((np.uint32(over) >> shifts) & 0xFF) * a
+    return _pack(np.round(rgb))
 
 
 def indices(stack: np.ndarray, lo: float | np.ndarray, hi: float | np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QPainterPath
 
 from playground.core.activations import ACTIVATIONS
-from playground.core.datasets.base import MULTICLASS, POINTS2D, Dataset
+from playground.core.datasets.base import LINE1D, MULTICLASS, POINTS2D, Dataset
 from playground.core.errors import PlaygroundError
 from playground.core.experiment import Experiment
 from playground.core.features import FEATURES
@@ -47,6 +47,7 @@ class Column:
     linear: bool = False  # fed through an nn.Linear: weights and biases to draw
     bias: bool = False
     grid: int | None = None  # index into Snapshot.neuron_grids
+    over_x: bool = False  # 1-D data: its units' pictures are curves over x, not maps over the plane
     weights: int | None = None  # index into Snapshot.weights
     short: str = ""  # the subtitle for narrow columns ("8 tanh" for "Dense 8 tanh")
     rects: list[QRectF] = field(default_factory=list)
@@ -127,7 +128,7 @@ def build_columns(experiment: Experiment, ds: Dataset) -> tuple[list[Column], st
         col = Column(info.index, HIDDEN, f"Layer {info.index + 1}", info.label, info.out_shape[0],
                      bound=bound, activation=activation, linear=spec.type == "dense",
                      bias=bool(params.get("bias", False)), short=_short(info.label))
-        if ds.kind == POINTS2D:
+        if ds.kind in (POINTS2D, LINE1D):
             col.grid, grids = grids, grids + 1
         if col.linear:
             col.weights, weights = weights, weights + 1
@@ -139,6 +140,8 @@ def build_columns(experiment: Experiment, ds: Dataset) -> tuple[list[Column], st
                        short=_short(report.head.label)))
     if ds.kind == POINTS2D and ds.output_units > 1:
         cols.append(Column(report.head.index + 1, OUTPUT_MAP, "Prediction", "class map", 1))
+    for col in cols:
+        col.over_x = ds.kind == LINE1D
     return cols, ""
 
 

@@ -258,14 +258,19 @@ def paint_hover(p: QPainter, scene: Scene, hit: Hit, cursor: QPointF, text: str,
                 p.drawPath(lines.paths[i])
     elif hit.kind == "neuron":
         node = scene.columns[hit.col].rects[hit.unit]
-        img = scene.big_image(hit.col, hit.unit)
+        big = min(max(3.5 * node.width(), 96.0), 200.0, area.height() - 8)
+        img = scene.big_image(hit.col, hit.unit, _device_px(p, big))
         if img is not None:
-            big = min(max(3.5 * node.width(), 96.0), 200.0, area.height() - 8)
             x = node.right() + 10 if node.right() + 10 + big < area.right() else node.left() - 10 - big
             y = min(max(area.top() + 4, node.center().y() - big / 2), area.bottom() - big - 4)
             enlarged_map(p, QRectF(x, y, big, big), img)
             return paint_card(p, text, QPointF(x, y + big + 4), area)
     paint_card(p, text, cursor + QPointF(14, 16), area)
+
+
+def _device_px(p: QPainter, side: float) -> int:
+    """A logical length in the painter's device pixels (curves are drawn at the size shown)."""
+    return max(16, round(side * p.device().devicePixelRatioF()))
 
 
 def enlarged_map(p: QPainter, rect: QRectF, img) -> None:
@@ -305,8 +310,8 @@ def paint_pinned(p: QPainter, scene: Scene, pinned: tuple[int, int], band: QRect
     p.fillRect(band, QColor("#f6f7f9"))
     p.setPen(QPen(QColor(st.BORDER), 1.0))
     p.drawLine(band.topLeft(), band.topRight())
-    img = scene.big_image(j, u)
     side = band.height() - 20
+    img = scene.big_image(j, u, _device_px(p, side))
     rect = QRectF(band.left() + 16, band.top() + 10, side, side)
     if img is not None:
         enlarged_map(p, rect, img)

@@ -2,7 +2,8 @@
 
 `Scene` turns a Snapshot into what is painted (QImages per shown unit, connections with their
 widths and colours) and answers "what is under this point". It keeps no Qt widgets, so the view
-stays a thin binder of events to this state.
+stays a thin binder of events to this state. A unit's picture is a heat map over the input plane
+for 2-D data, and for 1-D data its curve over x (maps of one row, see `Maps.curve`).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRect, QRectF
 from PySide6.QtGui import QColor, QImage, QPainterPath
 
-from playground.core.datasets.base import BINARY, MULTICLASS, POINTS2D, Dataset
-from playground.core.probes import grid_points
+from playground.core.datasets.base import BINARY, LINE1D, MULTICLASS, POINTS2D, Dataset
+from playground.core.probes import grid_points, line_points
 from playground.core.snapshot import Snapshot
 from playground.gui.inside import _images as im
 from playground.gui.inside._layout import (
@@ -30,9 +31,12 @@ from playground.gui.inside._layout import (
 )
 from playground.gui.plots import _style as st
 
-INPUT_RES = 40
+INPUT_RES = 40  # resolution of the input feature maps, as the trainer's neuron maps
+INPUT_POINTS = 2 * INPUT_RES  # points of the input curves of 1-D data, as the trainer's unit curves
+CURVE_INK = 1.25  # width of a node's curve, in px
+BIG_CURVE = 160  # side in device px of a curve enlarged where no size is asked for
 _PAPER = int(QColor(st.PAPER).rgba())
-_BORDER = int(QColor(st.MUTED).rgba())  # resolution of the input feature maps, as the trainer's neuron maps
+_BORDER = int(QColor(st.MUTED).rgba())
 
 
 def line_width(w: np.ndarray, node: float) -> np.ndarray:
@@ -84,6 +88,7 @@ class Maps:
     """The maps of one column: (n, h, w) values and per-map colour levels (lo defaults to -hi).
 
     `classes` > 0: values are class indices (or, for 1×1 maps, unit u shows class u's colour).
+    Maps of one row (n, 1, w) are curves over x (1-D data), drawn as line plots, levels bottom to top.
     """
 
     stack: np.ndarray
@@ -95,10 +100,18 @@ class Maps:
     def lows(self) -> np.ndarray:
         return -self.hi if self.lo is None else self.lo
 
-    def pixels(self, size: int, only: int | None = None) -> np.ndarray:
-        """(n, size, size) packed colours (size 0: the maps' own resolution), row 0 at the bottom."""
+    @property
+    def curve(self) -> bool:
+        return not self.classes and self.stack.shape[1] == 1 and self.stack.shape[2] > 1
+
+    def pixels(self, size: int, only: int | None = None, ink: float = 1.0) -> np.ndarray:
+        """(n, size, size) packed colours, top row first (size 0: the maps' own resolution, BIG_CURVE
+        for curves); `ink`: the width of a curve in px."""
         units = slice(None) if only is None else slice(only, only + 1)
         stack = self.stack[units]
+        if self.curve:
+            lines = im.resample_lines(stack[:, 0], size or BIG_CURVE)
+            return im.curve_pixels(lines, self.lows[units], self.hi[units], ink)
         if self.classes and stack.shape[1:] == (1, 1):
             colours = im.class_colours(self.classes)[units]
             return np.broadcast_to(colours[:, None, None], (len(colours), max(size, 1), max(size, 1)))
@@ -175,12 +188,17 @@ class Scene:
         self._build_lines()
 
     def _input_maps(self) -> Maps | None:
-        """Each input feature over the plane, once per layout (TensorFlow Playground's feature tiles)."""
+        """Each input feature over the plane, or along x for 1-D data, once per layout (TensorFlow
+        Playground's feature tiles)."""
         ds = self.dataset
-        if not self.columns or ds is None or ds.kind != POINTS2D or ds.extent is None or ds.transform is None:
+        if not self.columns or ds is None or ds.kind not in (POINTS2D, LINE1D) or ds.extent is None \
+                or ds.transform is None:
             return None
-        values = ds.transform(grid_points(ds.extent, INPUT_RES))
-        stack = values[:, :self.columns[0].shown].T.reshape(-1, INPUT_RES, INPUT_RES)
+        if ds.kind == LINE1D:
+            shape, values = (1, INPUT_POINTS), ds.transform(line_points(ds, INPUT_POINTS))
+        else:
+            shape, values = (INPUT_RES, INPUT_RES), ds.transform(grid_points(ds.extent, INPUT_RES))
+        stack = values[:, :self.columns[0].shown].T.reshape(-1, *shape)
         # Per feature: x1 and x1² have different ranges, and each tile should show its own shape.
         return Maps(stack, np.array([im.symmetric_level(g) for g in stack]))
 
@@ -198,6 +216,9 @@ class Scene:
                     self.weights[j] = (w, b)
             if col.kind in (HEAD, OUTPUT_MAP) and snap.boundary is not None:
                 self._output_maps(j, col, snap.boundary)
+            elif col.kind == HEAD and col.units == 1 and snap.curve is not None:
+                fit = snap.curve[1][None, None]  # 1-D: the output's curve is the fitted curve
+                self.maps[j] = Maps(fit, np.array([im.symmetric_level(fit)]))
         self.activity = {j: snap.activity[str(c.layer)] for j, c in enumerate(self.columns)
                          if str(c.layer) in snap.activity}
         self._render_images()
@@ -221,6 +242,7 @@ class Scene:
 
         Maps of the same resolution and size are converted in one batch (one resample, one LUT
         gather for the whole network): per-column numpy calls cost more than the arithmetic.
+        Curves of any length are resampled to the node's width first and drawn in one batch too.
         """
         colours: dict[int, np.ndarray] = {}
         batches: dict[tuple, list[int]] = {}
@@ -229,15 +251,19 @@ class Scene:
             if maps.classes:
                 colours[j] = maps.pixels(size)
             else:
-                batches.setdefault((maps.stack.shape[1:], size), []).append(j)
-        for (_, size), cols in batches.items():
+                batches.setdefault((None if maps.curve else maps.stack.shape[1:], size), []).append(j)
+        for (shape, size), cols in batches.items():
             group = [self.maps[j] for j in cols]
-            stack = im.resample(np.concatenate([m.stack for m in group]), size)
             lo = np.concatenate([m.lows for m in group])
             hi = np.concatenate([m.hi for m in group])
+            if shape is None:
+                lines = np.concatenate([im.resample_lines(m.stack[:, 0], size) for m in group])
+                pixels = im.curve_pixels(lines, lo, hi, CURVE_INK * self.dpr)
+            else:
+                stack = im.resample(np.concatenate([m.stack for m in group]), size)
+                pixels = im.pixels(stack, lo, hi, flip=True)
             ends = np.cumsum([len(m.stack) for m in group])[:-1]
-            parts = np.split(im.pixels(stack, lo, hi, flip=True), ends)
-            colours.update(zip(cols, parts, strict=True))
+            colours.update(zip(cols, np.split(pixels, ends), strict=True))
         self.canvases = {j: self._canvas(j, c) for j, c in colours.items() if self.columns[j].rects}
         self._bias_colours()
 
@@ -286,10 +312,15 @@ class Scene:
         maps = self.maps.get(j)
         return maps.stack[u] if maps is not None and u < len(maps.stack) else None
 
-    def big_image(self, j: int, u: int) -> QImage | None:
-        """The unit's map at its own resolution, for the enlarged hover and pinned views."""
+    def big_image(self, j: int, u: int, side: int = 0) -> QImage | None:
+        """The unit's picture for the enlarged hover and pinned views: a map at its own resolution
+        (smoothed when drawn), a curve drawn afresh at `side` device px (0: BIG_CURVE), lines crisp."""
         maps = self.maps.get(j)
-        return im.qimage(maps.pixels(0, only=u)[0]) if maps is not None and u < len(maps.stack) else None
+        if maps is None or u >= len(maps.stack):
+            return None
+        side = side or BIG_CURVE
+        pixels = maps.pixels(side, only=u, ink=max(1.5, side / 80)) if maps.curve else maps.pixels(0, only=u)
+        return im.qimage(pixels[0])
 
     def _build_lines(self) -> None:
         """Every column pair's lines in one pass of array operations: per-pair numpy calls cost more
@@ -357,6 +388,9 @@ class Scene:
             if grid is not None and col.kind != OUTPUT_MAP and not (col.kind == HEAD and col.units > 1):
                 what = "values" if col.kind == INPUT else "output"
                 text += f"\n{what} {float(np.nanmin(grid)):.3g} … {float(np.nanmax(grid)):.3g}"
+                extent = self.dataset.extent if self.dataset is not None else None
+                if grid.shape[0] == 1 and col.kind != INPUT and extent is not None:
+                    text += f"\nfor x from {extent[0]:.3g} (left) to {extent[1]:.3g} (right)"
             return text
         value = self.value(hit)
         shown = "?" if value is None else f"{value:.4g}"

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
-from playground.core.datasets.base import IMAGE, Dataset
+from playground.core.datasets.base import IMAGE, LINE1D, Dataset
 from playground.core.experiment import Experiment
 from playground.core.snapshot import Snapshot
 from playground.gui.inside._layout import network_problem
@@ -28,6 +28,9 @@ IDLE_HINT = "Press Train (Space) to watch the neurons learn."
 NETWORK_HELP = ("Orange negative, blue positive; line width shows |weight|, the small square a unit's "
                 "bias. Hover for values, click a weight or bias to edit it, click a unit to see it large "
                 "(here and in the output).")
+CURVE_HELP = ("Each unit shows its output over x, left to right: blue above 0, orange below. Line width "
+              "shows |weight|, the small square a unit's bias. Hover for values, click a weight or bias to "
+              "edit it, click a unit to see it large.")
 CONV_HELP = ("Filters and feature maps of one test image, each map in its own range: orange negative, "
              "blue positive. Hover a map for its values.")
 
@@ -161,8 +164,11 @@ class InsidePanel(QWidget):
             text = ""
         elif not self._has_run:
             text = IDLE_HINT
+        elif self.page == CONV:
+            text = CONV_HELP
         else:
-            text = NETWORK_HELP if self.page == NETWORK else CONV_HELP
+            ds = self.network.scene.dataset
+            text = CURVE_HELP if ds is not None and ds.kind == LINE1D else NETWORK_HELP
         self.hint.setText(text)
         self.hint.setVisible(bool(text))
 

@@ -1,11 +1,12 @@
 """NetworkView: every unit as a small map of its output over the input plane, every weight as a line.
 
 TensorFlow Playground's network picture for any stack of vector layers: input features on the
-left, a column per hidden layer, the output on the right. Lines are coloured by sign (orange
-negative, blue positive), as thick as |w| and as opaque; the small square at a unit's lower left is
-its bias. Hover anything for its value, click a weight or bias to type a new one (emitted as
-`parameter_edited` for the running model), click a unit to pin its map large under the network
-(`pin_changed` lets the window show the same unit in the main boundary view).
+left, a column per hidden layer, the output on the right (for 1-D data each unit shows its output
+as a curve over x, filled from 0 in the maps' colours, instead of a map). Lines are coloured by
+sign (orange negative, blue positive), as thick as |w| and as opaque; the small square at a unit's
+lower left is its bias. Hover anything for its value, click a weight or bias to type a new one
+(emitted as `parameter_edited` for the running model), click a unit to pin its map large under the
+network (`pin_changed` lets the window show the same unit in the main boundary view, 2-D data only).
 
 Why a custom-painted QWidget and not a QGraphicsScene: a snapshot replaces every image and every
 line 30 times a second, which would mean hundreds of item updates per frame; painting into one
