@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QEvent, QPointF
 from PySide6.QtGui import QFont
 
 from playground.core.compat import resolve_loss
@@ -195,3 +195,49 @@ class HoverReadout:
     def hide(self) -> None:
         self.label.hide()
         self.ring.hide()
+
+
+class PointReadouts:
+    """Hover read-outs and loss-sized points, shared by the 2-D boundary and 1-D regression views.
+
+    A view mixes this in before its PlotView base and provides `readout` (a HoverReadout),
+    `dataset`, `_loss`, `_size_by_loss`, `_hover_pos`, `_layers()` (its scatter layers, for
+    `nearest_point`), `_resize_points()`, and `_hover_content(hit, x, y)`: the card's text and ring
+    for a point hit (split, index), or for the place (x, y) in data coordinates when hit is None.
+    """
+
+    def set_loss(self, loss: str) -> None:
+        """The run's loss ("auto" or a registry name): point read-outs and sizes use its family."""
+        if loss != self._loss:
+            self._loss = loss
+            self._resize_points()
+
+    def set_size_by_loss(self, on: bool) -> None:
+        """Draw each point bigger the higher its loss, so the hard examples stand out."""
+        self._size_by_loss = bool(on)
+        self._resize_points()
+
+    @property
+    def hover_text(self) -> str:
+        """What the hover read-out shows now ("" when hidden)."""
+        return self.readout.text
+
+    def hover_at(self, scene_pos: QPointF) -> str:
+        """Show the read-out for the mouse at `scene_pos` (scene coordinates); returns its text."""
+        vb = self.getPlotItem().getViewBox()
+        text, ring = "", None
+        if self.dataset is not None and vb.sceneBoundingRect().contains(scene_pos):
+            at = vb.mapSceneToView(scene_pos)
+            hit = nearest_point(vb, self._layers(), at.x(), at.y())
+            text, ring = self._hover_content(hit, at.x(), at.y())
+        self._hover_pos = scene_pos if text else None
+        if text:
+            self.readout.show(vb, scene_pos, text, ring)
+        else:
+            self.readout.hide()
+        return text
+
+    def leaveEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
+        self._hover_pos = None
+        self.readout.hide()
+        super().leaveEvent(event)

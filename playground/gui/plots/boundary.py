@@ -35,12 +35,12 @@ from playground.gui.plots import _style as st
 from playground.gui.plots._points import (
     POINT_SIZE,
     HoverReadout,
+    PointReadouts,
     class_text,
     label_brushes,
     loss_family,
     loss_scale,
     loss_sizes,
-    nearest_point,
     point_losses,
     scatter_sizes,
     set_sizes,
@@ -66,7 +66,7 @@ class UnitFocus:
         return grids[self.grid][self.unit]
 
 
-class BoundaryView(st.PlotView):
+class BoundaryView(PointReadouts, st.PlotView):
     """Decision boundary heat map over 2-D data; `discretize` shows hard classes instead of scores."""
 
     unit_dismissed = Signal()  # Esc while a unit is shown: back to the output
@@ -192,42 +192,12 @@ class BoundaryView(st.PlotView):
         if self._grid is not None:
             self._render()
 
-    def set_loss(self, loss: str) -> None:
-        """The run's loss ("auto" or a registry name): point read-outs and sizes use its family."""
-        if loss != self._loss:
-            self._loss = loss
-            self._resize_points()
-
-    def set_size_by_loss(self, on: bool) -> None:
-        """Draw each point bigger the higher its loss, so the hard examples stand out."""
-        self._size_by_loss = bool(on)
-        self._resize_points()
-
-    @property
-    def hover_text(self) -> str:
-        """What the hover read-out shows now ("" when hidden)."""
-        return self.readout.text
-
-    def hover_at(self, scene_pos: QPointF) -> str:
-        """Show the read-out for the mouse at `scene_pos` (scene coordinates); returns its text."""
-        vb = self.getPlotItem().getViewBox()
-        text, ring = "", None
-        if self.dataset is not None and vb.sceneBoundingRect().contains(scene_pos):
-            at = vb.mapSceneToView(scene_pos)
-            hit = nearest_point(vb, self._layers(), at.x(), at.y())
-            text = self._point_text(*hit) if hit is not None else self._grid_text(at.x(), at.y())
-            ring = self._ring(*hit) if hit is not None else None
-        self._hover_pos = scene_pos if text else None
-        if text:
-            self.readout.show(vb, scene_pos, text, ring)
-        else:
-            self.readout.hide()
-        return text
-
-    def leaveEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
-        self._hover_pos = None
-        self.readout.hide()
-        super().leaveEvent(event)
+    def _hover_content(self, hit: tuple[str, int] | None, x: float, y: float
+                       ) -> tuple[str, tuple[float, float, float] | None]:
+        """A point's label, prediction and loss, or the map's value at (x, y)."""
+        if hit is None:
+            return self._grid_text(x, y), None
+        return self._point_text(*hit), self._ring(*hit)
 
     def event(self, event: QEvent) -> bool:
         """Claim Esc from the window's Stop shortcut while a unit is shown: Esc means "back" here."""

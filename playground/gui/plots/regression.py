@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF
+from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QWidget
 
 from playground.core.datasets.base import LINE1D, Dataset
@@ -22,10 +22,10 @@ from playground.gui.plots import _style as st
 from playground.gui.plots._points import (
     POINT_SIZE,
     HoverReadout,
+    PointReadouts,
     loss_family,
     loss_scale,
     loss_sizes,
-    nearest_point,
     point_losses,
     scatter_sizes,
     set_sizes,
@@ -50,7 +50,7 @@ def _column(a: np.ndarray) -> np.ndarray:
     return np.asarray(a, dtype=np.float64).reshape(len(a), -1)[:, 0]
 
 
-class RegressionView(st.PlotView):
+class RegressionView(PointReadouts, st.PlotView):
     """Train points (filled), test points (rings, toggleable) and the fitted curve."""
 
     def __init__(self, parent: QWidget | None = None):
@@ -117,41 +117,10 @@ class RegressionView(st.PlotView):
     def set_show_test(self, show: bool) -> None:
         self.test_points.setVisible(bool(show))
 
-    def set_loss(self, loss: str) -> None:
-        """The run's loss ("auto" or a registry name): point read-outs and sizes use its family."""
-        if loss != self._loss:
-            self._loss = loss
-            self._resize_points()
-
-    def set_size_by_loss(self, on: bool) -> None:
-        """Draw each point bigger the higher its loss, so the hard examples stand out."""
-        self._size_by_loss = bool(on)
-        self._resize_points()
-
-    @property
-    def hover_text(self) -> str:
-        """What the hover read-out shows now ("" when hidden)."""
-        return self.readout.text
-
-    def hover_at(self, scene_pos: QPointF) -> str:
-        """Show the read-out for the mouse at `scene_pos` (scene coordinates); returns its text."""
-        vb = self.getPlotItem().getViewBox()
-        text, ring = "", None
-        if self.dataset is not None and vb.sceneBoundingRect().contains(scene_pos):
-            at = vb.mapSceneToView(scene_pos)
-            hit = nearest_point(vb, self._layers(), at.x(), at.y())
-            text, ring = self._point_text(*hit) if hit is not None else self._curve_text(at.x())
-        self._hover_pos = scene_pos if text else None
-        if text:
-            self.readout.show(vb, scene_pos, text, ring)
-        else:
-            self.readout.hide()
-        return text
-
-    def leaveEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt API
-        self._hover_pos = None
-        self.readout.hide()
-        super().leaveEvent(event)
+    def _hover_content(self, hit: tuple[str, int] | None, x: float, y: float
+                       ) -> tuple[str, tuple[float, float, float] | None]:
+        """A point's target, prediction and loss, or the fitted value at x."""
+        return self._point_text(*hit) if hit is not None else self._curve_text(x)
 
     def clear(self) -> None:
         """Forget the run's curve and point values; the data points stay."""
