@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from playground.core.datasets.base import BINARY, MULTICLASS, Dataset
+from playground.core.inside import feature_maps, first_conv_filters
 
 OutputToValue = Callable[[torch.Tensor], torch.Tensor]
 
@@ -132,3 +133,24 @@ def dense_weights(model: nn.Module) -> tuple[tuple[np.ndarray, np.ndarray | None
             b = m.bias.detach().numpy().copy() if m.bias is not None else None
             out.append((m.weight.detach().numpy().copy(), b))
     return tuple(out)
+
+
+@torch.no_grad()
+def values_at(model: nn.Module, to_value: OutputToValue, *inputs: torch.Tensor) -> tuple[np.ndarray, ...]:
+    """The model's value (as in the boundary) at each row of each input, in eval mode: hover read-outs
+    and loss-sized points for the train and test splits."""
+    with _evaluating(model):
+        return tuple(to_value(model(x)).numpy().copy() for x in inputs)
+
+
+@torch.no_grad()
+def predicted_classes(model: nn.Module, x: torch.Tensor) -> np.ndarray:
+    """Arg-max class of each row (image sets: the guesses shown under the sample images)."""
+    with _evaluating(model):
+        return model(x).argmax(dim=1).numpy().copy()
+
+
+def conv_views(model: nn.Sequential, image: torch.Tensor) -> tuple[np.ndarray | None, tuple]:
+    """The first Conv2D's filters, and every conv layer's feature maps for one image."""
+    with _evaluating(model):
+        return first_conv_filters(model), feature_maps(model, image)

@@ -36,12 +36,21 @@ from playground.core.experiment import Experiment
 from playground.core.explain import StepDetail
 from playground.core.fastnet import FastNet, ineligible_reason
 from playground.core.history import History
-from playground.core.inside import activity, feature_maps, first_conv_filters
+from playground.core.inside import activity
 from playground.core.losses import LOSSES, make_loss, target_tensor
 from playground.core.metrics import confusion_matrix
 from playground.core.model import build_model
 from playground.core.optimizers import make_optimizer
-from playground.core.probes import dense_weights, fitted_curve, line_maps, output_to_value, plane_maps
+from playground.core.probes import (
+    conv_views,
+    dense_weights,
+    fitted_curve,
+    line_maps,
+    output_to_value,
+    plane_maps,
+    predicted_classes,
+    values_at,
+)
 from playground.core.schedules import make_schedule
 from playground.core.snapshot import DIVERGED, FINISHED, PAUSED, RUNNING, STOPPED, STOPPED_EARLY, Snapshot
 from playground.core.watch import watched_step
@@ -406,7 +415,7 @@ class TrainingRun:
         history = self.history.views()  # read-only views: O(1) however long the run
         boundary = neurons = curve = samples = filters = maps = points = None
         if ds.kind in (POINTS2D, LINE1D):
-            points = self._point_values()
+            points = values_at(self.model, self.to_value, self.train.x, self.test.x)
         if ds.kind == POINTS2D and ds.extent is not None:
             boundary, neurons = plane_maps(self.model, ds, self.to_value, o.grid_resolution,
                                            o.neuron_resolution if o.neuron_grids else 0, o.max_units)
@@ -415,9 +424,10 @@ class TrainingRun:
             if o.neuron_grids:  # twice the points of a map's side: a curve needs them to look smooth
                 neurons = line_maps(self.model, ds, 2 * o.neuron_resolution, o.max_units)
         elif ds.kind == IMAGE:
-            samples = self._sample_predictions()
+            samples = predicted_classes(self.model, self.test.x[: o.sample_count])
             if o.conv_maps:
-                filters, maps = self._conv_views()
+                shown = min(max(0, self._feature_sample), len(self.test) - 1)
+                filters, maps = conv_views(self.model, self.test.x[shown])
         return Snapshot(
             epoch=self.epoch, step=self.step, state=state, message=message, elapsed=self._elapsed,
             steps_per_second=self._rates[0], epochs_per_second=self._rates[1],
@@ -429,32 +439,6 @@ class TrainingRun:
             weights=dense_weights(self.model) if o.weights else None, sample_predictions=samples,
             point_values=points, activity=dict(self._activity), step_detail=self._step_detail,
             conv_filters=filters, feature_maps=maps)
-
-    def _conv_views(self) -> tuple[np.ndarray | None, tuple]:
-        self.model.eval()
-        try:
-            i = min(max(0, self._feature_sample), len(self.test) - 1)
-            return first_conv_filters(self.model), feature_maps(self.model, self.test.x[i])
-        finally:
-            self.model.train()
-
-    @torch.no_grad()
-    def _point_values(self) -> tuple[np.ndarray, np.ndarray]:
-        self.model.eval()
-        try:
-            train, test = (self.to_value(self.model(s.x)).numpy().copy() for s in (self.train, self.test))
-            return train, test
-        finally:
-            self.model.train()
-
-    @torch.no_grad()
-    def _sample_predictions(self) -> np.ndarray:
-        self.model.eval()
-        try:
-            out = self.model(self.test.x[: self.options.sample_count])
-        finally:
-            self.model.train()
-        return out.argmax(dim=1).numpy().copy()
 
 
 def run_to_end(experiment: Experiment, options: RunOptions = RunOptions()) -> Snapshot:
