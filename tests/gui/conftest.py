@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QSettings, QThread
 
 from playground.core import remote
+from playground.gui.plots.output_panel import OutputPanel
 from playground.gui.worker import TrainingController
 
 
@@ -19,6 +20,17 @@ def isolated_settings(tmp_path: Path) -> None:
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
     QCoreApplication.setOrganizationName("NN Playground Tests")
     QCoreApplication.setApplicationName("NN Playground Tests")
+
+
+@pytest.fixture
+def panel(qtbot) -> OutputPanel:
+    """The output panel (boundary or fitted curve, curves, metrics) shown at the window's size."""
+    p = OutputPanel()
+    qtbot.addWidget(p)
+    p.resize(620, 760)
+    p.show()
+    qtbot.waitExposed(p)
+    return p
 
 
 @pytest.fixture

@@ -24,7 +24,6 @@ from playground.core.trainer import RunOptions, run_to_end  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.panels import _edits  # noqa: E402
 from playground.gui.plots.boundary import POINT_SIZE, point_losses  # noqa: E402
-from playground.gui.plots.output_panel import OutputPanel  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
 from playground.gui.worker import prepare_torch  # noqa: E402
 
@@ -122,16 +121,6 @@ def test_nothing_to_export_before_a_run_or_off_the_boundary(window):
 
 
 # ---------------------------------------------------------------- hover ----------------------
-
-@pytest.fixture
-def panel(qtbot) -> OutputPanel:
-    p = OutputPanel()
-    qtbot.addWidget(p)
-    p.resize(620, 760)
-    p.show()
-    qtbot.waitExposed(p)
-    return p
-
 
 def _scene(view, x: float, y: float) -> QPointF:
     return view.getPlotItem().getViewBox().mapViewToScene(pg.Point(x, y))

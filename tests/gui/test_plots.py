@@ -21,7 +21,7 @@ from playground.gui.plots._preview import demo_experiment  # noqa: E402
 from playground.gui.plots.boundary import BoundaryView  # noqa: E402
 from playground.gui.plots.curves import CurvesView, nice_ceil  # noqa: E402
 from playground.gui.plots.images import ConfusionView, SampleGridView  # noqa: E402
-from playground.gui.plots.output_panel import OutputPanel, metrics_line  # noqa: E402
+from playground.gui.plots.output_panel import metrics_line  # noqa: E402
 from playground.gui.plots.regression import RegressionView, line_equation  # noqa: E402
 from playground.gui.worker import prepare_torch  # noqa: E402
 
@@ -46,15 +46,6 @@ def canned(epochs: int = 5, **history) -> Snapshot:
     series.update({k: np.asarray(v, dtype=float) for k, v in history.items()})
     return Snapshot(epoch=epochs, step=epochs * 10, history=series,
                     metrics={k: float(v[-1]) for k, v in series.items()})
-
-
-@pytest.fixture
-def panel(qtbot) -> OutputPanel:
-    p = OutputPanel()
-    qtbot.addWidget(p)
-    p.resize(620, 760)
-    p.show()
-    return p
 
 
 @pytest.mark.parametrize("name", list(KINDS))

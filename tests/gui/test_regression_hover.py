@@ -23,7 +23,6 @@ from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.panels import _edits  # noqa: E402
 from playground.gui.plots._points import POINT_SIZE, loss_family, point_losses  # noqa: E402
 from playground.gui.plots._preview import demo_experiment  # noqa: E402
-from playground.gui.plots.output_panel import OutputPanel  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
 from playground.gui.worker import prepare_torch  # noqa: E402
 
@@ -39,16 +38,6 @@ def trained(name: str = "sine") -> tuple:
         exp = demo_experiment(name)
         _runs[name] = load_dataset(exp.data, exp.seed), run_to_end(exp, RunOptions(epochs=3))
     return _runs[name]
-
-
-@pytest.fixture
-def panel(qtbot) -> OutputPanel:
-    p = OutputPanel()
-    qtbot.addWidget(p)
-    p.resize(620, 760)
-    p.show()
-    qtbot.waitExposed(p)
-    return p
 
 
 def _scene(view, x: float, y: float) -> QPointF:
