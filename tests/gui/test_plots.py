@@ -19,7 +19,7 @@ from playground.core.trainer import RunOptions, run_to_end  # noqa: E402
 from playground.gui.plots import _style as st  # noqa: E402
 from playground.gui.plots._preview import demo_experiment  # noqa: E402
 from playground.gui.plots.boundary import BoundaryView  # noqa: E402
-from playground.gui.plots.curves import CurvesView, nice_ceil  # noqa: E402
+from playground.gui.plots.curves import CurvesView, nice_ceil, peak_decimate  # noqa: E402
 from playground.gui.plots.images import ConfusionView, SampleGridView  # noqa: E402
 from playground.gui.plots.output_panel import metrics_line  # noqa: E402
 from playground.gui.plots.regression import RegressionView, line_equation  # noqa: E402
@@ -156,6 +156,31 @@ def test_a_streaming_frame_that_moves_an_axis_leaves_the_curves_to_the_next(qtbo
     assert view.score_plot.viewRange()[0] == view.loss_plot.viewRange()[0]
     view.update_snapshot(dataclasses.replace(canned(30, train_loss=np.linspace(5, 1, 30)), state=PAUSED))
     assert view.point_count == 30  # a paused (or final) snapshot draws everything at once
+
+
+def test_peak_decimation_keeps_spikes_and_gaps():
+    x = np.arange(10_000, dtype=float)
+    y = np.full(10_000, 0.5)
+    y[1234], y[7777] = 9.0, -3.0  # one-epoch spikes
+    y[5000:5010] = np.nan  # a gap: NaN-aware buckets keep their finite neighbours
+    xs, ys = peak_decimate(x, y, 400)
+    assert len(xs) == len(ys) <= 2 * 400 + 25
+    assert ys.max() == 9.0 and ys.min() == -3.0 and np.isfinite(ys).all()
+    assert np.all(np.diff(xs) >= 0)
+    short = np.arange(50.0)
+    assert peak_decimate(short, short, 400)[1] is short  # nothing to gain: drawn as it is
+
+
+def test_log_y_redraws_the_live_curves_in_log10(qtbot):
+    view = CurvesView()
+    qtbot.addWidget(view)
+    snap = dataclasses.replace(canned(4, train_loss=[1.0, 0.1, 0.01, 0.0]), state=PAUSED)
+    view.update_snapshot(snap)
+    view.set_log_y(True)
+    np.testing.assert_allclose(view.loss_curves["train"].yData[:3], [0.0, -1.0, -2.0])
+    assert np.isnan(view.loss_curves["train"].yData[3])  # a perfect 0 has no logarithm
+    view.set_log_y(False)
+    np.testing.assert_allclose(view.loss_curves["train"].yData, [1.0, 0.1, 0.01, 0.0])
 
 
 def test_sample_grid_marks_wrong_guesses(qtbot):
