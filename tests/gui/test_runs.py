@@ -203,7 +203,7 @@ def test_curves_redraw_an_overlay_only_when_its_history_changes(qtbot, monkeypat
     qtbot.addWidget(view)
     long = _snap(40).history
     view.set_overlays([(1, "Run 1", "#8c6bb8", long)])
-    assert view._ranges["x"] == (0.0, 40.0)  # the axes grow to show the overlay
+    assert view._ranges["x"] == (0.0, 50.0)  # the axes grow to show the overlay (40 epochs)
     calls = []
     overlay = view.overlay_curves[1]
     monkeypatch.setattr(overlay.loss, "setData", lambda *a, **k: calls.append(a))
