@@ -63,6 +63,8 @@ _STATUS = {
     "stopped_early": "Stopped early: the validation metric stopped improving.",
     "diverged": "Diverged: the loss became NaN or infinite.",
     "error": "The run failed.",
+    "starting": "Starting: the training process is building the run (the first run after start-up "
+                "also waits for it to load PyTorch).",
 }
 
 
@@ -273,6 +275,8 @@ class MainWindow(QMainWindow):
             text = self._final_message()
         elif blocker and state not in ("running", "paused"):
             text = f"Cannot train: {blocker}"
+        elif state in ("running", "paused") and self.controller.latest is None:
+            text = _STATUS["starting"]  # nothing from the trainer yet: say so rather than "Training"
         else:
             text = _STATUS.get(state, state)
         self.status_label.setText(text)
@@ -316,6 +320,8 @@ class MainWindow(QMainWindow):
         """First phase of a frame (see worker): the picture and the counters."""
         self.output.update_main(snap)
         self.run_bar.show_snapshot(snap)
+        if self.status_label.text() == _STATUS["starting"]:
+            self._refresh_status()  # the first snapshot: the run is really under way
 
     def _on_snapshot_followup(self, snap: Snapshot) -> None:
         """Second phase, one frame later: curves, dynamics and the designer's badges."""

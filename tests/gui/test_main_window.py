@@ -67,6 +67,14 @@ def test_opens_ready_to_train(window):
     assert window.output.page == "points2d"
 
 
+def test_the_status_says_starting_until_the_trainer_reports(qtbot, window):
+    window.toggle_training()
+    assert window.controller.state == "running" and window.controller.latest is None
+    assert window.status_label.text().startswith("Starting")
+    qtbot.waitUntil(lambda: window.controller.latest is not None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.status_label.text().startswith("Training"), timeout=TIMEOUT)
+
+
 def test_train_button_trains_and_views_fill(qtbot, window):
     _train_until(qtbot, window, 30)
     assert window.controller.state == "running"
