@@ -31,9 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cases import headless_epochs_per_s, spiral_8x6  # noqa: E402
-from PySide6.QtCore import QSettings, QTimer  # noqa: E402
+from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
-from ticks import TickRecorder  # noqa: E402
+from ticks import TickRecorder, run_for  # noqa: E402
 
 from playground.core import remote  # noqa: E402
 from playground.core.experiment import Experiment, default_experiment  # noqa: E402
@@ -82,11 +82,7 @@ def gui_run(app: QApplication, exp: Experiment, seconds: float, settings_dir: Pa
     window.toggle_training()
     start_ms = 1e3 * (time.perf_counter() - t0)
     frames_clock.start()
-    done = QTimer()
-    done.setSingleShot(True)
-    done.timeout.connect(app.quit)
-    done.start(int(seconds * 1000))
-    app.exec()
+    run_for(app, seconds)
     elapsed = time.perf_counter() - t0
     frames_clock.stop()
     epoch = controller.latest.epoch if controller.latest is not None else 0

@@ -31,9 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cases import headless_epochs_per_s, spiral_8x6  # noqa: E402
-from PySide6.QtCore import QSettings, QTimer  # noqa: E402
+from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
-from ticks import TickRecorder  # noqa: E402
+from ticks import TickRecorder, run_for  # noqa: E402
 
 from playground.core.experiment import Experiment  # noqa: E402
 from playground.core.trainer import RunOptions  # noqa: E402
@@ -87,11 +87,7 @@ def gui_run(app: QApplication, exp: Experiment, seconds: float, inside: bool) ->
         window.centre.setCurrentWidget(window.designer)
     frames0 = view.frames_rendered
     ticks.start()
-    done = QTimer()
-    done.setSingleShot(True)
-    done.timeout.connect(app.quit)
-    done.start(int(seconds * 1000))
-    app.exec()
+    run_for(app, seconds)
     elapsed = time.perf_counter() - t0
     ticks.stop()
     latest = window.controller.latest

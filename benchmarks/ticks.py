@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QElapsedTimer, QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEvent, QObject, Qt, QTimer
 
 
 class _TimerEvents(QObject):
@@ -78,3 +78,12 @@ class TickRecorder:
     @property
     def intervals(self) -> list[float]:
         return self._raw[1:]
+
+
+def run_for(app: QCoreApplication, seconds: float) -> None:
+    """Run the event loop for `seconds` (the app trains and draws meanwhile), then return."""
+    done = QTimer()
+    done.setSingleShot(True)
+    done.timeout.connect(app.quit)
+    done.start(int(seconds * 1000))
+    app.exec()

@@ -24,17 +24,9 @@ class History:
 
     def append(self, row: Mapping[str, float]) -> None:
         """Add one epoch; keys missing from `row` get NaN."""
-        if self._n == self._cap:
-            self._cap *= 2
-            for k, col in self._cols.items():
-                grown = np.full(self._cap, np.nan)
-                grown[: self._n] = col[: self._n]
-                self._cols[k] = grown
+        self._reserve(self._n + 1)
         for k, v in row.items():
-            col = self._cols.get(k)
-            if col is None:
-                col = self._cols[k] = np.full(self._cap, np.nan)
-            col[self._n] = v
+            self._column(k)[self._n] = v
         self._n += 1
 
     def extend(self, columns: Mapping[str, np.ndarray]) -> None:
@@ -42,20 +34,28 @@ class History:
         k = len(next(iter(columns.values()))) if columns else 0
         if k == 0:
             return
-        need = self._n + k
-        if need > self._cap:
-            while self._cap < need:
-                self._cap *= 2
-            for name, col in self._cols.items():
-                grown = np.full(self._cap, np.nan)
-                grown[: self._n] = col[: self._n]
-                self._cols[name] = grown
+        self._reserve(self._n + k)
         for name, values in columns.items():
-            col = self._cols.get(name)
-            if col is None:
-                col = self._cols[name] = np.full(self._cap, np.nan)
-            col[self._n:need] = values  # buffers start as NaN, so absent columns read NaN
-        self._n = need
+            self._column(name)[self._n:self._n + k] = values
+        self._n += k
+
+    def _reserve(self, rows: int) -> None:
+        """Room for `rows` rows, doubling (old views keep the old buffers)."""
+        if rows <= self._cap:
+            return
+        while self._cap < rows:
+            self._cap *= 2
+        for name, col in self._cols.items():
+            grown = np.full(self._cap, np.nan)
+            grown[: self._n] = col[: self._n]
+            self._cols[name] = grown
+
+    def _column(self, name: str) -> np.ndarray:
+        """The buffer of `name`, new ones all NaN: a column appearing late reads NaN before."""
+        col = self._cols.get(name)
+        if col is None:
+            col = self._cols[name] = np.full(self._cap, np.nan)
+        return col
 
     def views(self) -> dict[str, np.ndarray]:
         """Read-only views of every column (no copy).

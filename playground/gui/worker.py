@@ -88,12 +88,10 @@ class _Mailbox:
         self._lock = threading.Lock()
         self._snap: Snapshot | None = None
 
-    def put(self, snap: Snapshot) -> bool:
-        """Store `snap`, replacing an undelivered one; True if the GUI must be told (slot was empty)."""
+    def put(self, snap: Snapshot) -> None:
+        """Store `snap`, replacing one the frame clock has not taken yet."""
         with self._lock:
-            was_empty = self._snap is None
             self._snap = snap
-        return was_empty
 
     def take(self) -> Snapshot | None:
         with self._lock:
@@ -168,7 +166,8 @@ class TrainingController(QObject):
         self._run_id += 1
         self._last_start = (experiment, dataset, options)
         try:
-            TrainingRun(experiment, options, dataset)  # the core's own checks, synchronously
+            # The core's own checks, synchronously; torch only (building the numpy twin is the child's job)
+            TrainingRun(experiment, replace(options, fast=False), dataset)
         except Exception as exc:  # construction errors share the one error path
             self._fail(exc)
             return False

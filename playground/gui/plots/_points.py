@@ -201,9 +201,10 @@ class PointReadouts:
     """Hover read-outs and loss-sized points, shared by the 2-D boundary and 1-D regression views.
 
     A view mixes this in before its PlotView base and provides `readout` (a HoverReadout),
-    `dataset`, `_loss`, `_size_by_loss`, `_hover_pos`, `_layers()` (its scatter layers, for
-    `nearest_point`), `_resize_points()`, and `_hover_content(hit, x, y)`: the card's text and ring
-    for a point hit (split, index), or for the place (x, y) in data coordinates when hit is None.
+    `dataset`, `_loss`, `_size_by_loss`, `_hover_pos`, `train_points` and `test_points`,
+    `_layers()` (its scatter layers, for `nearest_point`), `_loss_sizes(split, n)` (sizes or
+    None), and `_hover_content(hit, x, y)`: the card's text and ring for a point hit (split,
+    index), or for the place (x, y) in data coordinates when hit is None.
     """
 
     def set_loss(self, loss: str) -> None:
@@ -241,3 +242,8 @@ class PointReadouts:
         self._hover_pos = None
         self.readout.hide()
         super().leaveEvent(event)
+
+    def _resize_points(self) -> None:
+        """Point sizes from the current point values (uniform when off or before a run)."""
+        for split, item in (("train", self.train_points), ("test", self.test_points)):
+            set_sizes(item, self._loss_sizes(split, len(item.data)) if self._size_by_loss else None)

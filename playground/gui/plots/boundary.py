@@ -43,7 +43,6 @@ from playground.gui.plots._points import (
     loss_sizes,
     point_losses,
     scatter_sizes,
-    set_sizes,
 )
 
 UNIT_HINT = "click the unit again or press Esc to show the output"
@@ -345,11 +344,6 @@ class BoundaryView(PointReadouts, st.PlotView):
         return f"value {value:.3g} {where}"
 
     # ------------------------------------------------------------------ loss sizes --------
-    def _resize_points(self) -> None:
-        """Point sizes from the current point values (uniform when off or before a run)."""
-        for split, item in (("train", self.train_points), ("test", self.test_points)):
-            set_sizes(item, self._loss_sizes(split, len(item.data)) if self._size_by_loss else None)
-
     def _loss_sizes(self, split: str, n: int) -> np.ndarray | None:
         ds = self.dataset
         if ds is None or self._point_values is None or not n:
