@@ -30,12 +30,11 @@ import torch  # noqa: E402  (imported on the main thread before any training thr
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cases import headless_epochs_per_s, spiral_8x6  # noqa: E402
+from cases import headless_epochs_per_s, spiral_8x6, warm_trainer_process  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 from ticks import TickRecorder, run_for  # noqa: E402
 
-from playground.core import remote  # noqa: E402
 from playground.core.experiment import Experiment, default_experiment  # noqa: E402
 from playground.core.trainer import RunOptions  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
@@ -117,9 +116,7 @@ def main() -> None:
     prepare_torch()
     prepare_ms = 1e3 * (time.perf_counter() - t)
     app = QApplication.instance() or QApplication(sys.argv)
-    warm = remote.acquire(lambda _message: None)  # the trainer process's torch import is not measured
-    assert warm.ready.wait(120), "the trainer process did not start"
-    remote.release(warm)
+    warm_trainer_process()
     cases = {"circle (default)": unlimited(default_experiment()), "spiral 2-8x6-1 tanh b10": spiral_8x6()}
     results = {}
     for name, exp in cases.items():

@@ -28,3 +28,13 @@ def headless_epochs_per_s(exp: Experiment, seconds: float, options: RunOptions |
         if snap.done:
             break
     return (run.epoch - e0) / (time.perf_counter() - t0)
+
+
+def warm_trainer_process() -> None:
+    """Start a pooled trainer process and wait until torch is loaded there, so that no measured run
+    includes the child's start-up (the app pays it once, while its window opens)."""
+    from playground.core import remote
+
+    proc = remote.acquire(lambda _message: None)
+    assert proc.ready.wait(120), "the trainer process did not start"
+    remote.release(proc)

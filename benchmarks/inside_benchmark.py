@@ -30,7 +30,7 @@ import torch  # noqa: E402  (imported on the main thread before any training thr
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cases import headless_epochs_per_s, spiral_8x6  # noqa: E402
+from cases import headless_epochs_per_s, spiral_8x6, warm_trainer_process  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 from ticks import TickRecorder, run_for  # noqa: E402
@@ -112,6 +112,7 @@ def main() -> None:
     args = parser.parse_args()
     prepare_torch()
     app = QApplication.instance() or QApplication(sys.argv)
+    warm_trainer_process()
     exp = spiral_8x6()
     cases = {"inside tab shown": True, "design tab shown": False}
     runs: dict[str, list[dict]] = {name: [] for name in cases}
