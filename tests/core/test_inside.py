@@ -14,6 +14,7 @@ from playground.core.inside import DEAD, SATURATED, activity
 from playground.core.optimizers import OPTIMIZERS
 from playground.core.snapshot import PAUSED
 from playground.core.trainer import RunOptions, TrainingRun
+from tests.tolerance import UPDATE_ROUNDINGS, float32_approx
 
 
 def circle(optimizer: dict | None = None, layers: list | None = None, **training) -> object:
@@ -70,7 +71,8 @@ def test_explained_update_equals_torch_for_every_optimizer(name):
             d = snap.step_detail
             assert d is not None and d.optimizer == name
             predicted, lines = explain_update(d)
-            assert predicted == pytest.approx(d.new, rel=1e-5, abs=1e-7)
+            assert predicted == float32_approx(d.new, longest_sum=UPDATE_ROUNDINGS,
+                                               scale=abs(d.old) + abs(d.new - d.old))
             assert d.new != d.old and len(lines) >= 2
         actual = float(dict(run.model.named_parameters())["0.linear.weight"].detach().reshape(-1)[4])
         assert actual == pytest.approx(d.new)

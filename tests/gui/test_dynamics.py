@@ -27,6 +27,7 @@ from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.plots.dynamics import DynamicsView, diagnose  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
 from playground.gui.worker import TrainingController  # noqa: E402
+from tests.tolerance import UPDATE_ROUNDINGS, float32_approx  # noqa: E402
 
 WAIT = 20_000  # ms; each wait ends as soon as its condition holds
 
@@ -175,7 +176,8 @@ def test_step_mode_numbers_equal_what_torch_did(qtbot, controller, name):
                         and bool(panel.values), timeout=WAIT)
         after = live_weight(controller, key, index)
         assert panel.values["old"] == pytest.approx(before, rel=1e-6)
-        assert panel.values["new"] == pytest.approx(after, rel=1e-5, abs=1e-7)
+        assert panel.values["new"] == float32_approx(after, longest_sum=UPDATE_ROUNDINGS,
+                                                     scale=abs(before) + abs(after - before))
         assert after != before
         assert panel.counter.text() == f"Step {step} · epoch 0"
         text = panel.text
