@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from playground.core.datasets import load_dataset
+from playground.core.experiment import DataSpec
 from playground.core.history import History
 from playground.core.presets import load_preset, resolve_preset
 from playground.core.probes import plane_maps
@@ -164,6 +166,9 @@ def main() -> int:
         f, t = (results["circle_epoch_seconds_by_train_size"][p][n] for p in PATHS)
         print(f"circle, {int(n):6d} training points: fast {1e3 * f:8.1f} ms/epoch, "
               f"torch {1e3 * t:8.1f} ms/epoch")
+    results["circle_50k_points_ms"] = 1e3 * min(timeit.repeat(
+        lambda: load_dataset(DataSpec(dataset="circle", samples=50_000, noise=0.3), 0), number=1, repeat=3))
+    print(f"circle, 50,000 points generated in {results['circle_50k_points_ms']:.1f} ms (best of 3)")
     results["host_timeit_us"]["after"] = host_timeit_us()
     print(f"host: timeit sum(range(1000)) = {results['host_timeit_us']['after']:.1f} us at the end")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

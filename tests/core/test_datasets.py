@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import fields
 
 import numpy as np
@@ -86,18 +85,6 @@ def test_unknown_set_and_bad_params_are_spec_errors():
         load("blobs", params={"classes": 7})
     with pytest.raises(SpecError, match="unknown parameter"):
         load("circle", params={"radius": 3})
-
-
-def test_fifty_thousand_circle_points_are_fast():
-    spec = DataSpec(dataset="circle", samples=50_000, noise=0.3)
-    best = min(_timed(lambda: load_dataset(spec, 0)) for _ in range(3))
-    assert best < 0.1
-
-
-def _timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 # ------------------------------------------------------------------ 2-D geometry -------------
