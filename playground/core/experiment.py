@@ -27,6 +27,10 @@ def _frozen(d: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(d or {}))
 
 
+SEED_PARAM = Param("seed", int, 0, "Seeds the data generator, the split and the initial weights: "
+                   "the same seed gives the same run.", minimum=0, maximum=2**31 - 1)
+
+
 @dataclass(frozen=True)
 class DataSpec:
     """Which data set, how much of it, how noisy, how split, and which input features."""
@@ -236,7 +240,7 @@ def experiment_from_dict(d: Any) -> Experiment:
     description = d.get("description", "")
     if not isinstance(description, str):
         raise SpecError("description", "must be a string", description)
-    seed = Param("seed", int, 0, minimum=0, maximum=2**31 - 1).check(d.get("seed", 0), "seed")
+    seed = SEED_PARAM.check(d.get("seed", 0), "seed")
     exp = Experiment(name=name, description=description, seed=seed,
                      data=_data_from_dict(d.get("data", {})),
                      network=_network_from_dict(d.get("network", {})),

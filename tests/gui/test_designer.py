@@ -9,7 +9,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt  # noqa: E402
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent, QKeySequence  # noqa: E402
-from PySide6.QtWidgets import QApplication, QComboBox, QSpinBox  # noqa: E402
+from PySide6.QtWidgets import QApplication, QComboBox  # noqa: E402
 
 from playground.core.errors import PlaygroundError  # noqa: E402
 from playground.core.experiment import default_experiment  # noqa: E402
@@ -17,6 +17,8 @@ from playground.core.layers import LAYERS, OUTPUT_PARAMS  # noqa: E402
 from playground.gui.designer import NetworkDesigner, edits  # noqa: E402
 from playground.gui.designer.mime import block_mime, layer_mime, layer_type  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
+from playground.gui.widgets.number_field import NumberField  # noqa: E402
+from tests.gui.keyboard import type_into  # noqa: E402
 
 Copy, Move = Qt.DropAction.CopyAction, Qt.DropAction.MoveAction
 
@@ -180,16 +182,17 @@ def test_ctrl_z_through_the_undo_action(qtbot, designer, session):
 
 def test_inspector_edits_units_as_one_undo_step(qtbot, designer, session):
     designer.select(0)
-    spin = designer.inspector.findChild(QSpinBox, "units")
+    spin = designer.inspector.findChild(NumberField, "units")
     assert spin is not None and spin.value() == 4
-    spin.setValue(5)
-    spin.setValue(6)
+    spin.setFocus()
+    qtbot.keyClick(spin, Qt.Key.Key_Up)
+    qtbot.keyClick(spin, Qt.Key.Key_Up)
     assert session.experiment.network.layers[0].params["units"] == 6
-    assert session.undo_stack.count() == 1  # a scrolled spin box is one step
-    spin.selectAll()
-    qtbot.keyClicks(spin, "9")
-    qtbot.keyClick(spin, Qt.Key.Key_Enter)
+    assert session.undo_stack.count() == 1  # a stepped field is one step
+    type_into(qtbot, spin, "9", Qt.Key.Key_Enter)
     assert session.experiment.network.layers[0].params["units"] == 9
+    type_into(qtbot, spin, "2.5")  # not a whole number: refused, nothing changes
+    assert spin.property("invalid") and session.experiment.network.layers[0].params["units"] == 9
     session.undo_stack.undo()
     assert session.experiment.network.layers[0].params["units"] == 4
     assert spin.value() == 4  # the form mirrors the session
@@ -200,7 +203,7 @@ def test_inspector_follows_undo_of_another_layer_type(designer, session):
     assert designer.inspector.title.text().endswith(LAYERS["dropout"].label)
     session.undo_stack.undo()
     assert designer.selected == 0
-    assert designer.inspector.findChild(QSpinBox, "units") is not None
+    assert designer.inspector.findChild(NumberField, "units") is not None
 
 
 def test_nothing_selected_edits_the_output_head(designer, session):
@@ -266,7 +269,7 @@ def test_data_that_fails_to_load_still_shows_the_designer(qtbot, monkeypatch):
     assert "cannot read data.csv" in d.canvas.views[0].error
     assert "cannot read data.csv" in d.message.text()
     d.select(0)
-    assert d.inspector.findChild(QSpinBox, "units") is not None
+    assert d.inspector.findChild(NumberField, "units") is not None
 
 
 def test_total_parameters_are_shown(designer):

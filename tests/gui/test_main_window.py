@@ -18,6 +18,7 @@ from playground.gui.designer import edits  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.panels import _edits  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
+from tests.gui.keyboard import type_into  # noqa: E402
 
 TIMEOUT = 20_000  # ms; generous for a loaded CI machine, the waits end as soon as the condition holds
 
@@ -167,7 +168,7 @@ def test_network_edit_stops_the_run(qtbot, window):
 
 def test_data_edit_stops_the_run(qtbot, window):
     _train_until(qtbot, window, 2)
-    window.data_panel.data_form.controls["noise"].setValue(0.3)
+    type_into(qtbot, window.data_panel.data_form.controls["noise"], "0.3")
     assert window.controller.state == "idle"
     assert window.output.boundary.display_grid() is None
 

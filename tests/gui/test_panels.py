@@ -16,10 +16,12 @@ from playground.core.experiment import default_experiment  # noqa: E402
 from playground.core.optimizers import OPTIMIZERS  # noqa: E402
 from playground.gui.panels import _edits  # noqa: E402
 from playground.gui.panels.data_panel import DataPanel  # noqa: E402
-from playground.gui.panels.run_bar import LR_LADDER, LogSpinBox, RunBar  # noqa: E402
+from playground.gui.panels.run_bar import LR_LADDER, RunBar  # noqa: E402
 from playground.gui.panels.thumbnails import thumbnail  # noqa: E402
 from playground.gui.panels.training_panel import TrainingPanel  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
+from playground.gui.widgets.number_field import NumberField, format_number  # noqa: E402
+from tests.gui.keyboard import type_into  # noqa: E402
 
 
 @pytest.fixture
@@ -50,7 +52,7 @@ def test_run_bar_optimizer_edit_is_undoable(qtbot, session):
 
 
 def test_learning_rate_box_walks_the_ladder(qtbot):
-    box = LogSpinBox()
+    box = NumberField(OPTIMIZERS["sgd"].params[0], ladder=LR_LADDER)
     qtbot.addWidget(box)
     box.setValue(0.03)
     box.stepBy(1)
@@ -63,7 +65,7 @@ def test_learning_rate_box_walks_the_ladder(qtbot):
     box.setValue(LR_LADDER[0])
     box.stepBy(-1)
     assert box.value() == pytest.approx(LR_LADDER[0])
-    assert box.textFromValue(0.00001) == "0.00001"
+    assert box.text() == format_number(1e-5) == "1e-5"
 
 
 def test_run_bar_edits_merge_into_one_undo_step(qtbot, session):
@@ -73,7 +75,7 @@ def test_run_bar_edits_merge_into_one_undo_step(qtbot, session):
     bar.lr_box.stepBy(1)
     assert session.experiment.training.optimizer.params["lr"] == pytest.approx(0.3)
     assert session.undo_stack.count() == 1
-    bar.batch_box.setValue(32)
+    type_into(qtbot, bar.batch_box, "32")
     assert session.experiment.training.batch_size == 32
     session.undo_stack.undo()
     session.undo_stack.undo()
@@ -110,7 +112,7 @@ def test_training_panel_rebuilds_optimizer_form(qtbot, session):
     assert set(panel.optimizer_form.controls) == {p.name for p in OPTIMIZERS["sgd"].params}
     _select(panel.optimizer_combo, "adam")
     assert set(panel.optimizer_form.controls) == {p.name for p in OPTIMIZERS["adam"].params}
-    panel.optimizer_form.controls["beta1"].setValue(0.8)
+    type_into(qtbot, panel.optimizer_form.controls["beta1"], "0.8")
     assert session.experiment.training.optimizer.params["beta1"] == pytest.approx(0.8)
     session.undo_stack.undo()
     session.undo_stack.undo()
@@ -122,11 +124,11 @@ def test_training_panel_settings_reach_the_session(qtbot, session):
     panel = TrainingPanel(session)
     qtbot.addWidget(panel)
     _select(panel.schedule_combo, "step")
-    panel.schedule_form.controls["step_size"].setValue(7)
-    panel.training_form.controls["l2"].setValue(0.001)
-    panel.training_form.controls["epochs"].setValue(50)
+    type_into(qtbot, panel.schedule_form.controls["step_size"], "7")
+    type_into(qtbot, panel.training_form.controls["l2"], "1e-3")
+    type_into(qtbot, panel.training_form.controls["epochs"], "50")
     panel.early_form.controls["enabled"].setChecked(True)
-    panel.seed_box.setValue(42)
+    type_into(qtbot, panel.seed_box, "42")
     t = session.experiment.training
     assert (t.schedule.name, t.schedule.params["step_size"]) == ("step", 7)
     assert (t.l2, t.epochs, t.early_stopping["enabled"]) == (0.001, 50, True)
@@ -183,7 +185,7 @@ def test_feature_toggles_keep_at_least_one(qtbot, session):
 def test_data_form_and_regenerate(qtbot, session):
     panel = DataPanel(session)
     qtbot.addWidget(panel)
-    panel.data_form.controls["noise"].setValue(0.25)
+    type_into(qtbot, panel.data_form.controls["noise"], ".25")
     assert session.experiment.data.noise == pytest.approx(0.25)
     seed = session.experiment.seed
     qtbot.mouseClick(panel.regenerate_button, Qt.MouseButton.LeftButton)

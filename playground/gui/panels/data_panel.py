@@ -115,10 +115,8 @@ class DataPanel(QScrollArea):
         self._params_slot.addWidget(self.params_form)
         lay.addLayout(self._params_slot)
         self.data_form = ParamForm(DATA_PARAMS)
-        for name in ("noise", "train_fraction", "validation_fraction"):  # shares: two decimals read best
-            box = self.data_form.controls[name]
-            box.setDecimals(2)
-            box.setSingleStep(0.05)
+        for name in ("noise", "train_fraction", "validation_fraction"):  # shares: arrows step by 5 %
+            self.data_form.controls[name].step = 0.05
         lay.addWidget(self.data_form)
 
         lay.addSpacing(10)

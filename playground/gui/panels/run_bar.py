@@ -13,11 +13,9 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
-    QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
     QSizePolicy,
-    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -29,10 +27,11 @@ from playground.core.optimizers import OPTIMIZERS
 from playground.core.snapshot import Snapshot
 from playground.gui.panels import _edits
 from playground.gui.session import Session
+from playground.gui.widgets.number_field import LOG_LADDER, NumberField
 from playground.resources import icon
 
 # TensorFlow Playground's learning-rate choices: the arrows walk this ladder.
-LR_LADDER = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+LR_LADDER = LOG_LADDER
 ACTIVE_STATES = ("running", "paused")
 
 SHORTCUTS = {"train": "Space", "step": "Ctrl+Right", "step_batch": "Shift+Ctrl+Right", "reset": "Ctrl+R",
@@ -56,31 +55,9 @@ def key_text(key: str) -> str:
     return QKeySequence(SHORTCUTS[key]).toString(QKeySequence.SequenceFormat.NativeText)
 
 
-class LogSpinBox(QDoubleSpinBox):
-    """A learning-rate box: any value can be typed, the arrows and wheel walk LR_LADDER.
-
-    Learning rates matter by their order of magnitude; linear steps of 0.01 are useless at 0.0003.
-    """
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setDecimals(8)
-        self.setRange(1e-8, 100.0)
-        self.setKeyboardTracking(False)
-        self.setAccelerated(False)
-
-    def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt API
-        return f"{value:.8f}".rstrip("0").rstrip(".")
-
-    def stepBy(self, steps: int) -> None:  # noqa: N802 - Qt API
-        v = self.value()
-        if steps > 0:
-            higher = [x for x in LR_LADDER if x > v * 1.0001]
-            target = higher[min(steps, len(higher)) - 1] if higher else v
-        else:
-            lower = [x for x in LR_LADDER if x < v * 0.9999]
-            target = lower[max(-len(lower), steps)] if lower else v
-        self.setValue(target)
+def _lr_param(optimizer: str):
+    """The learning-rate Param of `optimizer` (its range is what the field accepts)."""
+    return next(p for p in OPTIMIZERS[optimizer].params if p.name == "lr")
 
 
 def _action(parent: QWidget, text: str, key: str, tip: str) -> QAction:
@@ -163,8 +140,9 @@ class RunBar(QWidget):
         self.rate_label.setObjectName("caption")
         self.rate_label.setToolTip("Optimizer steps per second · time trained")
 
-        self.lr_box = LogSpinBox()
-        self.lr_box.setToolTip(OPTIMIZERS["sgd"].params[0].help + " Changes apply live while training.")
+        self.lr_box = NumberField(_lr_param("sgd"), ladder=LR_LADDER)
+        self.lr_box.setHelp(self.tr("Learning rate: the step size of each update. "
+                                    "Changes apply live while training."))
         self.loss_combo = QComboBox()
         self.loss_combo.addItem("Auto", "auto")
         self.loss_combo.setItemData(0, "Pick the loss that fits the task.", Qt.ItemDataRole.ToolTipRole)
@@ -177,11 +155,7 @@ class RunBar(QWidget):
             self.optimizer_combo.setItemData(self.optimizer_combo.count() - 1, entry.help,
                                              Qt.ItemDataRole.ToolTipRole)
         batch = next(p for p in TRAINING_PARAMS if p.name == "batch_size")
-        self.batch_box = QSpinBox()
-        self.batch_box.setRange(int(batch.minimum or 0), int(batch.maximum or 1_000_000))
-        self.batch_box.setSpecialValueText("all")
-        self.batch_box.setKeyboardTracking(False)
-        self.batch_box.setToolTip(batch.help)
+        self.batch_box = NumberField(batch, special={0: self.tr("all")})
         for w in (self.lr_box, self.loss_combo, self.optimizer_combo, self.batch_box):
             w.setMinimumWidth(110)
             w.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
@@ -239,6 +213,7 @@ class RunBar(QWidget):
         for w in (self.lr_box, self.loss_combo, self.optimizer_combo, self.batch_box):
             w.blockSignals(True)
         try:
+            self.lr_box.param = _lr_param(t.optimizer.name)
             self.lr_box.setValue(float(t.optimizer.params.get("lr", 0.0)))
             self.loss_combo.setCurrentIndex(max(0, self.loss_combo.findData(t.loss)))
             self.optimizer_combo.setCurrentIndex(max(0, self.optimizer_combo.findData(t.optimizer.name)))

@@ -21,21 +21,21 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from playground.core.experiment import EARLY_STOPPING_PARAMS, TRAINING_PARAMS, Experiment
+from playground.core.experiment import EARLY_STOPPING_PARAMS, SEED_PARAM, TRAINING_PARAMS, Experiment
 from playground.core.losses import LOSSES
 from playground.core.optimizers import OPTIMIZERS
 from playground.core.registry import Registry
 from playground.core.schedules import SCHEDULES
 from playground.gui.panels import _edits
 from playground.gui.session import Session
+from playground.gui.widgets.number_field import NumberField
 from playground.gui.widgets.param_form import ParamForm
 
-_SEED_MAX = 2**31 - 1
+_SEED_MAX = int(SEED_PARAM.maximum)
 
 
 def registry_combo(registry: Registry, extra: tuple[str, str, str] | None = None) -> QComboBox:
@@ -82,11 +82,7 @@ class TrainingPanel(QScrollArea):
         self.schedule_form = ParamForm(())
         self.training_form = ParamForm(TRAINING_PARAMS)
         self.early_form = ParamForm(EARLY_STOPPING_PARAMS)
-        self.seed_box = QSpinBox()
-        self.seed_box.setRange(0, _SEED_MAX)
-        self.seed_box.setKeyboardTracking(False)
-        self.seed_box.setToolTip("Seeds the data generator, the split and the initial weights: "
-                                 "the same seed gives the same run.")
+        self.seed_box = NumberField(SEED_PARAM)
         self._build()
         self._connect()
         session.changed.connect(self._on_changed)

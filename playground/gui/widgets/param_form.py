@@ -10,53 +10,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QValidator
-from PySide6.QtWidgets import (
-    QAbstractSpinBox,
-    QCheckBox,
-    QComboBox,
-    QDoubleSpinBox,
-    QFormLayout,
-    QLineEdit,
-    QSpinBox,
-    QWidget,
-)
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLineEdit, QWidget
 
 from playground.core.params import Param
-
-_BIG = 1e9
-
-
-class _FloatBox(QDoubleSpinBox):
-    """Shows 0.03 as "0.03", not "0.030000", while keeping 6 decimals of precision."""
-
-    def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt API
-        return f"{value:.6g}"
-
-    def valueFromText(self, text: str) -> float:  # noqa: N802 - Qt API
-        try:
-            return float(text)
-        except ValueError:
-            return self.value()
-
-    def validate(self, text: str, pos: int) -> object:
-        try:
-            value = float(text)
-        except ValueError:
-            return QValidator.State.Intermediate, text, pos
-        ok = self.minimum() <= value <= self.maximum()
-        return (QValidator.State.Acceptable if ok else QValidator.State.Intermediate), text, pos
-
-
-def _float_box(p: Param) -> QDoubleSpinBox:
-    box = _FloatBox()
-    box.setDecimals(12 if p.log_scale else 6)
-    lo = p.minimum if p.minimum is not None else -_BIG
-    if p.min_exclusive:
-        lo += 10 ** -box.decimals()
-    box.setRange(lo, p.maximum if p.maximum is not None else _BIG)
-    box.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
-    return box
+from playground.gui.widgets.number_field import NumberField
 
 
 def make_control(p: Param) -> QWidget:
@@ -66,16 +23,10 @@ def make_control(p: Param) -> QWidget:
     elif p.choices is not None:
         w = QComboBox()
         w.addItems(list(p.choices))
-    elif p.kind is int:
-        w = QSpinBox()
-        w.setRange(int(p.minimum) if p.minimum is not None else -2**31 + 1,
-                   int(min(p.maximum, 2**31 - 1)) if p.maximum is not None else 2**31 - 1)
-    elif p.kind is float:
-        w = _float_box(p)
+    elif p.kind in (int, float):
+        return NumberField(p)  # its tooltip holds the help and the allowed range
     else:
         w = QLineEdit()
-    if isinstance(w, QAbstractSpinBox):
-        w.setKeyboardTracking(False)  # emit on Enter / focus-out / arrows, not every keystroke
     w.setToolTip(p.help)
     w.setObjectName(p.name)
     return w
@@ -86,7 +37,7 @@ def read_control(w: QWidget) -> Any:
         return w.isChecked()
     if isinstance(w, QComboBox):
         return w.currentText()
-    if isinstance(w, (QSpinBox, QDoubleSpinBox)):
+    if isinstance(w, NumberField):
         return w.value()
     return w.text()
 
@@ -98,7 +49,7 @@ def write_control(w: QWidget, value: Any) -> None:
             w.setChecked(bool(value))
         elif isinstance(w, QComboBox):
             w.setCurrentIndex(max(0, w.findText(str(value))))
-        elif isinstance(w, (QSpinBox, QDoubleSpinBox)):
+        elif isinstance(w, NumberField):
             w.setValue(value)
         else:
             w.setText(str(value))
@@ -131,7 +82,7 @@ class ParamForm(QWidget):
             w.toggled.connect(emit)
         elif isinstance(w, QComboBox):
             w.currentIndexChanged.connect(emit)
-        elif isinstance(w, (QSpinBox, QDoubleSpinBox)):
+        elif isinstance(w, NumberField):
             w.valueChanged.connect(emit)
         else:
             w.editingFinished.connect(emit)
