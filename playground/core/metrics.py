@@ -46,6 +46,39 @@ def roc_auc(scores: np.ndarray, labels: np.ndarray) -> float:
     return float((ranks[labels].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
+def class_aucs(prob: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Each class's ROC-AUC of P(class) against the rest (NaN for a class with no examples)."""
+    return np.array([roc_auc(prob[:, c], labels == c) for c in range(prob.shape[1])])
+
+
+def multiclass_scores(prob: np.ndarray, pred_labels: np.ndarray, labels: np.ndarray,
+                      aucs=class_aucs) -> dict[str, float]:
+    """Macro-averaged precision, recall and F1 and one-vs-rest ROC-AUC of a k-class task.
+
+    As scikit-learn computes them (`average="macro"`, `zero_division=0`): precision, recall and F1
+    average over the classes that occur in the labels or the predictions; ROC-AUC averages each
+    class's AUC of P(class) against the rest over the classes present in the labels with at least one
+    other class beside them (a class with no examples has no defined AUC). `aucs` may be any
+    implementation of `class_aucs` (the evaluation passes its faster one).
+    """
+    k = prob.shape[1]
+    counts = confusion_matrix(pred_labels, labels, k)
+    tp = np.diag(counts).astype(np.float64)
+    predicted, actual = counts.sum(axis=0), counts.sum(axis=1)
+    seen = (predicted > 0) | (actual > 0)
+    if not seen.any():
+        nan = float("nan")
+        return {"precision": nan, "recall": nan, "f1": nan, "roc_auc": nan}
+    precision = tp / np.maximum(predicted, 1)  # no predictions of a class: tp = 0, precision 0
+    recall = tp / np.maximum(actual, 1)
+    total = precision + recall
+    f1 = np.divide(2 * precision * recall, total, out=np.zeros(k), where=total > 0)
+    per_class = aucs(prob, labels)[actual > 0] if np.count_nonzero(actual) > 1 else []
+    return {"precision": float(precision[seen].mean()), "recall": float(recall[seen].mean()),
+            "f1": float(f1[seen].mean()),
+            "roc_auc": float(np.mean(per_class)) if len(per_class) else float("nan")}
+
+
 def confusion_matrix(pred_labels: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
     """k×k counts, rows = true class, columns = predicted class."""
     return np.bincount(labels * k + pred_labels, minlength=k * k).reshape(k, k)

@@ -48,3 +48,43 @@ def test_r2_matches_sklearn(rng):
 
 def test_accuracy():
     assert metrics.accuracy(np.array([1, 0, 1, 1]), np.array([1, 1, 1, 0])) == 0.5
+
+
+@pytest.mark.parametrize("k,n", [(3, 200), (10, 500), (4, 7)])
+def test_multiclass_scores_match_sklearn(rng, k, n):
+    from playground.core.evaluation import class_aucs
+
+    for trial in range(20):
+        logits = rng.standard_normal((n, k)) * (trial % 4 + 0.1)
+        prob = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        labels = rng.integers(0, k, n)
+        if trial % 5 == 0:
+            labels[labels == k - 1] = 0  # a class with no examples: predicted but never true
+        pred = prob.argmax(axis=1)
+        for aucs in (metrics.class_aucs, class_aucs):
+            got = metrics.multiclass_scores(prob, pred, labels, aucs=aucs)
+            for key in ("precision", "recall", "f1"):
+                want = getattr(skm, f"{key}_score")(labels, pred, average="macro", zero_division=0)
+                assert got[key] == pytest.approx(want), (trial, key)
+            present = np.unique(labels)
+            if len(present) == k:
+                want = skm.roc_auc_score(labels, prob, multi_class="ovr", average="macro")
+                assert got["roc_auc"] == pytest.approx(want), trial
+            else:  # absent classes have no AUC: the mean over the present ones, one against the rest
+                want = np.mean([skm.roc_auc_score(labels == c, prob[:, c]) for c in present])
+                assert got["roc_auc"] == pytest.approx(want), trial
+
+
+def test_every_classification_run_reports_the_same_metrics():
+    from playground.core.experiment import experiment_from_dict
+    from playground.core.trainer import RunOptions, run_to_end
+
+    for dataset in ("circle", "blobs", "digits"):
+        layers = [{"type": "flatten"}] if dataset == "digits" else []
+        exp = experiment_from_dict({"data": {"dataset": dataset, "samples": 300},
+                                    "network": {"layers": layers + [{"type": "dense", "units": 8}]},
+                                    "training": {"epochs": 2}})
+        snap = run_to_end(exp, RunOptions(grid_resolution=4))
+        for split in ("train", "test"):
+            for key in ("accuracy", "precision", "recall", "f1", "roc_auc"):
+                assert np.isfinite(snap.metrics[f"{split}_{key}"]), (dataset, split, key)

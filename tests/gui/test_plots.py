@@ -250,3 +250,21 @@ def test_curve_axes_grow_in_round_steps_not_every_frame(qtbot):
     assert len(changes) <= 10
     x0, x1 = view.loss_plot.getViewBox().viewRange()[0]
     assert x0 <= 0 and 100 <= x1 <= 110
+
+
+@pytest.mark.parametrize("name,shown", [("circle", True), ("blobs", True), ("digits", True), ("line", False)])
+def test_every_classification_task_shows_every_metric(panel, name, shown):
+    """2-D points, several classes and images alike: accuracy, precision, recall, F1 and ROC AUC for
+    train and test, the very figures the run reported (checked against scikit-learn in the core)."""
+    ds, snap = trained(name)
+    panel.set_dataset(ds)
+    panel.update_snapshot(snap)
+    assert panel.scores.isVisible() == shown
+    if shown:
+        text = panel.scores.text()
+        for label, key in (("precision", "precision"), ("recall", "recall"), ("F1", "f1"),
+                           ("ROC AUC", "roc_auc")):
+            assert label in text
+            for split in ("train", "test"):
+                assert f"{snap.metrics[f'{split}_{key}']:.3g}" in text, (split, key)
+        assert f"{snap.metrics['test_accuracy']:.1%}" in text

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -33,6 +33,7 @@ EMPTY = "empty"
 _PAGES = (EMPTY, POINTS2D, LINE1D, IMAGE, TABLE)
 _METRIC_NAMES = {"loss": "loss", "accuracy": "accuracy", "precision": "precision", "recall": "recall",
                  "f1": "F1", "roc_auc": "ROC AUC", "r2": "R²"}
+_CLASS_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc")
 
 
 def _fmt(value: float, percent: bool = False) -> str:
@@ -59,17 +60,20 @@ def metrics_line(snap: Snapshot, task: str | None) -> str:
     return " · ".join(parts)  # thin separators: the line must fit the panel at 1440 px
 
 
-def metrics_table(snap: Snapshot) -> str:
-    """The latest metrics as a small HTML table: one row per metric, columns per split."""
-    splits = ("train", "val", "test")
+def metrics_table(snap: Snapshot, keys: tuple[str, ...] = tuple(_METRIC_NAMES), title: bool = True) -> str:
+    """The latest metrics as a small HTML table: one row per metric of `keys`, columns per split
+    (a split with no figure at all, such as an absent validation split, is left out)."""
+    splits = [s for s in ("train", "val", "test")
+              if any(math.isfinite(snap.metrics.get(f"{s}_{k}", math.nan)) for k in keys)]
     rows = []
-    for key, name in _METRIC_NAMES.items():
+    for key in keys:
         values = [snap.metrics.get(f"{s}_{key}", math.nan) for s in splits]
         if any(math.isfinite(v) for v in values):
             cells = "".join(f"<td align='right'>{_fmt(v, key == 'accuracy')}</td>" for v in values)
-            rows.append(f"<tr><td>{name}</td>{cells}</tr>")
+            rows.append(f"<tr><td>{_METRIC_NAMES[key]}</td>{cells}</tr>")
     head = "".join(f"<th align='right'>{s}</th>" for s in splits)
-    return (f"<p><b>Epoch {snap.epoch:,}</b></p><table cellspacing='8'><tr><th></th>{head}</tr>"
+    heading = f"<p><b>Epoch {snap.epoch:,}</b></p>" if title else ""
+    return (f"{heading}<table cellspacing='{8 if title else 3}'><tr><th></th>{head}</tr>"
             + "".join(rows) + "</table>")
 
 
@@ -103,6 +107,15 @@ class OutputPanel(QWidget):
                                    "visible.")
         self.metrics = QLabel()
         self.metrics.setObjectName("counter")
+        self.scores = QLabel()  # every classification metric beside the curves, whatever the data
+        self.scores.setObjectName("scores")
+        self.scores.setTextFormat(Qt.TextFormat.RichText)
+        self.scores.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.scores.setFixedWidth(190)
+        self.scores.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Ignored)
+        self.scores.setToolTip(QCoreApplication.translate(
+            "OutputPanel", "Precision, recall and F1 at the predicted class (macro averages over the "
+            "classes when there are more than two); ROC AUC ranks by the predicted probability."))
         # Text that changes every frame must not change the panel's minimum size: a relayout
         # resizes the plots, and a resized plot re-lays out all its axes (the costly part).
         self.metrics.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
@@ -137,7 +150,12 @@ class OutputPanel(QWidget):
         split = QSplitter(Qt.Orientation.Vertical)
         split.setChildrenCollapsible(False)
         split.addWidget(self.pages)
-        split.addWidget(self.curves)
+        below = QWidget()
+        below_row = QHBoxLayout(below)
+        below_row.setContentsMargins(0, 0, 0, 0)
+        below_row.addWidget(self.curves, 1)
+        below_row.addWidget(self.scores)
+        split.addWidget(below)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         self.curves.setMinimumHeight(140)
@@ -172,6 +190,8 @@ class OutputPanel(QWidget):
         self.size_by_loss.setEnabled(kind in (POINTS2D, LINE1D))
         self._on_show_test(self.show_test.isChecked())
         self.boundary.set_discretize(self.discretize.isChecked())
+        # the table page shows every metric already; other classification pages get the side table
+        self.scores.setVisible(ds is not None and ds.task != REGRESSION and kind != TABLE)
         self._clear_text()
 
     def set_loss(self, loss: str) -> None:
@@ -202,6 +222,8 @@ class OutputPanel(QWidget):
         """The second phase (one frame later): the curves and the metrics line."""
         self.curves.update_snapshot(snap)
         self.metrics.setText(metrics_line(snap, self.dataset.task if self.dataset else None))
+        if self.scores.isVisibleTo(self):
+            self.scores.setText(metrics_table(snap, _CLASS_METRICS, title=False))
 
     def plot_for_export(self, name: str) -> pg.PlotItem | None:
         """The PlotItem to export: "loss" (always), "boundary" (when the boundary is showing)."""
@@ -229,6 +251,7 @@ class OutputPanel(QWidget):
     def _clear_text(self) -> None:
         self.metrics.setText("Epoch 0" if self.dataset is not None else "")
         self.summary.setText("Train to see the metrics." if self.page == TABLE else "")
+        self.scores.setText("")
 
 
 if __name__ == "__main__":
