@@ -24,9 +24,17 @@ from playground.core.datasets.base import (
 )
 from playground.core.datasets.csv_data import load_csv
 from playground.core.errors import SpecError
-from playground.core.experiment import DataSpec
+from playground.core.experiment import DATA_PARAMS, DataSpec
 from playground.core.params import Param
 from playground.core.registry import Entry, Registry
+
+_SAMPLES = next(p for p in DATA_PARAMS if p.name == "samples")
+ALL_SAMPLES = int(_SAMPLES.maximum)  # "every row there is"
+
+
+def default_samples(name: str) -> int:
+    """How many examples data set `name` starts with: all of a fixed set or file, else 500."""
+    return int(DATASETS[name].extra.get("samples", _SAMPLES.default))
 
 
 def _entry(name: str, label: str, help: str, factory, kind: str, task: str | None,
@@ -67,11 +75,13 @@ DATASETS: Registry[Entry] = Registry("dataset", [
     _entry("sine", "Sine", "1-D regression on y = sin(x) over one period: needs a hidden layer.",
            lines.loader(lines.sine), LINE1D, REGRESSION, input_shape=(1,)),
     _entry("digits", "Digits 8×8", "1,797 small handwritten digits (scikit-learn), ten classes.",
-           images.loader(images.digits_arrays), IMAGE, MULTICLASS, input_shape=(1, 8, 8), num_classes=10),
+           images.loader(images.digits_arrays), IMAGE, MULTICLASS, input_shape=(1, 8, 8), num_classes=10,
+           samples=1797),
     _entry("mnist", "MNIST 28×28", "5,000 MNIST handwritten digits, 500 of each, ten classes.",
-           images.loader(images.mnist_arrays), IMAGE, MULTICLASS, input_shape=(1, 28, 28), num_classes=10),
+           images.loader(images.mnist_arrays), IMAGE, MULTICLASS, input_shape=(1, 28, 28), num_classes=10,
+           samples=5000),
     _entry("csv", "Your CSV", "Your own CSV file: a header row, numbers only, one column to predict.",
-           load_csv, TABLE, None, _CSV_PARAMS),
+           load_csv, TABLE, None, _CSV_PARAMS, samples=ALL_SAMPLES),
 ])
 
 
@@ -89,4 +99,4 @@ def load_dataset(spec: DataSpec, seed: int) -> Dataset:
 
 
 __all__ = ["BINARY", "DATASETS", "IMAGE", "LINE1D", "MULTICLASS", "POINTS2D", "REGRESSION", "TABLE",
-           "TASKS", "DataSpec", "Dataset", "load_dataset"]
+           "TASKS", "DataSpec", "Dataset", "default_samples", "load_dataset"]

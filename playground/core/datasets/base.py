@@ -46,6 +46,17 @@ class Dataset:
     feature_names: tuple[str, ...] = ()
     class_names: tuple[str, ...] = ()
     transform: Callable[[np.ndarray], np.ndarray] | None = None
+    available: int = 0  # examples the source holds (a file, a fixed set); 0 = generated, any number
+
+    @property
+    def used(self) -> int:
+        """Examples in the three splits together."""
+        return len(self.y_train) + len(self.y_val) + len(self.y_test)
+
+    @property
+    def capped(self) -> bool:
+        """True when `samples` left part of a fixed set or file unused (the person should know)."""
+        return self.used < self.available
 
     @property
     def output_units(self) -> int:

@@ -178,7 +178,8 @@ def load_csv(spec: DataSpec, seed: int) -> Dataset:
     is_2d = len(inputs) == 2
     transform = Standardise(fit.mean(axis=0), np.where(std > 0, std, 1.0), spec.features if is_2d else None)
     common = dict(name=name, task=task, num_classes=len(class_names) if task != REGRESSION else 0,
-                  x=transform(raw), y=labels, class_names=class_names, transform=transform)
+                  x=transform(raw), y=labels, class_names=class_names, transform=transform,
+                  available=len(table.values))
     if is_2d:
         names = inputs if spec.features == ("x1", "x2") else spec.features
         return assemble(parts, kind=POINTS2D, raw=raw, feature_names=names,

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.datasets import DATASETS
+from playground.core.datasets import DATASETS, default_samples
 from playground.core.datasets.base import POINTS2D, TABLE
 from playground.core.experiment import DATA_PARAMS, Experiment
 from playground.core.features import FEATURES
@@ -69,7 +69,7 @@ def with_dataset(exp: Experiment, name: str, params: dict[str, Any] | None = Non
     if entry.extra.get("kind") != POINTS2D or DATASETS[exp.data.dataset].extra.get("kind") != POINTS2D:
         features = DEFAULT_FEATURES
     return _edits.with_data(exp, dataset=name, params={**defaults(entry.params), **(params or {})},
-                            features=features)
+                            features=features, samples=default_samples(name))
 
 
 class DataPanel(QScrollArea):
@@ -302,9 +302,12 @@ class DataPanel(QScrollArea):
         source = Path(str(exp.data.params.get("path", ""))).name if entry.extra.get("kind") == TABLE else ""
         self.dataset_label.setText(f"<b>{source or entry.label}</b> · {task_text(ds.task)}")
         self.preview.setPixmap(dataset_pixmap(ds, _PREVIEW, radius=2.4))
-        counts = f"{len(ds.y_train)} train · {len(ds.y_test)} test"
+        counts = self.tr("{train:,} train · {test:,} test").format(train=len(ds.y_train), test=len(ds.y_test))
         if len(ds.y_val):
-            counts += f" · {len(ds.y_val)} validation"
+            counts += " · " + self.tr("{n:,} validation").format(n=len(ds.y_val))
+        if ds.capped:  # never a silent cap: say how much of the set or file is in use
+            counts += "\n" + self.tr("{used:,} of the {available:,} examples in use (samples)").format(
+                used=ds.used, available=ds.available)
         self.counts_label.setText(counts)
 
 
