@@ -21,7 +21,8 @@ import pyqtgraph.exporters  # noqa: F401 - registers pg.exporters
 from PySide6.QtCore import QObject, QSettings
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
-from playground.core.export import atomic_write, write_history_csv
+from playground.core.atomic import atomic_write
+from playground.core.export import write_history_csv
 
 EXPORT_DIR_KEY = "files/export_dir"
 FILTERS = {"png": "PNG image (*.png)", "svg": "SVG image (*.svg)", "csv": "CSV table (*.csv)"}
