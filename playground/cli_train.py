@@ -119,14 +119,22 @@ def stop_on_interrupt(run: TrainingRun) -> Iterator[None]:
 
 
 def write_outputs(out: Path, run: TrainingRun, last: Snapshot) -> None:
-    """history.csv, weights.pt and the preset.json of the experiment actually run."""
-    from playground.core.export import save_weights, write_history_csv
-    from playground.core.presets import save_preset
+    """history.csv, weights.pt and the preset.json of the experiment actually run.
 
-    out.mkdir(parents=True, exist_ok=True)
-    write_history_csv(last.history, out / "history.csv")
-    save_weights(run.state_dict(), out / "weights.pt")
-    save_preset(run.experiment, out / "preset.json")
+    Nothing is written into the install folder; a write that fails is a SaveError naming the file.
+    """
+    from playground.core.errors import SaveError
+    from playground.core.export import save_weights, write_history_csv
+    from playground.core.presets import check_save_target, save_preset
+
+    check_save_target(out / "preset.json")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        write_history_csv(last.history, out / "history.csv")
+        save_weights(run.state_dict(), out / "weights.pt")
+        save_preset(run.experiment, out / "preset.json")
+    except OSError as e:
+        raise SaveError(f"{e.filename or out}: cannot write: {e.strerror or e}") from None
 
 
 # ---------------------------------------------------------------- reporting -----------------

@@ -50,3 +50,7 @@ class ShapeError(PlaygroundError):
 
 class DataError(PlaygroundError):
     """A data file (CSV, image archive) cannot be read; the message says file, row and column."""
+
+
+class SaveError(PlaygroundError):
+    """A file cannot be written where it was asked to go; the message names the file and why."""

@@ -1,74 +1,26 @@
 """Files a run leaves behind (weights, metric history), written atomically.
 
-Every write goes to a temporary file in the target's directory, is flushed and fsynced, then
-renamed over the target with `os.replace`: a crash or a failing serialiser leaves either the old
-file or the new one, never half of one. Weights are a plain state dict read back with
+Every write goes through `atomic.atomic_write`: a crash or a failing serialiser leaves either the
+old file or the new one, never half of one. Weights are a plain state dict read back with
 ``torch.load(weights_only=True)``, which refuses arbitrary pickled objects (never plain pickle).
-torch is imported on use so that `presets` can share `atomic_write` without paying for it.
+torch is imported on use, so reading history or writing CSV never pays for it.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import secrets
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from playground.core.atomic import atomic_write
 from playground.core.errors import DataError
 
 if TYPE_CHECKING:
     import torch
-
-
-def _open_temp(target: Path) -> tuple[int, Path]:
-    """Create a new, empty temp file beside `target`; the mode follows the umask like open() does."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    while True:
-        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-        try:
-            return os.open(tmp, flags, 0o666), tmp
-        except FileExistsError:
-            continue
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make the rename itself durable (POSIX); not possible (nor needed) on Windows."""
-    if os.name != "posix":
-        return
-    with suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-@contextmanager
-def atomic_write(path: str | os.PathLike[str], binary: bool = False) -> Iterator[IO[Any]]:
-    """Open a temp file for writing that replaces `path` only if the block finishes without error.
-
-    Text mode writes UTF-8 with ``\\n`` line ends on every platform (files are shared between people).
-    """
-    target = Path(path)
-    fd, tmp = _open_temp(target)
-    try:
-        mode = "wb" if binary else "w"
-        kwargs = {} if binary else {"encoding": "utf-8", "newline": ""}
-        with os.fdopen(fd, mode, **kwargs) as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(target.parent)
 
 
 # ---------------------------------------------------------------- weights -------------------

@@ -5,8 +5,9 @@ ordered MIGRATIONS before validation, a newer version is refused with a message 
 every error names the file and the field (``spiral.json: training.optimizer.lr: must be > 0,
 got -1``). JSON only: nothing is ever eval'd or unpickled.
 
-Shipped presets live in ``presets/`` at the repository root; the person's own go to a per-user
-data folder (never the install directory).
+Shipped presets live in ``presets/`` at the repository root and are read-only to NN Playground:
+`save_preset` refuses to write there or into the package itself. The person's own go to a
+per-user data folder (never the install directory).
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import playground
-from playground.core.errors import ShapeError, SpecError
+from playground.core.atomic import atomic_write
+from playground.core.errors import SaveError, ShapeError, SpecError
 from playground.core.experiment import FORMAT, VERSION, Experiment, experiment_from_dict, experiment_to_dict
-from playground.core.export import atomic_write
 
-SHIPPED_DIR = Path(playground.__file__).resolve().parent.parent / "presets"
+PACKAGE_DIR = Path(playground.__file__).resolve().parent
+SHIPPED_DIR = PACKAGE_DIR.parent / "presets"
 APP_DIR_NAME = "nn-playground"
 
 # (from_version, upgrade): each upgrade takes a version-`from_version` dict and returns the
@@ -130,8 +132,26 @@ def preset_to_text(exp: Experiment) -> str:
     return json.dumps(experiment_to_dict(exp), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
+def in_install_folder(path: str | os.PathLike[str]) -> bool:
+    """Whether `path` (followed through symlinks) is in the shipped presets or the package folder."""
+    real = Path(os.path.realpath(path))
+    folders = [Path(os.path.realpath(f)) for f in (SHIPPED_DIR, PACKAGE_DIR)]
+    return any(real == folder or folder in real.parents for folder in folders)
+
+
+def check_save_target(path: str | os.PathLike[str]) -> None:
+    """Raise SaveError for a path in the install folder: the shipped presets are read-only."""
+    if in_install_folder(path):
+        raise SaveError(f"{os.fspath(path)}: NN Playground's shipped presets are read-only; save your "
+                        f"copy in your own presets folder ({_user_presets_path()}) or anywhere else")
+
+
 def save_preset(exp: Experiment, path: str | os.PathLike[str]) -> None:
-    """Write `exp` atomically: serialised first, so a failure leaves any existing file untouched."""
+    """Write `exp` atomically: serialised first, so a failure leaves any existing file untouched.
+
+    Refuses (SaveError) a path in the install folder; OSErrors name `path`, never a temp file.
+    """
+    check_save_target(path)
     text = preset_to_text(exp)
     with atomic_write(path) as f:
         f.write(text)
@@ -160,11 +180,15 @@ def shipped_presets() -> list[PresetInfo]:
     return _presets_in(SHIPPED_DIR)
 
 
-def user_presets_dir() -> Path:
-    """Where the person's own presets go (a per-user data folder), created on first use."""
+def _user_presets_path() -> Path:
     import platformdirs
 
-    folder = Path(platformdirs.user_data_dir(APP_DIR_NAME, appauthor=False)) / "presets"
+    return Path(platformdirs.user_data_dir(APP_DIR_NAME, appauthor=False)) / "presets"
+
+
+def user_presets_dir() -> Path:
+    """Where the person's own presets go (a per-user data folder), created on first use."""
+    folder = _user_presets_path()
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -184,6 +208,6 @@ def resolve_preset(name_or_path: str | os.PathLike[str]) -> Path:
     raise SpecError("", f"{what} (shipped presets: {names})", text)
 
 
-__all__ = ["MIGRATIONS", "SHIPPED_DIR", "PresetInfo", "load_preset", "migrate",
-           "preset_from_text", "preset_to_text", "resolve_preset", "save_preset", "shipped_presets",
-           "user_presets_dir"]
+__all__ = ["MIGRATIONS", "PACKAGE_DIR", "SHIPPED_DIR", "PresetInfo", "check_save_target",
+           "in_install_folder", "load_preset", "migrate", "preset_from_text", "preset_to_text",
+           "resolve_preset", "save_preset", "shipped_presets", "user_presets_dir"]

@@ -18,10 +18,12 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401 - registers pg.exporters
-from PySide6.QtCore import QObject, QSettings
+from PySide6.QtCore import QCoreApplication, QObject, QSettings
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
-from playground.core.export import atomic_write, write_history_csv
+from playground.core.atomic import atomic_write
+from playground.core.export import write_history_csv
+from playground.core.presets import in_install_folder
 
 EXPORT_DIR_KEY = "files/export_dir"
 FILTERS = {"png": "PNG image (*.png)", "svg": "SVG image (*.svg)", "csv": "CSV table (*.csv)"}
@@ -109,21 +111,36 @@ def _svg_close_paths() -> Iterator[None]:
 
 # ---------------------------------------------------------------- dialogs and menu ----------
 
+def _export_start(settings: QSettings) -> Path:
+    """The last export folder, else the last presets folder, else home; never the install folder."""
+    for key in (EXPORT_DIR_KEY, "files/last_dir"):
+        folder = Path(str(settings.value(key, "") or ""))
+        if folder.is_absolute() and folder.is_dir() and not in_install_folder(folder):
+            return folder
+    return Path.home()
+
+
 def ask_save_path(parent: QWidget | None, settings: QSettings, title: str, name: str,
                   fmt: str) -> Path | None:
     """A save dialog in the last export folder; remembers the folder chosen. None when cancelled."""
-    start = Path(str(settings.value(EXPORT_DIR_KEY, "") or settings.value("files/last_dir", "") or ""))
-    if not str(start) or not start.is_dir():
-        start = Path.home()
+    start = _export_start(settings)
     path, _ = QFileDialog.getSaveFileName(parent, title, str(start / f"{name}.{fmt}"),
                                           f"{FILTERS[fmt]};;All files (*)")
     if not path:
         return None
-    target = Path(path)
+    target = Path(os.path.abspath(path))
     if not target.suffix:
         target = target.with_suffix(f".{fmt}")
     settings.setValue(EXPORT_DIR_KEY, str(target.parent))
     return target
+
+
+def export_failed(parent: QWidget, path: Path, exc: OSError | ValueError) -> None:
+    """Say in one sentence why `path` was not written (an OSError names the person's file)."""
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    QMessageBox.warning(parent, QCoreApplication.translate("ExportActions", "Cannot export"),
+                        QCoreApplication.translate("ExportActions", "Could not export {path}: {reason}.")
+                        .format(path=path, reason=reason))
 
 
 class ExportActions(QObject):
@@ -168,5 +185,5 @@ class ExportActions(QObject):
         try:
             return export_history(source, path) if what == "history" else export_plot(source, path, fmt)
         except (OSError, ValueError) as exc:
-            QMessageBox.warning(self._parent, "Cannot export", f"{path}: {exc}")
+            export_failed(self._parent, path, exc)
             return None

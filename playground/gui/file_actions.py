@@ -3,12 +3,15 @@ Edit, View and Help menus.
 
 Safety rules: an unsaved experiment is never dropped without asking (Save / Discard / Cancel); a
 file that fails to load leaves the current experiment untouched and shows the core's message
-(file, field, value); shipped examples open without a path, so Save never writes into the install
-folder; the person's own presets default to `presets.user_presets_dir()`.
+(file, field, value). The shipped presets are read-only: one opened from the Examples menu, Open,
+Recent or a drop comes in without a path (so Save asks where, as Save As), the Save dialog never
+starts in the install folder, and a save aimed there is refused with a sentence. Paths are made
+absolute before they are kept, so Recent works whatever folder the app was started from.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -18,7 +21,13 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox, QWid
 
 from playground.core.errors import PlaygroundError
 from playground.core.experiment import default_experiment
-from playground.core.presets import load_preset, save_preset, shipped_presets, user_presets_dir
+from playground.core.presets import (
+    in_install_folder,
+    load_preset,
+    save_preset,
+    shipped_presets,
+    user_presets_dir,
+)
 from playground.gui.session import Session
 
 MAX_RECENT = 8
@@ -29,6 +38,11 @@ FILTER = "Experiments (*.json);;All files (*)"
 
 def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-").lower() or "experiment"
+
+
+def _absolute(path: str | os.PathLike[str]) -> Path:
+    """`path` from the filesystem root: the current folder may differ when it is used again."""
+    return Path(os.path.abspath(path))
 
 
 def _shortcut_text(seq: QKeySequence | QKeySequence.StandardKey) -> str:
@@ -116,15 +130,26 @@ class FileActions(QObject):
 
     # ------------------------------------------------------------------ life cycle --------
     def _start_dir(self) -> Path:
-        last = self.settings.value(LAST_DIR_KEY, "")
-        if last and Path(str(last)).is_dir():
-            return Path(str(last))
-        folder = user_presets_dir()
+        """Where Open starts: the last folder used, else the person's presets folder."""
+        last = Path(str(self.settings.value(LAST_DIR_KEY, "") or ""))
+        return last if last.is_absolute() and last.is_dir() else self._user_dir()
+
+    def _save_dir(self) -> Path:
+        """Where Save As starts: the file's own folder, the last folder used or the person's presets
+        folder, whichever comes first that is not in the install folder (shipped presets are read-only)."""
+        last = Path(str(self.settings.value(LAST_DIR_KEY, "") or ""))
+        path = self.session.path
+        for folder in ([path.parent] if path is not None else []) + [last]:
+            if folder.is_absolute() and folder.is_dir() and not in_install_folder(folder):
+                return folder
+        return self._user_dir()
+
+    @staticmethod
+    def _user_dir() -> Path:
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError:
+            return user_presets_dir()
+        except OSError:  # cannot be created: somewhere the person can still choose from
             return Path.home()
-        return folder
 
     def maybe_save(self) -> bool:
         """Ask about unsaved changes. True = go ahead (saved or discarded), False = cancelled."""
@@ -158,10 +183,14 @@ class FileActions(QObject):
         return bool(path) and self.open_path(Path(path), ask=False)
 
     def open_path(self, path: Path, ask: bool = True) -> bool:
-        """Open `path`; on a bad file show why and keep the current experiment."""
+        """Open `path`; on a bad file show why and keep the current experiment.
+
+        A shipped preset opens as an untitled copy, as from the Examples menu.
+        """
         if ask and not self.maybe_save():
             return False
-        if not self._load(path, path):
+        path = _absolute(path)
+        if not self._load(path, None if in_install_folder(path) else path):
             return False
         self._remember(path)
         return True
@@ -185,24 +214,37 @@ class FileActions(QObject):
         return self.save_as() if path is None else self._write(path)
 
     def save_as(self) -> bool:
-        suggested = self._start_dir() / f"{_slug(self._display_name().removesuffix('.json'))}.json"
-        path, _ = QFileDialog.getSaveFileName(self.window, "Save experiment", str(suggested), FILTER)
+        suggested = self._save_dir() / f"{_slug(self._display_name().removesuffix('.json'))}.json"
+        path, _ = QFileDialog.getSaveFileName(self.window, self.tr("Save experiment"), str(suggested),
+                                              FILTER)
         if not path:
             return False
-        target = Path(path)
+        target = _absolute(path)
         if not target.suffix:
             target = target.with_suffix(".json")
         return self._write(target)
 
     def _write(self, path: Path) -> bool:
+        """Save to `path`, or say in one sentence why not (the experiment stays unsaved)."""
+        if in_install_folder(path):
+            return self._cannot_save(self.tr(
+                "{path} is in NN Playground's install folder, where the shipped presets are read-only: "
+                "save your copy in your own presets folder ({folder}) or anywhere else."
+            ).format(path=path, folder=self._user_dir()))
         try:
             save_preset(self.session.experiment, path)
-        except (PlaygroundError, OSError) as exc:
-            QMessageBox.warning(self.window, "Cannot save experiment", f"{path}: {exc}")
-            return False
+        except OSError as exc:
+            return self._cannot_save(self.tr("Could not save {path}: {reason}.").format(
+                path=path, reason=exc.strerror or exc))
+        except PlaygroundError as exc:
+            return self._cannot_save(str(exc))
         self.session.mark_saved(path)
         self._remember(path)
         return True
+
+    def _cannot_save(self, message: str) -> bool:
+        QMessageBox.warning(self.window, self.tr("Cannot save experiment"), message)
+        return False
 
 
 def install_menus(window: QMainWindow, files: FileActions, session: Session, run_actions: list[QAction],

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox  # noqa: E402
 
 from playground.core.datasets import load_dataset  # noqa: E402
 from playground.core.experiment import default_experiment, experiment_from_dict  # noqa: E402
+from playground.core.presets import SHIPPED_DIR  # noqa: E402
 from playground.core.snapshot import FINISHED  # noqa: E402
 from playground.core.trainer import RunOptions, run_to_end  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
@@ -108,6 +109,21 @@ def test_metric_history_exports_one_row_per_epoch(window, monkeypatch, tmp_path)
         rows = list(csv.reader(f))
     assert rows[0][0] == "epoch" and len(rows) == 1 + EPOCHS
     assert [int(r[0]) for r in rows[1:]] == list(range(1, EPOCHS + 1))
+
+
+def test_export_never_starts_in_the_install_folder_and_names_the_file_it_could_not_write(
+        window, monkeypatch, tmp_path):
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a, **k: shown.append(text))
+    window.settings.setValue("files/last_dir", str(SHIPPED_DIR))  # as after opening a shipped preset
+    taken = tmp_path / "taken.csv"
+    taken.mkdir()  # a folder where the file should go
+    dialog = SaveDialog(monkeypatch)
+    dialog.answers = [taken]
+    window.exports.actions["history:csv"].trigger()
+    assert Path(dialog.offered[0]).parent == Path.home()
+    assert shown == [f"Could not export {taken}: Is a directory."]
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
 
 def test_nothing_to_export_before_a_run_or_off_the_boundary(window):

@@ -16,7 +16,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox  # noqa: E402
 
 from playground.core.experiment import default_experiment, experiment_to_dict  # noqa: E402
-from playground.core.presets import load_preset, shipped_presets  # noqa: E402
+from playground.core.presets import SHIPPED_DIR, load_preset, shipped_presets, user_presets_dir  # noqa: E402
 from playground.gui.file_actions import MAX_RECENT  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.panels import _edits  # noqa: E402
@@ -206,3 +206,101 @@ def test_non_json_drops_are_refused(window, tmp_path):
     enter.ignore()
     QApplication.sendEvent(window, enter)
     assert not enter.isAccepted()
+
+
+# ---------------------------------------------------------------- where saves go --------------
+
+class SaveDialog(list):
+    """Stands in for the Save dialog: records the suggested path, then accepts it (or `answer`)."""
+
+    def __init__(self, monkeypatch) -> None:
+        super().__init__()
+        self.answer: str | None = None
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", self.ask)
+
+    def ask(self, parent, title, suggested, *args, **kwargs):
+        self.append(Path(suggested))
+        return (self.answer or suggested), ""
+
+
+def _shipped_files() -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in SHIPPED_DIR.iterdir()}
+
+
+def _ctrl_s(qtbot, window: MainWindow) -> None:
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+
+
+def test_save_starts_in_the_user_presets_folder_even_after_opening_a_shipped_preset(
+        qtbot, window, monkeypatch):
+    shipped = _shipped_files()
+    dialog = SaveDialog(monkeypatch)
+    _open_from(monkeypatch, SHIPPED_DIR / "spiral.json")
+    window.files.open_action.trigger()
+    assert window.session.experiment == load_preset(SHIPPED_DIR / "spiral.json")
+    assert window.session.path is None  # an untitled copy: Ctrl+S must ask where
+    _dirty_edit(window)
+    _ctrl_s(qtbot, window)
+    assert dialog == [user_presets_dir() / "spiral.json"]  # not the shipped folder just opened from
+    saved = user_presets_dir() / "spiral.json"
+    assert load_preset(saved).training.batch_size == 17
+    assert window.session.path == saved and not window.session.dirty
+    assert _shipped_files() == shipped
+
+
+def test_a_save_aimed_at_the_shipped_folder_is_refused_with_a_sentence(window, warnings, monkeypatch):
+    shipped = _shipped_files()
+    _dirty_edit(window)
+    for name in ("circle.json", "i9-brand-new.json"):
+        _save_to(monkeypatch, SHIPPED_DIR / name)
+        try:
+            window.files.save_as_action.trigger()
+        finally:
+            (SHIPPED_DIR / "i9-brand-new.json").unlink(missing_ok=True)  # without the fix it is written
+    assert len(warnings) == 2
+    assert str(SHIPPED_DIR / "circle.json") in warnings[0] and "read-only" in warnings[0]
+    assert str(user_presets_dir()) in warnings[0]
+    assert _shipped_files() == shipped
+    assert window.session.dirty and window.session.path is None  # nothing lost, nothing claimed saved
+
+
+def test_a_failed_save_names_the_file_not_a_temp_file(window, warnings, monkeypatch, tmp_path):
+    taken = tmp_path / "taken.json"
+    taken.mkdir()  # a folder where the file should go: the final rename fails
+    _dirty_edit(window)
+    _save_to(monkeypatch, taken)
+    window.files.save_as_action.trigger()
+    assert warnings == [f"Could not save {taken}: Is a directory."]
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+    assert window.session.dirty
+
+
+def test_recent_files_are_absolute_and_open_from_any_current_folder(window, monkeypatch, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    d = experiment_to_dict(default_experiment())
+    d["name"] = "Opened"
+    (a / "opened.json").write_text(json.dumps(d))
+    monkeypatch.chdir(a)
+    _open_from(monkeypatch, Path("opened.json"))  # relative, as `nn-playground opened.json` gives it
+    window.files.open_action.trigger()
+    assert window.session.path == a / "opened.json"
+    _dirty_edit(window)
+    _save_to(monkeypatch, Path("saved.json"))
+    window.files.save_as_action.trigger()
+    assert (a / "saved.json").is_file()
+    stored = window.settings.value("files/recent")
+    assert stored == [str(a / "saved.json"), str(a / "opened.json")]
+
+    monkeypatch.chdir(b)
+    window.files.new_action.trigger()
+    window.files.recent_menu.aboutToShow.emit()
+    opened = next(x for x in window.files.recent_menu.actions() if x.text().endswith("opened.json"))
+    opened.trigger()
+    assert window.session.experiment.name == "Opened" and window.session.path == a / "opened.json"
+    _dirty_edit(window)
+    window.files.save_action.trigger()  # Ctrl+S writes where the file is, not into the new current folder
+    assert load_preset(a / "opened.json").training.batch_size == 17
+    assert list(b.iterdir()) == []

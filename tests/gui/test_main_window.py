@@ -291,15 +291,28 @@ def fake_exec(qtbot, monkeypatch):
     app.setStyle(saved[2])
 
 
-def test_run_app_opens_a_preset(fake_exec, tmp_path):
+def test_run_app_opens_a_preset(fake_exec, tmp_path, monkeypatch):
     from playground.core.presets import shipped_presets
+    from playground.gui.app import run_app
+
+    own = tmp_path / "own.json"
+    own.write_bytes(shipped_presets()[0].path.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    assert run_app("own.json") == 0  # a relative path, as typed on the command line
+    window = fake_exec[0]
+    assert window.session.path == own  # kept absolute: Save and Recent work from any folder
+    assert not window.windowIcon().isNull()
+
+
+def test_run_app_opens_a_shipped_preset_as_an_untitled_copy(fake_exec):
+    from playground.core.presets import load_preset, shipped_presets
     from playground.gui.app import run_app
 
     preset = shipped_presets()[0]
     assert run_app(str(preset.path)) == 0
     window = fake_exec[0]
-    assert window.session.path == preset.path
-    assert not window.windowIcon().isNull()
+    assert window.session.experiment == load_preset(preset.path)
+    assert window.session.path is None  # shipped presets are read-only: Save asks where
 
 
 def test_run_app_with_a_bad_preset_still_starts(fake_exec, tmp_path, monkeypatch):

@@ -16,13 +16,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from playground.gui.export_actions import ask_save_path, export_history
+from playground.gui.export_actions import ask_save_path, export_failed, export_history
 from playground.gui.runs import RunEntry, RunHistory, run_details
 from playground.gui.session import Session
 
@@ -152,7 +151,7 @@ class RunsPanel(QWidget):
         try:
             export_history(entry.history, path)
         except (OSError, ValueError) as exc:
-            QMessageBox.warning(self, "Cannot export", f"{path}: {exc}")
+            export_failed(self, path, exc)
 
     # ------------------------------------------------------------------ reactions ---------
     def _on_added(self, run_id: int) -> None:
