@@ -74,8 +74,19 @@ def failure_text(exc: BaseException) -> str:
 
 
 # ---------------------------------------------------------------------------- framing --------
+# The longest frame either end sends or accepts. The largest snapshot of a shipped preset with every
+# view on is 1.3 MB ("Overfitting cured: dropout"; MNIST CNN feature maps 0.95 MB, measured by
+# benchmarks/frame_sizes.py); weights of a 4096x4096 dense layer are 64 MiB. 256 MiB leaves room for
+# far bigger networks, and a damaged length can never make the reader allocate more than this.
+MAX_FRAME = 256 << 20
+
+
 def write_message(stream: IO[bytes], message: Message) -> None:
+    """Send one frame; WireError if `message` is outside the format or longer than MAX_FRAME."""
     data = wire.encode(message)
+    if len(data) > MAX_FRAME:
+        raise wire.WireError(f"a message of {len(data) / 2**20:.0f} MiB is over the {MAX_FRAME >> 20} MiB "
+                             "a frame may carry; try a smaller network")
     stream.write(_FRAME.pack(len(data)) + data)
     stream.flush()
 
@@ -92,11 +103,14 @@ def _read_exact(stream: IO[bytes], n: int) -> bytearray | None:
 
 
 def read_message(stream: IO[bytes]) -> Message | None:
-    """The next message, or None at end of stream."""
+    """The next message, or None at end of stream; WireError for a frame that is not one."""
     head = _read_exact(stream, _FRAME.size)
     if head is None:
         return None
-    body = _read_exact(stream, _FRAME.unpack(head)[0])
+    (n,) = _FRAME.unpack(head)
+    if n > MAX_FRAME:  # checked before allocating: the length is as untrusted as the rest
+        raise wire.WireError(f"frame of {n} bytes is over the {MAX_FRAME} byte limit")
+    body = _read_exact(stream, n)
     return None if body is None else wire.decode(body)
 
 
