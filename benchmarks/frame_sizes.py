@@ -3,7 +3,7 @@
 Run: `python benchmarks/frame_sizes.py [--snapshots N]`. Prints a table and writes
 benchmarks/results/frames.json. A frame is what the trainer process sends per snapshot (the history
 increment, the boundary and neuron maps, weights, conv feature maps), encoded as on the pipe; the
-first N snapshots of each run are measured. `remote.MAX_FRAME` is chosen against these numbers.
+first N snapshots of each run are measured. `messages.MAX_FRAME` is chosen against these numbers.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import platform
 import sys
 from pathlib import Path
 
-from playground.core import remote, wire
+from playground.core import messages, wire
 from playground.core.presets import load_preset, shipped_presets
 from playground.core.trainer import RunOptions, TrainingRun
 
@@ -48,10 +48,10 @@ def main() -> int:
         sizes[info.name] = largest_frame(info.path, args.snapshots)
         print(f"{info.name:28s} {sizes[info.name] / 1e6:7.3f} MB", flush=True)
     name = max(sizes, key=sizes.get)
-    print(f"largest: {name}, {sizes[name] / 1e6:.3f} MB; MAX_FRAME = {remote.MAX_FRAME / 1e6:.0f} MB "
-          f"({remote.MAX_FRAME / sizes[name]:.0f}x)")
+    print(f"largest: {name}, {sizes[name] / 1e6:.3f} MB; MAX_FRAME = {messages.MAX_FRAME / 1e6:.0f} MB "
+          f"({messages.MAX_FRAME / sizes[name]:.0f}x)")
     RESULTS.write_text(json.dumps({"machine": platform.platform(), "python": sys.version.split()[0],
-                                   "snapshots_per_preset": args.snapshots, "max_frame": remote.MAX_FRAME,
+                                   "snapshots_per_preset": args.snapshots, "max_frame": messages.MAX_FRAME,
                                    "largest_frame_bytes": sizes}, indent=2) + "\n")
     return 0
 

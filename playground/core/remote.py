@@ -10,12 +10,14 @@ commands, its stdout carries snapshots, both as length-prefixed `wire` messages 
 stderr is the parent's, so logs and tracebacks show up where the app's do. A run is rebuilt in the
 child from the experiment's JSON (data generators are seeded, so the data is the same).
 
-Messages, parent → child: ``{"op": "start", "run", "experiment", "options"}``,
-``{"op": "cmd", "run", "name", "args"}`` (a `TrainingRun` control method), ``{"op": "quit"}``.
-Child → parent: ``{"op": "ready"}`` once, ``{"op": "snapshot", "run", "snap", "start"}`` where
-``snap.history`` holds only the rows from ``start`` on (`RunAssembler` rebuilds the whole history),
-and ``{"op": "ended", "run", "error", "expected"}`` after every run. When the child is gone, the
-parent's reader reports ``{"op": "exit", "code"}``.
+Messages (`messages` checks each on arrival), parent → child: ``{"op": "start", "run", "experiment",
+"options"}``, ``{"op": "cmd", "run", "name", "args"}`` (a `commands.Command`, dispatched through its
+table), ``{"op": "quit"}``. Child → parent: ``{"op": "ready"}`` once, ``{"op": "snapshot", "run",
+"snap", "start"}`` where ``snap.history`` holds only the rows from ``start`` on (`RunAssembler`
+rebuilds the whole history), ``{"op": "ended", "run", "error", "expected"}`` after every run, and
+``{"op": "refused", "run", "error"}`` for a message it would not act on. When the child is gone,
+the parent's reader reports ``{"op": "exit", "code", "error"}``; `error` is set when a bad message
+from the child ended the link (the reader then killed it).
 
 `TrainerProcess` is the parent side; `acquire`/`release` keep idle children for reuse, so a new
 window or a new test does not pay torch's import again.
@@ -30,30 +32,29 @@ import itertools
 import logging
 import os
 import queue
-import struct
 import subprocess
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 
-from playground.core import wire
+from playground.core import commands, messages, wire
+from playground.core.commands import Command, CommandError
 from playground.core.errors import PlaygroundError
 from playground.core.history import History
 from playground.core.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 
-_FRAME = struct.Struct("<Q")
 # The trainer yields the CPU to the window when both want it (a background job's courtesy): on a
 # 2-core machine the window's frames otherwise wait behind training steps. It still takes every
 # cycle the window leaves idle.
 NICE = 10
-Message = dict[str, Any]
+Message = messages.Message
 _run_ids = itertools.count(1)
 
 
@@ -73,47 +74,6 @@ def failure_text(exc: BaseException) -> str:
     return " ".join(text.split())
 
 
-# ---------------------------------------------------------------------------- framing --------
-# The longest frame either end sends or accepts. The largest snapshot of a shipped preset with every
-# view on is 1.3 MB ("Overfitting cured: dropout"; MNIST CNN feature maps 0.95 MB, measured by
-# benchmarks/frame_sizes.py); weights of a 4096x4096 dense layer are 64 MiB. 256 MiB leaves room for
-# far bigger networks, and a damaged length can never make the reader allocate more than this.
-MAX_FRAME = 256 << 20
-
-
-def write_message(stream: IO[bytes], message: Message) -> None:
-    """Send one frame; WireError if `message` is outside the format or longer than MAX_FRAME."""
-    data = wire.encode(message)
-    if len(data) > MAX_FRAME:
-        raise wire.WireError(f"a message of {len(data) / 2**20:.0f} MiB is over the {MAX_FRAME >> 20} MiB "
-                             "a frame may carry; try a smaller network")
-    stream.write(_FRAME.pack(len(data)) + data)
-    stream.flush()
-
-
-def _read_exact(stream: IO[bytes], n: int) -> bytearray | None:
-    buf = bytearray(n)
-    view, got = memoryview(buf), 0
-    while got < n:
-        k = stream.readinto(view[got:])
-        if not k:
-            return None
-        got += k
-    return buf
-
-
-def read_message(stream: IO[bytes]) -> Message | None:
-    """The next message, or None at end of stream; WireError for a frame that is not one."""
-    head = _read_exact(stream, _FRAME.size)
-    if head is None:
-        return None
-    (n,) = _FRAME.unpack(head)
-    if n > MAX_FRAME:  # checked before allocating: the length is as untrusted as the rest
-        raise wire.WireError(f"frame of {n} bytes is over the {MAX_FRAME} byte limit")
-    body = _read_exact(stream, n)
-    return None if body is None else wire.decode(body)
-
-
 # ---------------------------------------------------------------------------- child ----------
 class _Child:
     """The child's two threads: main trains, a reader routes commands to the run they are for."""
@@ -122,31 +82,55 @@ class _Child:
         self.inp, self.out = inp, out
         self.starts: queue.SimpleQueue[Message | None] = queue.SimpleQueue()
         self.lock = threading.Lock()
+        self._out_lock = threading.Lock()  # whole frames: the trainer and the reader both send
         self.run_id = 0
         self.run: Any = None  # the TrainingRun now training
-        self.pending: dict[int, list[tuple[str, list]]] = {}  # commands for runs not built yet
+        self.pending: dict[int, list[tuple[Command, tuple]]] = {}  # commands for runs not built yet
+
+    def send(self, message: Message) -> None:
+        with self._out_lock:
+            messages.write_message(self.out, message)
 
     def read_commands(self) -> None:
         while True:
-            msg = read_message(self.inp)
-            if msg is None or msg["op"] == "quit":
-                with self.lock:
-                    if self.run is not None:
-                        self.run.stop()
-                self.starts.put(None)
-                return
-            if msg["op"] == "start":
-                self.starts.put(msg)
-            elif msg["op"] == "cmd":
-                with self.lock:
-                    if msg["run"] == self.run_id and self.run is not None:
-                        getattr(self.run, msg["name"])(*msg["args"])
-                    elif msg["run"] > self.run_id:
-                        self.pending.setdefault(msg["run"], []).append((msg["name"], msg["args"]))
+            try:
+                msg = messages.read_message(self.inp)
+            except Exception as exc:  # noqa: BLE001 - a damaged frame: nothing after it can be trusted
+                log.error("unreadable message from the window; stopping: %s", exc)
+                msg = None
+            try:
+                op = None if msg is None else messages.check(msg, messages.TO_CHILD)
+                if op is None or op == "quit":
+                    break
+                self.route(op, msg)
+            except (wire.WireError, CommandError) as exc:
+                self.refuse(msg, str(exc))
+        with self.lock:
+            if self.run is not None:
+                self.run.stop()
+        self.starts.put(None)
+
+    def route(self, op: str, msg: Message) -> None:
+        if op == "start":
+            self.starts.put(msg)
+            return
+        command, args = commands.parse(msg["name"], msg["args"])
+        with self.lock:
+            if msg["run"] == self.run_id and self.run is not None:
+                commands.apply(self.run, command, args)
+            elif msg["run"] > self.run_id:
+                self.pending.setdefault(msg["run"], []).append((command, args))
+
+    def refuse(self, msg: Any, reason: str) -> None:
+        """Tell the parent (and the log) that a message was not acted on, and why; then carry on."""
+        log.warning("refused a message from the window: %s", reason)
+        run = msg.get("run") if isinstance(msg, dict) else None
+        with contextlib.suppress(OSError):  # the window is gone: the reader will see the end of input
+            self.send({"op": "refused", "run": run if isinstance(run, int) else 0, "error": reason})
 
     def serve(self) -> None:
         threading.Thread(target=self.read_commands, name="commands", daemon=True).start()
-        write_message(self.out, {"op": "ready"})
+        self.send({"op": "ready"})
         while True:
             msg = self.starts.get()
             while msg is not None and not self.starts.empty():
@@ -168,15 +152,15 @@ class _Child:
             run = TrainingRun(experiment, RunOptions(**msg["options"]))
             with self.lock:
                 self.run_id, self.run = run_id, run
-                for name, args in self.pending.pop(run_id, []):
-                    getattr(run, name)(*args)
+                for command, args in self.pending.pop(run_id, []):
+                    commands.apply(run, command, args)
                 self.pending = {k: v for k, v in self.pending.items() if k > run_id}
             sent = 0
             for snap in run.snapshots():
                 n = len(next(iter(snap.history.values()))) if snap.history else 0
                 part = {k: v[sent:n] for k, v in snap.history.items()}
-                write_message(self.out, {"op": "snapshot", "run": run_id, "start": sent,
-                                         "snap": dataclasses.replace(snap, history=part)})
+                self.send({"op": "snapshot", "run": run_id, "start": sent,
+                           "snap": dataclasses.replace(snap, history=part)})
                 sent = n
         except Exception as exc:  # every failure reaches the parent as one message
             error, expected = failure_text(exc), isinstance(exc, PlaygroundError)
@@ -185,7 +169,7 @@ class _Child:
         finally:
             with self.lock:
                 self.run = None
-        write_message(self.out, {"op": "ended", "run": run_id, "error": error, "expected": expected})
+        self.send({"op": "ended", "run": run_id, "error": error, "expected": expected})
 
 
 def warm_up() -> None:
@@ -244,14 +228,15 @@ class TrainerProcess:
     `on_message` runs on the reader thread (it must only hand data over, e.g. into a locked slot).
     """
 
-    def __init__(self, on_message: Callable[[Message], None] | None = None):
+    def __init__(self, on_message: Callable[[Message], None] | None = None,
+                 argv: Sequence[str] = (sys.executable, "-m", "playground.core.remote")):
+        """Start the child; `argv` is another command that speaks the protocol (tests use fakes)."""
         self.on_message = on_message
         self._send_lock = threading.Lock()
         package_root = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
-        self.proc = subprocess.Popen([sys.executable, "-m", "playground.core.remote"],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        self.proc = subprocess.Popen(list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
         _widen_pipe(self.proc.stdout.fileno())
         self.ready = threading.Event()
         self._reader = threading.Thread(target=self._read, name="trainer-reader", daemon=True)
@@ -265,7 +250,7 @@ class TrainerProcess:
         """Write one message; False if the child is gone."""
         with self._send_lock:
             try:
-                write_message(self.proc.stdin, message)
+                messages.write_message(self.proc.stdin, message)
                 return True
             except (BrokenPipeError, OSError, ValueError):
                 return False
@@ -273,27 +258,45 @@ class TrainerProcess:
     def start_run(self, run_id: int, experiment: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
         return self.send({"op": "start", "run": run_id, "experiment": experiment, "options": options})
 
-    def command(self, run_id: int, name: str, *args: Any) -> bool:
-        return self.send({"op": "cmd", "run": run_id, "name": name, "args": list(args)})
+    def command(self, run_id: int, command: Command, *args: Any) -> bool:
+        """Send `command` to run `run_id`; CommandError here, before sending, if the arguments do not fit."""
+        command, args = commands.parse(command, args)
+        return self.send({"op": "cmd", "run": run_id, "name": command.value, "args": list(args)})
 
     def _read(self) -> None:
+        """Hand each message on; at the end report the exit, with `error` set if the link broke.
+
+        Any bad message (a damaged frame, an unknown op, a field of the wrong type, or a callback
+        that cannot use it) ends the link: after one bad frame the framing of the rest cannot be
+        trusted, so the child is killed and its run fails with a message instead of hanging.
+        """
+        error = ""
         while True:
             try:
-                msg = read_message(self.proc.stdout)
-            except (OSError, ValueError, wire.WireError) as exc:
-                log.error("bad message from the trainer process: %s", exc)
-                msg = None
-            if msg is None:
+                msg = messages.read_message(self.proc.stdout)
+                if msg is None:
+                    break
+                self._hand_on(msg)
+            except Exception as exc:  # noqa: BLE001 - whatever went wrong, the window must hear of it
+                error = " ".join(str(exc).split()) or type(exc).__name__
+                log.error("bad message from the trainer process, stopping it: %s", error)
+                with contextlib.suppress(OSError):
+                    self.proc.kill()
                 break
-            if msg["op"] == "ready":
-                self.ready.set()
-            callback = self.on_message
-            if callback is not None:
-                callback(msg)
         code = self.proc.wait()
         callback = self.on_message
         if callback is not None:
-            callback({"op": "exit", "code": code})
+            callback({"op": "exit", "code": code, "error": error})
+
+    def _hand_on(self, msg: Message) -> None:
+        op = messages.check(msg, messages.TO_PARENT)
+        if op == "ready":
+            self.ready.set()
+        elif op == "refused":
+            log.warning("the trainer process refused a message: %s", msg["error"])
+        callback = self.on_message
+        if callback is not None:
+            callback(msg)
 
     def close(self, timeout: float = 3.0) -> bool:
         """Ask the child to stop its run and exit; kill it after `timeout`. True if it exited by itself."""

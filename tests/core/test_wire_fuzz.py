@@ -14,7 +14,7 @@ import struct
 import numpy as np
 import pytest
 
-from playground.core import remote, wire
+from playground.core import messages, wire
 from tests.core.test_wire import full_snapshot
 
 CASES = 3000
@@ -118,17 +118,17 @@ class CountingStream(io.BytesIO):
 def test_a_frame_longer_than_the_cap_is_refused_before_any_allocation():
     stream = CountingStream(struct.pack("<Q", 2**62) + b"x" * 16)
     with pytest.raises(wire.WireError, match="frame of"):
-        remote.read_message(stream)
+        messages.read_message(stream)
     assert stream.asked <= 8  # only the length was read; no buffer of the claimed size
 
 
 def test_the_cap_holds_for_reading_and_writing(monkeypatch):
-    monkeypatch.setattr(remote, "MAX_FRAME", 4096)  # the real cap, 256 MiB, is too big to fill in a test
+    monkeypatch.setattr(messages, "MAX_FRAME", 4096)  # the real cap, 256 MiB, is too big to fill in a test
     stream = io.BytesIO()
-    remote.write_message(stream, {"pad": np.zeros(3000, np.uint8)})
-    assert remote.read_message(io.BytesIO(stream.getvalue()))["pad"].size == 3000
+    messages.write_message(stream, {"pad": np.zeros(3000, np.uint8)})
+    assert messages.read_message(io.BytesIO(stream.getvalue()))["pad"].size == 3000
     with pytest.raises(wire.WireError, match="over the"):
-        remote.write_message(io.BytesIO(), {"pad": np.zeros(5000, np.uint8)})
-    monkeypatch.setattr(remote, "MAX_FRAME", 2048)
+        messages.write_message(io.BytesIO(), {"pad": np.zeros(5000, np.uint8)})
+    monkeypatch.setattr(messages, "MAX_FRAME", 2048)
     with pytest.raises(wire.WireError, match="frame of"):
-        remote.read_message(io.BytesIO(stream.getvalue()))
+        messages.read_message(io.BytesIO(stream.getvalue()))
