@@ -38,6 +38,9 @@ TO_CHILD: dict[str, dict[str, type | tuple[type, ...]]] = {
     "quit": {},
 }
 HEARTBEAT_SECONDS = 0.5
+# A child silent this long (8 missed beats) is not responding: stopped (SIGSTOP, a debugger) or
+# starved of CPU. Long enough that a busy machine does not trip it, short enough to be "a few seconds".
+NOT_RESPONDING_SECONDS = 4.0
 _FRAME = struct.Struct("<Q")
 _STATES = frozenset({RUNNING, PAUSED}) | FINAL_STATES
 _SCALARS = {"epoch": int, "step": int, "state": str, "message": str, "elapsed": _NUMBER,

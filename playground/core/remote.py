@@ -35,6 +35,7 @@ import queue
 import subprocess
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -82,7 +83,8 @@ class _Child:
         self.inp, self.out = inp, out
         self.starts: queue.SimpleQueue[Message | None] = queue.SimpleQueue()
         self.lock = threading.Lock()
-        self._out_lock = threading.Lock()  # whole frames: the trainer and the reader both send
+        self._out_lock = threading.Lock()  # whole frames: the trainer, the reader and the heartbeat send
+        self.sent_at = 0.0
         self.run_id = 0
         self.run: Any = None  # the TrainingRun now training
         self.pending: dict[int, list[tuple[Command, tuple]]] = {}  # commands for runs not built yet
@@ -90,6 +92,7 @@ class _Child:
     def send(self, message: Message) -> None:
         with self._out_lock:
             messages.write_message(self.out, message)
+            self.sent_at = time.monotonic()
 
     def read_commands(self) -> None:
         while True:
@@ -127,6 +130,16 @@ class _Child:
         run = msg.get("run") if isinstance(msg, dict) else None
         with contextlib.suppress(OSError):  # the window is gone: the reader will see the end of input
             self.send({"op": "refused", "run": run if isinstance(run, int) else 0, "error": reason})
+
+    def beat(self) -> None:
+        """Send "alive" when nothing else went out for HEARTBEAT_SECONDS: silence means stopped."""
+        while True:
+            time.sleep(max(0.0, self.sent_at + messages.HEARTBEAT_SECONDS - time.monotonic()))
+            try:
+                if time.monotonic() - self.sent_at >= messages.HEARTBEAT_SECONDS:
+                    self.send({"op": "alive"})
+            except (OSError, ValueError):  # the window is gone, or the output was closed at exit
+                return
 
     def serve(self) -> None:
         threading.Thread(target=self.read_commands, name="commands", daemon=True).start()
@@ -194,8 +207,10 @@ def child_main() -> None:
     with contextlib.suppress(OSError):
         os.nice(NICE)
     try:
+        child = _Child(sys.stdin.buffer, out)
+        threading.Thread(target=child.beat, name="heartbeat", daemon=True).start()  # torch's import too
         warm_up()
-        _Child(sys.stdin.buffer, out).serve()
+        child.serve()
         out.close()
     except BrokenPipeError:
         pass  # the parent went away: nothing left to report to
@@ -239,12 +254,19 @@ class TrainerProcess:
         self.proc = subprocess.Popen(list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
         _widen_pipe(self.proc.stdout.fileno())
         self.ready = threading.Event()
+        self._heard = time.monotonic()  # when the last frame arrived (the reader sets it, a float: atomic)
         self._reader = threading.Thread(target=self._read, name="trainer-reader", daemon=True)
         self._reader.start()
 
     @property
     def alive(self) -> bool:
         return self.proc.poll() is None and self._reader.is_alive()
+
+    @property
+    def responding(self) -> bool:
+        """False once the child (which beats every HEARTBEAT_SECONDS) has been silent for
+        NOT_RESPONDING_SECONDS: stopped by the system, stuck, or starved of CPU."""
+        return time.monotonic() - self._heard < messages.NOT_RESPONDING_SECONDS
 
     def send(self, message: Message) -> bool:
         """Write one message; False if the child is gone."""
@@ -264,18 +286,16 @@ class TrainerProcess:
         return self.send({"op": "cmd", "run": run_id, "name": command.value, "args": list(args)})
 
     def _read(self) -> None:
-        """Hand each message on; at the end report the exit, with `error` set if the link broke.
-
-        Any bad message (a damaged frame, an unknown op, a field of the wrong type, or a callback
-        that cannot use it) ends the link: after one bad frame the framing of the rest cannot be
-        trusted, so the child is killed and its run fails with a message instead of hanging.
-        """
+        """Hand each message on, then report the exit. Any bad message (damaged frame, unknown op, wrong
+        field, a callback that cannot use it) kills the child: after one bad frame the framing of the
+        rest cannot be trusted. The exit then carries the reason, so the run fails instead of hanging."""
         error = ""
         while True:
             try:
                 msg = messages.read_message(self.proc.stdout)
                 if msg is None:
                     break
+                self._heard = time.monotonic()
                 self._hand_on(msg)
             except Exception as exc:  # noqa: BLE001 - whatever went wrong, the window must hear of it
                 error = " ".join(str(exc).split()) or type(exc).__name__
@@ -330,18 +350,24 @@ def acquire(on_message: Callable[[Message], None]) -> TrainerProcess:
     with _idle_lock:
         while _idle:
             proc = _idle.pop()
-            if proc.alive:
+            if proc.alive and proc.responding:
                 proc.on_message = on_message
                 return proc
+            proc.kill()
     return TrainerProcess(on_message)
 
 
 def release(proc: TrainerProcess) -> None:
-    """Keep a child that has no run for the next `acquire` (it was told to stop its run)."""
+    """Keep a child that has no run for the next `acquire` (it was told to stop its run).
+
+    A child that is not responding is killed instead: the next window must not inherit a stopped one.
+    """
     proc.on_message = None
-    if proc.alive:
+    if proc.alive and proc.responding:
         with _idle_lock:
             _idle.append(proc)
+    else:
+        proc.kill()
 
 
 @atexit.register

@@ -39,7 +39,7 @@ from dataclasses import replace
 from typing import Any
 
 import torch
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from playground.core import remote
 from playground.core.commands import Command
@@ -48,6 +48,7 @@ from playground.core.errors import PlaygroundError
 from playground.core.experiment import Experiment, experiment_to_dict
 from playground.core.snapshot import DIVERGED, FINAL_STATES, PAUSED, RUNNING, Snapshot
 from playground.core.trainer import RunOptions, TrainingRun
+from playground.gui.trainer_link import ProcessWatch, exit_text
 
 IDLE, ERROR = "idle", "error"
 _ACTIVE = frozenset({RUNNING, PAUSED})
@@ -82,17 +83,6 @@ def prepare_torch() -> None:
     _torch_ready = True
 
 
-def _exit_text(code: int, error: str) -> str:
-    """What the person reads when the trainer process is gone (`error`: the bad message that ended it)."""
-    if error:
-        return QCoreApplication.translate(
-            "TrainingController", "The training process sent a message that could not be read ({0}), so it "
-            "was stopped. Press Train to start again.").format(error)
-    return QCoreApplication.translate(
-        "TrainingController", "The training process stopped unexpectedly (exit code {0}). Press Train to "
-        "start again.").format(code)
-
-
 class _Mailbox:
     """A one-snapshot slot shared by the worker (put) and the GUI (take)."""
 
@@ -121,6 +111,7 @@ class TrainingController(QObject):
     snapshot_ready = Signal(object)  # the newest Snapshot of the current run
     snapshot_followup = Signal(object)  # the same Snapshot one frame later, for the secondary views
     state_changed = Signal(str)
+    responding_changed = Signal(bool)  # the trainer process went silent (False) or spoke again (True)
     error = Signal(str)
     run_started = Signal(int)
     _ended = Signal(int, str, bool)  # from the reader thread: wire run, error message, expected error
@@ -143,6 +134,8 @@ class TrainingController(QObject):
         self._last_start: tuple[Experiment, Dataset | None, RunOptions] | None = None
         self.last_exception: BaseException | None = None  # for tests and logs; users see `error`
         self._watched: tuple[str, int] | None = None  # survives restarts, like a debugger watch
+        self.watch = ProcessWatch(self)
+        self.watch.changed.connect(self.responding_changed)
         self._proc: remote.TrainerProcess | None = remote.acquire(self._on_message)  # warm by first Train
 
     # ------------------------------------------------------------------ properties --------
@@ -158,6 +151,12 @@ class TrainingController(QObject):
     @property
     def run_id(self) -> int:
         return self._run_id
+
+    @property
+    def responding(self) -> bool:
+        """False while the active run's trainer process has been silent for a few seconds (stopped by
+        the system, or starved of CPU); the state is still the run's last, it resumes if the process does."""
+        return self.watch.responding
 
     @property
     def is_active(self) -> bool:
@@ -280,7 +279,7 @@ class TrainingController(QObject):
 
     # ------------------------------------------------------------------ internals ---------
     def _process(self) -> remote.TrainerProcess:
-        if self._proc is None or not self._proc.alive:
+        if self._proc is None or not self._proc.alive or not self._proc.responding:
             if self._proc is not None:
                 self._proc.kill()
             self._proc = remote.acquire(self._on_message)
@@ -294,6 +293,7 @@ class TrainingController(QObject):
         """Forget the current run (its late messages no longer match) and ask the child to stop it."""
         current, self._current = self._current, None
         self.frame_clock.stop()
+        self.watch.reset()
         self._followup = None
         self._mailbox.take()
         if current is not None and self._proc is not None:
@@ -306,7 +306,7 @@ class TrainingController(QObject):
         try:
             if op == "exit":
                 if current is not None:
-                    self._ended.emit(current[0], _exit_text(msg["code"], msg.get("error", "")), False)
+                    self._ended.emit(current[0], exit_text(msg["code"], msg.get("error", "")), False)
                 return
             if current is None or msg.get("run") != current[0]:
                 return
@@ -318,6 +318,7 @@ class TrainingController(QObject):
             pass
 
     def _on_frame(self) -> None:
+        self.watch.tick(self._proc)
         if self._followup is not None:
             self._flush_followup()
         elif self._current is None:
@@ -360,6 +361,7 @@ class TrainingController(QObject):
             return
         self._current = None  # the run is over: its last snapshot is delivered, the clock may stop
         self.frame_clock.stop()
+        self.watch.reset()
         if message:
             self._fail(_RemotePlaygroundError(message) if expected else RunFailed(message))
         elif self._state not in FINAL_STATES:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import queue
+import signal
 import sys
+import time
 from collections.abc import Iterator
 
 import numpy as np
@@ -191,3 +194,36 @@ def test_a_frame_longer_than_the_cap_ends_the_link():
     proc = remote.TrainerProcess(inbox.queue.put, argv=[sys.executable, "-c", script])
     assert "frame of" in inbox.next("exit")["error"]
     assert not proc.alive
+
+
+def wait_for(condition, timeout: float = WAIT) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.05)
+
+
+def test_a_paused_child_keeps_beating_and_a_stopped_one_is_not_responding(child):
+    proc, inbox = child
+    run = remote.new_run_id()
+    proc.start_run(run, experiment_to_dict(default_experiment()), options(start_paused=True))
+    inbox.next("snapshot", run)
+    inbox.next("alive")  # paused, the run sends nothing; the heartbeat does
+    inbox.next("alive")
+    assert proc.responding
+    try:
+        os.kill(proc.proc.pid, signal.SIGSTOP)
+        wait_for(lambda: not proc.responding)
+        assert proc.alive  # stopped, not dead
+    finally:
+        os.kill(proc.proc.pid, signal.SIGCONT)
+    wait_for(lambda: proc.responding)
+    proc.command(run, Command.STOP)
+    assert inbox.next("ended", run)["error"] == ""
+
+
+def test_the_pool_never_keeps_a_child_that_does_not_respond(monkeypatch):
+    quiet = remote.TrainerProcess(None, argv=[sys.executable, "-c", "import sys; sys.stdin.buffer.read()"])
+    monkeypatch.setattr(remote.TrainerProcess, "responding", property(lambda _self: False))
+    remote.release(quiet)
+    assert not quiet.alive  # killed, not pooled

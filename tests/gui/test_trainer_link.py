@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from pathlib import Path
 
@@ -10,6 +12,8 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from playground.core import remote
+from playground.core.experiment import default_experiment
+from playground.core.trainer import RunOptions
 from playground.gui.main_window import MainWindow
 from playground.gui.session import Session
 
@@ -68,3 +72,41 @@ def test_garbage_from_the_trainer_process_fails_the_run_and_the_window_recovers(
     assert w.controller.state == "running" and w.controller._proc is not garbled
     w.close()
 
+
+def test_a_stopped_trainer_process_shows_not_responding_and_recovers(qtbot, tmp_path):
+    w = open_window(qtbot, tmp_path)
+    qtbot.mouseClick(w.run_bar.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: epoch(w) >= 1, timeout=TIMEOUT)
+    pid = w.controller._proc.proc.pid
+    training = w.status_label.text()
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        qtbot.waitUntil(lambda: "not responding" in w.status_label.text(), timeout=TIMEOUT)
+        assert not w.controller.responding and w.controller.state == "running"
+        stalled_at = epoch(w)
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    qtbot.waitUntil(lambda: w.status_label.text() == training, timeout=TIMEOUT)
+    assert w.controller.responding
+    qtbot.waitUntil(lambda: epoch(w) > stalled_at + 2, timeout=TIMEOUT)  # the same run trains on
+    w.close()
+
+
+def test_train_after_a_stall_starts_a_fresh_process_and_the_stopped_one_is_not_left_behind(qtbot, controller):
+    exp = default_experiment()
+    controller.start(exp)
+    qtbot.waitUntil(lambda: controller.latest is not None, timeout=TIMEOUT)
+    stalled = controller._proc
+    os.kill(stalled.proc.pid, signal.SIGSTOP)
+    try:
+        with qtbot.waitSignal(controller.responding_changed, timeout=TIMEOUT) as blocker:
+            pass
+        assert blocker.args == [False] and controller.state == "running"
+        with qtbot.waitSignal(controller.state_changed, check_params_cb=lambda s: s == "finished",
+                              timeout=TIMEOUT):
+            controller.start(exp, options=RunOptions(epochs=2))  # a stalled process does not get the run
+        assert controller.responding and controller.latest.epoch == 2
+        assert controller._proc is not stalled and not stalled.alive  # killed, not orphaned stopped
+    finally:
+        if stalled.alive:
+            os.kill(stalled.proc.pid, signal.SIGCONT)
