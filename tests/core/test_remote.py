@@ -6,6 +6,7 @@ import dataclasses
 import os
 import queue
 import signal
+import struct
 import sys
 import time
 from collections.abc import Iterator
@@ -227,3 +228,12 @@ def test_the_pool_never_keeps_a_child_that_does_not_respond(monkeypatch):
     monkeypatch.setattr(remote.TrainerProcess, "responding", property(lambda _self: False))
     remote.release(quiet)
     assert not quiet.alive  # killed, not pooled
+
+
+def test_a_garbled_frame_from_the_window_ends_the_child_instead_of_its_reader_thread():
+    inbox = Inbox()
+    proc = remote.TrainerProcess(inbox.queue.put)
+    assert inbox.next("ready")
+    proc.proc.stdin.write(struct.pack("<Q", 6) + b"\x02\x00\x00\x00[[")  # framing lost from here on
+    proc.proc.stdin.flush()
+    assert inbox.next("exit")["code"] == 0  # it stopped by itself, cleanly, rather than hang
