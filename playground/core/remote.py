@@ -10,12 +10,14 @@ commands, its stdout carries snapshots, both as length-prefixed `wire` messages 
 stderr is the parent's, so logs and tracebacks show up where the app's do. A run is rebuilt in the
 child from the experiment's JSON (data generators are seeded, so the data is the same).
 
-Messages, parent → child: ``{"op": "start", "run", "experiment", "options"}``,
-``{"op": "cmd", "run", "name", "args"}`` (a `TrainingRun` control method), ``{"op": "quit"}``.
-Child → parent: ``{"op": "ready"}`` once, ``{"op": "snapshot", "run", "snap", "start"}`` where
-``snap.history`` holds only the rows from ``start`` on (`RunAssembler` rebuilds the whole history),
-and ``{"op": "ended", "run", "error", "expected"}`` after every run. When the child is gone, the
-parent's reader reports ``{"op": "exit", "code"}``.
+Messages (`messages` checks each on arrival), parent → child: ``{"op": "start", "run", "experiment",
+"options"}``, ``{"op": "cmd", "run", "name", "args"}`` (a `commands.Command`, dispatched through its
+table), ``{"op": "quit"}``. Child → parent: ``{"op": "ready"}`` once, ``{"op": "snapshot", "run",
+"snap", "start"}`` where ``snap.history`` holds only the rows from ``start`` on (`RunAssembler`
+rebuilds the whole history), ``{"op": "ended", "run", "error", "expected"}`` after every run, and
+``{"op": "refused", "run", "error"}`` for a message it would not act on. When the child is gone,
+the parent's reader reports ``{"op": "exit", "code", "error"}``; `error` is set when a bad message
+from the child ended the link (the reader then killed it).
 
 `TrainerProcess` is the parent side; `acquire`/`release` keep idle children for reuse, so a new
 window or a new test does not pay torch's import again.
@@ -30,30 +32,30 @@ import itertools
 import logging
 import os
 import queue
-import struct
 import subprocess
 import sys
 import threading
+import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 
-from playground.core import wire
+from playground.core import commands, messages, wire
+from playground.core.commands import Command, CommandError
 from playground.core.errors import PlaygroundError
 from playground.core.history import History
 from playground.core.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
 
-_FRAME = struct.Struct("<Q")
 # The trainer yields the CPU to the window when both want it (a background job's courtesy): on a
 # 2-core machine the window's frames otherwise wait behind training steps. It still takes every
 # cycle the window leaves idle.
 NICE = 10
-Message = dict[str, Any]
+Message = messages.Message
 _run_ids = itertools.count(1)
 
 
@@ -73,33 +75,6 @@ def failure_text(exc: BaseException) -> str:
     return " ".join(text.split())
 
 
-# ---------------------------------------------------------------------------- framing --------
-def write_message(stream: IO[bytes], message: Message) -> None:
-    data = wire.encode(message)
-    stream.write(_FRAME.pack(len(data)) + data)
-    stream.flush()
-
-
-def _read_exact(stream: IO[bytes], n: int) -> bytearray | None:
-    buf = bytearray(n)
-    view, got = memoryview(buf), 0
-    while got < n:
-        k = stream.readinto(view[got:])
-        if not k:
-            return None
-        got += k
-    return buf
-
-
-def read_message(stream: IO[bytes]) -> Message | None:
-    """The next message, or None at end of stream."""
-    head = _read_exact(stream, _FRAME.size)
-    if head is None:
-        return None
-    body = _read_exact(stream, _FRAME.unpack(head)[0])
-    return None if body is None else wire.decode(body)
-
-
 # ---------------------------------------------------------------------------- child ----------
 class _Child:
     """The child's two threads: main trains, a reader routes commands to the run they are for."""
@@ -108,31 +83,67 @@ class _Child:
         self.inp, self.out = inp, out
         self.starts: queue.SimpleQueue[Message | None] = queue.SimpleQueue()
         self.lock = threading.Lock()
+        self._out_lock = threading.Lock()  # whole frames: the trainer, the reader and the heartbeat send
+        self.sent_at = 0.0
         self.run_id = 0
         self.run: Any = None  # the TrainingRun now training
-        self.pending: dict[int, list[tuple[str, list]]] = {}  # commands for runs not built yet
+        self.pending: dict[int, list[tuple[Command, tuple]]] = {}  # commands for runs not built yet
+
+    def send(self, message: Message) -> None:
+        with self._out_lock:
+            messages.write_message(self.out, message)
+            self.sent_at = time.monotonic()
 
     def read_commands(self) -> None:
         while True:
-            msg = read_message(self.inp)
-            if msg is None or msg["op"] == "quit":
-                with self.lock:
-                    if self.run is not None:
-                        self.run.stop()
-                self.starts.put(None)
+            try:
+                msg = messages.read_message(self.inp)
+            except Exception as exc:  # noqa: BLE001 - a damaged frame: nothing after it can be trusted
+                log.error("unreadable message from the window; stopping: %s", exc)
+                msg = None
+            try:
+                op = None if msg is None else messages.check(msg, messages.TO_CHILD)
+                if op is None or op == "quit":
+                    break
+                self.route(op, msg)
+            except (wire.WireError, CommandError) as exc:
+                self.refuse(msg, str(exc))
+        with self.lock:
+            if self.run is not None:
+                self.run.stop()
+        self.starts.put(None)
+
+    def route(self, op: str, msg: Message) -> None:
+        if op == "start":
+            self.starts.put(msg)
+            return
+        command, args = commands.parse(msg["name"], msg["args"])
+        with self.lock:
+            if msg["run"] == self.run_id and self.run is not None:
+                commands.apply(self.run, command, args)
+            elif msg["run"] > self.run_id:
+                self.pending.setdefault(msg["run"], []).append((command, args))
+
+    def refuse(self, msg: Any, reason: str) -> None:
+        """Tell the parent (and the log) that a message was not acted on, and why; then carry on."""
+        log.warning("refused a message from the window: %s", reason)
+        run = msg.get("run") if isinstance(msg, dict) else None
+        with contextlib.suppress(OSError):  # the window is gone: the reader will see the end of input
+            self.send({"op": "refused", "run": run if isinstance(run, int) else 0, "error": reason})
+
+    def beat(self) -> None:
+        """Send "alive" when nothing else went out for HEARTBEAT_SECONDS: silence means stopped."""
+        while True:
+            time.sleep(max(0.0, self.sent_at + messages.HEARTBEAT_SECONDS - time.monotonic()))
+            try:
+                if time.monotonic() - self.sent_at >= messages.HEARTBEAT_SECONDS:
+                    self.send({"op": "alive"})
+            except (OSError, ValueError):  # the window is gone, or the output was closed at exit
                 return
-            if msg["op"] == "start":
-                self.starts.put(msg)
-            elif msg["op"] == "cmd":
-                with self.lock:
-                    if msg["run"] == self.run_id and self.run is not None:
-                        getattr(self.run, msg["name"])(*msg["args"])
-                    elif msg["run"] > self.run_id:
-                        self.pending.setdefault(msg["run"], []).append((msg["name"], msg["args"]))
 
     def serve(self) -> None:
         threading.Thread(target=self.read_commands, name="commands", daemon=True).start()
-        write_message(self.out, {"op": "ready"})
+        self.send({"op": "ready"})
         while True:
             msg = self.starts.get()
             while msg is not None and not self.starts.empty():
@@ -154,15 +165,15 @@ class _Child:
             run = TrainingRun(experiment, RunOptions(**msg["options"]))
             with self.lock:
                 self.run_id, self.run = run_id, run
-                for name, args in self.pending.pop(run_id, []):
-                    getattr(run, name)(*args)
+                for command, args in self.pending.pop(run_id, []):
+                    commands.apply(run, command, args)
                 self.pending = {k: v for k, v in self.pending.items() if k > run_id}
             sent = 0
             for snap in run.snapshots():
                 n = len(next(iter(snap.history.values()))) if snap.history else 0
                 part = {k: v[sent:n] for k, v in snap.history.items()}
-                write_message(self.out, {"op": "snapshot", "run": run_id, "start": sent,
-                                         "snap": dataclasses.replace(snap, history=part)})
+                self.send({"op": "snapshot", "run": run_id, "start": sent,
+                           "snap": dataclasses.replace(snap, history=part)})
                 sent = n
         except Exception as exc:  # every failure reaches the parent as one message
             error, expected = failure_text(exc), isinstance(exc, PlaygroundError)
@@ -171,7 +182,7 @@ class _Child:
         finally:
             with self.lock:
                 self.run = None
-        write_message(self.out, {"op": "ended", "run": run_id, "error": error, "expected": expected})
+        self.send({"op": "ended", "run": run_id, "error": error, "expected": expected})
 
 
 def warm_up() -> None:
@@ -196,8 +207,10 @@ def child_main() -> None:
     with contextlib.suppress(OSError):
         os.nice(NICE)
     try:
+        child = _Child(sys.stdin.buffer, out)
+        threading.Thread(target=child.beat, name="heartbeat", daemon=True).start()  # torch's import too
         warm_up()
-        _Child(sys.stdin.buffer, out).serve()
+        child.serve()
         out.close()
     except BrokenPipeError:
         pass  # the parent went away: nothing left to report to
@@ -230,16 +243,18 @@ class TrainerProcess:
     `on_message` runs on the reader thread (it must only hand data over, e.g. into a locked slot).
     """
 
-    def __init__(self, on_message: Callable[[Message], None] | None = None):
+    def __init__(self, on_message: Callable[[Message], None] | None = None,
+                 argv: Sequence[str] = (sys.executable, "-m", "playground.core.remote")):
+        """Start the child; `argv` is another command that speaks the protocol (tests use fakes)."""
         self.on_message = on_message
         self._send_lock = threading.Lock()
         package_root = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
-        self.proc = subprocess.Popen([sys.executable, "-m", "playground.core.remote"],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        self.proc = subprocess.Popen(list(argv), stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
         _widen_pipe(self.proc.stdout.fileno())
         self.ready = threading.Event()
+        self._heard = time.monotonic()  # when the last frame arrived (the reader sets it, a float: atomic)
         self._reader = threading.Thread(target=self._read, name="trainer-reader", daemon=True)
         self._reader.start()
 
@@ -247,11 +262,17 @@ class TrainerProcess:
     def alive(self) -> bool:
         return self.proc.poll() is None and self._reader.is_alive()
 
+    @property
+    def responding(self) -> bool:
+        """False once the child (which beats every HEARTBEAT_SECONDS) has been silent for
+        NOT_RESPONDING_SECONDS: stopped by the system, stuck, or starved of CPU."""
+        return time.monotonic() - self._heard < messages.NOT_RESPONDING_SECONDS
+
     def send(self, message: Message) -> bool:
         """Write one message; False if the child is gone."""
         with self._send_lock:
             try:
-                write_message(self.proc.stdin, message)
+                messages.write_message(self.proc.stdin, message)
                 return True
             except (BrokenPipeError, OSError, ValueError):
                 return False
@@ -259,27 +280,43 @@ class TrainerProcess:
     def start_run(self, run_id: int, experiment: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
         return self.send({"op": "start", "run": run_id, "experiment": experiment, "options": options})
 
-    def command(self, run_id: int, name: str, *args: Any) -> bool:
-        return self.send({"op": "cmd", "run": run_id, "name": name, "args": list(args)})
+    def command(self, run_id: int, command: Command, *args: Any) -> bool:
+        """Send `command` to run `run_id`; CommandError here, before sending, if the arguments do not fit."""
+        command, args = commands.parse(command, args)
+        return self.send({"op": "cmd", "run": run_id, "name": command.value, "args": list(args)})
 
     def _read(self) -> None:
+        """Hand each message on, then report the exit. Any bad message (damaged frame, unknown op, wrong
+        field, a callback that cannot use it) kills the child: after one bad frame the framing of the
+        rest cannot be trusted. The exit then carries the reason, so the run fails instead of hanging."""
+        error = ""
         while True:
             try:
-                msg = read_message(self.proc.stdout)
-            except (OSError, ValueError, wire.WireError) as exc:
-                log.error("bad message from the trainer process: %s", exc)
-                msg = None
-            if msg is None:
+                msg = messages.read_message(self.proc.stdout)
+                if msg is None:
+                    break
+                self._heard = time.monotonic()
+                self._hand_on(msg)
+            except Exception as exc:  # noqa: BLE001 - whatever went wrong, the window must hear of it
+                error = " ".join(str(exc).split()) or type(exc).__name__
+                log.error("bad message from the trainer process, stopping it: %s", error)
+                with contextlib.suppress(OSError):
+                    self.proc.kill()
                 break
-            if msg["op"] == "ready":
-                self.ready.set()
-            callback = self.on_message
-            if callback is not None:
-                callback(msg)
         code = self.proc.wait()
         callback = self.on_message
         if callback is not None:
-            callback({"op": "exit", "code": code})
+            callback({"op": "exit", "code": code, "error": error})
+
+    def _hand_on(self, msg: Message) -> None:
+        op = messages.check(msg, messages.TO_PARENT)
+        if op == "ready":
+            self.ready.set()
+        elif op == "refused":
+            log.warning("the trainer process refused a message: %s", msg["error"])
+        callback = self.on_message
+        if callback is not None:
+            callback(msg)
 
     def close(self, timeout: float = 3.0) -> bool:
         """Ask the child to stop its run and exit; kill it after `timeout`. True if it exited by itself."""
@@ -313,18 +350,24 @@ def acquire(on_message: Callable[[Message], None]) -> TrainerProcess:
     with _idle_lock:
         while _idle:
             proc = _idle.pop()
-            if proc.alive:
+            if proc.alive and proc.responding:
                 proc.on_message = on_message
                 return proc
+            proc.kill()
     return TrainerProcess(on_message)
 
 
 def release(proc: TrainerProcess) -> None:
-    """Keep a child that has no run for the next `acquire` (it was told to stop its run)."""
+    """Keep a child that has no run for the next `acquire` (it was told to stop its run).
+
+    A child that is not responding is killed instead: the next window must not inherit a stopped one.
+    """
     proc.on_message = None
-    if proc.alive:
+    if proc.alive and proc.responding:
         with _idle_lock:
             _idle.append(proc)
+    else:
+        proc.kill()
 
 
 @atexit.register

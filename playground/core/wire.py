@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import struct
 from collections.abc import Mapping
 from typing import Any
@@ -30,6 +31,8 @@ from playground.core.snapshot import Snapshot
 CLASSES: dict[str, type] = {cls.__name__: cls for cls in (Snapshot, StepDetail)}
 _LENGTH = struct.Struct("<I")
 _ALIGN = 8
+MAX_DEPTH = 64  # a snapshot nests ~6 levels; a deeper header is damage, not data
+MAX_DIMS = 32  # numpy's own limit is 64
 
 
 class WireError(ValueError):
@@ -72,7 +75,11 @@ def encode(value: Any) -> bytes:
 
 
 def decode(message: bytes | bytearray | memoryview) -> Any:
-    """The value `encode` was given (tuples, dicts, read-only arrays, registered dataclasses)."""
+    """The value `encode` was given (tuples, dicts, read-only arrays, registered dataclasses).
+
+    Any bytes at all give either a value or a WireError: the pipe is a trust boundary, and a
+    reader that dies of a KeyError on a damaged message leaves its window waiting forever.
+    """
     view = memoryview(message)
     if len(view) < _LENGTH.size:
         raise WireError("message too short")
@@ -82,36 +89,90 @@ def decode(message: bytes | bytearray | memoryview) -> Any:
         raise WireError("message header runs past its end")
     try:
         tree = json.loads(bytes(view[_LENGTH.size:body]))
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # bad UTF-8 or JSON; nesting deeper than json's stack
         raise WireError(f"message header is not JSON: {exc}") from None
-    data = view[body:]
+    try:
+        return _Builder(view[body:]).build(tree, 0)
+    except WireError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a check above missed a case: still a bad message, not a crash
+        raise WireError(f"malformed message ({type(exc).__name__}: {exc})") from None
 
-    def build(node: Any) -> Any:
-        if not isinstance(node, list):
+
+class _Builder:
+    """Turns a decoded JSON tree back into values, checking every node's shape before using it."""
+
+    def __init__(self, data: memoryview):
+        self.data = data
+
+    def build(self, node: Any, depth: int) -> Any:
+        if node is None or isinstance(node, (bool, int, float, str)):
             return node
-        if not node or not isinstance(node[0], str):
+        if not isinstance(node, list) or not node or not isinstance(node[0], str):
             raise WireError("malformed node")
-        tag = node[0]
-        if tag == "l":
-            return [build(x) for x in node[1]]
-        if tag == "t":
-            return tuple(build(x) for x in node[1])
+        if depth >= MAX_DEPTH:
+            raise WireError(f"message nested deeper than {MAX_DEPTH} levels")
+        tag, depth = node[0], depth + 1
+        if tag in ("l", "t"):
+            items = [self.build(x, depth) for x in _items(node, 2)]
+            return items if tag == "l" else tuple(items)
         if tag == "d":
-            return {build(k): build(v) for k, v in node[1]}
+            return dict(self.entry(pair, depth) for pair in _items(node, 2))
         if tag == "a":
-            _, start, dtype, shape = node
-            dt = np.dtype(dtype)
-            if dt.kind not in "biuf":
-                raise WireError(f"arrays of dtype {dt} cannot be received")
-            count = int(np.prod(shape, dtype=np.int64))
-            if start < 0 or start + count * dt.itemsize > len(data):
-                raise WireError("array runs past the end of the message")
-            return np.frombuffer(data, dtype=dt, count=count, offset=start).reshape(shape)
+            return self.array(node)
         if tag == "c":
-            cls = CLASSES.get(node[1])
-            if cls is None:
-                raise WireError(f"unknown class {node[1]!r}")
-            return cls(**{k: build(v) for k, v in node[2]})
+            return self.instance(node, depth)
         raise WireError(f"unknown tag {tag!r}")
 
-    return build(tree)
+    def entry(self, pair: Any, depth: int) -> tuple[Any, Any]:
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise WireError("malformed mapping entry")
+        key = self.build(pair[0], depth)
+        try:
+            hash(key)
+        except TypeError:
+            raise WireError("unhashable mapping key") from None
+        return key, self.build(pair[1], depth)
+
+    def array(self, node: list) -> np.ndarray:
+        if len(node) != 4:
+            raise WireError("malformed array node")
+        _, start, dtype, shape = node
+        if not isinstance(dtype, str) or not _is_count(start) or not isinstance(shape, list) \
+                or len(shape) > MAX_DIMS or not all(_is_count(d) for d in shape):
+            raise WireError("malformed array node")
+        try:
+            dt = np.dtype(dtype)
+        except TypeError:
+            raise WireError(f"unknown dtype {dtype!r}") from None
+        if dt.kind not in "biuf" or dt.subdtype is not None:
+            raise WireError(f"arrays of dtype {dt} cannot be received")
+        count = math.prod(shape)
+        if start + count * dt.itemsize > len(self.data):
+            raise WireError("array runs past the end of the message")
+        return np.frombuffer(self.data, dtype=dt, count=count, offset=start).reshape(shape)
+
+    def instance(self, node: list, depth: int) -> Any:
+        if len(node) != 3 or not isinstance(node[2], list):
+            raise WireError("malformed object node")
+        cls = CLASSES.get(node[1]) if isinstance(node[1], str) else None
+        if cls is None:
+            raise WireError(f"unknown class {node[1]!r}")
+        kwargs = dict(self.entry(pair, depth) for pair in node[2])
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        required = {name for name, f in fields.items()
+                    if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+        if not kwargs.keys() <= fields.keys() or not required <= kwargs.keys():
+            raise WireError(f"fields of {cls.__name__} do not match")
+        return cls(**kwargs)
+
+
+def _items(node: list, size: int) -> list:
+    if len(node) != size or not isinstance(node[1], list):
+        raise WireError(f"malformed {node[0]!r} node")
+    return node[1]
+
+
+def _is_count(value: Any) -> bool:
+    """A non-negative JSON integer (not a bool, which JSON's parser never makes, but a tree might)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0

@@ -206,6 +206,7 @@ class MainWindow(QMainWindow):
         c.snapshot_ready.connect(self._on_snapshot)
         c.snapshot_followup.connect(self._on_snapshot_followup)
         c.state_changed.connect(self._on_state)
+        c.responding_changed.connect(lambda _responding: self._refresh_status())
         c.error.connect(self._on_error)
         self.runs.follow(c, lambda: self.session.experiment)  # runs start with the session's experiment
         for signal in (self.runs.added, self.runs.changed, self.runs.removed):
@@ -273,6 +274,9 @@ class MainWindow(QMainWindow):
             text = f"Error: {self._error}"
         elif state in ("diverged", "stopped_early") and self._final_message():
             text = self._final_message()
+        elif state in ("running", "paused") and not self.controller.responding:
+            text = self.tr("The training process is not responding: it has sent nothing for a few seconds "
+                           "(stopped, or starved of CPU). The run goes on if it recovers; Reset abandons it.")
         elif blocker and state not in ("running", "paused"):
             text = f"Cannot train: {blocker}"
         elif state in ("running", "paused") and self.controller.latest is None:

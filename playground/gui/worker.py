@@ -42,11 +42,13 @@ import torch
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from playground.core import remote
+from playground.core.commands import Command
 from playground.core.datasets.base import Dataset
 from playground.core.errors import PlaygroundError
 from playground.core.experiment import Experiment, experiment_to_dict
 from playground.core.snapshot import DIVERGED, FINAL_STATES, PAUSED, RUNNING, Snapshot
 from playground.core.trainer import RunOptions, TrainingRun
+from playground.gui.trainer_link import ProcessWatch, exit_text
 
 IDLE, ERROR = "idle", "error"
 _ACTIVE = frozenset({RUNNING, PAUSED})
@@ -109,6 +111,7 @@ class TrainingController(QObject):
     snapshot_ready = Signal(object)  # the newest Snapshot of the current run
     snapshot_followup = Signal(object)  # the same Snapshot one frame later, for the secondary views
     state_changed = Signal(str)
+    responding_changed = Signal(bool)  # the trainer process went silent (False) or spoke again (True)
     error = Signal(str)
     run_started = Signal(int)
     _ended = Signal(int, str, bool)  # from the reader thread: wire run, error message, expected error
@@ -131,6 +134,8 @@ class TrainingController(QObject):
         self._last_start: tuple[Experiment, Dataset | None, RunOptions] | None = None
         self.last_exception: BaseException | None = None  # for tests and logs; users see `error`
         self._watched: tuple[str, int] | None = None  # survives restarts, like a debugger watch
+        self.watch = ProcessWatch(self)
+        self.watch.changed.connect(self.responding_changed)
         self._proc: remote.TrainerProcess | None = remote.acquire(self._on_message)  # warm by first Train
 
     # ------------------------------------------------------------------ properties --------
@@ -146,6 +151,12 @@ class TrainingController(QObject):
     @property
     def run_id(self) -> int:
         return self._run_id
+
+    @property
+    def responding(self) -> bool:
+        """False while the active run's trainer process has been silent for a few seconds (stopped by
+        the system, or starved of CPU); the state is still the run's last, it resumes if the process does."""
+        return self.watch.responding
 
     @property
     def is_active(self) -> bool:
@@ -176,17 +187,17 @@ class TrainingController(QObject):
         proc = self._process()
         proc.start_run(wire_id, experiment_to_dict(experiment), dataclasses.asdict(options))
         if self._watched is not None:
-            proc.command(wire_id, "watch_parameter", *self._watched)
+            proc.command(wire_id, Command.WATCH_PARAMETER, *self._watched)
         self.frame_clock.start()
         self._set_state(PAUSED if options.start_paused else RUNNING)
         self.run_started.emit(self._run_id)
         return True
 
     def pause(self) -> None:
-        self._command("pause")
+        self._command(Command.PAUSE)
 
     def resume(self) -> None:
-        self._command("resume")
+        self._command(Command.RESUME)
 
     def toggle(self) -> None:
         """Space: pause a running run, resume a paused one, or start the last experiment again."""
@@ -205,12 +216,12 @@ class TrainingController(QObject):
         steps, so Step works from idle and after a finished run the way Train does.
         """
         if self._paused_run():
-            self._command("step_epoch")
+            self._command(Command.STEP_EPOCH)
 
     def step_batch(self) -> None:
         """Do exactly one optimizer step, then stay paused (starts the last experiment if idle)."""
         if self._paused_run():
-            self._command("step_batch")
+            self._command(Command.STEP_BATCH)
 
     def _paused_run(self) -> bool:
         """Make the active run paused; from idle the last experiment is started paused. False if none."""
@@ -226,7 +237,7 @@ class TrainingController(QObject):
 
     def stop(self) -> None:
         """Ask the run to stop; its final snapshot (state "stopped") keeps the results on screen."""
-        self._command("stop")
+        self._command(Command.STOP)
 
     def reset(self) -> None:
         """Stop and forget the run: no more snapshots from it, state idle, no latest snapshot."""
@@ -237,20 +248,20 @@ class TrainingController(QObject):
 
     def set_learning_rate(self, lr: float) -> None:
         """Change the learning rate of the running trainer from its next step on."""
-        self._command("set_learning_rate", float(lr))
+        self._command(Command.SET_LEARNING_RATE, float(lr))
 
     def set_parameter(self, key: str, index: int, value: float) -> None:
         """Overwrite one weight of the live model (state-dict key, flat index) before its next step."""
-        self._command("set_parameter", key, int(index), float(value))
+        self._command(Command.SET_PARAMETER, key, int(index), float(value))
 
     def watch_parameter(self, key: str | None, index: int = 0) -> None:
         """Ask the trainer to record the optimizer's arithmetic for one weight (None stops)."""
         self._watched = None if key is None else (key, index)
-        self._command("watch_parameter", key, int(index))
+        self._command(Command.WATCH_PARAMETER, key, int(index))
 
     def set_feature_sample(self, index: int) -> None:
         """Choose the test image whose conv feature maps the snapshots carry."""
-        self._command("set_feature_sample", int(index))
+        self._command(Command.SET_FEATURE_SAMPLE, int(index))
 
     def shutdown(self, timeout_ms: int = 3000) -> bool:
         """Stop the run and give the trainer process back (window close). True: nothing is left running.
@@ -268,24 +279,25 @@ class TrainingController(QObject):
 
     # ------------------------------------------------------------------ internals ---------
     def _process(self) -> remote.TrainerProcess:
-        if self._proc is None or not self._proc.alive:
+        if self._proc is None or not self._proc.alive or not self._proc.responding:
             if self._proc is not None:
                 self._proc.kill()
             self._proc = remote.acquire(self._on_message)
         return self._proc
 
-    def _command(self, name: str, *args: Any) -> None:
+    def _command(self, command: Command, *args: Any) -> None:
         if self.is_active and self._proc is not None:
-            self._proc.command(self._current[0], name, *args)
+            self._proc.command(self._current[0], command, *args)
 
     def _retire(self) -> None:
         """Forget the current run (its late messages no longer match) and ask the child to stop it."""
         current, self._current = self._current, None
         self.frame_clock.stop()
+        self.watch.reset()
         self._followup = None
         self._mailbox.take()
         if current is not None and self._proc is not None:
-            self._proc.command(current[0], "stop")
+            self._proc.command(current[0], Command.STOP)
 
     # Runs on the trainer process's reader thread: only hands data over.
     def _on_message(self, msg: dict[str, Any]) -> None:
@@ -294,9 +306,7 @@ class TrainingController(QObject):
         try:
             if op == "exit":
                 if current is not None:
-                    code = msg["code"]
-                    self._ended.emit(current[0], f"The training process stopped unexpectedly (exit code "
-                                                 f"{code}). Press Train to start again.", False)
+                    self._ended.emit(current[0], exit_text(msg["code"], msg.get("error", "")), False)
                 return
             if current is None or msg.get("run") != current[0]:
                 return
@@ -308,6 +318,7 @@ class TrainingController(QObject):
             pass
 
     def _on_frame(self) -> None:
+        self.watch.tick(self._proc)
         if self._followup is not None:
             self._flush_followup()
         elif self._current is None:
@@ -350,6 +361,7 @@ class TrainingController(QObject):
             return
         self._current = None  # the run is over: its last snapshot is delivered, the clock may stop
         self.frame_clock.stop()
+        self.watch.reset()
         if message:
             self._fail(_RemotePlaygroundError(message) if expected else RunFailed(message))
         elif self._state not in FINAL_STATES:

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import queue
+import signal
+import struct
+import sys
+import time
 from collections.abc import Iterator
 
 import pytest
 
 from playground.core import remote
+from playground.core.commands import Command, CommandError
 from playground.core.experiment import default_experiment, experiment_to_dict
 from playground.core.trainer import RunOptions, run_to_end
 from tests.tolerance import assert_float32_close, run_terms
@@ -73,17 +79,17 @@ def test_commands_reach_the_run_they_name(child):
     proc, inbox = child
     run = remote.new_run_id()
     proc.start_run(run, experiment_to_dict(default_experiment()), options(start_paused=True))
-    proc.command(run, "step_epoch")  # may arrive before the child has built the run: kept for it
-    proc.command(run - 1, "resume")  # an old run's command: ignored
+    proc.command(run, Command.STEP_EPOCH)  # may arrive before the child has built the run: kept for it
+    proc.command(run - 1, Command.RESUME)  # an old run's command: ignored
     while (msg := inbox.next("snapshot", run))["snap"].epoch < 1:
         assert msg["snap"].state == "paused"
     assert msg["snap"].epoch == 1 and msg["snap"].state == "paused"
-    proc.command(run, "set_learning_rate", 0.5)
-    proc.command(run, "step_batch")
+    proc.command(run, Command.SET_LEARNING_RATE, 0.5)
+    proc.command(run, Command.STEP_BATCH)
     while (msg := inbox.next("snapshot", run))["snap"].step == 25:
         pass
     assert msg["snap"].step == 26 and msg["snap"].lr == pytest.approx(0.5)
-    proc.command(run, "stop")
+    proc.command(run, Command.STOP)
     while (ended := inbox.next(run=run))["op"] != "ended":
         last = ended["snap"]
     assert last.state == "stopped" and ended["error"] == ""
@@ -122,3 +128,114 @@ def test_the_pool_hands_out_live_children_only():
     second = remote.acquire(lambda _m: None)
     assert second is not first and second.alive
     second.close(5.0)
+
+
+def test_unknown_commands_and_malformed_messages_are_refused_and_the_run_goes_on(child):
+    proc, inbox = child
+    run = remote.new_run_id()
+    proc.start_run(run, experiment_to_dict(default_experiment()), options(start_paused=True))
+    inbox.next("snapshot", run)  # the run is built: commands now reach it (or the table)
+    for message, named in [
+        ({"op": "cmd", "run": run, "name": "state_dict", "args": []}, "unknown command 'state_dict'"),
+        ({"op": "cmd", "run": run, "name": "_finish", "args": ["stopped", "x"]}, "unknown command '_finish'"),
+        ({"op": "cmd", "run": run, "name": "set_learning_rate", "args": ["fast"]}, "must be a number"),
+        ({"op": "cmd", "run": run}, "field 'name'"),
+        ({"op": "frobnicate", "run": run}, "not a message"),
+        (["pause"], "not a message"),
+    ]:
+        assert proc.send(message)
+        assert named in inbox.next("refused")["error"]
+    assert proc.alive
+    proc.command(run, Command.STEP_EPOCH)  # the run and the child's reader are unharmed
+    while (msg := inbox.next("snapshot", run))["snap"].epoch < 1:
+        pass
+    assert msg["snap"].state == "paused"
+    proc.command(run, Command.STOP)
+    assert inbox.next("ended", run)["error"] == ""
+
+
+def test_a_command_that_does_not_fit_is_refused_before_it_is_sent(child):
+    proc, _ = child
+    with pytest.raises(CommandError):
+        proc.command(1, "state_dict")
+    with pytest.raises(CommandError):
+        proc.command(1, Command.SET_PARAMETER, "w", "one", 1.0)
+
+
+# A child that says it is ready, sends one frame of garbage, then waits for input forever.
+GARBAGE_CHILD = """
+import struct, sys
+from playground.core import messages
+out = sys.stdout.buffer
+messages.write_message(out, {"op": "ready"})
+out.write(struct.pack("<Q", 12) + b'\\x05\\x00\\x00\\x00[1,2]xxx')
+out.flush()
+sys.stdin.buffer.read()
+"""
+
+
+@pytest.mark.parametrize("frame", [
+    b"\x05\x00\x00\x00[1,2]xxx",  # decodes to a list: not a message
+    b"\xff\xff\xff\xff" + b"x" * 8,  # header runs past the end
+    b'\x17\x00\x00\x00{"op":"snapshot","x":1}',  # a JSON object where a tagged list belongs
+])
+def test_a_child_that_sends_garbage_is_stopped_and_the_exit_says_why(frame):
+    inbox = Inbox()
+    script = GARBAGE_CHILD.replace("b'\\x05\\x00\\x00\\x00[1,2]xxx'", repr(frame)).replace(
+        "12", str(len(frame)))
+    proc = remote.TrainerProcess(inbox.queue.put, argv=[sys.executable, "-c", script])
+    assert inbox.next("ready")
+    exit_message = inbox.next("exit")
+    assert exit_message["error"] and exit_message["code"] != 0  # killed: it would have waited forever
+    assert not proc.alive
+
+
+def test_a_frame_longer_than_the_cap_ends_the_link():
+    inbox = Inbox()
+    script = GARBAGE_CHILD.replace("struct.pack(\"<Q\", 12) + b'\\x05\\x00\\x00\\x00[1,2]xxx'",
+                                   "struct.pack('<Q', 2**60)")
+    proc = remote.TrainerProcess(inbox.queue.put, argv=[sys.executable, "-c", script])
+    assert "frame of" in inbox.next("exit")["error"]
+    assert not proc.alive
+
+
+def wait_for(condition, timeout: float = WAIT) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.05)
+
+
+def test_a_paused_child_keeps_beating_and_a_stopped_one_is_not_responding(child):
+    proc, inbox = child
+    run = remote.new_run_id()
+    proc.start_run(run, experiment_to_dict(default_experiment()), options(start_paused=True))
+    inbox.next("snapshot", run)
+    inbox.next("alive")  # paused, the run sends nothing; the heartbeat does
+    inbox.next("alive")
+    assert proc.responding
+    try:
+        os.kill(proc.proc.pid, signal.SIGSTOP)
+        wait_for(lambda: not proc.responding)
+        assert proc.alive  # stopped, not dead
+    finally:
+        os.kill(proc.proc.pid, signal.SIGCONT)
+    wait_for(lambda: proc.responding)
+    proc.command(run, Command.STOP)
+    assert inbox.next("ended", run)["error"] == ""
+
+
+def test_the_pool_never_keeps_a_child_that_does_not_respond(monkeypatch):
+    quiet = remote.TrainerProcess(None, argv=[sys.executable, "-c", "import sys; sys.stdin.buffer.read()"])
+    monkeypatch.setattr(remote.TrainerProcess, "responding", property(lambda _self: False))
+    remote.release(quiet)
+    assert not quiet.alive  # killed, not pooled
+
+
+def test_a_garbled_frame_from_the_window_ends_the_child_instead_of_its_reader_thread():
+    inbox = Inbox()
+    proc = remote.TrainerProcess(inbox.queue.put)
+    assert inbox.next("ready")
+    proc.proc.stdin.write(struct.pack("<Q", 6) + b"\x02\x00\x00\x00[[")  # framing lost from here on
+    proc.proc.stdin.flush()
+    assert inbox.next("exit")["code"] == 0  # it stopped by itself, cleanly, rather than hang
