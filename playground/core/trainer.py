@@ -322,8 +322,7 @@ class TrainingRun:
         row.update({f"grad_norm.{k}": v for k, v in self._last_grad_norms.items()})
         self.history.append(row)
         loss = row["train_loss"]
-        diverged = self.divergence.check(self.epoch, loss, lr)
-        if diverged is not None:
+        if (diverged := self.divergence.check(self.epoch, loss, lr)) is not None:
             return DIVERGED, diverged
         monitored = row.get("val_loss", row.get("test_loss", loss))
         self.schedule.observe(self.epoch, monitored)
