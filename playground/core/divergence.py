@@ -7,20 +7,20 @@ A run has diverged when, at the end of an epoch,
   BLOW_UP_EPOCHS (3) epochs in a row.
 
 The starting loss is the training loss of the untrained model, measured once before the first
-step (the same number on the torch and numpy paths, so both report the same epoch). It is the
+step, with torch on both paths (the numpy and torch runs compare against the same number). It is the
 loss of a model that knows nothing yet: for classification close to chance (ln 2 for two
-classes), for regression close to the targets' spread. A run that is still several times worse
-than knowing nothing after three epochs is not learning; a learning rate of 100 on the circle
+classes), for regression close to the targets' spread. A run whose loss stays several times worse
+than knowing nothing for three epochs is not learning; a learning rate of 100 on the circle
 keeps the loss 7 to 100 times above its start without ever reaching NaN.
 
 Why these numbers: trained to their own epoch limits, the shipped presets never keep their loss
 above 1.0x the start for three epochs in a row (the highest single epoch is 5.2x, one RMSProp
 spike on the spiral), so the rule has a fivefold margin there; the learning rates that thrash
-(SGD at 10 and up on the circle, RMSProp at 3 on the spiral) are caught within 3 to 15 epochs.
+(SGD at 10 and up on the circle, RMSProp at 3 on the spiral) are caught within 3 to 14 epochs.
 A starting loss of 0 (a model that is already perfect) leaves only the NaN/inf rule.
 
-The check is its own small unit (no torch, no trainer state): the trainer calls `check` once
-per epoch with the epoch's training loss and learning rate.
+`DivergenceCheck` is plain Python with no trainer state, so it can move with the loop: the trainer
+measures `start_loss` once and calls `check` once per epoch with that epoch's loss and learning rate.
 """
 
 from __future__ import annotations
