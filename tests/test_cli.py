@@ -90,6 +90,22 @@ def test_divergence_exits_3_with_nulls_not_nan(tmp_path, capsys):
     assert "diverged after" in out and "probably too high" in out
 
 
+def test_a_blow_up_without_nan_exits_3_with_the_advice(tmp_path, capsys):
+    """The issue's case: lr 100 on the circle never reaches NaN, yet it is a divergence."""
+    d = json.loads((SHIPPED_DIR / "circle.json").read_text())
+    d["training"]["optimizer"]["lr"] = 100
+    path = tmp_path / "circle-lr100.json"
+    path.write_text(json.dumps(d))
+    code, r, _ = run_json(capsys, str(path))
+    assert code == 3 and r["diverged"] is True and r["state"] == "diverged"
+    assert r["epochs"] < 10 and r["train_loss"] > 5 * 0.69  # a number: it blew up, it is not NaN
+    assert r["message"].startswith("Loss blew up at epoch")
+    assert "learning rate (100) is probably too high. Try 0.1, or turn on gradient clipping." in r["message"]
+    assert cli.main(["train", str(path)]) == 3
+    out, _ = capsys.readouterr()
+    assert "diverged after" in out and r["message"] in out
+
+
 def test_out_writes_history_weights_and_the_preset_actually_run(tmp_path, capsys):
     out_dir = tmp_path / "results" / "run1"
     code = cli.main(["train", "circle", "--epochs", "4", "--seed", "3", "--out", str(out_dir), "--quiet"])

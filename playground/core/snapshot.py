@@ -19,7 +19,7 @@ PAUSED = "paused"
 FINISHED = "finished"  # epoch limit reached
 STOPPED = "stopped"  # stopped by the person
 STOPPED_EARLY = "stopped_early"  # early stopping fired
-DIVERGED = "diverged"  # loss became NaN/inf
+DIVERGED = "diverged"  # loss became NaN/inf or blew up (see divergence.py)
 FINAL_STATES = frozenset({FINISHED, STOPPED, STOPPED_EARLY, DIVERGED})
 
 

@@ -17,7 +17,6 @@ everything on torch.
 from __future__ import annotations
 
 import copy
-import math
 import queue
 import time
 from collections.abc import Iterator
@@ -30,6 +29,7 @@ import torch
 from playground.core.compat import resolve_loss
 from playground.core.datasets import load_dataset
 from playground.core.datasets.base import IMAGE, LINE1D, MULTICLASS, POINTS2D, Dataset
+from playground.core.divergence import DivergenceCheck, start_loss
 from playground.core.errors import SpecError
 from playground.core.evaluation import Split, evaluate, grad_norms, score
 from playground.core.experiment import Experiment
@@ -141,6 +141,8 @@ class TrainingRun:
         self._fast_owns_state = False  # whose optimizer state is current (see fastnet's rule)
         self._fast_stepped = False  # whether the last step was a fast one (its gradients count)
         self._xn = self._yn = None
+        self.divergence = DivergenceCheck(start_loss(self.model, self.loss_fn, self.train),
+                                          t.optimizer.name, t.grad_clip)
 
     # ------------------------------------------------------------- control (thread-safe) ------
     def pause(self) -> None:
@@ -320,10 +322,8 @@ class TrainingRun:
         row.update({f"grad_norm.{k}": v for k, v in self._last_grad_norms.items()})
         self.history.append(row)
         loss = row["train_loss"]
-        if not math.isfinite(loss):
-            word = "NaN" if math.isnan(loss) else "infinite"
-            return DIVERGED, (f"Loss became {word} at epoch {self.epoch}: the learning rate ({lr:g}) is "
-                              f"probably too high. Try {lr / 10:g}, or turn on gradient clipping.")
+        if (diverged := self.divergence.check(self.epoch, loss, lr)) is not None:
+            return DIVERGED, diverged
         monitored = row.get("val_loss", row.get("test_loss", loss))
         self.schedule.observe(self.epoch, monitored)
         self._set_lr(self.base_lr * self.schedule.factor(self.epoch))

@@ -34,6 +34,7 @@ QMainWindow, QWidget#central {{ background: {BACKGROUND}; }}
 QToolTip {{ background: {SURFACE}; color: {TEXT}; border: 1px solid {BORDER}; padding: 4px; }}
 QLabel#sectionTitle {{ color: {TEXT}; font-size: 10pt; letter-spacing: 1px; }}
 QLabel#caption {{ color: {MUTED}; font-size: 8pt; }}
+QLabel#warningCaption {{ color: #b35c00; font-size: 8pt; }}
 QLabel#hint {{ color: {MUTED}; }}
 QLabel#bigNumber {{ color: {TEXT}; font-size: 18pt; }}
 QLabel#counter {{ color: {TEXT}; }}

@@ -61,7 +61,7 @@ _STATUS = {
     "finished": "Finished: reached the epoch limit.",
     "stopped": "Stopped.",
     "stopped_early": "Stopped early: the validation metric stopped improving.",
-    "diverged": "Diverged: the loss became NaN or infinite.",
+    "diverged": "Diverged: the loss became NaN or infinite, or blew up.",
     "error": "The run failed.",
     "starting": "Starting: the training process is building the run (the first run after start-up "
                 "also waits for it to load PyTorch).",

@@ -216,6 +216,24 @@ def test_divergence_is_a_message_not_a_dialog(qtbot, window, monkeypatch):
     assert window.run_bar.train_action.isEnabled()  # try again right away
 
 
+def test_a_blow_up_shows_the_same_sentence_as_the_command_line(qtbot, window):
+    """The issue's case in the app: lr 100 on the circle, typed into the run bar; no NaN is ever seen."""
+    box = window.run_bar.lr_box
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(box, "100")
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+    assert window.run_bar.lr_warning.isVisible() and window.run_bar.train_action.isEnabled()
+    _click(qtbot, window.run_bar.train_button)
+    qtbot.waitUntil(lambda: window.controller.state == "diverged", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.notice.text != "", timeout=TIMEOUT)
+    message = window.controller.latest.message
+    assert message.startswith("Loss blew up at epoch") and "Try 0.1" in message
+    assert np.isfinite(window.controller.latest.history["train_loss"]).all()
+    assert window.notice.text == message and window.status_label.text() == message
+    assert window.notice.property("severity") == "warning"
+
+
 def test_worker_error_shows_in_status_and_notice(window):
     window.controller.error.emit("data.params.path: file not found")
     assert "file not found" in window.notice.text

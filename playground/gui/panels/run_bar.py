@@ -23,11 +23,11 @@ from PySide6.QtWidgets import (
 
 from playground.core.experiment import TRAINING_PARAMS, Experiment
 from playground.core.losses import LOSSES
-from playground.core.optimizers import OPTIMIZERS
+from playground.core.optimizers import OPTIMIZERS, suggested_lr, unstable_lr
 from playground.core.snapshot import Snapshot
 from playground.gui.panels import _edits
 from playground.gui.session import Session
-from playground.gui.widgets.number_field import LOG_LADDER, NumberField
+from playground.gui.widgets.number_field import LOG_LADDER, NumberField, format_number
 from playground.resources import icon
 
 # TensorFlow Playground's learning-rate choices: the arrows walk this ladder.
@@ -140,9 +140,13 @@ class RunBar(QWidget):
         self.rate_label.setObjectName("caption")
         self.rate_label.setToolTip("Optimizer steps per second · time trained")
 
-        self.lr_box = NumberField(_lr_param("sgd"), ladder=LR_LADDER)
-        self.lr_box.setHelp(self.tr("Learning rate: the step size of each update. "
-                                    "Changes apply live while training."))
+        self.lr_box = NumberField(_lr_param("sgd"), ladder=LR_LADDER)  # its help is set in _warn_about_lr
+        self.lr_warning = QLabel()  # shown while the learning rate is in the optimizer's unstable range
+        self.lr_warning.setObjectName("warningCaption")
+        policy = self.lr_warning.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)  # the bar's columns stay put as the warning comes and goes
+        self.lr_warning.setSizePolicy(policy)
+        self.lr_warning.hide()
         self.loss_combo = QComboBox()
         self.loss_combo.addItem("Auto", "auto")
         self.loss_combo.setItemData(0, "Pick the loss that fits the task.", Qt.ItemDataRole.ToolTipRole)
@@ -159,6 +163,7 @@ class RunBar(QWidget):
         for w in (self.lr_box, self.loss_combo, self.optimizer_combo, self.batch_box):
             w.setMinimumWidth(110)
             w.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.lr_box.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)  # as wide as before
 
         lay = QHBoxLayout(self)
         lay.setContentsMargins(18, 8, 18, 8)
@@ -169,11 +174,12 @@ class RunBar(QWidget):
         lay.addSpacing(22)
         lay.addWidget(_column("Epoch", self.epoch_label, self.rate_label))
         # Columns spread over the width like TF Playground's header, but never drift far apart.
-        for caption, w in (("Learning rate", self.lr_box), ("Loss", self.loss_combo),
-                           ("Optimizer", self.optimizer_combo), ("Batch size", self.batch_box)):
+        for caption, w, below in (("Learning rate", self.lr_box, self.lr_warning),
+                                  ("Loss", self.loss_combo, None), ("Optimizer", self.optimizer_combo, None),
+                                  ("Batch size", self.batch_box, None)):
             lay.addSpacing(26)
             lay.addStretch(1)
-            lay.addWidget(_column(caption, w))
+            lay.addWidget(_column(caption, w, below))
         lay.addStretch(4)
 
         self.lr_box.valueChanged.connect(self._lr_edited)
@@ -222,6 +228,20 @@ class RunBar(QWidget):
         finally:
             for w in (self.lr_box, self.loss_combo, self.optimizer_combo, self.batch_box):
                 w.blockSignals(False)
+        self._warn_about_lr(t.optimizer.name, float(t.optimizer.params.get("lr", 0.0)))
+
+    def _warn_about_lr(self, optimizer: str, lr: float) -> None:
+        """Say so, before Train, when `lr` is where `optimizer` usually diverges; Train stays enabled."""
+        label, start = OPTIMIZERS[optimizer].label, unstable_lr(optimizer)
+        risky = lr >= start
+        warning = self.tr("{optimizer} usually diverges at a learning rate of {start} or more: the loss may "
+                          "blow up. Try {suggested} or less.").format(
+            optimizer=label, start=format_number(start), suggested=format_number(suggested_lr(optimizer, lr)))
+        help_text = self.tr("Learning rate: the step size of each update. Changes apply live while training.")
+        self.lr_box.setHelp(f"{warning}\n{help_text}" if risky else help_text)
+        self.lr_warning.setText(self.tr("⚠ May diverge with {optimizer}").format(optimizer=label))
+        self.lr_warning.setToolTip(warning)
+        self.lr_warning.setVisible(risky)
 
     def _enable_losses(self, task: str | None) -> None:
         """Grey out losses that cannot fit the current data's task (they would block Train)."""
