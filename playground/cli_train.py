@@ -171,6 +171,7 @@ def result_dict(exp: Experiment, run: TrainingRun, last: Snapshot) -> dict[str, 
         "epochs_per_second": last.epoch / last.elapsed if last.elapsed > 0 else float("nan"),
         "diverged": last.state == DIVERGED, "stopped_early": last.state == STOPPED_EARLY,
         "state": last.state, "message": last.message,
+        "lr_changes": [{"epoch": e, "step": s, "lr": lr} for e, s, lr in last.lr_changes],
     }
     if task == REGRESSION:
         result["r2"] = last.latest("test_r2")

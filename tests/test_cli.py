@@ -56,6 +56,7 @@ def test_train_json_reports_the_run(capsys):
     assert 0 <= r["train_accuracy"] <= 1 and 0 <= r["test_accuracy"] <= 1
     assert r["seconds"] > 0 and r["task"] == "binary" and r["val_loss"] is None
     assert "weights" not in r and "r2" not in r
+    assert r["lr_changes"] == []  # nothing changes a headless run's rate
 
 
 def test_train_without_json_prints_a_summary_and_nothing_on_stderr_off_a_terminal(capsys):

@@ -118,6 +118,11 @@ def check_snapshot(snap: Snapshot) -> None:
         lengths.add(len(column))
     if len(lengths) > 1:
         raise WireError(f"snapshot history columns of different lengths {sorted(lengths)}")
+    changes = snap.lr_changes  # the run history reads these: (epoch, step, lr) rows only
+    if not isinstance(changes, tuple) or not all(
+            isinstance(c, tuple) and len(c) == 3 and _is(c[0], int) and _is(c[1], int) and _is(c[2], _NUMBER)
+            for c in changes):
+        raise WireError(f"snapshot lr_changes = {_short(changes)}")
 
 
 def _is(value: Any, kind: type | tuple[type, ...]) -> bool:

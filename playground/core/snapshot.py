@@ -27,6 +27,35 @@ def _empty() -> Mapping[str, Any]:
     return MappingProxyType({})
 
 
+LrChange = tuple[int, int, float]  # a live learning-rate change: (epochs done, steps done, new base lr)
+
+
+def final_figure(metrics: Mapping[str, float], history: Mapping[str, np.ndarray], key: str) -> float:
+    """A run's figure for `key`: its current metric, else the last of its history; NaN if absent.
+
+    The one rule every view of a result reads (Output, the Runs tab, `nn-playground train`), so
+    that after early stopping put the best epoch back, all of them show that epoch's figures and
+    none the discarded last epoch's.
+    """
+    if key in metrics:
+        return float(metrics[key])
+    series = history.get(key)
+    return float(series[-1]) if series is not None and len(series) else float("nan")
+
+
+def with_lr_change(changes: tuple[LrChange, ...], start_lr: float, epoch: int, step: int,
+                   lr: float) -> tuple[LrChange, ...]:
+    """`changes` plus a live change to `lr` after `epoch` epochs and `step` steps.
+
+    A change that no step ran with (another came first) is replaced, and one back to the rate
+    already in force is no change, so the record holds only rates that really trained.
+    """
+    if changes and changes[-1][1] == step:
+        changes = changes[:-1]
+    before = changes[-1][2] if changes else start_lr
+    return changes if lr == before else (*changes, (epoch, step, lr))
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """The state of a run after a time slice.
@@ -42,6 +71,7 @@ class Snapshot:
     1-D sets (units, 1, 2r), one row per unit: its output at 2r evenly spaced x from `extent[0]` to
     `extent[1]`, ends included (a curve over x, the 1-D analogue of the map).
     curve: for 1-D regression, (x, y_hat). weights: per dense layer (W[out, in], b or None).
+    lr_changes: every live learning-rate change so far, oldest first (see `with_lr_change`).
     """
 
     epoch: int
@@ -69,6 +99,7 @@ class Snapshot:
     point_values: tuple[np.ndarray, np.ndarray] | None = None
     conv_filters: np.ndarray | None = None  # first Conv2D's weights (filters, in, k, k)
     feature_maps: tuple[tuple[int, np.ndarray], ...] | None = None  # (block, (C, H, W)) for one sample
+    lr_changes: tuple[LrChange, ...] = ()
 
     @property
     def done(self) -> bool:
@@ -76,7 +107,4 @@ class Snapshot:
 
     def latest(self, key: str) -> float:
         """The current value of a metric (see `metrics`), else the last of its history; NaN if absent."""
-        if key in self.metrics:
-            return float(self.metrics[key])
-        series = self.history.get(key)
-        return float(series[-1]) if series is not None and len(series) else float("nan")
+        return final_figure(self.metrics, self.history, key)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from playground.core import snapshot as report
 from playground.core.compat import resolve_loss
 from playground.core.datasets import load_dataset
 from playground.core.datasets.base import IMAGE, LINE1D, MULTICLASS, POINTS2D, Dataset
@@ -95,6 +96,7 @@ class TrainingRun:
         self.optimizer = make_optimizer(t.optimizer.name, dict(t.optimizer.params), self.model.parameters())
         self.schedule = make_schedule(t.schedule.name, dict(t.schedule.params))
         self.base_lr = float(t.optimizer.params["lr"])
+        self.lr_changes: tuple[report.LrChange, ...] = ()  # live changes, for the run's record
         self._set_lr(self.base_lr * self.schedule.factor(0))
         self.to_value = output_to_value(ds.task, experiment.network.output.get("activation", "linear"),
                                         self.loss_name)
@@ -227,6 +229,8 @@ class TrainingRun:
             elif cmd == "stop":
                 self._stop = True
             elif cmd == "lr":
+                start = float(self.experiment.training.optimizer.params["lr"])
+                self.lr_changes = report.with_lr_change(self.lr_changes, start, self.epoch, self.step, arg)
                 self.base_lr = arg
                 self._set_lr(arg * self.schedule.factor(self.epoch))
 
@@ -438,7 +442,7 @@ class TrainingRun:
             boundary=boundary, extent=ds.extent, neuron_grids=neurons, curve=curve,
             weights=dense_weights(self.model) if o.weights else None, sample_predictions=samples,
             point_values=points, activity=dict(self._activity), step_detail=self._step_detail,
-            conv_filters=filters, feature_maps=maps)
+            conv_filters=filters, feature_maps=maps, lr_changes=self.lr_changes)
 
 
 def run_to_end(experiment: Experiment, options: RunOptions = RunOptions()) -> Snapshot:

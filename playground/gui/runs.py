@@ -1,23 +1,26 @@
 """The runs of this session: what each run trained and how it ended, for comparing and restoring.
 
-Every run the controller starts becomes a `RunEntry`: its number, a short label, a colour, the
-Experiment it ran and the newest per-epoch history. Updating from a snapshot only keeps a
-reference to the snapshot's history mapping (snapshots are immutable copies), so following a
-run costs nothing per frame; `changed` fires only when an epoch ended or the state moved, which
-is what the runs list and the loss-plot overlays need. Runs are kept in memory (the last
-`MAX_RUNS`); restoring one is an ordinary undoable edit of the session.
+Every run the controller starts becomes a `RunEntry`: its number, a label (see `run_labels`:
+what sets it apart from the other kept runs, so labels are redone when a run comes or goes), a
+colour, the Experiment it started with, the live learning-rate changes the trainer applied, and
+the newest history and final figures. Updating from a snapshot only keeps references to the
+snapshot's mappings (snapshots are immutable copies), so following a run costs nothing per frame;
+`changed` fires only when an epoch ended, the state moved or the rate changed, which is what the
+runs list and the loss-plot overlays need. Runs are kept in memory (the last `MAX_RUNS`);
+restoring one is an ordinary undoable edit of the session.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from playground.core.experiment import Experiment
-from playground.core.snapshot import PAUSED, RUNNING, STOPPED, Snapshot
+from playground.core.experiment import Experiment, NamedSpec
+from playground.core.snapshot import PAUSED, RUNNING, STOPPED, LrChange, Snapshot, final_figure
+from playground.gui.run_labels import run_label
 
 MAX_RUNS = 20
 IDLE, ERROR = "idle", "error"  # the controller's states beyond a snapshot's
@@ -25,37 +28,6 @@ IDLE, ERROR = "idle", "error"  # the controller's states beyond a snapshot's
 # the current run's train or test curve; deep tones, because overlays are drawn at ~35% opacity
 # and the pastel ones vanished on white.
 RUN_COLOURS = ("#6a3d9a", "#b2182b", "#01665e", "#8c510a", "#c51b7d", "#3f4fa8", "#4d4d4d", "#7f7f00")
-
-
-def _layers_text(experiment: Experiment) -> str:
-    n = len(experiment.network.layers)
-    return f"{n} layer{'s' if n != 1 else ''}"
-
-
-def run_label(number: int, experiment: Experiment) -> str:
-    """"Run 3 · adam lr 0.01 · 2 layers": enough to tell runs apart at a glance."""
-    opt = experiment.training.optimizer
-    lr = opt.params.get("lr")
-    lr_text = f" lr {lr:g}" if isinstance(lr, int | float) else ""
-    return f"Run {number} · {opt.name}{lr_text} · {_layers_text(experiment)}"
-
-
-def run_details(experiment: Experiment) -> str:
-    """A few lines on what a run trained (its tooltip): data, network, training settings."""
-    d, t = experiment.data, experiment.training
-    layers = ", ".join(
-        f"{spec.type} {spec.params.get('units', '')} {spec.params.get('activation', '')}".strip()
-        for spec in experiment.network.layers) or "no hidden layers"
-    return "\n".join((
-        f"{d.dataset}: {d.samples} samples, noise {d.noise:g}, features {', '.join(d.features)}",
-        f"layers: {layers}",
-        f"loss {t.loss}, {t.optimizer.name} {_params(t.optimizer.params)}, batch {t.batch_size}",
-        f"L1 {t.l1:g}, L2 {t.l2:g}, seed {experiment.seed}",
-    ))
-
-
-def _params(params: Mapping[str, object]) -> str:
-    return ", ".join(f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in params.items())
 
 
 @dataclass(eq=False)
@@ -66,8 +38,11 @@ class RunEntry:
     number: int  # "Run 3": counts the runs of this session
     label: str
     colour: str
-    experiment: Experiment
+    experiment: Experiment  # as it started
     history: Mapping[str, np.ndarray] = field(default_factory=dict)
+    metrics: Mapping[str, float] = field(default_factory=dict)  # the newest snapshot's figures
+    lr_changes: tuple[LrChange, ...] = ()  # live learning-rate changes, as the trainer applied them
+    message: str = ""  # why it ended
     state: str = RUNNING
     epoch: int = 0
     overlay: bool = False
@@ -76,10 +51,18 @@ class RunEntry:
     def name(self) -> str:
         return f"Run {self.number}"
 
+    @property
+    def ended_experiment(self) -> Experiment:
+        """The settings the run ended with: the experiment, at the last learning rate it trained with."""
+        if not self.lr_changes:
+            return self.experiment
+        opt = self.experiment.training.optimizer
+        optimizer = NamedSpec(opt.name, {**opt.params, "lr": self.lr_changes[-1][2]})
+        return replace(self.experiment, training=replace(self.experiment.training, optimizer=optimizer))
+
     def final(self, key: str) -> float:
-        """The last value of a history series (NaN when the run has none)."""
-        series = self.history.get(key)
-        return float(series[-1]) if series is not None and len(series) else float("nan")
+        """The run's final figure for `key`, by the rule Output and the command line use (NaN if none)."""
+        return final_figure(self.metrics, self.history, key)
 
 
 class RunHistory(QObject):
@@ -133,21 +116,28 @@ class RunHistory(QObject):
             self.remove(previous.id)  # nothing to compare: a reset or a restart before epoch 1
         self._count += 1
         colour = RUN_COLOURS[(self._count - 1) % len(RUN_COLOURS)]
-        entry = RunEntry(run_id, self._count, run_label(self._count, experiment), colour, experiment)
+        entry = RunEntry(run_id, self._count, "", colour, experiment)
         self._entries[run_id] = entry
         self._current = run_id
+        entry.label = self._label(entry)
         self.added.emit(run_id)
         while len(self._entries) > self._max:
             self.remove(next(iter(self._entries)))
+        self._relabel()
         return entry
 
     def update_snapshot(self, snap: Snapshot) -> None:
-        """Keep the current run's newest history; tell listeners only when an epoch or state changed."""
+        """Keep the current run's newest history and figures; tell listeners only when an epoch ended,
+        the state moved or the learning rate changed (which relabels the run)."""
         entry = self.current
         if entry is None:
             return
-        news = snap.epoch != entry.epoch or snap.state != entry.state
-        entry.history, entry.epoch, entry.state = snap.history, snap.epoch, snap.state
+        relabel = snap.lr_changes != entry.lr_changes
+        news = relabel or snap.epoch != entry.epoch or snap.state != entry.state
+        entry.history, entry.metrics, entry.message = snap.history, snap.metrics, snap.message
+        entry.epoch, entry.state, entry.lr_changes = snap.epoch, snap.state, snap.lr_changes
+        if relabel:
+            entry.label = self._label(entry)
         if news:
             self.changed.emit(entry.id)
 
@@ -175,6 +165,20 @@ class RunHistory(QObject):
     def remove(self, run_id: int) -> None:
         if self._entries.pop(run_id, None) is not None:
             self.removed.emit(run_id)
+            self._relabel()
+
+    # ------------------------------------------------------------------ labels ------------
+    def _label(self, entry: RunEntry) -> str:
+        others = [e.experiment for e in self._entries.values() if e is not entry]
+        return run_label(entry.number, entry.experiment, others, entry.lr_changes)
+
+    def _relabel(self) -> None:
+        """Label every run by what sets it apart from the others kept now; `changed` for each new label."""
+        for entry in list(self._entries.values()):
+            label = self._label(entry)
+            if label != entry.label:
+                entry.label = label
+                self.changed.emit(entry.id)
 
     def clear(self) -> None:
         for run_id in list(self._entries):

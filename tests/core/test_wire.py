@@ -27,7 +27,8 @@ def full_snapshot() -> Snapshot:
         weights=((np.ones((2, 2), np.float32), None), (np.ones((1, 2), np.float32), np.zeros(1, np.float32))),
         sample_predictions=np.array([1, 2, 3], dtype=np.int64), activity={"0": ("dead", 0.25)},
         step_detail=detail, point_values=(np.array([[0.1]], np.float32), np.empty((0, 1), np.float32)),
-        feature_maps=((0, np.zeros((2, 4, 4), np.float32)),), conv_filters=np.zeros((2, 1, 3, 3), np.float32))
+        feature_maps=((0, np.zeros((2, 4, 4), np.float32)),), conv_filters=np.zeros((2, 1, 3, 3), np.float32),
+        lr_changes=((3, 30, 10.0), (5, 52, 0.5)))
 
 
 def assert_same(a, b) -> None:

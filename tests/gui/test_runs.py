@@ -7,6 +7,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import csv  # noqa: E402
+import json  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -14,13 +15,16 @@ from PySide6.QtCore import QSettings, Qt  # noqa: E402
 from PySide6.QtWidgets import QFileDialog, QMessageBox  # noqa: E402
 
 from playground.core.experiment import default_experiment  # noqa: E402
-from playground.core.snapshot import FINISHED, RUNNING, Snapshot  # noqa: E402
+from playground.core.presets import load_preset, resolve_preset  # noqa: E402
+from playground.core.snapshot import FINAL_STATES, FINISHED, RUNNING, STOPPED, STOPPED_EARLY, Snapshot  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.panels import _edits  # noqa: E402
 from playground.gui.plots import _style as st  # noqa: E402
 from playground.gui.plots.curves import OVERLAY_ALPHA, CurvesView  # noqa: E402
-from playground.gui.runs import RunHistory, run_label  # noqa: E402
+from playground.gui.run_labels import run_label  # noqa: E402
+from playground.gui.runs import RunHistory  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
+from tests.gui.keyboard import type_into  # noqa: E402
 
 TIMEOUT = 20_000
 EPOCHS = 4
@@ -32,14 +36,19 @@ def discard_questions(monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
 
 
-@pytest.fixture
-def window(qtbot, tmp_path):
-    short = _edits.with_training(default_experiment(), epochs=EPOCHS)  # runs that end on their own
-    w = MainWindow(Session(short), settings=QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat))
+def open_window(qtbot, tmp_path, experiment) -> MainWindow:
+    settings = QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(Session(experiment), settings=settings)
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
-    yield w
+    return w
+
+
+@pytest.fixture
+def window(qtbot, tmp_path):
+    w = open_window(qtbot, tmp_path, _edits.with_training(default_experiment(), epochs=EPOCHS))
+    yield w  # runs that end on their own
     w.close()
     assert not w.controller.is_active
 
@@ -62,7 +71,8 @@ def test_two_runs_in_a_row_make_two_entries(qtbot, window):
     train_once(qtbot, window)
     first, second = window.runs.entries()
     assert (first.number, second.number) == (1, 2) and first.id != second.id
-    assert first.label == "Run 1 · sgd lr 0.03 · 2 layers" == run_label(1, window.session.experiment)
+    # the same settings twice: nothing sets them apart but the optimizer and rate every label names
+    assert first.label == "Run 1 · sgd lr 0.03" == run_label(1, window.session.experiment)
     assert first.colour != second.colour
     assert first.epoch == second.epoch == EPOCHS and first.state == second.state == FINISHED
     assert len(first.history["epoch"]) == EPOCHS
@@ -149,6 +159,77 @@ def test_runs_panel_exports_a_run_as_csv(qtbot, window, monkeypatch, tmp_path):
     assert rows[0][0] == "epoch" and "test_loss" in rows[0]
     assert len(rows) == 1 + EPOCHS
     assert asked and asked[0][2].endswith("run-1-history.csv")
+
+
+def test_a_live_learning_rate_change_is_in_the_run_s_label_tooltip_and_restore(qtbot, tmp_path):
+    w = open_window(qtbot, tmp_path, _edits.with_training(default_experiment(), epochs=0))  # no limit
+    try:
+        qtbot.mouseClick(w.run_bar.train_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: w.controller.latest is not None and w.controller.latest.epoch >= 3,
+                        timeout=TIMEOUT)
+        seen = w.controller.latest.epoch  # what the person saw when typing
+        type_into(qtbot, w.run_bar.lr_box, "10")
+        run = w.runs.current
+        qtbot.waitUntil(lambda: bool(run.lr_changes), timeout=TIMEOUT)
+        qtbot.mouseClick(w.run_bar.stop_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: run.state in FINAL_STATES, timeout=TIMEOUT)
+        (epoch, step, lr), = run.lr_changes
+        assert lr == 10.0 and epoch >= seen and step >= 3 * 25  # the trainer's own epoch and step
+        assert run.label == f"Run 1 · sgd lr 0.03→10 @ epoch {epoch:,}"
+        row = w.runs_panel.item(run.id)
+        assert row.text().startswith(run.label + "\n")
+        assert (f"Learning rate changed while training: 0.03 at the start, then 10 from epoch {epoch:,} "
+                f"(step {step:,}).") in row.toolTip()
+        assert f"{lr:g}" in run.message or run.state == STOPPED  # a divergence names the rate that ran
+        type_into(qtbot, w.run_bar.batch_box, "25")  # the session moves on ...
+        assert w.session.experiment.training.batch_size == 25
+        w.runs_panel.select(run.id)
+        qtbot.mouseClick(w.runs_panel.restore_button, Qt.MouseButton.LeftButton)
+        restored = w.session.experiment.training  # ... and Restore brings back what the run ended with
+        assert restored.optimizer.params["lr"] == 10.0 and restored.batch_size == 10
+    finally:
+        w.close()
+
+
+def test_labels_name_the_setting_that_differs_between_runs(qtbot, window):
+    train_once(qtbot, window)
+    type_into(qtbot, window.run_bar.batch_box, "25")
+    train_once(qtbot, window)
+    first, second = window.runs.entries()
+    assert first.label == "Run 1 · sgd lr 0.03 · batch 10"  # relabelled when run 2 came
+    assert second.label == "Run 2 · sgd lr 0.03 · batch 25"
+    rows = [window.runs_panel.list.item(i).text().split("\n")[0] for i in range(2)]
+    assert rows == [second.label, first.label]  # newest on top
+    window.runs_panel.select(second.id)
+    qtbot.mouseClick(window.runs_panel.remove_button, Qt.MouseButton.LeftButton)
+    assert first.label == "Run 1 · sgd lr 0.03"  # alone again: nothing to tell apart
+    assert window.runs_panel.item(first.id).text().startswith("Run 1 · sgd lr 0.03\n")
+
+
+def test_runs_tab_output_and_command_line_show_the_same_final_figures(qtbot, tmp_path, capsys):
+    """After early stopping put the best epoch back, every view shows that epoch's figures."""
+    from playground.cli import main
+
+    assert main(["train", "early-stopping", "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)
+    w = open_window(qtbot, tmp_path, load_preset(resolve_preset("early-stopping")))
+    try:
+        qtbot.mouseClick(w.run_bar.train_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: w.runs.current is not None and w.runs.current.state == STOPPED_EARLY,
+                        timeout=TIMEOUT)
+        run, snap = w.runs.current, w.controller.latest
+        qtbot.waitUntil(lambda: w.output.metrics.text().startswith(f"Epoch {snap.epoch:,} "))
+        loss, accuracy = f"{cli['test_loss']:.3g}", f"{cli['test_accuracy']:.1%}"
+        assert (cli["epochs"], cli["state"]) == (snap.epoch, "stopped_early")
+        row = w.runs_panel.item(run.id).text()
+        assert f"test loss {loss} · accuracy {accuracy}" in row
+        assert f"test loss {loss}" in w.output.metrics.text()
+        assert f"test accuracy {accuracy}" in w.output.metrics.text()
+        discarded = f"{run.history['test_loss'][-1]:.3g}", f"{run.history['test_accuracy'][-1]:.1%}"
+        assert discarded != (loss, accuracy)  # the last epoch's figures are not the ones kept
+        assert "restored its weights" in w.runs_panel.item(run.id).toolTip()  # why, on hover
+    finally:
+        w.close()
 
 
 # ---------------------------------------------------------------- history without a window ---

@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from playground.gui.export_actions import ask_save_path, export_failed, export_history
-from playground.gui.runs import RunEntry, RunHistory, run_details
+from playground.gui.run_labels import run_details
+from playground.gui.runs import RunEntry, RunHistory
 from playground.gui.session import Session
 
 _STATES = {"running": "running", "paused": "paused", "finished": "finished", "stopped": "stopped",
@@ -129,10 +130,13 @@ class RunsPanel(QWidget):
             self.list.setCurrentItem(item)
 
     def restore_selected(self) -> None:
-        """Make the selected run's experiment the session's again, as one undoable edit."""
+        """Make the settings the selected run ended with the session's again, as one undoable edit.
+
+        "Ended with": a learning rate changed while it trained is restored at its last value.
+        """
         entry = self.selected()
         if entry is not None:
-            self.session.edit(entry.experiment, f"Restore run {entry.number}")
+            self.session.edit(entry.ended_experiment, self.tr("Restore run {0}").format(entry.number))
 
     def remove_selected(self) -> None:
         entry = self.selected()
@@ -187,8 +191,11 @@ class RunsPanel(QWidget):
         self.list.blockSignals(True)
         item.setText(f"{entry.label}\n{result_lines(entry)}")
         item.setCheckState(Qt.CheckState.Checked if entry.overlay else Qt.CheckState.Unchecked)
-        item.setToolTip(f"{run_details(entry.experiment)}\n\nTick to overlay this run's test loss on "
-                        "the loss plot.")
+        parts = [run_details(entry.experiment, entry.lr_changes)]
+        if entry.message:
+            parts.append(entry.message)
+        parts.append(self.tr("Tick to overlay this run's test loss on the loss plot."))
+        item.setToolTip("\n\n".join(parts))
         self.list.blockSignals(False)
 
     def _refresh_buttons(self) -> None:
