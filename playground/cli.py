@@ -59,13 +59,15 @@ def cmd_open(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Check every file and report each one (not just the first problem): 0 if all are valid."""
+    """Check every file, and the data it refers to, and report each one (not just the first
+    problem): 0 if all are valid."""
+    from playground.core.preflight import check_run
     from playground.core.presets import load_preset
 
     bad = 0
     for name in args.files:
         try:
-            load_preset(name)
+            check_run(load_preset(name))  # reads a CSV file too: its cells, columns and target
         except SpecError as e:
             bad += 1
             print(" ".join(str(e.with_file(name)).split()))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -263,3 +264,101 @@ def test_a_missing_gui_gives_a_clear_message(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "playground.gui.app", None)  # makes the import fail
     assert cli.main([]) == 1
     assert "The desktop app is not available yet" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- files that are not what they claim
+
+def _circle_dict() -> dict:
+    return json.loads((SHIPPED_DIR / "circle.json").read_text())
+
+
+def _broken_inputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    """Each broken preset input and the sentence it must get (after `nn-playground: ` on stderr)."""
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    zero = tmp_path / "zero.json"
+    zero.symlink_to("/dev/zero")
+    random_ = tmp_path / "random.json"
+    random_.symlink_to("/dev/urandom")
+    big = tmp_path / "big.json"
+    with open(big, "wb") as f:
+        f.truncate(17 * 2**20)
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"format": "nn-playground.experiment", "version": 1, "seed": '
+                    + "[" * 5000 + "]" * 5000 + "}")
+    nan = tmp_path / "nan.json"
+    nan.write_text(json.dumps(_circle_dict()).replace('"lr": 0.03', '"lr": NaN'))
+    d = _circle_dict()
+    d["network"]["layers"] = [{"type": "dense", "units": 4096}] * 200
+    huge = tmp_path / "huge.json"
+    huge.write_text(json.dumps(d))
+    not_file = "not a regular file; a preset must be a regular file"
+    return {
+        "fifo": (fifo, f"pipe.json: is a named pipe (FIFO), {not_file}"),
+        "zero": (zero, f"zero.json: is a character device, {not_file}"),
+        "urandom": (random_, f"random.json: is a character device, {not_file}"),
+        "big": (big, "big.json: is 17 MiB, more than a preset may be (16 MiB)"),
+        "deep": (deep, "deep.json: invalid JSON: nested more than 32 levels deep; a preset is not that deep"),
+        "nan": (nan, "nan.json: training.optimizer.lr: NaN is not valid JSON (write a number)"),
+        "huge": (huge, "huge.json: network: needs about 175 GiB of memory (3,339,497,473 parameters "
+                       "take 174 GiB"),
+    }
+
+
+@pytest.mark.parametrize("case", ["fifo", "zero", "urandom", "big", "deep", "nan", "huge"])
+@pytest.mark.parametrize("command", ["train", "validate"])
+def test_broken_preset_files_exit_2_with_one_sentence(tmp_path, capsys, monkeypatch, command, case):
+    path, sentence = _broken_inputs(tmp_path)[case]
+    monkeypatch.setattr(torch.nn.Linear, "__init__", lambda *a, **k: pytest.fail("a layer was built"))
+    assert cli.main([command, str(path)]) == 2
+    out, err = capsys.readouterr()
+    line = (err if command == "train" else out).strip()
+    assert len(line.splitlines()) == 1 and "Traceback" not in err
+    # train names the file as the preset's name; validate as given on the command line
+    expected = (f"nn-playground: {sentence}" if command == "train"
+                else sentence.replace(path.name, str(path), 1))
+    assert line.startswith(expected)
+
+
+def test_a_fifo_preset_does_not_hang_a_fresh_process(tmp_path):
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    proc = subprocess.run([sys.executable, "-m", "playground", "validate", str(fifo)], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stderr == ""
+    assert proc.stdout == (f"{fifo}: is a named pipe (FIFO), not a regular file; "
+                           "a preset must be a regular file\n")
+
+
+def _csv_preset(tmp_path: Path, csv_text: str | None, name: str = "table.json") -> Path:
+    data = tmp_path / "data.csv"
+    if csv_text is not None:
+        data.write_text(csv_text)
+    d = _circle_dict()
+    d["data"] = {"dataset": "csv", "samples": 100, "params": {"path": str(data)}}
+    (tmp_path / name).write_text(json.dumps(d))
+    return tmp_path / name
+
+
+@pytest.mark.parametrize("csv_text, problem", [
+    ("a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n", None),
+    ("a,b,y\n1,2,0\n3,1e39,1\n5,6,0\n", 'data.csv: row 3, column "b": \'1e39\' is too large'),
+    ("a;b;y\n1;2;0\n3;4;1\n", "data.csv: one column found; is the separator ';'?"),
+    ("a,b,y\n1,2,0\n3,4\n", "data.csv: row 3: 2 cells, but the header names 3 columns"),
+    (None, "data.csv: file not found"),
+])
+def test_validate_reads_the_csv_a_preset_refers_to(tmp_path, capsys, csv_text, problem):
+    path = _csv_preset(tmp_path, csv_text)
+    code = cli.main(["validate", str(path)])
+    out = capsys.readouterr().out
+    if problem is None:
+        assert code == 0 and out == f"{path}: ok\n"
+    else:
+        assert code == 2 and out.startswith(f"{path}: ") and problem in out and len(out.splitlines()) == 1
+
+
+def test_train_on_a_csv_with_an_out_of_range_cell_exits_2_before_training(tmp_path, capsys):
+    path = _csv_preset(tmp_path, "a,b,y\n1,2,0\n3,1e39,1\n5,6,0\n")
+    assert cli.main(["train", str(path), "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith('nn-playground: data.csv: row 3, column "b": \'1e39\' is too large')

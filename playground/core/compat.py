@@ -97,18 +97,26 @@ def _check_batchnorm(exp: Experiment) -> None:
                         "normalises over the batch and needs at least 2 examples per batch", 1)
 
 
-def _check_shapes(exp: Experiment, extra: Mapping[str, Any], task: str | None) -> None:
+def check_network(exp: Experiment, input_shape: tuple[int, ...], output_units: int,
+                  n_train: int | None = None) -> None:
+    """SpecError naming the layer whose shapes cannot work, or with the numbers when the network
+    would not fit in memory (see core/budget.py); `n_train` = rows in the training split, if known."""
+    from playground.core.budget import check_fits, train_rows
     from playground.core.model import inspect_network
 
-    shape = _static_input_shape(extra, exp.data.features)
-    if shape is None:
-        return
-    report = inspect_network(exp.network, shape, _output_units(extra, task))
+    report = inspect_network(exp.network, input_shape, output_units)
     if report.first_error is not None:
         index, message = report.first_error
         n = len(exp.network.layers)
         path = "network.output" if index == n else f"network.layers[{index}]"
         raise SpecError(path, message)
+    check_fits(report, train_rows(exp, n_train))
+
+
+def _check_shapes(exp: Experiment, extra: Mapping[str, Any], task: str | None) -> None:
+    shape = _static_input_shape(extra, exp.data.features)
+    if shape is not None:
+        check_network(exp, shape, _output_units(extra, task))
 
 
 def _registry(module: str, name: str) -> Mapping[str, Any]:

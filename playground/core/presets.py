@@ -22,10 +22,13 @@ import playground
 from playground.core.atomic import atomic_write
 from playground.core.errors import SaveError, ShapeError, SpecError
 from playground.core.experiment import FORMAT, VERSION, Experiment, experiment_from_dict, experiment_to_dict
+from playground.core.readfile import FileRefused, MiB, read_regular
 
 PACKAGE_DIR = Path(playground.__file__).resolve().parent
 SHIPPED_DIR = PACKAGE_DIR.parent / "presets"
 APP_DIR_NAME = "nn-playground"
+PRESET_MAX_BYTES = 16 * MiB  # a preset is a few KiB; anything near this is not a preset
+MAX_NESTING = 32  # a preset nests 4 levels deep; deeper JSON is refused before anything walks it
 
 # (from_version, upgrade): each upgrade takes a version-`from_version` dict and returns the
 # version-`from_version + 1` dict. Keep ordered; a format change adds one entry and bumps VERSION.
@@ -44,8 +47,23 @@ class PresetInfo(NamedTuple):
 
 # ---------------------------------------------------------------- reading -------------------
 
-def _reject_constant(token: str) -> float:
-    raise ValueError(f"{token} is not valid JSON (write a number)")
+class _NotANumber:
+    """Stands in for a NaN/Infinity literal or an overflowing number while parsing, so that the
+    refusal can name the field it sits in (found by `_check_tree` once the whole text is parsed)."""
+
+    def __init__(self, token: str, why: str):
+        self.token, self.why = token, why
+
+
+def _constant(token: str) -> _NotANumber:
+    return _NotANumber(token, "is not valid JSON (write a number)")
+
+
+def _float(token: str) -> float | _NotANumber:
+    value = float(token)
+    if value in (float("inf"), float("-inf")):
+        return _NotANumber(token, "is too large for a number")
+    return value
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -58,13 +76,44 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+_TOO_DEEP = f"nested more than {MAX_NESTING} levels deep; a preset is not that deep"
+
+
+def _child_path(path: str, key: str | int) -> str:
+    """``training.optimizer.lr``, ``network.layers[2]``: the form every SpecError uses."""
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def _check_tree(root: Any) -> None:
+    """Refuse nesting deeper than MAX_NESTING and the first non-number, naming its field path.
+
+    Walks with an explicit stack: the tree is untrusted, so no recursion."""
+    stack: list[tuple[Any, str, int]] = [(root, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if isinstance(value, _NotANumber):
+            raise SpecError(path, f"{value.token} {value.why}")
+        if isinstance(value, (dict, list)):
+            if depth >= MAX_NESTING:  # named by its top-level field: the full path would be a wall of [0]
+                raise SpecError(path.split(".")[0].split("[")[0], _TOO_DEEP)
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            children = [(v, _child_path(path, k), depth + 1) for k, v in items]
+            stack.extend(reversed(children))  # depth-first, in file order: the first problem is reported
+
+
 def _parse_json(text: str) -> Any:
     try:
-        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
+        d = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_constant, parse_float=_float)
     except json.JSONDecodeError as e:
         raise SpecError("", f"invalid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
     except ValueError as e:
         raise SpecError("", f"invalid JSON: {e}") from None
+    except RecursionError:  # the C parser gives up at Python's recursion limit (about 1000 levels)
+        raise SpecError("", f"invalid JSON: {_TOO_DEEP}") from None
+    _check_tree(d)
+    return d
 
 
 def _check_version(d: dict[str, Any]) -> int:
@@ -112,12 +161,17 @@ def preset_from_text(text: str, source_name: str) -> Experiment:
 
 
 def load_preset(path: str | os.PathLike[str]) -> Experiment:
-    """Read a preset file (see the module docstring); SpecError names the file for every problem."""
+    """Read a preset file (see the module docstring); SpecError names the file for every problem.
+
+    Only a regular file of at most PRESET_MAX_BYTES is read: a FIFO, a device or a link to
+    /dev/zero is refused at once instead of blocking or filling memory."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = read_regular(p, PRESET_MAX_BYTES, "a preset").decode("utf-8")
     except FileNotFoundError:
         raise SpecError("", "no such file").with_file(p.name) from None
+    except FileRefused as e:
+        raise SpecError("", e.reason).with_file(p.name) from None
     except UnicodeDecodeError as e:
         raise SpecError("", f"not UTF-8 text (byte {e.start})").with_file(p.name) from None
     except OSError as e:
@@ -162,9 +216,9 @@ def save_preset(exp: Experiment, path: str | os.PathLike[str]) -> None:
 def _info(path: Path) -> PresetInfo:
     """Title and description straight from the JSON: listing must not fail on one broken preset."""
     try:
-        d = json.loads(path.read_text(encoding="utf-8"))
+        d = json.loads(read_regular(path, PRESET_MAX_BYTES, "a preset").decode("utf-8"))
         title, description = str(d.get("name", path.stem)), str(d.get("description", ""))
-    except (OSError, ValueError, AttributeError) as e:
+    except (OSError, ValueError, AttributeError, RecursionError, FileRefused) as e:
         title, description = path.stem, f"(unreadable: {e})"
     return PresetInfo(path.stem, path, title, description)
 
@@ -196,8 +250,8 @@ def user_presets_dir() -> Path:
 def resolve_preset(name_or_path: str | os.PathLike[str]) -> Path:
     """A preset file: an existing path as given, else a shipped preset name such as ``circle``."""
     given = Path(name_or_path)
-    if given.is_file():
-        return given
+    if os.path.lexists(given) and not given.is_dir():
+        return given  # a FIFO or device too: load_preset refuses it with a message that says what it is
     text = str(name_or_path)
     if given.name == text:  # a bare name, not a path: look among the shipped presets
         candidate = SHIPPED_DIR / (text if text.endswith(".json") else f"{text}.json")
@@ -208,6 +262,6 @@ def resolve_preset(name_or_path: str | os.PathLike[str]) -> Path:
     raise SpecError("", f"{what} (shipped presets: {names})", text)
 
 
-__all__ = ["MIGRATIONS", "PACKAGE_DIR", "SHIPPED_DIR", "PresetInfo", "check_save_target",
-           "in_install_folder", "load_preset", "migrate", "preset_from_text", "preset_to_text",
-           "resolve_preset", "save_preset", "shipped_presets", "user_presets_dir"]
+__all__ = ["MAX_NESTING", "MIGRATIONS", "PACKAGE_DIR", "PRESET_MAX_BYTES", "SHIPPED_DIR", "PresetInfo",
+           "check_save_target", "in_install_folder", "load_preset", "migrate", "preset_from_text",
+           "preset_to_text", "resolve_preset", "save_preset", "shipped_presets", "user_presets_dir"]

@@ -28,20 +28,19 @@ import torch
 
 from playground.core import snapshot as report
 from playground.core.compat import resolve_loss
-from playground.core.datasets import load_dataset
 from playground.core.datasets.base import IMAGE, LINE1D, MULTICLASS, POINTS2D, Dataset
 from playground.core.divergence import DivergenceCheck, start_loss
-from playground.core.errors import SpecError
 from playground.core.evaluation import Split, evaluate, grad_norms, score
 from playground.core.experiment import Experiment
 from playground.core.explain import StepDetail
 from playground.core.fastnet import FastNet, ineligible_reason
 from playground.core.history import History
 from playground.core.inside import activity
-from playground.core.losses import LOSSES, make_loss, target_tensor
+from playground.core.losses import make_loss, target_tensor
 from playground.core.metrics import confusion_matrix
 from playground.core.model import build_model
 from playground.core.optimizers import make_optimizer
+from playground.core.preflight import check_run
 from playground.core.probes import (
     conv_views,
     dense_weights,
@@ -86,11 +85,8 @@ class TrainingRun:
         self.experiment = experiment
         self.options = options
         t = experiment.training
-        self.dataset = dataset if dataset is not None else load_dataset(experiment.data, experiment.seed)
-        ds = self.dataset
+        self.dataset = ds = check_run(experiment, dataset)  # before anything is built: sizes, loss, data
         self.loss_name = resolve_loss(t.loss, ds.task)
-        if ds.task not in LOSSES[self.loss_name].extra["tasks"]:
-            raise SpecError("training.loss", f"{self.loss_name} does not fit a {ds.task} task", t.loss)
         self.model = build_model(experiment.network, ds.input_shape, ds.output_units, seed=experiment.seed)
         self.loss_fn = make_loss(self.loss_name)
         self.optimizer = make_optimizer(t.optimizer.name, dict(t.optimizer.params), self.model.parameters())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import fields
 
@@ -298,3 +299,61 @@ def test_csv_samples_cap_the_rows_used(tmp_path):
     text = "x,y\n" + "\n".join(f"{i},{i % 2}" for i in range(100))
     ds = load("csv", samples=40, params={"path": write_csv(tmp_path, text)})
     assert len(ds.x_train) + len(ds.x_test) == 40
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("a,b\n1,2\n3,1e39\n", 'data.csv: row 3, column "b": \'1e39\' is too large for a 32-bit float'),
+    ("a,b\n-1e39,2\n3,4\n", 'data.csv: row 2, column "a": \'-1e39\' is too large for a 32-bit float'),
+    ("a,b\n1,2\n3,nan\n", 'data.csv: row 3, column "b": not a finite number: \'nan\''),
+    ("a,b\n1,2\n-inf,4\n", 'data.csv: row 3, column "a": not a finite number: \'-inf\''),
+])
+def test_csv_cells_that_float32_cannot_hold_are_refused_with_row_and_column(tmp_path, text, message):
+    """1e39 is a fine float64 but float32 inf: it must not reach training as inf."""
+    with pytest.raises(DataError, match=re.escape(message)):
+        load_csv(write_csv(tmp_path, text))
+
+
+def test_the_largest_float32_cell_is_still_accepted(tmp_path):
+    ds = load_csv(write_csv(tmp_path, "a,b\n3.4e38,0\n-3.4e38,1\n1,0\n2,1\n"))
+    assert np.isfinite(ds.x_train).all() and np.isfinite(ds.x_test).all()
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("a;b;c\n1;2;0\n3;4;1\n", "';'"),
+    ("a\tb\n1\t0\n2\t1\n", "a tab"),
+    ("a|b\n1|0\n2|1\n", "'|'"),
+    ("petal length;petal width;species\n1,5;2,5;0\n", "';'"),
+    ("x y\n1 0\n2 1\n", "a space"),
+])
+def test_a_csv_with_another_separator_gets_a_hint(tmp_path, text, shown):
+    with pytest.raises(DataError) as info:
+        load_csv(write_csv(tmp_path, text))
+    assert str(info.value) == (f"data.csv: one column found; is the separator {shown}? "
+                               "(columns must be separated by commas)")
+
+
+def test_a_single_named_column_without_a_separator_keeps_the_plain_message(tmp_path):
+    with pytest.raises(DataError, match="needs at least 2 columns"):
+        load_csv(write_csv(tmp_path, "value\n1\n2\n"))
+
+
+def test_a_csv_path_that_is_a_fifo_or_a_device_is_refused_at_once(tmp_path):
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(DataError, match=re.escape("pipe.csv: is a named pipe (FIFO), not a regular file")):
+        load_csv(str(fifo))
+    link = tmp_path / "zeros.csv"
+    link.symlink_to("/dev/zero")
+    with pytest.raises(DataError, match=re.escape("zeros.csv: is a character device, not a regular file")):
+        load_csv(str(link))
+
+
+def test_a_csv_over_its_size_cap_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    from playground.core.datasets import csv_data
+
+    assert csv_data.CSV_MAX_BYTES == 256 * 2**20
+    path = write_csv(tmp_path, "a,b\n" + "1,0\n2,1\n" * 100)
+    monkeypatch.setattr(csv_data, "CSV_MAX_BYTES", 500)
+    with pytest.raises(DataError, match=re.escape("data.csv: is 804 bytes, more than a CSV file may be "
+                                                  "(500 bytes)")):
+        load_csv(path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -293,3 +294,78 @@ def test_any_damaged_preset_gives_a_spec_error_with_the_file_never_a_crash():
             preset_from_text(json.dumps(d), "fuzz.json")
         except SpecError as e:
             assert str(e).startswith("fuzz.json: ")
+
+
+# ---------------------------------------------------------------- files that are not presets --
+
+@pytest.fixture
+def fifo(tmp_path) -> Path:
+    path = tmp_path / "pipe.json"
+    os.mkfifo(path)  # nobody ever writes: a plain open() would wait forever
+    return path
+
+
+def test_a_fifo_is_refused_at_once_instead_of_blocking(fifo):
+    assert error_of(fifo) == ("pipe.json: is a named pipe (FIFO), not a regular file; "
+                              "a preset must be a regular file")
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom", "/dev/null"])
+def test_a_device_or_a_link_to_one_is_refused_without_reading_it(tmp_path, device):
+    link = tmp_path / "endless.json"
+    link.symlink_to(device)
+    expected = "is a character device, not a regular file; a preset must be a regular file"
+    assert error_of(link) == f"endless.json: {expected}"
+    assert error_of(Path(device)) == f"{Path(device).name}: {expected}"
+
+
+def test_a_file_over_the_size_cap_is_refused_before_it_is_read(tmp_path):
+    big = tmp_path / "huge.json"
+    with open(big, "wb") as f:
+        f.truncate(presets.PRESET_MAX_BYTES + 1)  # sparse: no disk used, but read_text would take 16 MiB
+    assert presets.PRESET_MAX_BYTES == 16 * 2**20
+    assert error_of(big) == "huge.json: is 16.0 MiB, more than a preset may be (16 MiB)"
+
+
+def test_a_folder_is_refused_with_what_it_is(tmp_path):
+    (tmp_path / "dir.json").mkdir()
+    assert error_of(tmp_path / "dir.json") == ("dir.json: is a folder, not a regular file; "
+                                               "a preset must be a regular file")
+
+
+def test_resolve_preset_hands_an_existing_fifo_to_load_preset_which_says_what_it_is(fifo):
+    assert resolve_preset(str(fifo)) == fifo
+
+
+# ---------------------------------------------------------------- hostile JSON --------------
+
+@pytest.mark.parametrize("depth", [50, 100_000])
+def test_deeply_nested_json_is_a_spec_error_not_a_recursion_error(depth):
+    text = '{"format": "nn-playground.experiment", "version": 1, "seed": ' + "[" * depth + "]" * depth + "}"
+    message = error_of(text, "deep.json")
+    assert message.startswith("deep.json: ")
+    assert f"nested more than {presets.MAX_NESTING} levels deep" in message
+
+
+def test_unclosed_deep_nesting_is_a_spec_error_too():
+    assert "nested more than" in error_of("[" * 1_000_000, "deep.json")
+
+
+@pytest.mark.parametrize("where, path", [
+    (("training", "optimizer", "lr"), "training.optimizer.lr"),
+    (("seed",), "seed"),
+    (("data", "noise"), "data.noise"),
+    (("network", "layers", 1, "units"), "network.layers[1].units"),
+    (("data", "features", 0), "data.features[0]"),
+    (("data", "params", "new"), "data.params.new"),
+])
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e400", "-1e999"])
+def test_every_non_number_names_its_field(where, path, literal):
+    d = preset_dict()
+    target = d
+    for key in where[:-1]:
+        target = target[key]
+    target[where[-1]] = "@@"
+    text = json.dumps(d).replace('"@@"', literal)
+    why = "is too large for a number" if "e" in literal else "is not valid JSON (write a number)"
+    assert error_of(text, "odd.json") == f"odd.json: {path}: {literal} {why}"

@@ -9,6 +9,8 @@ input columns make a 2-D point set (boundary plots and features work), more make
 from __future__ import annotations
 
 import csv
+import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,9 +21,14 @@ from playground.core.datasets.splits import assemble, margin_extent, split_indic
 from playground.core.errors import DataError
 from playground.core.experiment import DataSpec
 from playground.core.features import apply_features
+from playground.core.readfile import FileRefused, MiB, open_regular
 
 MAX_AUTO_CLASSES = 20  # "auto": an integer target with at most this many values is a class label
 MAX_CLASSES = 100
+CSV_MAX_BYTES = 256 * MiB  # a million rows of twenty numbers; read as Python text, this is already GBs
+FLOAT32_MAX = float(np.finfo(np.float32).max)  # the model trains in float32: larger cells become inf
+_SEPARATORS = (";", "\t", "|")  # what a one-column header may really be split by, most likely first
+_SHOWN = {";": "';'", "\t": "a tab", "|": "'|'", " ": "a space"}
 
 
 @dataclass(frozen=True)
@@ -37,7 +44,8 @@ def read_table(path: Path) -> Table:
     """Parse a numeric CSV with a header row, or raise DataError saying where it is broken."""
     name = path.name
     try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
+        with open_regular(path, CSV_MAX_BYTES, "a CSV file") as raw, \
+                io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as f:
             reader = csv.reader(f)
             columns = _header(next(reader, None), name)
             rows, lines = [], []
@@ -53,6 +61,8 @@ def read_table(path: Path) -> Table:
         raise DataError(f"{name}: not a UTF-8 text file ({e.reason} at byte {e.start})") from None
     except csv.Error as e:
         raise DataError(f"{name}: row {reader.line_num}: {e}") from None
+    except FileRefused as e:
+        raise DataError(f"{name}: {e.reason}") from None
     except OSError as e:
         raise DataError(f"{path}: cannot read the file: {e.strerror or e}") from None
     return Table(columns, _numbers(rows, lines, columns, name), np.asarray(lines, dtype=np.int64))
@@ -70,8 +80,21 @@ def _header(cells: list[str] | None, name: str) -> tuple[str, ...]:
     if all(_is_number(c) for c in columns):
         raise DataError(f"{name}: row 1 holds numbers; the first row must be a header naming the columns")
     if len(columns) < 2:
+        separator = _likely_separator(cells[0])
+        if separator:
+            raise DataError(f"{name}: one column found; is the separator {_SHOWN[separator]}? "
+                            "(columns must be separated by commas)")
         raise DataError(f"{name}: needs at least 2 columns (inputs and a target), found {len(columns)}")
     return columns
+
+
+def _likely_separator(header: str) -> str:
+    """The character a one-column header is most likely split by, "" if none is there."""
+    counts = [(header.count(sep), sep) for sep in _SEPARATORS]
+    count, sep = max(counts, key=lambda c: c[0])
+    if count:
+        return sep
+    return " " if " " in header.strip() else ""
 
 
 def _is_number(text: str) -> bool:
@@ -91,11 +114,14 @@ def _numbers(rows: list[list[str]], lines: list[int], columns: tuple[str, ...], 
     except ValueError:  # slow path, to say where it broke
         values = np.array([[_cell(cell, line, col, name) for col, cell in zip(columns, cells, strict=True)]
                            for cells, line in zip(rows, lines, strict=True)])
-    bad = np.argwhere(~np.isfinite(values))
+    with np.errstate(invalid="ignore"):
+        bad = np.argwhere(~(np.abs(values) <= FLOAT32_MAX))  # NaN, ±inf, and what float32 makes inf
     if len(bad):
         r, c = bad[0]
-        raise DataError(f'{name}: row {lines[r]}, column "{columns[c]}": not a finite number: '
-                        f"{rows[r][c].strip()!r}")
+        where, text = f'{name}: row {lines[r]}, column "{columns[c]}"', rows[r][c].strip()
+        if np.isfinite(values[r, c]):
+            raise DataError(f"{where}: {text!r} is too large for a 32-bit float (at most ±3.4e38)")
+        raise DataError(f"{where}: not a finite number: {text!r}")
     return values
 
 
@@ -155,7 +181,7 @@ def load_csv(spec: DataSpec, seed: int) -> Dataset:
     if not str(p["path"]).strip():
         raise DataError("csv: no file chosen; set the path of a CSV file")
     path = Path(p["path"]).expanduser()
-    if not path.is_file():
+    if not os.path.lexists(path):  # anything else that is there, read_table refuses with its reason
         raise DataError(f"{path}: file not found")
     table = read_table(path)
     name = path.name

@@ -1,7 +1,8 @@
 """NetworkDesigner: the palette, the canvas and the inspector wired to one Session.
 
 Every gesture becomes an undoable `session.edit`; the designer keeps no copy of the layer list,
-only which layer is selected. It adds the message line (first broken layer, total parameters).
+only which layer is selected. It adds the message line (first broken layer, or a network too large
+for this machine's memory; total parameters).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPalette, QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from playground.core.budget import check_fits, train_rows
+from playground.core.errors import SpecError
 from playground.core.layers import LAYERS
 from playground.core.model import NetworkReport
 from playground.gui.designer import edits, look
@@ -133,8 +136,19 @@ class NetworkDesigner(QWidget):
         self.inspector.set_index(index)
         self.inspector.focus_form()
 
+    def _size_problem(self, report: NetworkReport | None) -> str:
+        """The core's sentence when the network would not fit in memory (as validate and train say it)."""
+        ds = self._session.dataset
+        if report is None or ds is None or not report.ok:
+            return ""
+        try:
+            check_fits(report, train_rows(self._session.experiment, len(ds.x_train)))
+        except SpecError as exc:
+            return str(exc)
+        return ""
+
     def _on_report(self, report: NetworkReport | None) -> None:
-        problem = problem_text(report)
+        problem = problem_text(report) or self._size_problem(report)
         if report is None:
             self.total_label.setText("Total: — (no data to infer shapes from)")
             self.message.setText(self._session.dataset_error)
