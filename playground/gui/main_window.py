@@ -34,6 +34,7 @@ from playground.core.errors import PlaygroundError
 from playground.core.experiment import Experiment, check_combinations
 from playground.core.snapshot import Snapshot
 from playground.core.trainer import RunOptions
+from playground.gui.data_progress import DataProgress
 from playground.gui.designer import NetworkDesigner
 from playground.gui.export_actions import ExportActions
 from playground.gui.file_actions import FileActions, install_menus
@@ -195,6 +196,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.status_label = QLabel()
         self.statusBar().addWidget(self.status_label, 1)
+        self.data_progress = DataProgress(self.session)
+        self.statusBar().addPermanentWidget(self.data_progress)
         self.statusBar().setSizeGripEnabled(True)
 
     def _connect(self) -> None:
@@ -202,6 +205,8 @@ class MainWindow(QMainWindow):
         s.changed.connect(self._on_experiment_changed)
         s.file_changed.connect(lambda _path: self._refresh_title())
         s.dirty_changed.connect(lambda _dirty: self._refresh_title())
+        s.dataset_changed.connect(self._on_dataset_changed)
+        s.pending_changed.connect(self._refresh_blocker)
         self.designer.problem_changed.connect(lambda _problem: self._refresh_blocker())
         c.snapshot_ready.connect(self._on_snapshot)
         c.snapshot_followup.connect(self._on_snapshot_followup)
@@ -256,6 +261,8 @@ class MainWindow(QMainWindow):
         """Why Train cannot start now ("" when it can): broken network, no data, impossible combo."""
         if self.designer.problem:
             return self.designer.problem
+        if self.session.pending is not None:
+            return self.tr("the new data is still loading")
         if self.session.dataset is None:
             return self.session.dataset_error or "the data cannot be loaded"
         try:
@@ -312,6 +319,12 @@ class MainWindow(QMainWindow):
             self.output.set_dataset(self.session.dataset)
         self._sync_run_views()
         self._refresh_title()
+        self._refresh_blocker()
+
+    def _on_dataset_changed(self) -> None:
+        """The data arrived (or failed) after the experiment changed: undo, an opened file."""
+        self.output.set_dataset(self.session.dataset)
+        self._sync_run_views()
         self._refresh_blocker()
 
     def _sync_run_views(self) -> None:
@@ -413,6 +426,7 @@ class MainWindow(QMainWindow):
             return
         self._save_settings()
         self.controller.shutdown(SHUTDOWN_MS)
+        self.session.shutdown(SHUTDOWN_MS)
         event.accept()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API

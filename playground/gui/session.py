@@ -1,21 +1,28 @@
-"""The Session: single owner of the current Experiment, its undo history and its file.
+"""The Session: single owner of the current Experiment, its data set, its undo history and its file.
 
 Views never keep their own copy of a setting. They read `session.experiment`, listen to `changed`,
 and send edits with `session.edit(new_experiment, "text")`, which records an undoable command.
 Edits that arrive in a burst for the same field (a spin box being scrolled) merge into one undo step.
+
+The data set is built by the one background loader (`data_loader`), never here. A data edit
+goes through `change_data`: the data is loaded first and the edit is made when it has loaded, so
+a CSV file with a bad cell, or a Cancel, changes nothing (the person gets `data_failed`). Any
+other way the data changes (undo, opening a file) changes the experiment at once and loads its
+data behind it: `dataset` is None meanwhile and `dataset_changed` says when that changes. A few
+recent data sets are kept, so undoing a data edit is instant.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from playground.core.datasets import load_dataset
 from playground.core.datasets.base import Dataset
-from playground.core.errors import PlaygroundError
-from playground.core.experiment import Experiment, default_experiment
+from playground.core.experiment import DataSpec, Experiment, default_experiment
+from playground.gui.data_loader import DataKey, DataLoader, RecentData
 
 _MERGE_IDS: dict[str, int] = {}
 
@@ -50,12 +57,28 @@ class ReplaceExperiment(QUndoCommand):
         self._session._set(self.old)
 
 
+def _key(exp: Experiment) -> DataKey:
+    return exp.data, exp.seed
+
+
+@dataclass(frozen=True)
+class DataChange:
+    """A data edit waiting for its data: applied (as one undoable step) when the data has loaded."""
+
+    key: DataKey
+    text: str
+    merge_key: str | None
+
+
 class Session(QObject):
     """Holds the experiment; emits `changed(new, old)` after every change, undo and redo included."""
 
     changed = Signal(object, object)
     file_changed = Signal(object)  # Path | None
     dirty_changed = Signal(bool)
+    dataset_changed = Signal()  # the current experiment's data set arrived, failed or started loading
+    pending_changed = Signal()  # a data change started or stopped waiting for its data (`pending`)
+    data_failed = Signal(str)  # a data change could not load its data (nothing changed): the sentence
 
     def __init__(self, experiment: Experiment | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -63,9 +86,15 @@ class Session(QObject):
         self._path: Path | None = None
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
-        self._data_key: tuple | None = None
-        self._dataset: Dataset | None = None
-        self._dataset_error = ""
+        self._datasets = RecentData()  # the current data set and a few recent ones: undo is instant
+        self._error: tuple[DataKey, str] | None = None  # why the current data could not be loaded
+        self._pending: DataChange | None = None
+        self._applying = False  # inside `_set`: the views hear of new data through `changed`
+        self.loader = DataLoader(self)
+        self.loader.loaded.connect(self._on_loaded)
+        self.loader.failed.connect(self._on_failed)
+        self.loader.cancelled.connect(self._on_cancelled)
+        self._load_current()
 
     def _on_clean_changed(self, clean: bool) -> None:
         self.dirty_changed.emit(not clean)
@@ -84,23 +113,57 @@ class Session(QObject):
 
     @property
     def dataset(self) -> Dataset | None:
-        """The data the current experiment trains on, or None if it cannot be loaded (see dataset_error).
-
-        Cached on (data spec, seed): generated sets cost milliseconds, but views ask often.
-        """
-        key = (self._experiment.data, self._experiment.seed)
-        if key != self._data_key:
-            self._data_key = key
-            try:
-                self._dataset, self._dataset_error = load_dataset(*key), ""
-            except PlaygroundError as exc:
-                self._dataset, self._dataset_error = None, str(exc)
-        return self._dataset
+        """The data the current experiment trains on; None while it loads or when it cannot be loaded."""
+        return self._datasets.get(_key(self._experiment))
 
     @property
     def dataset_error(self) -> str:
-        self.dataset  # noqa: B018 - refresh the cache
-        return self._dataset_error
+        """Why there is no data set now ("" when there is one): the load's sentence, or that it loads."""
+        key = _key(self._experiment)
+        if key in self._datasets:
+            return ""
+        if self._error is not None and self._error[0] == key:
+            return self._error[1]
+        return QCoreApplication.translate("Session", "the data is still loading")
+
+    @property
+    def data_loading(self) -> bool:
+        """Whether the current experiment's own data is being loaded (after undo or opening a file)."""
+        return self.loader.key == _key(self._experiment)
+
+    @property
+    def pending(self) -> DataChange | None:
+        """The data change waiting for its data (None when none is)."""
+        return self._pending
+
+    @property
+    def target(self) -> Experiment:
+        """The experiment as it will be once the pending data change lands (the current one if none)."""
+        if self._pending is None:
+            return self._experiment
+        data, seed = self._pending.key
+        return replace(self._experiment, data=data, seed=seed)
+
+    def change_data(self, data: DataSpec, seed: int, text: str, merge_key: str | None = None) -> None:
+        """Switch to other data as one undoable step once it has loaded, superseding a pending change.
+
+        At once when the data is at hand (a small generated set, a recent one); otherwise the
+        loader reads it in the background and the edit is made when it lands. If it fails,
+        `data_failed` carries the sentence and nothing changes; `cancel_data` drops it.
+        """
+        key = (data, seed)
+        if key in self._datasets or key == _key(self._experiment):
+            self.cancel_data()
+            self.edit(replace(self._experiment, data=data, seed=seed), text, merge_key)
+            return
+        self._pending = DataChange(key, text, merge_key)
+        self.pending_changed.emit()
+        self.loader.request(data, seed)  # supersedes what was loading; may answer before it returns
+
+    def cancel_data(self) -> None:
+        """Drop the pending data change (nothing changes), or stop loading the current data."""
+        if self.loader.busy:
+            self.loader.cancel()
 
     def edit(self, new: Experiment, text: str, merge_key: str | None = None) -> None:
         """Make `new` current as one undoable step (no-op when nothing changed)."""
@@ -126,4 +189,62 @@ class Session(QObject):
     def _set(self, new: Experiment, old: Experiment | None = None) -> None:
         old = self._experiment if old is None else old
         self._experiment = new
+        if _key(new) != _key(old):
+            self._applying = True
+            try:
+                if self._pending is not None and self._pending.key != _key(new):
+                    self.cancel_data()  # undo, a file opened: the newer intent wins over the pending change
+                self._load_current()
+            finally:
+                self._applying = False
         self.changed.emit(new, old)
+
+    # ------------------------------------------------------------------ data --------------
+    def _load_current(self) -> None:
+        """Ask the loader for the current experiment's data unless it is at hand (or has failed)."""
+        key = _key(self._experiment)
+        if key in self._datasets:
+            self._datasets.touch(key)
+        elif self.loader.key != key and (self._error is None or self._error[0] != key):
+            self.loader.request(*key)
+            if self.loader.key == key and not self._applying:
+                self.dataset_changed.emit()  # loading: views say so
+
+    def _on_loaded(self, key: DataKey, ds: Dataset) -> None:
+        self._datasets.add(key, ds, keep=_key(self._experiment))
+        if self._error is not None and self._error[0] == key:
+            self._error = None
+        change = self._pending
+        if change is not None and change.key == key:
+            self._pending = None
+            self.edit(replace(self._experiment, data=key[0], seed=key[1]), change.text, change.merge_key)
+            self.pending_changed.emit()
+        elif key == _key(self._experiment) and not self._applying:
+            self.dataset_changed.emit()
+
+    def _on_failed(self, key: DataKey, message: str) -> None:
+        change = self._pending
+        if change is not None and change.key == key:
+            self._pending = None
+            self.pending_changed.emit()
+            self.data_failed.emit(message)
+            self._load_current()  # in case the change had interrupted loading the current data
+        elif key == _key(self._experiment):
+            self._error = (key, message)
+            if not self._applying:
+                self.dataset_changed.emit()
+
+    def _on_cancelled(self, key: DataKey) -> None:
+        change = self._pending
+        if change is not None and change.key == key:
+            self._pending = None
+            self.pending_changed.emit()
+            self._load_current()  # in case the change had interrupted loading the current data
+        elif key == _key(self._experiment) and change is None:  # (else a data change superseded it)
+            self._error = (key, QCoreApplication.translate(
+                "Session", "loading the data was cancelled; choose the data again to load it"))
+            self.dataset_changed.emit()
+
+    def shutdown(self, timeout_ms: int = 3000) -> bool:
+        """Stop loading (window close); True when no loader thread is left."""
+        return self.loader.shutdown(timeout_ms)

@@ -262,7 +262,7 @@ def test_data_that_fails_to_load_still_shows_the_designer(qtbot, monkeypatch):
     def broken(*_):
         raise PlaygroundError("cannot read data.csv")
 
-    monkeypatch.setattr("playground.gui.session.load_dataset", broken)
+    monkeypatch.setattr("playground.gui.data_loader.load_dataset", broken)
     d = NetworkDesigner(Session(default_experiment()))
     qtbot.addWidget(d)
     assert d.report is None

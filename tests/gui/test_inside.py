@@ -303,7 +303,8 @@ def test_panel_picks_the_view_for_the_data(qtbot, controller):
     qtbot.addWidget(panel)
     assert panel.page == "network" and panel.hint.text() == IDLE_HINT
     cnn = _experiment(TINY_CNN, dataset="digits", samples=200)
-    session.edit(cnn, "digits")
+    with qtbot.waitSignal(session.dataset_changed, timeout=WAIT):  # image sets load in the background
+        session.edit(cnn, "digits")
     assert panel.page == "conv"
     no_flatten = NetworkSpec(layers=(LayerSpec("dense", {"units": 4}),))  # as the designer can leave it
     broken = dataclasses.replace(cnn, network=no_flatten)

@@ -176,6 +176,8 @@ def test_data_edit_stops_the_run(qtbot, window):
 def test_output_follows_the_data_while_idle(qtbot, window):
     for name, page in (("sine", "line1d"), ("digits", "image"), ("xor", "points2d")):
         qtbot.mouseClick(window.data_panel.dataset_buttons[name], Qt.MouseButton.LeftButton)
+        # Image sets load off the GUI thread: the data changes when they have loaded.
+        qtbot.waitUntil(lambda n=name: window.session.experiment.data.dataset == n, timeout=TIMEOUT)
         assert window.output.page == page
         assert window.output.dataset is window.session.dataset
 

@@ -209,7 +209,8 @@ def test_open_csv_sets_dataset_params(qtbot, session, tmp_path, monkeypatch):
     monkeypatch.setattr(QInputDialog, "getItem", get_item)
     panel = DataPanel(session)
     qtbot.addWidget(panel)
-    qtbot.mouseClick(panel.csv_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(session.changed, timeout=30_000):  # read and checked off the GUI thread first
+        qtbot.mouseClick(panel.csv_button, Qt.MouseButton.LeftButton)
     data = session.experiment.data
     assert data.dataset == "csv"
     assert data.params["path"] == str(csv_path)

@@ -68,6 +68,7 @@ class NetworkCanvas(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.MinimumExpanding)
         session.changed.connect(self.refresh)
+        session.dataset_changed.connect(self.refresh)  # shapes are inferred from the data
         self.refresh()
 
     # ------------------------------------------------------------ model → view --------------

@@ -51,6 +51,7 @@ class LayerInspector(QFrame):
         self._layout.addWidget(self.hint)
         self._layout.addWidget(self.empty)
         session.changed.connect(self.refresh)
+        session.dataset_changed.connect(self.refresh)  # the output head's size follows the data
         self.refresh()
 
     @property

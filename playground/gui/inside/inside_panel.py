@@ -60,6 +60,7 @@ class InsidePanel(QWidget):
         self._has_run = False
         self._build()
         session.changed.connect(self._on_experiment_changed)
+        session.dataset_changed.connect(self._on_dataset_changed)
         # Two-phase frames (see worker): converted with the curves, painted with the next boundary.
         controller.snapshot_followup.connect(self.update_snapshot)
         controller.snapshot_ready.connect(self._present)
@@ -138,6 +139,9 @@ class InsidePanel(QWidget):
     def _on_experiment_changed(self, new: Experiment, old: Experiment) -> None:
         if (new.network, new.data, new.seed) != (old.network, old.data, old.seed):
             self.set_network(new, self.session.dataset)
+
+    def _on_dataset_changed(self) -> None:
+        self.set_network(self.session.experiment, self.session.dataset)
 
     def _on_run_started(self, _run_id: int) -> None:
         self.clear()

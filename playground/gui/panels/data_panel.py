@@ -3,7 +3,9 @@
 The left column of the instrument, as in TensorFlow Playground: a grid of data-set thumbnails,
 the sample / noise / split controls (generated from DATA_PARAMS), the data set's own parameters,
 the input-feature toggles for 2-D point sets, and a preview of the current train (dots) and test
-(rings) points. Every edit is an undoable session edit.
+(rings) points. Every edit is an undoable session edit; a data edit waits for its data
+(`Session.change_data`): the controls show what was asked for, the preview what is loaded, and a
+file that cannot be used leaves everything as it was and says why in a message box.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtCore import QLocale, QSettings, QSize, Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFileDialog,
@@ -36,7 +38,7 @@ from playground.core.experiment import DATA_PARAMS, Experiment
 from playground.core.features import FEATURES
 from playground.core.params import defaults
 from playground.gui.panels import _edits
-from playground.gui.panels.thumbnails import dataset_pixmap, task_text, thumbnail
+from playground.gui.panels.thumbnails import PREVIEW_POINTS, dataset_pixmap, task_text, thumbnail
 from playground.gui.panels.training_panel import section
 from playground.gui.session import Session
 from playground.gui.widgets.param_form import ParamForm
@@ -56,10 +58,20 @@ def _hint(text: str) -> QLabel:
     return label
 
 
+HEADER_BYTES = 1 << 20  # the header row is read on the GUI thread: a bounded read
+
+
 def read_csv_header(path: Path) -> list[str]:
-    """Column names from the first row of a CSV file ([] if it has none)."""
+    """Column names from the first row of a CSV file ([] if it has none).
+
+    Reads at most HEADER_BYTES of a regular file: a FIFO or /dev/zero must not hang the window
+    (the whole file is read and checked later, off the GUI thread). OSError for anything else.
+    """
+    if not path.is_file():
+        raise OSError(f"{path.name} is not a regular file")
     with open(path, newline="", encoding="utf-8-sig") as f:
-        return [c.strip() for c in next(csv.reader(f), [])]
+        first = f.readline(HEADER_BYTES)
+    return [c.strip() for c in next(csv.reader([first]), [])]
 
 
 def with_dataset(exp: Experiment, name: str, params: dict[str, Any] | None = None) -> Experiment:
@@ -89,7 +101,11 @@ class DataPanel(QScrollArea):
         self.feature_buttons: dict[str, QToolButton] = {}
         self._build()
         session.changed.connect(self._on_changed)
+        session.pending_changed.connect(self._on_pending_changed)
+        session.dataset_changed.connect(self._on_dataset_changed)
+        session.data_failed.connect(self._on_data_failed)
         self._sync(session.experiment)
+        self._show_dataset(session.experiment)
         # Never narrower than the thumbnail grid: horizontal scrolling would hide half the picker.
         self.setMinimumWidth(body.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width())
 
@@ -177,23 +193,27 @@ class DataPanel(QScrollArea):
     # ------------------------------------------------------------------ edits -------------
     @property
     def _exp(self) -> Experiment:
-        return self.session.experiment
+        """What edits start from: the experiment with the data change still loading, if any."""
+        return self.session.target
+
+    def _change(self, new: Experiment, text: str, merge_key: str | None = None) -> None:
+        self.session.change_data(new.data, new.seed, text, merge_key)
 
     def _dataset_clicked(self, name: str) -> None:
         if DATASETS[name].extra.get("kind") == TABLE:
             if not self.open_csv():
                 self._sync(self._exp)  # cancelled: put the check back on the current set
             return
-        self.session.edit(with_dataset(self._exp, name), f"Use {DATASETS[name].label} data")
+        self._change(with_dataset(self._exp, name), f"Use {DATASETS[name].label} data")
 
     def _data_edited(self, name: str, value: Any) -> None:
-        self.session.edit(_edits.with_data(self._exp, **{name: value}), f"Change {name.replace('_', ' ')}",
-                          f"data.{name}")
+        self._change(_edits.with_data(self._exp, **{name: value}), f"Change {name.replace('_', ' ')}",
+                     f"data.{name}")
 
     def _params_edited(self, name: str, value: Any) -> None:
         params = {**self._exp.data.params, name: value}
-        self.session.edit(_edits.with_data(self._exp, params=params), f"Change {name.replace('_', ' ')}",
-                          f"data.params.{name}")
+        self._change(_edits.with_data(self._exp, params=params), f"Change {name.replace('_', ' ')}",
+                     f"data.params.{name}")
 
     def _feature_toggled(self, name: str, on: bool) -> None:
         current = self._exp.data.features
@@ -204,15 +224,16 @@ class DataPanel(QScrollArea):
             self._sync(self._exp)
             return
         label = FEATURES[name].label
-        self.session.edit(_edits.with_data(self._exp, features=features),
-                          f"{'Use' if on else 'Drop'} feature {label}")
+        self._change(_edits.with_data(self._exp, features=features),
+                     f"{'Use' if on else 'Drop'} feature {label}")
 
     def regenerate(self) -> None:
         """A new random sample of the same data set (new seed), as one undoable step."""
-        self.session.edit(replace(self._exp, seed=random.randint(0, 2**31 - 1)), "Regenerate data")
+        self._change(replace(self._exp, seed=random.randint(0, 2**31 - 1)), "Regenerate data")
 
     def open_csv(self) -> bool:
-        """Ask for a CSV file and its target column; switch to it. False when cancelled."""
+        """Ask for a CSV file and its target column, then load it (off the GUI thread) and switch
+        to it once it has loaded and passed every check. False when the person cancelled a dialog."""
         settings = QSettings()
         start = str(settings.value(_LAST_CSV_DIR, str(Path.home())))
         path, _ = QFileDialog.getOpenFileName(self, "Open CSV data", start, CSV_FILTER)
@@ -222,7 +243,7 @@ class DataPanel(QScrollArea):
         try:
             header = read_csv_header(Path(path))
         except (OSError, UnicodeDecodeError, csv.Error) as exc:
-            QMessageBox.warning(self, "Cannot read CSV", f"{path}: {exc}")
+            QMessageBox.warning(self, "Cannot read CSV", f"{path}: {getattr(exc, 'strerror', None) or exc}")
             return False
         if len(header) < 2:
             QMessageBox.warning(self, "Cannot use CSV", f"{path}: needs a header row with at least two "
@@ -235,7 +256,7 @@ class DataPanel(QScrollArea):
         params = self._csv_params(path, target)
         if params is None:
             return False
-        self.session.edit(with_dataset(self._exp, "csv", params), f"Use {Path(path).name}")
+        self._change(with_dataset(self._exp, "csv", params), f"Use {Path(path).name}")
         return True
 
     def _csv_params(self, path: str, target: str) -> dict[str, Any] | None:
@@ -253,13 +274,24 @@ class DataPanel(QScrollArea):
             params["task"] = choice
         return params
 
+    def _on_data_failed(self, message: str) -> None:
+        """A data change could not load (nothing changed): say why, in the core's own sentence."""
+        QMessageBox.warning(self, self.tr("Cannot use the data"), message)
+
     # ------------------------------------------------------------------ mirroring ---------
     def _on_changed(self, new: Experiment, old: Experiment) -> None:
         if new.data != old.data or new.seed != old.seed:
-            self._sync(new)
+            self._sync(self.session.target)
+            self._show_dataset(new)
+
+    def _on_pending_changed(self) -> None:
+        self._sync(self.session.target)  # what was asked for, or back to what is current
+
+    def _on_dataset_changed(self) -> None:
+        self._show_dataset(self.session.experiment)
 
     def _sync(self, exp: Experiment) -> None:
-        """Show `exp`'s data settings, rebuild the data-set form, redraw the preview."""
+        """Show `exp`'s data settings (what was asked for) and rebuild the data-set form."""
         data = exp.data
         entry = DATASETS[data.dataset]
         kind = entry.extra.get("kind")
@@ -277,7 +309,6 @@ class DataPanel(QScrollArea):
         self.features_hint.setText("Which properties do you want to feed in?" if is_2d else
                                    "Input features apply to 2-D point sets; this one feeds its own inputs.")
         self.regenerate_button.setEnabled(kind != TABLE)
-        self._show_dataset(exp)
 
     def _rebuild_params(self, schema: tuple) -> None:
         if self.params_form.schema == tuple(schema):
@@ -309,6 +340,14 @@ class DataPanel(QScrollArea):
             counts += "\n" + self.tr("{used:,} of the {available:,} examples in use (samples)").format(
                 used=ds.used, available=ds.available)
         self.counts_label.setText(counts)
+        n = QLocale().toString
+        shown = min(len(ds.y_train), PREVIEW_POINTS) + min(len(ds.y_test), PREVIEW_POINTS)
+        total = len(ds.y_train) + len(ds.y_test)
+        tip = self.tr("Training points as dots, test points as rings.")
+        if shown < total:
+            tip = self.tr("Training points as dots, test points as rings: a sample of {shown} of the "
+                          "{total} points.").format(shown=n(shown), total=n(total))
+        self.preview.setToolTip(tip)
 
 
 if __name__ == "__main__":

@@ -114,6 +114,7 @@ class RunBar(QWidget):
         self._state = "idle"
         self._build()
         session.changed.connect(self._on_changed)
+        session.dataset_changed.connect(self._on_dataset_changed)
         self._sync(session.experiment)
         self.set_run_state("idle")
 
@@ -210,6 +211,9 @@ class RunBar(QWidget):
     # ------------------------------------------------------------------ mirroring ---------
     def _on_changed(self, new: Experiment, old: Experiment) -> None:
         self._sync(new)
+
+    def _on_dataset_changed(self) -> None:
+        self._sync(self.session.experiment)  # the losses on offer follow the data's task
 
     def _sync(self, exp: Experiment) -> None:
         """Show `exp` without echoing edits back into the session."""

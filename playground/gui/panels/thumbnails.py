@@ -28,6 +28,11 @@ FRAME = QColor("#d3d8e0")
 
 _THUMB_SAMPLES = 240
 _cache: dict[tuple[str, int], QIcon] = {}
+# Points drawn per split: a 200 px square is full long before a million points. The splits are
+# shuffled, so the first ones are a fair sample.
+PREVIEW_POINTS = 400
+_sprites: dict[tuple, QPixmap] = {}
+_MAX_SPRITES = 512
 
 
 def _mix(a: QColor, b: QColor, t: float) -> QColor:
@@ -66,6 +71,36 @@ def _bounds(xy: np.ndarray, extent: tuple[float, float, float, float] | None) ->
     return lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1]
 
 
+def _sprite(colour: QColor, radius: float, hollow: bool, ratio: float) -> QPixmap:
+    """One point, drawn once per colour (to 5 bits a channel) and size, then stamped.
+
+    A QPainter ellipse per point cost 40-70 µs here (a 1,000-point preview: 50 ms on the GUI
+    thread); stamping a ready pixmap costs ~1 µs.
+    """
+    key = (colour.red() >> 3, colour.green() >> 3, colour.blue() >> 3, colour.alpha() >> 3, radius, hollow,
+           ratio)
+    pix = _sprites.get(key)
+    if pix is None:
+        if len(_sprites) >= _MAX_SPRITES:
+            _sprites.clear()
+        side = 2 * radius + 3
+        pix = QPixmap(int(np.ceil(side * ratio)), int(np.ceil(side * ratio)))
+        pix.setDevicePixelRatio(ratio)
+        pix.fill(Qt.GlobalColor.transparent)
+        q = QPainter(pix)
+        q.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if hollow:
+            q.setPen(QPen(colour, 1.2))
+            q.setBrush(Qt.BrushStyle.NoBrush)
+        else:
+            q.setPen(QPen(QColor(255, 255, 255, 200), 0.6))
+            q.setBrush(colour)
+        q.drawEllipse(QPointF(side / 2, side / 2), radius, radius)
+        q.end()
+        _sprites[key] = pix
+    return pix
+
+
 def paint_points(p: QPainter, rect: QRectF, xy: np.ndarray, colours: list[QColor], radius: float,
                  extent: tuple[float, float, float, float] | None = None, hollow: bool = False) -> None:
     """Scatter `xy` (n, 2) into `rect`; `hollow` draws rings (TF's look for test points)."""
@@ -73,16 +108,12 @@ def paint_points(p: QPainter, rect: QRectF, xy: np.ndarray, colours: list[QColor
         return
     x0, x1, y0, y1 = _bounds(xy, extent)
     sx, sy = rect.width() / ((x1 - x0) or 1), rect.height() / ((y1 - y0) or 1)
-    p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    for (x, y), c in zip(xy, colours, strict=False):
-        centre = QPointF(rect.left() + (x - x0) * sx, rect.bottom() - (y - y0) * sy)
-        if hollow:
-            p.setPen(QPen(c, 1.2))
-            p.setBrush(Qt.BrushStyle.NoBrush)
-        else:
-            p.setPen(QPen(QColor(255, 255, 255, 200), 0.6))
-            p.setBrush(c)
-        p.drawEllipse(centre, radius, radius)
+    ratio = p.device().devicePixelRatio() if p.device() is not None else 1.0
+    half = radius + 1.5  # the sprite's centre
+    xs = (rect.left() + (xy[:, 0] - x0) * sx - half).tolist()
+    ys = (rect.bottom() - (xy[:, 1] - y0) * sy - half).tolist()
+    for x, y, c in zip(xs, ys, colours, strict=False):
+        p.drawPixmap(QPointF(x, y), _sprite(c, radius, hollow, ratio))
 
 
 def paint_image(p: QPainter, rect: QRectF, image: np.ndarray) -> None:
@@ -107,6 +138,7 @@ def _xy_of(ds: Dataset, raw: np.ndarray | None, y: np.ndarray) -> np.ndarray | N
     """Plot coordinates: the raw 2-D points, or (x, target) for 1-D regression."""
     if raw is None:
         return None
+    raw, y = raw[:PREVIEW_POINTS], y[:PREVIEW_POINTS]
     raw = np.asarray(raw, dtype=float).reshape(len(raw), -1)
     if ds.kind == LINE1D:
         return np.column_stack([raw[:, 0], np.asarray(y, dtype=float).reshape(len(y), -1)[:, 0]])
@@ -130,9 +162,9 @@ def paint_dataset(p: QPainter, rect: QRectF, ds: Dataset, radius: float, show_te
         extent = _bounds(both, None)
     task = BINARY if ds.kind == LINE1D else ds.task  # 1-D: colour is not the target, keep it calm
     colour = (lambda y: [POSITIVE] * len(y)) if ds.kind == LINE1D else (lambda y: point_colours(y, task))
-    paint_points(p, inner, train, colour(ds.y_train), radius, extent)
+    paint_points(p, inner, train, colour(ds.y_train[:PREVIEW_POINTS]), radius, extent)
     if test is not None:
-        paint_points(p, inner, test, colour(ds.y_test), radius, extent, hollow=True)
+        paint_points(p, inner, test, colour(ds.y_test[:PREVIEW_POINTS]), radius, extent, hollow=True)
 
 
 def dataset_pixmap(ds: Dataset, size: int, radius: float = 2.0, ratio: float = 2.0,

@@ -10,7 +10,6 @@ entry has its own parameters.
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -86,6 +85,7 @@ class TrainingPanel(QScrollArea):
         self._build()
         self._connect()
         session.changed.connect(self._on_changed)
+        session.pending_changed.connect(self._on_pending_changed)
         self._sync(session.experiment)
 
     def _build(self) -> None:
@@ -135,8 +135,7 @@ class TrainingPanel(QScrollArea):
             _edits.with_schedule(self._exp, self.schedule_combo.itemData(i)), "Change schedule"))
         self.training_form.value_changed.connect(self._training_edited)
         self.early_form.value_changed.connect(self._early_edited)
-        self.seed_box.valueChanged.connect(lambda v: self._edit(
-            self._replace_seed(int(v)), "Change seed", "seed"))
+        self.seed_box.valueChanged.connect(lambda v: self._change_seed(int(v), "Change seed", "seed"))
         self.new_seed_button.clicked.connect(self.new_seed)
 
     @property
@@ -146,12 +145,13 @@ class TrainingPanel(QScrollArea):
     def _edit(self, new: Experiment, text: str, key: str | None = None) -> None:
         self.session.edit(new, text, merge_key=key)
 
-    def _replace_seed(self, seed: int) -> Experiment:
-        return replace(self._exp, seed=seed)
+    def _change_seed(self, seed: int, text: str, key: str | None = None) -> None:
+        """The seed draws the data too: the edit waits for the data (see Session.change_data)."""
+        self.session.change_data(self.session.target.data, seed, text, key)
 
     def new_seed(self) -> None:
         """A fresh random seed, as one undoable step."""
-        self._edit(self._replace_seed(random.randint(0, _SEED_MAX)), "New seed")
+        self._change_seed(random.randint(0, _SEED_MAX), "New seed")
 
     def _optimizer_param_edited(self, name: str, value: Any) -> None:
         self._edit(_edits.with_optimizer_param(self._exp, name, value), f"Change optimizer {name}",
@@ -171,7 +171,10 @@ class TrainingPanel(QScrollArea):
 
     # ------------------------------------------------------------------ mirroring ---------
     def _on_changed(self, new: Experiment, old: Experiment) -> None:
-        self._sync(new)
+        self._sync(self.session.target)
+
+    def _on_pending_changed(self) -> None:
+        self._sync(self.session.target)  # the seed asked for, or back to the current one
 
     def _sync(self, exp: Experiment) -> None:
         """Show `exp`: select the registry entries, rebuild forms whose schema changed, set values."""

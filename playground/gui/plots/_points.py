@@ -28,6 +28,15 @@ CROSS_ENTROPY, SQUARED, ABSOLUTE, HUBER = "cross-entropy", "squared error", "abs
 _FAMILIES = {"binary_cross_entropy": CROSS_ENTROPY, "cross_entropy": CROSS_ENTROPY, "mse": SQUARED,
              "mae": ABSOLUTE, "huber": HUBER}
 _EPS = 1e-7
+# Points drawn per split. pyqtgraph draws each as a symbol with a brush picked in Python: 10^6
+# points took seconds to set and most of a second per paint. The splits are shuffled, so the first
+# ones are a fair sample, and an index into them is an index into the data set's split.
+SHOWN_POINTS = 1000
+
+
+def shown(a: np.ndarray | None) -> np.ndarray | None:
+    """The part of a split's points (or values) that is drawn."""
+    return None if a is None else a[:SHOWN_POINTS]
 
 
 # ------------------------------------------------------------------ losses --------------------

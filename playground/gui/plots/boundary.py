@@ -43,6 +43,7 @@ from playground.gui.plots._points import (
     loss_sizes,
     point_losses,
     scatter_sizes,
+    shown,
 )
 
 UNIT_HINT = "click the unit again or press Esc to show the output"
@@ -147,8 +148,8 @@ class BoundaryView(PointReadouts, st.PlotView):
             if raw is None or len(raw) == 0:
                 item.clear()
                 continue
-            item.setData(pos=np.asarray(raw[:, :2], dtype=np.float64),
-                         brush=label_brushes(y, ds.task, self._levels))
+            item.setData(pos=np.asarray(shown(raw)[:, :2], dtype=np.float64),
+                         brush=label_brushes(shown(y), ds.task, self._levels))
         self._extent = ds.extent or self._points_extent(ds)
         x0, x1, y0, y1 = self._extent
         self.getPlotItem().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
@@ -282,7 +283,8 @@ class BoundaryView(PointReadouts, st.PlotView):
     # ------------------------------------------------------------------ hover -------------
     def _layers(self) -> list[tuple[str, pg.ScatterPlotItem, np.ndarray | None]]:
         ds = self.dataset
-        return [("train", self.train_points, ds.raw_train), ("test", self.test_points, ds.raw_test)]
+        return [("train", self.train_points, shown(ds.raw_train)),
+                ("test", self.test_points, shown(ds.raw_test))]
 
     def _ring(self, split: str, i: int) -> tuple[float, float, float]:
         item = self.train_points if split == "train" else self.test_points
@@ -349,9 +351,10 @@ class BoundaryView(PointReadouts, st.PlotView):
         if ds is None or self._point_values is None or not n:
             return None
         values = self._point_values[split != "train"]
-        y = ds.y_train if split == "train" else ds.y_test
-        if values is None or len(values) != n:
+        y = (ds.y_train if split == "train" else ds.y_test)[:n]
+        if values is None or len(values) < n:
             return None
+        values = values[:n]
         # Cross-entropy is in nats; an error-based loss is measured against a typical error: a
         # fifth of the targets' half-range, or half a probability for two classes.
         family = loss_family(ds.task, self._loss)

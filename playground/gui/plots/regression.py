@@ -28,6 +28,7 @@ from playground.gui.plots._points import (
     loss_sizes,
     point_losses,
     scatter_sizes,
+    shown,
 )
 
 
@@ -94,7 +95,7 @@ class RegressionView(PointReadouts, st.PlotView):
             if raw is None or len(raw) == 0:
                 item.clear()
             else:
-                item.setData(x=_column(raw), y=_column(y))
+                item.setData(x=_column(shown(raw)), y=_column(shown(y)))
         self._fit_range()
         self._place_equation()
 
@@ -166,9 +167,10 @@ class RegressionView(PointReadouts, st.PlotView):
         if ds is None or self._point_values is None or not n:
             return None
         values = self._point_values[split != "train"]
-        if values is None or len(values) != n:
+        if values is None or len(values) < n:
             return None
-        y = ds.y_train if split == "train" else ds.y_test
+        values = values[:n]
+        y = (ds.y_train if split == "train" else ds.y_test)[:n]
         # Measured against a typical error: a fifth of the targets' half-range (as the boundary does).
         span = st.finite_range(_column(ds.y_train)) or (0.0, 1.0)
         error = 0.2 * ((span[1] - span[0]) / 2 or 1.0)
