@@ -15,7 +15,8 @@ answer comes back by signal:
 * **Cancel = disconnect, ask to stop, wait with a timeout.** Asking to stop kills a CSV child (its
   CPU and memory come back at once); a numpy build cannot be interrupted, finishes within a second
   or two and its result is dropped. Only shutdown waits (`shutdown(timeout_ms)`), so Cancel never
-  freezes the window and closing it never hangs.
+  freezes the window and closing it never hangs. A new request starts when a cancelled build's
+  thread has ended, so scrolling the noise of a million points never runs ten builds at once.
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ class LoadJob(QObject):
     # Each carries the job itself, so the loader can tell a superseded job's queued answer.
     progress = Signal(object, str)
     done = Signal(object, object, str)  # job, Dataset | None, "" or the sentence naming the problem
+    ended = Signal(object)  # job: its thread is about to return (also when it was stopped)
 
     def __init__(self, spec: DataSpec, seed: int):
         super().__init__()
@@ -101,6 +103,15 @@ class LoadJob(QObject):
     def start(self) -> None:
         self._thread.start()
 
+    @property
+    def started(self) -> bool:
+        return self._thread.ident is not None
+
+    @property
+    def running(self) -> bool:
+        """Whether its thread has started and not yet ended."""
+        return self._thread.is_alive()
+
     def stop(self) -> None:
         """Ask the job to stop: a child is killed now; a numpy build runs out and is ignored."""
         self._stop.set()
@@ -110,8 +121,9 @@ class LoadJob(QObject):
             proc.kill()
 
     def wait(self, timeout_s: float) -> bool:
-        """True when the job's thread has ended within `timeout_s`."""
-        self._thread.join(timeout_s)
+        """True when the job's thread has ended within `timeout_s` (or never started)."""
+        if self.started:
+            self._thread.join(timeout_s)
         return not self._thread.is_alive()
 
     # -------------------------------------------------------------- on the job's thread ---------
@@ -127,6 +139,7 @@ class LoadJob(QObject):
             error = ""
         if not self._stop.is_set():
             self.done.emit(self, ds, error)
+        self.ended.emit(self)
 
     def _from_child(self) -> Dataset | None:
         proc = dataload.start_child()
@@ -186,6 +199,7 @@ class DataLoader(QObject):
         super().__init__(parent)
         self._job: LoadJob | None = None
         self._key: DataKey | None = None
+        self._draining: LoadJob | None = None  # a cancelled job whose thread still runs
         self._since = 0.0
         self.last_exception: BaseException | None = None  # for tests and logs; people see `failed`
 
@@ -222,30 +236,42 @@ class DataLoader(QObject):
         self._job, self._key, self._since = job, key, time.monotonic()
         job.progress.connect(self._on_progress)  # queued: the slots run on the GUI thread
         job.done.connect(self._on_done)
+        job.ended.connect(self._on_ended)
         self.started.emit(key, describe(spec))
-        job.start()
+        if self._draining is None:
+            job.start()  # else when the cancelled job's thread has ended
 
     def cancel(self) -> None:
         """Drop the request in flight (if any); `cancelled` tells who waits for it."""
         job, key = self._job, self._key
         if job is None:
             return
-        self._drop(job, 0.0)
+        self._drop(job)
         self.cancelled.emit(key)
 
     def shutdown(self, timeout_ms: int = 3000) -> bool:
-        """Cancel and wait up to `timeout_ms` for the job's thread (window close). True: none left."""
-        job = self._job
-        if job is None:
-            return True
-        return self._drop(job, timeout_ms / 1000)
+        """Cancel and wait up to `timeout_ms` for the jobs' threads (window close). True: none left."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        if self._job is not None:
+            self._drop(self._job)
+        draining, self._draining = self._draining, None
+        return draining is None or draining.wait(max(0.0, deadline - time.monotonic()))
 
-    def _drop(self, job: LoadJob, wait_s: float) -> bool:
+    def _drop(self, job: LoadJob) -> None:
         self._job = self._key = None
         job.progress.disconnect(self._on_progress)
         job.done.disconnect(self._on_done)
         job.stop()
-        return job.wait(wait_s) if wait_s > 0 else True
+        if job.running:
+            self._draining = job
+
+    def _on_ended(self, job: LoadJob) -> None:
+        if job is not self._draining:
+            return
+        self._draining = None
+        waiting = self._job
+        if waiting is not None and not waiting.started:
+            waiting.start()
 
     def _on_progress(self, job: LoadJob, text: str) -> None:
         if job is self._job:

@@ -7,6 +7,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import threading  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -15,7 +16,8 @@ from PySide6.QtCore import QCoreApplication, QLocale, QSettings, Qt, QTimer  # n
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox  # noqa: E402
 
 from playground.core.datasets import load_dataset  # noqa: E402
-from playground.core.experiment import default_experiment  # noqa: E402
+from playground.core.experiment import DataSpec, default_experiment  # noqa: E402
+from playground.gui.data_loader import DataLoader  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.panels import _edits  # noqa: E402
 from playground.gui.panels.data_panel import with_dataset  # noqa: E402
@@ -219,3 +221,27 @@ def test_closing_the_window_stops_a_load(qtbot, window, tmp_path, monkeypatch):
     window.close()
     assert not window.session.loader.busy
     assert job.wait(10)
+
+
+def _loader_threads() -> int:
+    return sum(t.name == "data-loader" for t in threading.enumerate())
+
+
+def test_superseded_builds_never_run_side_by_side(qtbot):
+    """Scrolling the noise of a million points: one build at a time, and only the last one lands."""
+    qtbot.waitUntil(lambda: _loader_threads() == 0, timeout=WAIT)  # builds dropped by earlier tests
+    loader = DataLoader()
+    landed, most = [], [0]
+    loader.loaded.connect(lambda key, _ds: landed.append(key))
+    probe = QTimer()
+    probe.timeout.connect(lambda: most.__setitem__(0, max(most[0], _loader_threads())))
+    probe.start(5)
+    specs = [DataSpec(dataset="circle", samples=MILLION, noise=n) for n in (0.0, 0.1, 0.2)]
+    for spec in specs:
+        loader.request(spec, 0)
+        most[0] = max(most[0], _loader_threads())
+    qtbot.waitUntil(lambda: bool(landed), timeout=WAIT)
+    probe.stop()
+    assert landed == [(specs[-1], 0)]
+    assert most[0] == 1
+    assert loader.shutdown(10_000)
