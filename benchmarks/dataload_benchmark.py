@@ -126,7 +126,8 @@ def main() -> None:
         results[f"generate {args.rows:,} samples (circle)"] = measure(
             window, lambda: window.data_panel.data_form.controls["samples"].setValue(args.rows),
             lambda: session.experiment.data == generated.data and session.dataset is not None, 300)
-        table = with_dataset(session.experiment, "csv", {"path": str(csv_path), "target": "label"})
+        every_row = _edits.with_data(session.experiment, samples=args.rows)  # all of them land, too
+        table = with_dataset(every_row, "csv", {"path": str(csv_path), "target": "label"})
         results[f"read a {args.rows:,}-row CSV"] = measure(
             window, lambda: session.change_data(table.data, table.seed, "Use big.csv"),
             lambda: session.experiment.data == table.data and session.dataset is not None, 600)

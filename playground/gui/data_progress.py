@@ -9,7 +9,7 @@ it has got, and the row count in the text says how big the job is. It shows only
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from playground.gui.session import Session
@@ -34,6 +34,9 @@ class DataProgress(QWidget):
         self.bar.setMaximumHeight(14)
         self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.setToolTip(self.tr("Stop loading: the data stays as it was."))
+        # A click must not take the focus: when the strip hides, Qt would hand it to the next
+        # field (the learning rate), and Space would no longer reach Train.
+        self.cancel_button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(6, 0, 6, 0)
         lay.addWidget(self.label)

@@ -13,7 +13,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtCore import QCoreApplication, QLocale, QSettings, Qt, QTimer  # noqa: E402
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox  # noqa: E402
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox  # noqa: E402
 
 from playground.core.datasets import load_dataset  # noqa: E402
 from playground.core.experiment import DataSpec, default_experiment  # noqa: E402
@@ -111,7 +111,9 @@ def test_a_large_csv_loads_while_the_window_runs_and_cancel_changes_nothing(
     assert window.session.experiment == before  # nothing changes before the file has been read and checked
     assert_runs_while_loading(qtbot, window, ticks)
     assert window.data_panel.dataset_buttons["csv"].isChecked()  # what was asked for
+    focus = QApplication.focusWidget()
     qtbot.mouseClick(window.data_progress.cancel_button, Qt.MouseButton.LeftButton)
+    assert QApplication.focusWidget() is focus  # not handed to a text field: Space still trains
     assert not window.session.loader.busy
     assert window.session.experiment == before
     assert window.session.dataset is dataset
