@@ -58,6 +58,13 @@ def write_csv(path: Path, rows: int) -> None:
             f.write("".join(f"{a},{b},{c}\n" for (a, b), c in zip(x, y, strict=True)))
 
 
+def type_samples(window: MainWindow, n: int) -> None:
+    """Type `n` into the data panel's samples field and commit it, as Enter does."""
+    field = window.data_panel.data_form.controls["samples"]
+    field.setText(str(n))
+    field.commit()
+
+
 def run_until(done: Callable[[], bool], timeout_s: float) -> float:
     """Run the event loop until `done()` (polled every 10 ms) or the timeout; seconds it took.
 
@@ -124,7 +131,7 @@ def main() -> None:
         exp = session.experiment
         generated = _edits.with_data(exp, samples=args.rows)
         results[f"generate {args.rows:,} samples (circle)"] = measure(
-            window, lambda: window.data_panel.data_form.controls["samples"].setValue(args.rows),
+            window, lambda: type_samples(window, args.rows),
             lambda: session.experiment.data == generated.data and session.dataset is not None, 300)
         every_row = _edits.with_data(session.experiment, samples=args.rows)  # all of them land, too
         table = with_dataset(every_row, "csv", {"path": str(csv_path), "target": "label"})

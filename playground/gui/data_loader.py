@@ -269,6 +269,7 @@ class DataLoader(QObject):
         if job is not self._draining:
             return
         self._draining = None
+        job.wait(1.0)  # it has emitted its last signal: only returning is left
         waiting = self._job
         if waiting is not None and not waiting.started:
             waiting.start()

@@ -23,6 +23,7 @@ from playground.gui.panels import _edits  # noqa: E402
 from playground.gui.panels.data_panel import with_dataset  # noqa: E402
 from playground.gui.plots._points import SHOWN_POINTS  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
+from tests.gui.keyboard import type_into  # noqa: E402
 
 WAIT = 60_000  # ms: generous for a loaded machine; every wait ends as soon as its condition holds
 ROWS = 200_000
@@ -163,7 +164,7 @@ def test_a_csv_with_a_bad_cell_changes_nothing_and_says_where(qtbot, window, tmp
 def test_a_million_samples_are_generated_while_the_window_runs(qtbot, window, ticks):
     session, samples = window.session, window.data_panel.data_form.controls["samples"]
     before = session.experiment
-    samples.setValue(MILLION)  # as typed into the box
+    type_into(qtbot, samples, str(MILLION))
     assert session.experiment == before
     assert_runs_while_loading(qtbot, window, ticks)
     assert "Circle" in window.data_progress.text
@@ -171,11 +172,11 @@ def test_a_million_samples_are_generated_while_the_window_runs(qtbot, window, ti
     assert session.experiment == before
     assert samples.value() == before.data.samples  # the box shows what is current again
     with qtbot.waitSignal(session.changed, timeout=WAIT):
-        samples.setValue(MILLION)
+        type_into(qtbot, samples, str(MILLION))
     assert session.experiment.data.samples == MILLION
     assert len(session.dataset.y_train) == MILLION // 2
     assert len(window.output.boundary.train_points.data) == SHOWN_POINTS  # a sample is drawn, not 500,000
-    assert QLocale().toString(MILLION // 2) in window.data_panel.counts_label.text()
+    assert f"{MILLION // 2:,} train" in window.data_panel.counts_label.text()
     session.undo_stack.undo()
     assert session.experiment == before and session.dataset is not None
     session.undo_stack.redo()  # both sets are kept: no wait either way

@@ -223,12 +223,15 @@ def test_open_csv_sets_dataset_params(qtbot, session, tmp_path, monkeypatch):
 def test_each_data_set_starts_from_its_own_sample_count_and_a_cap_is_shown(qtbot, session):
     panel = DataPanel(session)
     qtbot.addWidget(panel)
-    qtbot.mouseClick(panel.dataset_buttons["digits"], Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(session.changed, timeout=30_000):  # image sets load off the GUI thread
+        qtbot.mouseClick(panel.dataset_buttons["digits"], Qt.MouseButton.LeftButton)
     assert session.dataset.used == session.dataset.available == 1797
-    qtbot.mouseClick(panel.dataset_buttons["mnist"], Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(session.changed, timeout=30_000):
+        qtbot.mouseClick(panel.dataset_buttons["mnist"], Qt.MouseButton.LeftButton)
     assert session.experiment.data.samples == 5000  # not digits' 1,797 carried over
     assert session.dataset.used == 5000 and "in use" not in panel.counts_label.text()
-    type_into(qtbot, panel.data_form.controls["samples"], "1000")
+    with qtbot.waitSignal(session.changed, timeout=30_000):
+        type_into(qtbot, panel.data_form.controls["samples"], "1000")
     assert session.dataset.used == 1000
     assert "1,000 of the 5,000 examples in use" in panel.counts_label.text()
     qtbot.mouseClick(panel.dataset_buttons["circle"], Qt.MouseButton.LeftButton)
