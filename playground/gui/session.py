@@ -22,7 +22,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from playground.core.datasets.base import Dataset
 from playground.core.experiment import DataSpec, Experiment, default_experiment
-from playground.gui.data_loader import DataKey, DataLoader, RecentData
+from playground.gui.data_loader import DataKey, DataLoader, RecentData, is_csv
 
 _MERGE_IDS: dict[str, int] = {}
 
@@ -149,10 +149,11 @@ class Session(QObject):
 
         At once when the data is at hand (a small generated set, a recent one); otherwise the
         loader reads it in the background and the edit is made when it lands. If it fails,
-        `data_failed` carries the sentence and nothing changes; `cancel_data` drops it.
+        `data_failed` carries the sentence and nothing changes; `cancel_data` drops it. A CSV file
+        is always read again: it may have changed since (or been fixed after a failed read).
         """
         key = (data, seed)
-        if key in self._datasets or key == _key(self._experiment):
+        if not is_csv(data) and (key in self._datasets or key == _key(self._experiment)):
             self.cancel_data()
             self.edit(replace(self._experiment, data=data, seed=seed), text, merge_key)
             return
@@ -217,8 +218,11 @@ class Session(QObject):
         change = self._pending
         if change is not None and change.key == key:
             self._pending = None
+            same = key == _key(self._experiment)  # the current file, read again
             self.edit(replace(self._experiment, data=key[0], seed=key[1]), change.text, change.merge_key)
             self.pending_changed.emit()
+            if same:
+                self.dataset_changed.emit()
         elif key == _key(self._experiment) and not self._applying:
             self.dataset_changed.emit()
 

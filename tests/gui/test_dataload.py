@@ -248,3 +248,19 @@ def test_superseded_builds_never_run_side_by_side(qtbot):
     assert landed == [(specs[-1], 0)]
     assert most[0] == 1
     assert loader.shutdown(10_000)
+
+
+def test_opening_the_same_csv_again_reads_it_again(qtbot, window, tmp_path, monkeypatch, shown):
+    """A file fixed (or changed) since it was read is read again, not taken from memory."""
+    path = write_csv(tmp_path / "table.csv", 300)
+    choose_csv(monkeypatch, path)
+    with qtbot.waitSignal(window.session.changed, timeout=WAIT):
+        qtbot.mouseClick(window.data_panel.csv_button, Qt.MouseButton.LeftButton)
+    assert window.session.dataset.used == 300
+    write_csv(path, 400)
+    with qtbot.waitSignal(window.session.dataset_changed, timeout=WAIT):
+        qtbot.mouseClick(window.data_panel.csv_button, Qt.MouseButton.LeftButton)
+    assert window.session.dataset.used == 400
+    assert window.output.dataset is window.session.dataset
+    assert "200 training examples" in window.designer.canvas.views[0].detail  # the views were redrawn
+    assert not shown
