@@ -100,7 +100,8 @@ def _csv_experiment(tmp_path: Path):
 def test_a_network_too_large_for_this_machine_is_stopped_in_the_designer(qtbot, window, tmp_path):
     """A CSV's input size is only known once it is read, so this is the check that catches it in the
     app; the sentence is the one `nn-playground train` prints."""
-    window.session.load(_csv_experiment(tmp_path), None)
+    with qtbot.waitSignal(window.session.dataset_changed, timeout=30_000):  # read off the GUI thread
+        window.session.load(_csv_experiment(tmp_path), None)
     assert window.designer.problem == "" and window.run_bar.train_action.isEnabled()
     exp = window.session.experiment
     layers = tuple(LayerSpec("dense", {"units": 4096, "activation": "tanh"}) for _ in range(200))
