@@ -44,7 +44,8 @@ NOT_RESPONDING_SECONDS = 4.0
 _FRAME = struct.Struct("<Q")
 _STATES = frozenset({RUNNING, PAUSED}) | FINAL_STATES
 _SCALARS = {"epoch": int, "step": int, "state": str, "message": str, "elapsed": _NUMBER,
-            "steps_per_second": _NUMBER, "epochs_per_second": _NUMBER, "lr": _NUMBER}
+            "steps_per_second": _NUMBER, "epochs_per_second": _NUMBER, "lr": _NUMBER,
+            "controls": int, "queued_epochs": int, "queued_batches": int}
 
 
 # The longest frame either end sends or accepts. The largest snapshot of a shipped preset with every

@@ -100,6 +100,9 @@ class Snapshot:
     conv_filters: np.ndarray | None = None  # first Conv2D's weights (filters, in, k, k)
     feature_maps: tuple[tuple[int, np.ndarray], ...] | None = None  # (block, (C, H, W)) for one sample
     lr_changes: tuple[LrChange, ...] = ()
+    controls: int = 0  # pause/resume/step/stop commands the run had taken: says which click this answers
+    queued_epochs: int = 0  # Step-one-epoch presses not yet done (the one under way included)
+    queued_batches: int = 0  # Step-one-batch presses not yet done
 
     @property
     def done(self) -> bool:

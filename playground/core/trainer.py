@@ -3,7 +3,7 @@
 `TrainingRun(experiment).snapshots()` does as many optimizer steps as fit in one slice (~1/30 s),
 then yields one Snapshot of copies. The GUI, the command line and the tests all consume the same
 generator. Control (pause, resume, step, stop, live learning rate) arrives through a thread-safe
-queue read between steps, so the consumer may sit on another thread.
+queue read between slices (`run_control` has the rules), so the consumer may sit on another thread.
 
 The step loop is deliberately small (`_step`) so that a faster backend can replace it: for small
 dense networks a float32 numpy twin (`fastnet.FastNet`) does the steps and the per-epoch
@@ -17,7 +17,6 @@ everything on torch.
 from __future__ import annotations
 
 import copy
-import queue
 import time
 from collections.abc import Iterator
 from contextlib import nullcontext
@@ -51,6 +50,7 @@ from playground.core.probes import (
     predicted_classes,
     values_at,
 )
+from playground.core.run_control import RunControl
 from playground.core.schedules import make_schedule
 from playground.core.snapshot import DIVERGED, FINISHED, PAUSED, RUNNING, STOPPED, STOPPED_EARLY, Snapshot
 from playground.core.watch import watched_step
@@ -107,25 +107,21 @@ class TrainingRun:
                                   for m in self.model.modules())
         self._weights = [p for p in self.model.parameters() if p.ndim > 1]
         self._generator = torch.Generator().manual_seed(experiment.seed)
-        self._commands: queue.SimpleQueue = queue.SimpleQueue()
+        self._commands = RunControl(paused=options.start_paused)
         self.history = History()
         self.epoch = 0
         self.step = 0
         self._pos = n  # position inside the current epoch's permutation; n = start a new epoch
         self._xp = self._yp = None
-        self._paused = options.start_paused
-        self._pending_epochs = 0
-        self._pending_steps = 0
         self._watch: tuple[str, int] | None = None
         self._step_detail: StepDetail | None = None
         self._activity: dict[str, tuple[str, float]] = {}
         self._feature_sample = options.feature_sample
-        self._stop = False
         self._best: tuple[float, int, dict] | None = None
         self._confusion: np.ndarray | None = None
         self._restored: dict[str, float] = {}
         self._last_grad_norms: dict[str, float] = {}
-        self._clock = (time.perf_counter(), 0, 0)  # (time, step, epoch) at the last snapshot
+        self._clock = (0.0, 0, 0)  # (time trained, step, epoch) at the last snapshot
         self._elapsed = 0.0
         self._rates = (0.0, 0.0)
         self.fast: FastNet | None = None
@@ -183,13 +179,14 @@ class TrainingRun:
     # ------------------------------------------------------------- the loop ------------------
     def snapshots(self) -> Iterator[Snapshot]:
         """Train until done, yielding a Snapshot per time slice; the last one has `.done`."""
-        self._clock = (time.perf_counter(), self.step, self.epoch)
+        self._clock = (self._elapsed, self.step, self.epoch)
+        control = self._commands
         while True:
             self._apply_commands(block=False)
-            while self._paused and not (self._pending_epochs or self._pending_steps) and not self._stop:
+            while control.idle:
                 yield self._snapshot(PAUSED)
                 self._apply_commands(block=True)
-            if self._stop:
+            if control.stopping:
                 yield self._finish(STOPPED, f"Stopped by you at epoch {self.epoch}.")
                 return
             started = time.perf_counter()
@@ -198,32 +195,16 @@ class TrainingRun:
             if ended is not None:
                 yield self._finish(*ended)
                 return
-            busy = self._pending_epochs or self._pending_steps
-            yield self._snapshot(PAUSED if self._paused and not busy else RUNNING)
+            yield self._snapshot(PAUSED if control.paused and not control.stepping else RUNNING)
 
     def _apply_commands(self, block: bool) -> None:
-        while True:
-            try:
-                cmd, arg = self._commands.get(block=block)
-            except queue.Empty:
-                return
-            block = False
-            if cmd == "pause":
-                self._paused = True
-            elif cmd == "resume":
-                self._paused, self._pending_epochs = False, 0
-            elif cmd == "step":
-                self._pending_epochs += 1
-            elif cmd == "step_batch":
-                self._pending_steps += 1
-            elif cmd == "set":
+        for cmd, arg in self._commands.take(block):  # pause, resume, step and stop are taken there
+            if cmd == "set":
                 self._set_parameter(*arg)
             elif cmd == "watch":
                 self._watch = arg
             elif cmd == "sample":
                 self._feature_sample = arg
-            elif cmd == "stop":
-                self._stop = True
             elif cmd == "lr":
                 start = float(self.experiment.training.optimizer.params["lr"])
                 self.lr_changes = report.with_lr_change(self.lr_changes, start, self.epoch, self.step, arg)
@@ -232,8 +213,9 @@ class TrainingRun:
 
     def _train_slice(self, deadline: float) -> tuple[str, str] | None:
         """Optimizer steps until the deadline (or one epoch / one step in step mode); final state if done."""
-        stepping = self._paused
-        single = stepping and self._pending_steps > 0 and not self._pending_epochs
+        control = self._commands
+        stepping = control.paused
+        single = stepping and control.batches > 0 and not control.epochs
         # numpy overflows to inf/NaN as torch does; the epoch's loss check reports it, not a warning
         with np.errstate(all="ignore") if self.fast is not None else nullcontext():
             return self._train_until(deadline, stepping, single)
@@ -267,10 +249,10 @@ class TrainingRun:
                 if ended is not None:
                     return ended
             if single:
-                self._pending_steps -= 1
+                self._commands.batches -= 1
                 return None
             if stepping and epoch_done:
-                self._pending_epochs -= 1
+                self._commands.epochs -= 1
                 return None
             if time.perf_counter() >= deadline:
                 return None
@@ -405,12 +387,13 @@ class TrainingRun:
         return self._snapshot(state, message)
 
     def _snapshot(self, state: str, message: str = "") -> Snapshot:
-        now = time.perf_counter()
+        # Per second of training time, the time shown beside them: a pause or a wait for the next Step
+        # press is not training, so it never drags the rate down; while paused, the last one stays.
         t0, s0, e0 = self._clock
-        dt = now - t0
+        dt = self._elapsed - t0
         if dt > 0 and self.step > s0:
             self._rates = ((self.step - s0) / dt, (self.epoch - e0) / dt)
-        self._clock = (now, self.step, self.epoch)
+        self._clock = (self._elapsed, self.step, self.epoch)
         ds, o = self.dataset, self.options
         history = self.history.views()  # read-only views: O(1) however long the run
         boundary = neurons = curve = samples = filters = maps = points = None
@@ -438,7 +421,9 @@ class TrainingRun:
             boundary=boundary, extent=ds.extent, neuron_grids=neurons, curve=curve,
             weights=dense_weights(self.model) if o.weights else None, sample_predictions=samples,
             point_values=points, activity=dict(self._activity), step_detail=self._step_detail,
-            conv_filters=filters, feature_maps=maps, lr_changes=self.lr_changes)
+            conv_filters=filters, feature_maps=maps, lr_changes=self.lr_changes,
+            controls=self._commands.taken,
+            queued_epochs=self._commands.epochs, queued_batches=self._commands.batches)
 
 
 def run_to_end(experiment: Experiment, options: RunOptions = RunOptions()) -> Snapshot:
