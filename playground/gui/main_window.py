@@ -48,6 +48,7 @@ from playground.gui.panels.runs_panel import RunsPanel
 from playground.gui.panels.training_panel import TrainingPanel
 from playground.gui.plots.dynamics import DynamicsView
 from playground.gui.plots.output_panel import OutputPanel
+from playground.gui.run_status import active_run_text, control_state
 from playground.gui.runs import RunHistory
 from playground.gui.session import Session
 from playground.gui.worker import TrainingController
@@ -57,8 +58,6 @@ SHUTDOWN_MS = 3000
 
 _STATUS = {
     "idle": "Ready: press Space to train.",
-    "running": "Training. Space pauses, Esc stops.",
-    "paused": "Paused. Space resumes, Ctrl+Right steps one epoch, Shift+Ctrl+Right one batch.",
     "finished": "Finished: reached the epoch limit.",
     "stopped": "Stopped.",
     "stopped_early": "Stopped early: the validation metric stopped improving.",
@@ -211,6 +210,7 @@ class MainWindow(QMainWindow):
         c.snapshot_ready.connect(self._on_snapshot)
         c.snapshot_followup.connect(self._on_snapshot_followup)
         c.state_changed.connect(self._on_state)
+        c.request.changed.connect(lambda: self._on_state(c.state))  # a click, or the trainer catching up
         c.responding_changed.connect(lambda _responding: self._refresh_status())
         c.error.connect(self._on_error)
         self.runs.follow(c, lambda: self.session.experiment)  # runs start with the session's experiment
@@ -289,7 +289,7 @@ class MainWindow(QMainWindow):
         elif state in ("running", "paused") and self.controller.latest is None:
             text = _STATUS["starting"]  # nothing from the trainer yet: say so rather than "Training"
         else:
-            text = _STATUS.get(state, state)
+            text = active_run_text(self.controller) or _STATUS.get(state, state)
         self.status_label.setText(text)
         self.status_label.setToolTip(text)
 
@@ -347,7 +347,7 @@ class MainWindow(QMainWindow):
         self.designer.set_activity(snap.activity)
 
     def _on_state(self, state: str) -> None:
-        self.run_bar.set_run_state(state)
+        self.run_bar.set_run_state(control_state(self.controller))
         if state in ("running", "idle"):
             self._error = ""
         self._refresh_status()

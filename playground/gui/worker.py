@@ -27,6 +27,8 @@ Why it looks like this:
   ~33 ms, so every view still shows every snapshot, and no tick carries all of the work.
 * **Run ids.** Every run has a fresh id; the reader ignores messages from any other run, so a new
   start or a reset can never show an old run's snapshot, even if its event was already queued.
+* **The last click decides.** Pause, Resume, Step and Stop show at once and the trainer follows;
+  reports from before the last click never move the state back (`run_intent`).
 * **torch on the main thread.** Importing torch in a thread stalled the GUI 115-171 ms; it is
   imported here at start-up, and `prepare_torch` pays torch's lazy first-optimizer import up front.
 """
@@ -48,6 +50,7 @@ from playground.core.errors import PlaygroundError
 from playground.core.experiment import Experiment, experiment_to_dict
 from playground.core.snapshot import DIVERGED, FINAL_STATES, PAUSED, RUNNING, Snapshot
 from playground.core.trainer import RunOptions, TrainingRun
+from playground.gui.run_intent import STEPPING, STOPPING, RunIntent
 from playground.gui.trainer_link import ProcessWatch, exit_text
 
 IDLE, ERROR = "idle", "error"
@@ -104,8 +107,9 @@ class _Mailbox:
 class TrainingController(QObject):
     """Owns the training process: start, pause/resume/step/stop, live learning rate, shutdown.
 
-    State follows the snapshots (what the trainer really did), so the GUI never shows "paused"
-    while a stale running snapshot is still on its way.
+    `state` follows the snapshots that answer the last click (what the trainer really did), so the
+    GUI never shows "paused" while a running snapshot is still on its way; `intent` is what the
+    person last asked for, shown at once.
     """
 
     snapshot_ready = Signal(object)  # the newest Snapshot of the current run
@@ -129,6 +133,7 @@ class TrainingController(QObject):
         # (wire id, assembler) of the current run; replaced as a whole so the reader sees one or the other
         self._current: tuple[int, remote.RunAssembler] | None = None
         self._state = IDLE
+        self.request = RunIntent(self)  # the last click and whether the trainer has taken it
         self._latest: Snapshot | None = None
         self._followup: Snapshot | None = None  # delivered this frame, due to the secondary views next
         self._last_start: tuple[Experiment, Dataset | None, RunOptions] | None = None
@@ -163,6 +168,11 @@ class TrainingController(QObject):
         """True while a run can still train (running or paused)."""
         return self._current is not None and self._state in _ACTIVE
 
+    @property
+    def intent(self) -> str:
+        """The last request to the active run: running, paused, stepping or stopping (else the state)."""
+        return self.request.wanted if self.is_active else self._state
+
     # ------------------------------------------------------------------ run control -------
     def start(self, experiment: Experiment, dataset: Dataset | None = None,
               options: RunOptions | None = None) -> bool:
@@ -189,22 +199,26 @@ class TrainingController(QObject):
         if self._watched is not None:
             proc.command(wire_id, Command.WATCH_PARAMETER, *self._watched)
         self.frame_clock.start()
+        self.request.start(options.start_paused)
         self._set_state(PAUSED if options.start_paused else RUNNING)
         self.run_started.emit(self._run_id)
         return True
 
     def pause(self) -> None:
-        self._command(Command.PAUSE)
+        """Pause within one slice, dropping any queued steps."""
+        self._control(Command.PAUSE, PAUSED)
 
     def resume(self) -> None:
-        self._command(Command.RESUME)
+        self._control(Command.RESUME, RUNNING)
 
     def toggle(self) -> None:
-        """Space: pause a running run, resume a paused one, or start the last experiment again."""
-        if self._state == RUNNING and self.is_active:
-            self.pause()
-        elif self._state == PAUSED and self.is_active:
-            self.resume()
+        """Space: pause a run that trains or steps, resume a paused one (as the last click left it,
+        not the last report), or start the last experiment again."""
+        if self.is_active:
+            if self.request.wanted in (RUNNING, STEPPING):
+                self.pause()
+            elif self.request.wanted == PAUSED:
+                self.resume()
         elif self._last_start is not None:
             experiment, dataset, options = self._last_start
             self.start(experiment, dataset, replace(options, start_paused=False))
@@ -212,32 +226,31 @@ class TrainingController(QObject):
     def step_epoch(self) -> None:
         """Train exactly one epoch, then stay paused.
 
-        A running run is paused first; with no active run the last experiment starts paused and
-        steps, so Step works from idle and after a finished run the way Train does.
+        A running run is paused by the step itself; with no active run the last experiment starts
+        paused and steps, so Step works from idle and after a finished run the way Train does.
+        Presses add up, one epoch each, until Pause or Stop drops those not done.
         """
         if self._paused_run():
-            self._command(Command.STEP_EPOCH)
+            self._control(Command.STEP_EPOCH, STEPPING)
 
     def step_batch(self) -> None:
         """Do exactly one optimizer step, then stay paused (starts the last experiment if idle)."""
         if self._paused_run():
-            self._command(Command.STEP_BATCH)
+            self._control(Command.STEP_BATCH, STEPPING)
 
     def _paused_run(self) -> bool:
-        """Make the active run paused; from idle the last experiment is started paused. False if none."""
+        """An active run that may step (from idle the last experiment starts paused); False if none."""
         if not self.is_active:
             if self._last_start is None:
                 return False
             experiment, dataset, options = self._last_start
             if not self.start(experiment, dataset, replace(options, start_paused=True)):
                 return False
-        if self._state == RUNNING:
-            self.pause()
-        return True
+        return self.request.wanted != STOPPING
 
     def stop(self) -> None:
-        """Ask the run to stop; its final snapshot (state "stopped") keeps the results on screen."""
-        self._command(Command.STOP)
+        """Stop within one slice; the final snapshot (state "stopped") keeps the results on screen."""
+        self._control(Command.STOP, STOPPING)
 
     def reset(self) -> None:
         """Stop and forget the run: no more snapshots from it, state idle, no latest snapshot."""
@@ -285,9 +298,15 @@ class TrainingController(QObject):
             self._proc = remote.acquire(self._on_message)
         return self._proc
 
-    def _command(self, command: Command, *args: Any) -> None:
+    def _command(self, command: Command, *args: Any) -> bool:
         if self.is_active and self._proc is not None:
-            self._proc.command(self._current[0], command, *args)
+            return self._proc.command(self._current[0], command, *args)  # False: the process is gone
+        return False
+
+    def _control(self, command: Command, wanted: str) -> None:
+        """Send a pause/resume/step/stop; the run is to end up `wanted` (shown at once)."""
+        if self._command(command):
+            self.request.asked(wanted)
 
     def _retire(self) -> None:
         """Forget the current run (its late messages no longer match) and ask the child to stop it."""
@@ -344,7 +363,8 @@ class TrainingController(QObject):
             self._flush_followup()  # a pause or the end is one event, not a stream: all views at once
             if run_id != self._run_id:
                 return
-        self._set_state(snap.state)
+        if self.request.answers(snap):  # else stale: sent before the trainer took the last click
+            self._set_state(snap.state)
         if snap.state == DIVERGED and snap.message and run_id == self._run_id:
             self.error.emit(snap.message)
 

@@ -85,6 +85,11 @@ def _column(caption: str, widget: QWidget, below: QWidget | None = None) -> QWid
     return box
 
 
+def format_rate(rate: float) -> str:
+    """Steps per second as the run bar shows them: whole numbers, two digits below 10 (0.26, not 0)."""
+    return f"{rate:,.0f}" if rate >= 10 else f"{rate:.2g}"
+
+
 def _format_elapsed(seconds: float) -> str:
     m, s = divmod(int(seconds), 60)
     h, m = divmod(m, 60)
@@ -274,12 +279,15 @@ class RunBar(QWidget):
 
     def _apply_tips(self, train_tip: str) -> None:
         # An active run can always be paused or stopped, even after an edit made the setup invalid.
-        can_run = not self._blocked or self._state in ACTIVE_STATES
+        # While a Stop is on its way nothing can start or step; the button turns back to Train after.
+        can_run = self._state != "stopping" and (not self._blocked or self._state in ACTIVE_STATES)
         self.train_action.setEnabled(can_run)
         self.step_action.setEnabled(can_run)
         self.step_batch_action.setEnabled(can_run)
         if can_run:
             self.train_action.setToolTip(train_tip)
+        elif self._state == "stopping":
+            self.train_action.setToolTip(self.tr("Stopping the run: Train is back once it has stopped."))
         else:
             self.train_action.setToolTip(f"Cannot train: {self._blocked}")
         self.train_button.setToolTip(self.train_action.toolTip())
@@ -287,7 +295,10 @@ class RunBar(QWidget):
     def show_snapshot(self, snap: Snapshot) -> None:
         """Update the counters from the newest snapshot."""
         self.epoch_label.setText(format(snap.epoch, "07,"))
-        self.rate_label.setText(f"{snap.steps_per_second:,.0f} steps/s · {_format_elapsed(snap.elapsed)}")
+        elapsed, rate = _format_elapsed(snap.elapsed), snap.steps_per_second
+        # The rate of the last slice that trained (a pause never counts); nothing before the first one
+        self.rate_label.setText(self.tr("{0} steps/s · {1}").format(format_rate(rate), elapsed) if rate > 0
+                                else elapsed)
 
     def clear_counters(self) -> None:
         self.epoch_label.setText("000,000")
