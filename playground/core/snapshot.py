@@ -79,7 +79,7 @@ class Snapshot:
     state: str = RUNNING
     message: str = ""
     elapsed: float = 0.0
-    steps_per_second: float = 0.0
+    steps_per_second: float = 0.0  # per second of training (pauses not counted), recent: see pace.py
     epochs_per_second: float = 0.0
     lr: float = 0.0
     history: Mapping[str, np.ndarray] = field(default_factory=_empty)

@@ -39,6 +39,7 @@ from playground.core.losses import make_loss, target_tensor
 from playground.core.metrics import confusion_matrix
 from playground.core.model import build_model
 from playground.core.optimizers import make_optimizer
+from playground.core.pace import Pace
 from playground.core.preflight import check_run
 from playground.core.probes import (
     conv_views,
@@ -121,9 +122,8 @@ class TrainingRun:
         self._confusion: np.ndarray | None = None
         self._restored: dict[str, float] = {}
         self._last_grad_norms: dict[str, float] = {}
-        self._clock = (0.0, 0, 0)  # (time trained, step, epoch) at the last snapshot
         self._elapsed = 0.0
-        self._rates = (0.0, 0.0)
+        self._pace = Pace()
         self.fast: FastNet | None = None
         self.fast_reason = "turned off" if not options.fast else ineligible_reason(
             self.model, self.loss_fn, self.optimizer)
@@ -179,7 +179,6 @@ class TrainingRun:
     # ------------------------------------------------------------- the loop ------------------
     def snapshots(self) -> Iterator[Snapshot]:
         """Train until done, yielding a Snapshot per time slice; the last one has `.done`."""
-        self._clock = (self._elapsed, self.step, self.epoch)
         control = self._commands
         while True:
             self._apply_commands(block=False)
@@ -387,13 +386,7 @@ class TrainingRun:
         return self._snapshot(state, message)
 
     def _snapshot(self, state: str, message: str = "") -> Snapshot:
-        # Per second of training time, the time shown beside them: a pause or a wait for the next Step
-        # press is not training, so it never drags the rate down; while paused, the last one stays.
-        t0, s0, e0 = self._clock
-        dt = self._elapsed - t0
-        if dt > 0 and self.step > s0:
-            self._rates = ((self.step - s0) / dt, (self.epoch - e0) / dt)
-        self._clock = (self._elapsed, self.step, self.epoch)
+        rates = self._pace.update(self._elapsed, self.step, self.epoch)
         ds, o = self.dataset, self.options
         history = self.history.views()  # read-only views: O(1) however long the run
         boundary = neurons = curve = samples = filters = maps = points = None
@@ -413,7 +406,7 @@ class TrainingRun:
                 filters, maps = conv_views(self.model, self.test.x[shown])
         return Snapshot(
             epoch=self.epoch, step=self.step, state=state, message=message, elapsed=self._elapsed,
-            steps_per_second=self._rates[0], epochs_per_second=self._rates[1],
+            steps_per_second=rates[0], epochs_per_second=rates[1],
             lr=self.optimizer.param_groups[0]["lr"], history=history,
             metrics={**{k: float(v[-1]) for k, v in history.items()}, **self._restored},
             grad_norms=dict(self._last_grad_norms),

@@ -6,6 +6,7 @@ import pytest
 
 from playground.core import trainer
 from playground.core.experiment import experiment_from_dict
+from playground.core.pace import Pace
 from playground.core.run_control import RunControl
 from playground.core.snapshot import PAUSED, RUNNING, STOPPED
 from playground.core.trainer import RunOptions, TrainingRun
@@ -98,7 +99,6 @@ def test_the_rate_after_a_pause_counts_training_time_only(clock):
     run.resume()
     after = next(snaps)
     assert after.state == RUNNING and after.step > paused.step
-    assert after.steps_per_second == (after.step - paused.step) / (after.elapsed - paused.elapsed)
     assert after.elapsed - paused.elapsed < 1.0  # the 100 s pause is not training time
     assert after.steps_per_second == pytest.approx(running.steps_per_second, rel=0.2)
 
@@ -110,6 +110,41 @@ def test_one_step_after_a_pause_reports_that_steps_rate(clock):
     snap = next(snaps)
     assert snap.step == 1 and snap.steps_per_second == 1 / snap.elapsed
     assert snap.steps_per_second > 100  # one step of a tiny net, not one step per 100 s
+
+
+def test_the_rate_holds_a_whole_epoch_with_its_evaluation(clock, monkeypatch):
+    """Steps slower than a slice and a long evaluation, as a conv net's: right after an epoch, and
+    paused there, the rate is the one the run keeps up, not one step per evaluation."""
+    run, snaps = started(paused=False, slice_seconds=0.0005)  # one step a slice
+    evaluate = run._evaluate
+
+    def slow_evaluation():
+        clock.now += 5.0
+        return evaluate()
+
+    monkeypatch.setattr(run, "_evaluate", slow_evaluation)
+    first_of: dict[int, object] = {}  # epoch -> the first snapshot that counts it
+    while 3 not in first_of:
+        snap = next(snaps)
+        first_of.setdefault(snap.epoch, snap)
+    run.pause()
+    paused = next(snaps)
+    two, three = first_of[2], first_of[3]
+    assert paused.state == PAUSED and (three.step - two.step) == 10  # one epoch of 10 steps
+    assert paused.steps_per_second == (three.step - two.step) / (three.elapsed - two.elapsed)
+    assert paused.epochs_per_second == 1 / (three.elapsed - two.elapsed)
+    assert paused.steps_per_second > 1.5  # 10 steps in ~5 s; the last slice alone was 1 step in 5 s
+
+
+def test_pace_keeps_a_second_of_training_and_the_last_figure_while_idle():
+    pace = Pace()
+    assert pace.update(0.0, 0, 0) == (0.0, 0.0)  # nothing trained yet: no figure
+    for i in range(1, 31):  # 3 s of training at 100 steps/s, an epoch every 0.1 s
+        rates = pace.update(i * 0.1, i * 10, i)
+    assert rates == pytest.approx((100.0, 10.0))
+    assert pace.update(3.0, 300, 30) == rates  # paused: nothing new, the last figure stays
+    rates = pace.update(3.2, 340, 32)  # faster now: the window holds about the last second
+    assert rates[0] == pytest.approx((340 - 220) / (3.2 - 2.2))
 
 
 def test_control_counts_what_it_takes_and_hands_the_rest_back():

@@ -65,7 +65,8 @@ def _action(parent: QWidget, text: str, key: str, tip: str) -> QAction:
     action.setShortcut(QKeySequence(SHORTCUTS[key]))
     action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
     action.setToolTip(f"{tip} ({key_text(key)})")
-    action.setStatusTip(tip)
+    # No status tip: the mouse rests on the button just clicked, and its tip would cover the status
+    # line just when it says what the click did ("Pausing after this step…"). The tooltip has it.
     return action
 
 
