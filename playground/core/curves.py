@@ -47,7 +47,7 @@ class Curves:
 def _clf_curve(scores: np.ndarray, truth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(false positives, true positives) when everything scoring at least each distinct score,
     highest first, counts as positive (scikit-learn's `_binary_clf_curve`)."""
-    order = np.argsort(scores, kind="mergesort")[::-1]
+    order = np.argsort(scores)[::-1]  # ties end up grouped whatever their order: no stable sort needed
     ordered, hits = scores[order], truth[order]
     ends = np.r_[np.flatnonzero(np.diff(ordered)), len(ordered) - 1]
     tps = np.cumsum(hits, dtype=np.int64)[ends]
@@ -62,26 +62,29 @@ def _drop_collinear(fps: np.ndarray, tps: np.ndarray) -> tuple[np.ndarray, np.nd
     return fps[keep], tps[keep]
 
 
-def roc_curve(scores: np.ndarray, truth: np.ndarray) -> Curve:
-    """(fpr, tpr) as `sklearn.metrics.roc_curve`; empty if `truth` is all one class (undefined)."""
+def both_curves(scores: np.ndarray, truth: np.ndarray) -> tuple[Curve, Curve]:
+    """`roc_curve` and `pr_curve` from one sort of the scores."""
     truth = np.asarray(truth, dtype=bool)
     if truth.all() or not truth.any():
-        return np.empty(0), np.empty(0)
-    fps, tps = _drop_collinear(*_clf_curve(np.asarray(scores, dtype=np.float64), truth))
+        return (np.empty(0), np.empty(0)), (np.empty(0), np.empty(0))
+    fps, tps = _clf_curve(np.asarray(scores, dtype=np.float64), truth)
+    precision = tps / (tps + fps)  # never 0/0: every threshold counts at least one example
+    recall = tps / tps[-1]
+    pr = np.r_[recall[::-1], 0.0], np.r_[precision[::-1], 1.0]
+    fps, tps = _drop_collinear(fps, tps)
     fps, tps = np.r_[0, fps], np.r_[0, tps]
-    return fps / fps[-1], tps / tps[-1]
+    return (fps / fps[-1], tps / tps[-1]), pr
+
+
+def roc_curve(scores: np.ndarray, truth: np.ndarray) -> Curve:
+    """(fpr, tpr) as `sklearn.metrics.roc_curve`; empty if `truth` is all one class (undefined)."""
+    return both_curves(scores, truth)[0]
 
 
 def pr_curve(scores: np.ndarray, truth: np.ndarray) -> Curve:
     """(recall, precision) as `sklearn.metrics.precision_recall_curve`: recall falling to 0, where
-    precision is 1 by convention."""
-    truth = np.asarray(truth, dtype=bool)
-    if truth.all() or not truth.any():
-        return np.empty(0), np.empty(0)
-    fps, tps = _clf_curve(np.asarray(scores, dtype=np.float64), truth)
-    precision = tps / (tps + fps)  # never 0/0: every threshold counts at least one example
-    recall = tps / tps[-1]
-    return np.r_[recall[::-1], 0.0], np.r_[precision[::-1], 1.0]
+    precision is 1 by convention; empty if `truth` is all one class."""
+    return both_curves(scores, truth)[1]
 
 
 def average_precision(recall: np.ndarray, precision: np.ndarray) -> float:
@@ -133,9 +136,7 @@ def classification_curves(value: np.ndarray, labels: np.ndarray, task: str) -> C
         columns, classes = list(value.T), tuple(range(value.shape[1]))
     roc, pr, aucs, aps = [], [], [], []
     for c, scores in zip(classes, columns, strict=True):
-        truth = labels == c
-        fpr, tpr = roc_curve(scores, truth)
-        recall, precision = pr_curve(scores, truth)
+        (fpr, tpr), (recall, precision) = both_curves(scores, labels == c)
         aucs.append(area_under(fpr, tpr))
         aps.append(average_precision(recall, precision))
         roc.append(thin(fpr, tpr))
