@@ -201,6 +201,13 @@ def test_damaged_curves_draw_nothing_and_break_nothing(view):
     assert len(view.roc.curve_data(0)[0]) == 0 and len(view.pr.curve_data(0)[0]) == 0
     assert view.roc.legend.items[0][1].text == "AUC –" and view.pr.legend.items[0][1].text == "AP –"
     assert _matrix(view) == [["", ""], ["", ""]]  # threshold counts of the wrong shape: not shown
+    junk = Curves((1,), (("a", "b"),), (None,), ("x",), (1.0,), None,
+                  np.full((len(THRESHOLDS), 2, 2), np.nan))
+    view.update_snapshot(dataclasses.replace(snap, epoch=snap.epoch + 1, curves=junk))
+    assert len(view.roc.curve_data(0)[0]) == 0 and view.roc.legend.items[0][1].text == "AUC –"
+    assert view.pr.legend.items[0][1].text == "AP 1.000" and _matrix(view) == [["", ""], ["", ""]]
+    view.update_snapshot(dataclasses.replace(snap, epoch=snap.epoch + 2, curves=dataclasses.replace(
+        junk, roc=(), classes=(1, 2))))  # lengths that do not fit the data set: ignored
 
 
 def test_the_output_panels_discretized_plane_follows_the_threshold(qtbot, panel):

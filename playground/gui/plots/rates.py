@@ -8,6 +8,7 @@ epoch never re-lays out an axis. A marker shows where the binary threshold slide
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -24,10 +25,16 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("RateCurves", text)
 
 
-def _finite(x: np.ndarray, y: np.ndarray) -> bool:
-    """Both arrays finite and of one length: what a curve must be before it is drawn."""
-    x, y = np.asarray(x), np.asarray(y)
-    return x.shape == y.shape and x.ndim == 1 and bool(np.isfinite(x).all() and np.isfinite(y).all())
+def _points(curve: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """(x, y) of a curve that is two finite float arrays of one length; None for anything else
+    (a damaged message decodes to numbers, but not necessarily to these)."""
+    if not isinstance(curve, tuple) or len(curve) != 2:
+        return None
+    x, y = curve
+    arrays = all(isinstance(a, np.ndarray) and a.ndim == 1 and a.dtype.kind == "f" for a in (x, y))
+    if not arrays or x.shape != y.shape or not (np.isfinite(x).all() and np.isfinite(y).all()):
+        return None
+    return x, y
 
 
 class RateCurves(st.PlotView):
@@ -81,18 +88,20 @@ class RateCurves(st.PlotView):
         """Draw each class's curve and write its area into the legend (– where undefined)."""
         data = curves.roc if self.kind == ROC else curves.pr
         areas = curves.roc_auc if self.kind == ROC else curves.average_precision
-        if len(data) != len(self.items):
+        if not isinstance(data, tuple) or not isinstance(areas, tuple) \
+                or not len(data) == len(areas) == len(self.items):
             return
         labels = [label for _, label in self.legend.items]
-        for item, name, (x, y), area, label in zip(self.items, self._names, data, areas, labels, strict=True):
-            item.setData(*((x, y) if _finite(x, y) else ([], [])))
+        for item, name, curve, area, label in zip(self.items, self._names, data, areas, labels, strict=True):
+            points = _points(curve)
+            item.setData(*(points if points is not None else ([], [])))
             text = self.legend_text(name, area)
             if label.text != text:
                 label.setText(text)
         self.legend.setVisible(True)
 
     def legend_text(self, name: str, area: float) -> str:
-        value = f"{area:.3f}" if isinstance(area, float) and math.isfinite(area) else "–"
+        value = f"{area:.3f}" if isinstance(area, (int, float)) and math.isfinite(area) else "–"
         words = _tr("AUC {0}") if self.kind == ROC else _tr("AP {0}")
         return f"{name}  {words.format(value)}" if name else words.format(value)
 

@@ -184,23 +184,24 @@ class ScoresView(QWidget):
         if snap is None or self.dataset is None or self._drawn == (snap.epoch, snap.state):
             return
         curves = snap.curves
-        if isinstance(curves, Curves) and len(curves.classes) == len(self.roc.items):
+        if isinstance(curves, Curves) and isinstance(curves.classes, tuple) \
+                and len(curves.classes) == len(self.roc.items):
             self._drawn = (snap.epoch, snap.state)
             self.hint.setVisible(False)
             self.roc.show_curves(curves)
             self.pr.show_curves(curves)
             if self.dataset.task == BINARY:
                 counts = curves.threshold_confusion
-                ok = counts is not None and np.shape(counts) == (len(THRESHOLDS), 2, 2) \
-                    and bool(np.isfinite(counts).all())
+                ok = isinstance(counts, np.ndarray) and counts.shape == (len(THRESHOLDS), 2, 2) \
+                    and counts.dtype.kind in "iu"
                 self._counts = np.asarray(counts) if ok else None
                 self._show_threshold()
-        if self.dataset.task == MULTICLASS and snap.confusion is not None:
-            self._show_classes(np.asarray(snap.confusion))
+        if self.dataset.task == MULTICLASS and isinstance(snap.confusion, np.ndarray):
+            self._show_classes(snap.confusion)
 
     def _show_classes(self, confusion: np.ndarray) -> None:
         k = self.dataset.num_classes
-        if confusion.shape != (k, k) or not np.isfinite(confusion).all():
+        if confusion.shape != (k, k) or confusion.dtype.kind not in "iu":
             return
         self.confusion.show_counts(confusion)
         names = [class_label(self.dataset, c) for c in range(k)]
