@@ -181,9 +181,24 @@ def result_dict(exp: Experiment, run: TrainingRun, last: Snapshot) -> dict[str, 
             w, b = layers[0]
             result["weights"] = w[0].tolist() if w.shape[0] == 1 else w.tolist()
             result["bias"] = None if b is None else (float(b[0]) if b.shape[0] == 1 else b.tolist())
+    elif last.confusion is not None:
+        result.update(class_figures(last.confusion, run.dataset.class_names))
     result["metrics"] = {k: float(v) for k, v in last.metrics.items()
                          if not k.startswith("grad_norm.") and k not in ("epoch", "seconds")}
     return _clean(result)
+
+
+def class_figures(confusion: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """The test confusion matrix (rows true class, columns predicted; binary at 0.5) and each class's
+    precision, recall, F1 and support, with their macro and weighted averages."""
+    from playground.core.metrics import class_report
+
+    report = class_report(confusion)
+    rows = [{"class": names[i] if i < len(names) else str(i), "precision": float(report.precision[i]),
+             "recall": float(report.recall[i]), "f1": float(report.f1[i]), "support": int(report.support[i])}
+            for i in range(len(confusion))]
+    return {"confusion_matrix": [[int(n) for n in row] for row in confusion], "per_class": rows,
+            "macro_avg": dict(report.macro), "weighted_avg": dict(report.weighted)}
 
 
 def _fmt(value: float | None, percent: bool = False) -> str:
@@ -206,11 +221,30 @@ def summary(r: dict[str, Any], out: Path | None) -> str:
     else:
         lines.append(f"  accuracy  train {_fmt(r['train_accuracy'], True)}  "
                      f"test {_fmt(r['test_accuracy'], True)}")
+        if "per_class" in r:
+            lines.extend(class_table(r))
     if r["message"]:
         lines.append(f"  {r['message']}")
     if out is not None:
         lines.append(f"  wrote history.csv, weights.pt and preset.json to {out}")
     return "\n".join(lines)
+
+
+def class_table(r: dict[str, Any]) -> list[str]:
+    """The test split's figures per class and on average, as scikit-learn's classification_report."""
+    rows = [(f"class {row['class']}", row) for row in r["per_class"]]
+    rows += [("macro avg", r["macro_avg"]), ("weighted avg", r["weighted_avg"])]
+    width = max(len(name) for name, _ in rows)
+
+    def cell(value: float | None, size: int) -> str:
+        return f"{'-' if value is None else f'{value:.3f}':>{size}}"
+
+    lines = [f"  {'test':<{width}}  precision  recall     F1  support"]
+    for name, row in rows:
+        support = f"  {row['support']:>7}" if "support" in row else ""
+        lines.append(f"  {name:<{width}}  {cell(row['precision'], 9)}  {cell(row['recall'], 6)}  "
+                     f"{cell(row['f1'], 5)}{support}")
+    return lines
 
 
 class Progress:

@@ -124,6 +124,51 @@ def test_out_writes_history_weights_and_the_preset_actually_run(tmp_path, capsys
     assert weights and all(isinstance(v, torch.Tensor) for v in weights.values())
 
 
+def _test_predictions(out_dir: Path):
+    """The test labels and the predictions of the weights a run wrote, recomputed with torch."""
+    from playground.core.trainer import TrainingRun
+
+    run = TrainingRun(load_preset(out_dir / "preset.json"))
+    run.model.load_state_dict(load_weights(out_dir / "weights.pt"))
+    with torch.no_grad():
+        value = run.to_value(run.model.eval()(run.test.x)).numpy()
+    pred = value.argmax(axis=1) if value.shape[1] > 1 else (value[:, 0] >= 0.5).astype(int)
+    return run.test.labels, pred
+
+
+@pytest.mark.parametrize("name,k", [("blobs", 4), ("circle", 2)])
+def test_train_json_reports_every_class_and_the_test_confusion_matrix_as_sklearn(tmp_path, capsys, name, k):
+    from sklearn import metrics as skm
+
+    code, r, _ = run_json(capsys, name, "--epochs", "2", "--out", str(tmp_path))
+    labels, pred = _test_predictions(tmp_path)
+    assert code == 0 and r["confusion_matrix"] == skm.confusion_matrix(labels, pred, labels=range(k)).tolist()
+    want = skm.classification_report(labels, pred, labels=range(k), output_dict=True, zero_division=0)
+    assert [row["class"] for row in r["per_class"]] == [str(i) for i in range(k)]
+    for i, row in enumerate(r["per_class"]):
+        assert row["support"] == want[str(i)]["support"]
+        assert [row["precision"], row["recall"], row["f1"]] == pytest.approx(
+            [want[str(i)]["precision"], want[str(i)]["recall"], want[str(i)]["f1-score"]])
+    for key, sk_key in (("macro_avg", "macro avg"), ("weighted_avg", "weighted avg")):
+        assert [r[key]["precision"], r[key]["recall"], r[key]["f1"]] == pytest.approx(
+            [want[sk_key]["precision"], want[sk_key]["recall"], want[sk_key]["f1-score"]])
+    # the figures beside the curves: macro averages for k classes, class 1's own for two
+    assert (r["macro_avg"] if k > 2 else r["per_class"][1])["f1"] == pytest.approx(r["metrics"]["test_f1"])
+
+
+def test_the_summary_lists_each_class_and_the_averages(capsys):
+    assert cli.main(["train", "blobs", "--epochs", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    head = next(i for i, line in enumerate(lines) if "precision  recall     F1  support" in line)
+    assert [line.split()[:2] for line in lines[head + 1:head + 7]] == [
+        ["class", "0"], ["class", "1"], ["class", "2"], ["class", "3"], ["macro", "avg"], ["weighted", "avg"]]
+
+
+def test_regression_reports_no_classes(tmp_path, capsys):
+    _, r, _ = run_json(capsys, str(preset(tmp_path / "line.json")), "--epochs", "2")
+    assert not {"confusion_matrix", "per_class", "macro_avg", "weighted_avg"} & r.keys()
+
+
 def test_epochs_override_of_zero_would_run_forever_until_stopped(capsys, monkeypatch):
     """--epochs 0 means no limit; a stop (as from Ctrl-C) ends it with exit status 130."""
     from contextlib import contextmanager

@@ -38,7 +38,8 @@ def evaluate(model: nn.Module, loss_fn: nn.Module, split: Split, task: str, to_v
              ) -> tuple[dict[str, float], np.ndarray | None]:
     """Loss and metrics on `split`, keys prefixed (``test_loss``, ``test_accuracy``, ...).
 
-    Returns (row, predicted labels or None). Classification adds precision/recall/f1/roc_auc (macro
+    Returns (row, the model's values as `to_value` gives them, or None when the loss is not finite).
+    Classification adds precision/recall/f1/roc_auc (macro
     averages for more than two classes), regression r2;
     the caller decides which prefix gets the detailed metrics.
     """
@@ -59,11 +60,9 @@ def score(out: torch.Tensor, loss: float, split: Split, task: str, to_value: Out
     if not math.isfinite(loss):
         return row, None
     value = to_value(out).numpy()
-    pred = None
     if task == BINARY:
         prob = value[:, 0]
         positive = prob >= 0.5
-        pred = positive.astype(np.int64)
         row.update({f"{prefix}_{k}": v for k, v in binary_metrics(prob, positive, split.truth).items()})
     elif task == MULTICLASS:
         pred = value.argmax(axis=1)
@@ -72,7 +71,7 @@ def score(out: torch.Tensor, loss: float, split: Split, task: str, to_value: Out
             value, pred, split.labels, aucs=class_aucs).items()})
     else:
         row[f"{prefix}_r2"] = metrics.r2_score(value, split.target)
-    return row, pred
+    return row, value
 
 
 def binary_metrics(prob: np.ndarray, positive: np.ndarray, truth: np.ndarray) -> dict[str, float]:

@@ -6,6 +6,8 @@ loop; tests check them against scikit-learn.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 
@@ -55,28 +57,59 @@ def multiclass_scores(prob: np.ndarray, pred_labels: np.ndarray, labels: np.ndar
                       aucs=class_aucs) -> dict[str, float]:
     """Macro-averaged precision, recall and F1 and one-vs-rest ROC-AUC of a k-class task.
 
-    As scikit-learn computes them (`average="macro"`, `zero_division=0`): precision, recall and F1
-    average over the classes that occur in the labels or the predictions; ROC-AUC averages each
-    class's AUC of P(class) against the rest over the classes present in the labels with at least one
-    other class beside them (a class with no examples has no defined AUC). `aucs` may be any
-    implementation of `class_aucs` (the evaluation passes its faster one).
+    Precision, recall and F1 are `class_report`'s macro averages; ROC-AUC averages each class's AUC
+    of P(class) against the rest over the classes present in the labels with at least one other
+    class beside them (a class with no examples has no defined AUC), as scikit-learn's
+    `roc_auc_score(multi_class="ovr")`. `aucs` may be any implementation of `class_aucs` (the
+    evaluation passes its faster one).
     """
-    k = prob.shape[1]
-    counts = confusion_matrix(pred_labels, labels, k)
+    report = class_report(confusion_matrix(pred_labels, labels, prob.shape[1]))
+    actual = report.support
+    per_class = aucs(prob, labels)[actual > 0] if np.count_nonzero(actual) > 1 else []
+    return {**report.macro, "roc_auc": float(np.mean(per_class)) if len(per_class) else float("nan")}
+
+
+@dataclass(frozen=True)
+class ClassReport:
+    """Per-class precision, recall, F1 and support (true examples), with their averages.
+
+    `macro`: the plain mean over the classes that occur in the labels or the predictions;
+    `weighted`: the mean weighted by support. Both hold "precision", "recall" and "f1" (NaN for an
+    empty set). Classes are the rows of the confusion matrix it was made from.
+    """
+
+    precision: np.ndarray
+    recall: np.ndarray
+    f1: np.ndarray
+    support: np.ndarray
+    accuracy: float
+    macro: dict[str, float]
+    weighted: dict[str, float]
+
+
+def class_report(counts: np.ndarray) -> ClassReport:
+    """scikit-learn's `classification_report` (`zero_division=0`), from a k×k confusion matrix.
+
+    Computed from the counts rather than by scikit-learn itself: importing `sklearn.metrics` takes
+    seconds, which `nn-playground train circle` would pay for a table of k rows (tests check every
+    figure against scikit-learn). A class never predicted has precision 0, one with no examples
+    recall 0, and F1 is 0 where precision and recall both are.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    k = len(counts)
     tp = np.diag(counts).astype(np.float64)
-    predicted, actual = counts.sum(axis=0), counts.sum(axis=1)
-    seen = (predicted > 0) | (actual > 0)
-    if not seen.any():
-        nan = float("nan")
-        return {"precision": nan, "recall": nan, "f1": nan, "roc_auc": nan}
+    predicted, support = counts.sum(axis=0), counts.sum(axis=1)
     precision = tp / np.maximum(predicted, 1)  # no predictions of a class: tp = 0, precision 0
-    recall = tp / np.maximum(actual, 1)
+    recall = tp / np.maximum(support, 1)
     total = precision + recall
     f1 = np.divide(2 * precision * recall, total, out=np.zeros(k), where=total > 0)
-    per_class = aucs(prob, labels)[actual > 0] if np.count_nonzero(actual) > 1 else []
-    return {"precision": float(precision[seen].mean()), "recall": float(recall[seen].mean()),
-            "f1": float(f1[seen].mean()),
-            "roc_auc": float(np.mean(per_class)) if len(per_class) else float("nan")}
+    seen = (predicted > 0) | (support > 0)
+    n = int(support.sum())
+    figures = {"precision": precision, "recall": recall, "f1": f1}
+    macro = {key: float(v[seen].mean()) if seen.any() else float("nan") for key, v in figures.items()}
+    weighted = {key: float(v @ support / n) if n else float("nan") for key, v in figures.items()}
+    return ClassReport(precision, recall, f1, support, float(tp.sum() / n) if n else float("nan"),
+                       macro, weighted)
 
 
 def confusion_matrix(pred_labels: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:

@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from playground.core.curves import Curves
 
 # Run states a snapshot can report.
 RUNNING = "running"
@@ -72,6 +75,7 @@ class Snapshot:
     `extent[1]`, ends included (a curve over x, the 1-D analogue of the map).
     curve: for 1-D regression, (x, y_hat). weights: per dense layer (W[out, in], b or None).
     lr_changes: every live learning-rate change so far, oldest first (see `with_lr_change`).
+    confusion: the test split's confusion matrix (rows true class; binary: at threshold 0.5).
     """
 
     epoch: int
@@ -103,6 +107,7 @@ class Snapshot:
     controls: int = 0  # pause/resume/step/stop commands the run had taken: says which click this answers
     queued_epochs: int = 0  # Step-one-epoch presses not yet done (the one under way included)
     queued_batches: int = 0  # Step-one-batch presses not yet done
+    curves: Curves | None = None  # ROC and precision-recall curves of the test split (see RunOptions)
 
     @property
     def done(self) -> bool:

@@ -27,7 +27,8 @@ import torch
 
 from playground.core import snapshot as report
 from playground.core.compat import resolve_loss
-from playground.core.datasets.base import IMAGE, LINE1D, MULTICLASS, POINTS2D, Dataset
+from playground.core.curves import LatestTest
+from playground.core.datasets.base import IMAGE, LINE1D, POINTS2D, Dataset
 from playground.core.divergence import DivergenceCheck, start_loss
 from playground.core.evaluation import Split, evaluate, grad_norms, score
 from playground.core.experiment import Experiment
@@ -36,7 +37,6 @@ from playground.core.fastnet import FastNet, ineligible_reason
 from playground.core.history import History
 from playground.core.inside import activity
 from playground.core.losses import make_loss, target_tensor
-from playground.core.metrics import confusion_matrix
 from playground.core.model import build_model
 from playground.core.optimizers import make_optimizer
 from playground.core.pace import Pace
@@ -73,6 +73,7 @@ class RunOptions:
     conv_maps: bool = False  # image sets: first-layer filters and feature maps of `feature_sample`
     feature_sample: int = 0  # index into the test split
     fast: bool = True  # train eligible dense networks with the numpy twin (False: always torch)
+    curves: bool = False  # ROC and precision-recall curves in every snapshot (the last always has them)
 
 
 class TrainingRun:
@@ -119,7 +120,7 @@ class TrainingRun:
         self._activity: dict[str, tuple[str, float]] = {}
         self._feature_sample = options.feature_sample
         self._best: tuple[float, int, dict] | None = None
-        self._confusion: np.ndarray | None = None
+        self._latest_test = LatestTest(self.test.labels, ds.task, ds.num_classes)
         self._restored: dict[str, float] = {}
         self._last_grad_norms: dict[str, float] = {}
         self._elapsed = 0.0
@@ -324,13 +325,12 @@ class TrainingRun:
             args = (self.model, self.loss_fn)
             extra = (ds.task, self.to_value, ds.num_classes)
             row, _ = evaluate(*args, self.train, *extra, prefix="train")
-            test_row, pred = evaluate(*args, self.test, *extra, prefix="test")
+            test_row, value = evaluate(*args, self.test, *extra, prefix="test")
             row.update(test_row)
             row.update(evaluate(*args, self.val, *extra, prefix="val")[0])
             self._activity = activity(self.model, self.train.x)
             row.update({f"{kind}.{i}": share for i, (kind, share) in self._activity.items()})
-            if ds.task == MULTICLASS and pred is not None:
-                self._confusion = confusion_matrix(pred, self.test.labels, ds.num_classes)
+            self._latest_test.observe(value)
         finally:
             self.model.train()
         return row
@@ -340,21 +340,18 @@ class TrainingRun:
         ds, splits = self.dataset, (self.train, self.test, self.val)
         out, hidden = self.fast.forward(self._eval_x, hidden_rows=min(len(self.train), 512))
         row: dict[str, float] = {}
-        pred = None
         start = 0
         for split, y, prefix in zip(splits, self._eval_y, ("train", "test", "val"), strict=True):
             n = len(split)
             mine = out[start:start + n]
-            part, p = score(torch.from_numpy(mine), self.fast.loss_value(mine, y), split, ds.task,
+            part, value = score(torch.from_numpy(mine), self.fast.loss_value(mine, y), split, ds.task,
                             self.to_value, prefix)
             row.update(part)
             if prefix == "test":
-                pred = p
+                self._latest_test.observe(value)
             start += n
         self._activity = self.fast.activity(hidden)
         row.update({f"{kind}.{i}": share for i, (kind, share) in self._activity.items()})
-        if ds.task == MULTICLASS and pred is not None:
-            self._confusion = confusion_matrix(pred, self.test.labels, ds.num_classes)
         return row
 
     def _early_stopping(self, row: dict[str, float]) -> tuple[str, str] | None:
@@ -410,7 +407,8 @@ class TrainingRun:
             lr=self.optimizer.param_groups[0]["lr"], history=history,
             metrics={**{k: float(v[-1]) for k, v in history.items()}, **self._restored},
             grad_norms=dict(self._last_grad_norms),
-            confusion=None if self._confusion is None else self._confusion.copy(),
+            confusion=self._latest_test.confusion(),
+            curves=self._latest_test.curves() if o.curves or state in report.FINAL_STATES else None,
             boundary=boundary, extent=ds.extent, neuron_grids=neurons, curve=curve,
             weights=dense_weights(self.model) if o.weights else None, sample_predictions=samples,
             point_values=points, activity=dict(self._activity), step_detail=self._step_detail,

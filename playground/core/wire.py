@@ -24,11 +24,12 @@ from typing import Any
 
 import numpy as np
 
+from playground.core.curves import Curves
 from playground.core.explain import StepDetail
 from playground.core.snapshot import Snapshot
 
 # Dataclasses allowed on the wire, by name: decoding can build nothing else.
-CLASSES: dict[str, type] = {cls.__name__: cls for cls in (Snapshot, StepDetail)}
+CLASSES: dict[str, type] = {cls.__name__: cls for cls in (Snapshot, StepDetail, Curves)}
 _LENGTH = struct.Struct("<I")
 _ALIGN = 8
 MAX_DEPTH = 64  # a snapshot nests ~6 levels; a deeper header is damage, not data

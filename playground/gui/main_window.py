@@ -168,6 +168,7 @@ class MainWindow(QMainWindow):
         self.right.setObjectName("outputTabs")
         self.right.setDocumentMode(True)
         self.right.addTab(self.output, "Output")
+        self.right.addTab(self.output.score_view, "Metrics")
         self.right.addTab(self.dynamics, "Dynamics")
         self.right.addTab(self.step_explainer, "Step")
         self.neuron_focus = NeuronFocus(self.inside.network, self.output.boundary, self.controller, self)
@@ -394,7 +395,8 @@ class MainWindow(QMainWindow):
             return False
         self.notice.hide()
         self._clear_views()
-        options = RunOptions(start_paused=paused, neuron_grids=True, weights=True, conv_maps=True)
+        options = RunOptions(start_paused=paused, neuron_grids=True, weights=True, conv_maps=True,
+                             curves=True)
         self.controller.start(self.session.experiment, self.session.dataset, options)
         self._show_inside()
         return True

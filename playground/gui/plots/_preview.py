@@ -35,8 +35,9 @@ def demo_experiment(dataset: str = "circle", **training: Any) -> Experiment:
     })
 
 
-def preview(view_factory: Callable[[], Any], dataset: str = "circle") -> None:
-    """Show `view_factory()` fed by a run of `demo_experiment(dataset)` until the window closes."""
+def preview(view_factory: Callable[[], Any], dataset: str = "circle", options: Any = None) -> None:
+    """Show `view_factory()` fed by a run of `demo_experiment(dataset)` (with `RunOptions` `options`)
+    until the window closes."""
     import pyqtgraph as pg
 
     from playground.core.datasets import load_dataset
@@ -54,6 +55,6 @@ def preview(view_factory: Callable[[], Any], dataset: str = "circle") -> None:
     controller.snapshot_ready.connect(view.update_snapshot)
     controller.error.connect(print)
     view.show()
-    controller.start(exp, ds)
+    controller.start(exp, ds, options)
     app.exec()
     controller.shutdown()

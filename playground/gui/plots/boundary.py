@@ -94,6 +94,7 @@ class BoundaryView(PointReadouts, st.PlotView):
         self._levels: tuple[float, float] = (0.0, 1.0)
         self._lut = st.diverging_lut()
         self._discretize = False
+        self._threshold = 0.5  # where discretizing splits a binary output (the Metrics tab's slider)
         self._show_test = False
         self.test_points.setVisible(False)
         self._point_values: tuple[np.ndarray, np.ndarray] | None = None
@@ -187,6 +188,13 @@ class BoundaryView(PointReadouts, st.PlotView):
         self._show_test = bool(show)
         self.test_points.setVisible(self._show_test)
 
+    def set_threshold(self, threshold: float) -> None:
+        """Discretize a binary output at this probability (the Metrics tab's slider)."""
+        if threshold != self._threshold:
+            self._threshold = float(threshold)
+            if self._discretize and self._grid is not None:
+                self._render()
+
     def set_discretize(self, on: bool) -> None:
         self._discretize = bool(on)
         if self._grid is not None:
@@ -254,7 +262,8 @@ class BoundaryView(PointReadouts, st.PlotView):
         if grid is None or not self._discretize or self.dataset.task == MULTICLASS:
             return grid, self._levels
         lo, hi = self._levels
-        return np.where(grid >= 0.5 * (lo + hi), np.float32(hi), np.float32(lo)), self._levels
+        cut = lo + self._threshold * (hi - lo)
+        return np.where(grid >= cut, np.float32(hi), np.float32(lo)), self._levels
 
     def _render(self) -> None:
         grid, levels = self._shown()

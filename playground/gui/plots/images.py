@@ -184,10 +184,15 @@ class ConfusionView(st.PlotView):
         plot.setRange(xRange=(0, k), yRange=(0, k), padding=0.02)
 
     def update_snapshot(self, snap: Snapshot) -> None:
-        counts = snap.confusion
-        if counts is None or self.dataset is None or len(self.texts) != len(counts):
+        self.show_counts(snap.confusion)
+
+    def show_counts(self, counts: np.ndarray | None) -> None:
+        """Draw a k×k matrix of counts (anything else, such as a damaged one, is ignored)."""
+        if counts is None or self.dataset is None or np.shape(counts) != (len(self.texts),) * 2:
             return
         counts = np.asarray(counts)
+        if not np.isfinite(counts).all():
+            return
         if self.counts is not None and np.array_equal(counts, self.counts):
             return
         top = float(counts.max()) or 1.0

@@ -28,6 +28,7 @@ from playground.gui.plots.boundary import BoundaryView
 from playground.gui.plots.curves import CurvesView
 from playground.gui.plots.images import ConfusionView, SampleGridView
 from playground.gui.plots.regression import RegressionView
+from playground.gui.plots.scores import ScoresView
 
 EMPTY = "empty"
 _PAGES = (EMPTY, POINTS2D, LINE1D, IMAGE, TABLE)
@@ -94,6 +95,7 @@ class OutputPanel(QWidget):
         self.samples = SampleGridView()
         self.confusion = ConfusionView()
         self.curves = CurvesView()
+        self.score_view = ScoresView()  # the Metrics tab beside this one: fed from here, like the others
         self.summary = QLabel()
         self.summary.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
@@ -102,7 +104,8 @@ class OutputPanel(QWidget):
         self.size_by_loss = _checkbox("Size by loss", "Draw each point bigger the higher its loss, so "
                                       "the hard examples stand out.")
         self.discretize = _checkbox("Discretize output", "Colour by the predicted class instead of "
-                                    "the model's confidence.")
+                                    "the model's confidence (two classes: class 1 from the Metrics "
+                                    "tab's threshold on).")
         self.log_scale = _checkbox("Log scale", "Logarithmic loss axis: small late improvements stay "
                                    "visible.")
         self.metrics = QLabel()
@@ -124,6 +127,7 @@ class OutputPanel(QWidget):
         self.size_by_loss.toggled.connect(self._on_size_by_loss)
         self.discretize.toggled.connect(self.boundary.set_discretize)
         self.log_scale.toggled.connect(self.curves.set_log_y)
+        self.score_view.threshold_changed.connect(self._on_threshold)
         self.set_dataset(None)
 
     def _build(self) -> None:
@@ -184,6 +188,7 @@ class OutputPanel(QWidget):
         row = self._image_row if kind == IMAGE else self._table_row
         row.addWidget(self.confusion, 2)  # re-parents it into the page that shows it
         self.confusion.setVisible(has_confusion)
+        self.score_view.set_dataset(ds)
         self.pages.setCurrentIndex(_PAGES.index(kind))
         self.show_test.setEnabled(kind in (POINTS2D, LINE1D))
         self.discretize.setEnabled(kind == POINTS2D and ds.task != REGRESSION)
@@ -221,6 +226,7 @@ class OutputPanel(QWidget):
     def update_secondary(self, snap: Snapshot) -> None:
         """The second phase (one frame later): the curves and the metrics line."""
         self.curves.update_snapshot(snap)
+        self.score_view.update_snapshot(snap)
         self.metrics.setText(metrics_line(snap, self.dataset.task if self.dataset else None))
         if self.scores.isVisibleTo(self):
             self.scores.setText(metrics_table(snap, _CLASS_METRICS, title=False))
@@ -235,7 +241,8 @@ class OutputPanel(QWidget):
 
     def clear(self) -> None:
         """Forget the run: no boundary, curve, guesses or history; the data stays drawn."""
-        for view in (self.boundary, self.regression, self.samples, self.confusion, self.curves):
+        for view in (self.boundary, self.regression, self.samples, self.confusion, self.curves,
+                     self.score_view):
             view.clear()
         self._clear_text()
 
@@ -243,6 +250,12 @@ class OutputPanel(QWidget):
     def _on_show_test(self, show: bool) -> None:
         self.boundary.set_show_test(show)
         self.regression.set_show_test(show)
+
+    def _on_threshold(self, threshold: float) -> None:
+        """The Metrics tab's threshold also splits the discretized plane, and the box says where."""
+        self.boundary.set_threshold(threshold)
+        self.discretize.setText(self.tr("Discretize output") if threshold == 0.5
+                                else self.tr("Discretize at {0}").format(f"{threshold:.2f}"))
 
     def _on_size_by_loss(self, on: bool) -> None:
         self.boundary.set_size_by_loss(on)
