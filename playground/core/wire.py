@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 import struct
 from collections.abc import Mapping
 from typing import Any
@@ -34,6 +35,7 @@ _LENGTH = struct.Struct("<I")
 _ALIGN = 8
 MAX_DEPTH = 64  # a snapshot nests ~6 levels; a deeper header is damage, not data
 MAX_DIMS = 32  # numpy's own limit is 64
+_DTYPE_TEXT = re.compile(r"[<>|=][biuf][1248]")  # numpy's dtype.str of the arrays we send
 
 
 class WireError(ValueError):
@@ -142,6 +144,8 @@ class _Builder:
         if not isinstance(dtype, str) or not _is_count(start) or not isinstance(shape, list) \
                 or len(shape) > MAX_DIMS or not all(_is_count(d) for d in shape):
             raise WireError("malformed array node")
+        if not _DTYPE_TEXT.fullmatch(dtype):  # only what the encoder writes: byte order, kind, size
+            raise WireError(f"arrays of dtype {dtype!r} cannot be received")
         try:
             dt = np.dtype(dtype)
         except TypeError:
