@@ -271,7 +271,7 @@ class TrainingRun:
         self.optimizer.zero_grad(set_to_none=True)
         loss = self.loss_fn(self.model(xb), yb)
         if t.l2:
-            loss = loss + t.l2 * sum((w * w).sum() for w in self._weights)
+            loss = loss + 0.5 * t.l2 * sum((w * w).sum() for w in self._weights)  # ½λ‖w‖²
         if t.l1:
             loss = loss + t.l1 * sum(w.abs().sum() for w in self._weights)
         loss.backward()
