@@ -314,9 +314,12 @@ def test_the_image_view_shows_the_samples_class_probabilities(qtbot, controller)
     bars = conv.probabilities
     shown = controller.latest.sample_probabilities
     lines = bars.text().splitlines()
-    assert "softmax of the logits" in lines[0] and "applies log-softmax" in lines[0]
-    assert lines[1:] == [f"{d}: {p:.3f}" for d, p in zip(ds.class_names, shown, strict=True)]
-    assert abs(float(np.sum(shown)) - 1) < 1e-5 and bars.truth == int(ds.y_test[0])
+    assert "softmax of the logits" in lines[0] and "applies log-softmax to the logits itself" in lines[1]
+    truth = int(ds.y_test[0])
+    assert lines[2] == f"loss −log p({truth}) = {-np.log(shown[truth]):.3g}"
+    assert lines[3:] == [f"{d}: {p:.3f}" for d, p in zip(ds.class_names, shown, strict=True)]
+    assert abs(float(np.sum(shown)) - 1) < 1e-5 and bars.truth == truth
+    assert bars.toolTip() == bars.text()
     conv.spin.setValue(7)
     qtbot.waitUntil(lambda: not np.array_equal(controller.latest.sample_probabilities, shown), timeout=WAIT)
     assert bars.truth == int(ds.y_test[7]) and bars.probabilities.tolist() == pytest.approx(

@@ -42,16 +42,29 @@ class ClassProbabilities(QWidget):
     def title(self) -> str:
         if self.softmax_head:
             return self.tr("Class probabilities: the softmax head's output")
-        return self.tr("Class probabilities: softmax of the logits (cross-entropy applies log-softmax "
-                       "to them itself)")
+        return self.tr("Class probabilities: softmax of the logits")
+
+    @property
+    def loss_text(self) -> str:
+        """This image's cross-entropy, −log of its true class's probability ("" when unknown)."""
+        probs, truth = self.probabilities, self.truth
+        if probs is None or truth is None or not 0 <= truth < len(probs):
+            return ""
+        loss = -np.log(max(float(probs[truth]), 1e-7))  # the probability loss's clip (Keras's)
+        return self.tr("loss −log p({0}) = {1}").format(self._name(truth), f"{loss:.3g}")
 
     def text(self) -> str:
-        """The title and each class's probability, one per line (tooltip, tests, accessibility)."""
+        """The title, what the loss does with the bars, and each class's probability, one per line
+        (tooltip, tests, accessibility)."""
         if self.probabilities is None:
             return ""
+        how = (self.tr("Cross-entropy on probabilities takes −log of the true class's bar.")
+               if self.softmax_head else
+               self.tr("Cross-entropy applies log-softmax to the logits itself and takes −log of the "
+                       "true class's bar; the head stays linear."))
         rows = [self.tr("{0}: {1}").format(self._name(i), f"{p:.3f}")
                 for i, p in enumerate(self.probabilities)]
-        return "\n".join([self.title, *rows])
+        return "\n".join([self.title, how, self.loss_text, *rows])
 
     def _name(self, i: int) -> str:
         return self.names[i] if i < len(self.names) else str(i)
@@ -70,9 +83,13 @@ class ClassProbabilities(QWidget):
         probs = self.probabilities
         if probs is None or not len(probs):
             return
-        fm_h = self.fontMetrics().height()
+        fm = self.fontMetrics()
+        fm_h, loss = fm.height(), self.loss_text
         p.setPen(QColor(st.MUTED))
-        p.drawText(QRectF(4, 0, self.width() - 8, fm_h), Qt.AlignmentFlag.AlignLeft, self.title)
+        p.drawText(QRectF(4, 0, self.width() - 8, fm_h), Qt.AlignmentFlag.AlignRight, loss)
+        room = self.width() - 16 - fm.horizontalAdvance(loss)
+        p.drawText(QRectF(4, 0, room, fm_h), Qt.AlignmentFlag.AlignLeft,
+                   fm.elidedText(self.title, Qt.TextElideMode.ElideRight, room))
         k, top = len(probs), fm_h + 4
         slot = max(8.0, (self.width() - 8) / k)
         best = int(np.argmax(probs))
