@@ -116,7 +116,8 @@ def explain_update(d: StepDetail) -> tuple[float, Lines]:
 def gradient_terms(loss: str, l1: float, l2: float, is_weight: bool) -> Lines:
     """Where a step's gradient g comes from: the loss (its formula from the registry: for
     cross-entropy, that log-softmax is applied to the logits inside the loss) and the penalties,
-    which apply to weights only."""
+    which apply to weights only (`is_weight`: a tensor of 2 or more dimensions, as the trainer
+    picks them)."""
     from playground.core.losses import LOSSES
 
     lines = [f"loss: {LOSSES[loss].extra['formula']}" if loss in LOSSES else f"loss: {loss}",
@@ -126,5 +127,5 @@ def gradient_terms(loss: str, l1: float, l2: float, is_weight: bool) -> Lines:
     if l1 and is_weight:
         lines.append(f"+ L1: the loss gains λ₁·Σ|w| (λ₁ = {l1:g}), so g gains λ₁·sign(w)")
     if (l1 or l2) and not is_weight:
-        lines.append("no penalty: L1 and L2 apply to weights, not biases")
+        lines.append("no penalty: L1 and L2 apply to weights, not biases or normalisation scales")
     return lines

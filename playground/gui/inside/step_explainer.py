@@ -317,8 +317,9 @@ class StepExplainer(QWidget):
         out = [f"<h3>{html.escape(entry.label if entry else d.optimizer)}</h3>",
                f"<div class='muted'>{html.escape(where)} {element} "
                f"<span style='font-size:8pt'>({html.escape(d.parameter)}, index {d.index})</span></div>",
-               "<div class='section'>GRADIENT</div>"]
-        terms = gradient_terms(*self._loss, d.parameter.endswith("weight")) if self._loss[0] else []
+               f"<div class='section'>{html.escape(self.tr('GRADIENT'))}</div>"]
+        penalised = info is not None and len(info.shape) > 1  # as the trainer: weights, not biases or norms
+        terms = gradient_terms(*self._loss, penalised) if self._loss[0] else []
         out += [f"<div>&nbsp;&nbsp;{_math(line)}</div>" for line in terms]
         out.append("<div class='section'>UPDATE RULE</div>")
         out += [f"<div>&nbsp;&nbsp;{_math(part.strip())}</div>" for part in rule.split(";")]
