@@ -5,6 +5,8 @@
   (bounded: saturated-unit statistics apply) or ``"linear"``.
 - ``range``: (low, high) of the outputs; a saturating unit is one stuck near either end.
 - ``gain``: the `torch.nn.init.calculate_gain` nonlinearity name that fits it (used by xavier/he).
+- ``head_only``: offered for the output head only (softmax: it mixes the units of a layer, which
+  only makes sense where they are class scores).
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ _INF = math.inf
 
 
 def _entry(name: str, label: str, help: str, factory, family: str, low: float, high: float,
-           gain: str) -> Entry:
+           gain: str, head_only: bool = False) -> Entry:
     return Entry(name, label, help, factory=factory,
-                 extra={"family": family, "range": (low, high), "gain": gain})
+                 extra={"family": family, "range": (low, high), "gain": gain, "head_only": head_only})
 
 
 ACTIVATIONS: Registry[Entry] = Registry("activation", [
@@ -42,7 +44,16 @@ ACTIVATIONS: Registry[Entry] = Registry("activation", [
            "large inputs.", nn.Sigmoid, SATURATING, 0.0, 1.0, "sigmoid"),
     _entry("linear", "Linear", "No activation: the output is the weighted sum itself. Stacked linear "
            "layers can only learn straight boundaries.", nn.Identity, LINEAR, -_INF, _INF, "linear"),
+    _entry("softmax", "Softmax", "Output head only: e^zᵢ / Σⱼ e^zⱼ turns the k class scores (logits) "
+           "into probabilities that sum to 1. Pair it with 'Cross-entropy on probabilities'; "
+           "Cross-entropy applies log-softmax to the logits itself, so with it the head stays linear.",
+           lambda: nn.Softmax(dim=1), SATURATING, 0.0, 1.0, "linear", head_only=True),
 ])
+
+
+def hidden_activations() -> tuple[str, ...]:
+    """The activation names a hidden layer may use (all but the head-only ones)."""
+    return tuple(name for name, e in ACTIVATIONS.items() if not e.extra["head_only"])
 
 
 def make_activation(name: str) -> nn.Module:

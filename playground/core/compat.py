@@ -65,16 +65,39 @@ def _check_loss(exp: Experiment, losses: Mapping[str, Any], task: str | None) ->
             what = " and ".join(_TASK_WORDS.get(t, t) for t in sorted(tasks)) or "no task"
             raise SpecError("training.loss", f"{loss} is for {what}; '{exp.data.dataset}' is a "
                             f"{_TASK_WORDS.get(task, task)} data set — use {_or_list(fits)}", loss)
-    chosen = resolve_loss(loss, task) if task is not None or loss != "auto" else None
-    logits = chosen in _LOGIT_LOSSES
-    if chosen in losses:
-        logits = bool(losses[chosen].extra.get("logits", logits))
+
+
+def _head_message(exp: Experiment, losses: Mapping[str, Any], task: str | None,
+                  output_units: int | None) -> str:
+    """Why the output activation and the loss cannot work together ("" when they can)."""
     head = exp.network.output.get("activation", "linear")
-    if logits and head != "linear":
-        how = " (chosen by 'auto')" if loss == "auto" else ""
-        raise SpecError("network.output.activation", f"{chosen}{how} works on raw scores (logits) and "
-                        "applies sigmoid/softmax itself, so the output activation must be linear "
-                        "(or pick a loss such as mse)", head)
+    if head == "softmax" and output_units == 1:
+        return ("softmax over a single output unit is always 1, so nothing could be learned; use "
+                "sigmoid (or linear with binary_cross_entropy) for two classes")
+    loss = exp.training.loss
+    chosen = resolve_loss(loss, task) if task is not None or loss != "auto" else None
+    extra = losses[chosen].extra if chosen in losses else {}
+    how = " (chosen by 'auto')" if loss == "auto" else ""
+    if extra.get("logits", chosen in _LOGIT_LOSSES) and head == "softmax":
+        return (f"{chosen}{how} applies log-softmax to the logits itself, so a softmax head would apply "
+                "softmax twice (double softmax: squashed scores, weak gradients); set the output "
+                "activation to linear, or pick cross_entropy_probs for a softmax head")
+    if extra.get("logits", chosen in _LOGIT_LOSSES) and head != "linear":
+        return (f"{chosen}{how} works on raw scores (logits) and applies sigmoid/softmax itself, so "
+                "the output activation must be linear (or pick a loss such as mse)")
+    if extra.get("probabilities") and head != "softmax":
+        return (f"{chosen} takes class probabilities, so the output activation must be softmax (or "
+                "pick cross_entropy, which takes a linear head's logits)")
+    return ""
+
+
+def check_head(exp: Experiment, task: str | None, output_units: int | None) -> None:
+    """SpecError on ``network.output.activation`` when the head's activation does not fit the loss
+    (a softmax head into cross-entropy: double softmax) or the task (softmax over one unit)."""
+    message = _head_message(exp, _registry("playground.core.losses", "LOSSES"), task, output_units)
+    if message:
+        raise SpecError("network.output.activation", message,
+                        exp.network.output.get("activation", "linear"))
 
 
 def _check_early_stopping(exp: Experiment, task: str | None) -> None:
@@ -138,6 +161,7 @@ def check_experiment(exp: Experiment) -> None:
     extra: Mapping[str, Any] = entry.extra if entry is not None else {}
     task = extra.get("task")
     _check_loss(exp, losses, task)
+    check_head(exp, task, _output_units(extra, task) if task is not None else None)
     _check_early_stopping(exp, task)
     _check_batchnorm(exp)
     _check_shapes(exp, extra, task)

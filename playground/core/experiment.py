@@ -20,7 +20,7 @@ from playground.core.errors import SpecError
 from playground.core.params import Param, validate_params
 
 FORMAT = "nn-playground.experiment"
-VERSION = 1
+VERSION = 2  # 2: training.l2 is λ in ½·λ·Σw² (1: the factor of Σw²); see presets.MIGRATIONS
 
 
 def _frozen(d: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -100,11 +100,13 @@ TRAINING_PARAMS: tuple[Param, ...] = (
           "(plain gradient descent); 1 = stochastic gradient descent.", minimum=0, maximum=1_000_000),
     Param("epochs", int, 1000, "Epoch limit. 0 = no limit (run until stopped).", minimum=0,
           maximum=10_000_000),
-    Param("l1", float, 0.0, "L1 penalty: adds l1 * sum|w| over weights (not biases) to the loss; "
-          "drives weights to exactly zero.", minimum=0, maximum=10, log_scale=True),
-    Param("l2", float, 0.0, "L2 penalty: adds l2 * sum w^2 over weights (not biases) to the loss. "
-          "With plain SGD this equals weight decay 2*l2; with Adam it does not (see AdamW).",
-          minimum=0, maximum=10, log_scale=True),
+    Param("l1", float, 0.0, "L1 penalty λ₁: adds λ₁·Σ|w| over the weights (not the biases) to the "
+          "loss, so each step adds λ₁·sign(w) to the gradient; drives weights to exactly zero.",
+          minimum=0, maximum=10, log_scale=True, label="L1  + λ₁·Σ|w|"),
+    Param("l2", float, 0.0, "L2 penalty λ: adds ½·λ·Σw² over the weights (not the biases) to the loss, "
+          "the course's ½λ‖θ‖², so each step adds λ·w to the gradient: exactly PyTorch's SGD "
+          "weight_decay = λ on the weights. Under Adam it is not weight decay (see AdamW).",
+          minimum=0, maximum=20, log_scale=True, label="L2  + ½λ·Σw²"),
     Param("grad_clip", float, 0.0, "Clip the global gradient norm to this value. 0 = off.",
           minimum=0, maximum=1e6),
 )

@@ -111,3 +111,21 @@ def explain_update(d: StepDetail) -> tuple[float, Lines]:
     new, lines = RULES[d.optimizer](d)
     lines.append(f"torch computed {d.new:.6g} (difference {abs(new - d.new):.2g})")
     return new, lines
+
+
+def gradient_terms(loss: str, l1: float, l2: float, is_weight: bool) -> Lines:
+    """Where a step's gradient g comes from: the loss (its formula from the registry: for
+    cross-entropy, that log-softmax is applied to the logits inside the loss) and the penalties,
+    which apply to weights only (`is_weight`: a tensor of 2 or more dimensions, as the trainer
+    picks them)."""
+    from playground.core.losses import LOSSES
+
+    lines = [f"loss: {LOSSES[loss].extra['formula']}" if loss in LOSSES else f"loss: {loss}",
+             "g = ∂L/∂w over the batch (backpropagation)"]
+    if l2 and is_weight:
+        lines.append(f"+ L2: the loss gains ½λ·Σw² (λ = {l2:g}), so g gains λ·w")
+    if l1 and is_weight:
+        lines.append(f"+ L1: the loss gains λ₁·Σ|w| (λ₁ = {l1:g}), so g gains λ₁·sign(w)")
+    if (l1 or l2) and not is_weight:
+        lines.append("no penalty: L1 and L2 apply to weights, not biases or normalisation scales")
+    return lines

@@ -21,7 +21,7 @@ from typing import Any
 
 from torch import nn
 
-from playground.core.activations import ACTIVATIONS, make_activation
+from playground.core.activations import ACTIVATIONS, hidden_activations, make_activation
 from playground.core.initializers import INITIALIZERS, apply_initializer
 from playground.core.params import Param
 from playground.core.registry import Entry, Registry
@@ -78,7 +78,7 @@ def _need_image(who: str, shape: Shape) -> tuple[int, int, int]:
 # ------------------------------------------------------------------ shared params ------------
 def _activation_param(default: str, name: str = "activation") -> Param:
     return Param(name, str, default, "The function applied to each unit's weighted sum.",
-                 choices=tuple(ACTIVATIONS))
+                 choices=hidden_activations())
 
 
 _BIAS = Param("bias", bool, True, "Add a learned offset to each unit (lets it shift its threshold).")
@@ -110,9 +110,11 @@ def _dense_build(layer_type: str):
 
 
 OUTPUT_PARAMS: tuple[Param, ...] = (
-    Param("activation", str, "linear", "Applied to the output. Keep 'linear' with cross-entropy "
-          "losses: they take raw scores (logits) and apply sigmoid/softmax themselves.",
-          choices=tuple(ACTIVATIONS)),
+    Param("activation", str, "linear", "Applied to the output. Keep 'linear' with the cross-entropy "
+          "losses: their input is the raw scores (logits) z, and cross-entropy applies log-softmax to "
+          "them itself, loss = −log softmax(z)[true class] (binary: log-sigmoid). A softmax head "
+          "there would apply softmax twice. 'softmax' gives class probabilities, for 'Cross-entropy "
+          "on probabilities' (the Keras way).", choices=tuple(ACTIVATIONS)),
     _BIAS, _INIT, _SCALE,
 )
 

@@ -33,7 +33,19 @@ MAX_NESTING = 32  # a preset nests 4 levels deep; deeper JSON is refused before 
 # (from_version, upgrade): each upgrade takes a version-`from_version` dict and returns the
 # version-`from_version + 1` dict. Keep ordered; a format change adds one entry and bumps VERSION.
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
-MIGRATIONS: list[tuple[int, Migration]] = []
+
+
+def _l2_as_half_lambda(d: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 writes the L2 penalty as the course and torch's weight_decay do, ½·l2·Σw², where
+    version 1 added l2·Σw²: the same training needs twice the number."""
+    training = d.get("training")
+    l2 = training.get("l2") if isinstance(training, dict) else None
+    if isinstance(l2, (int, float)) and not isinstance(l2, bool):
+        d["training"] = {**training, "l2": 2 * l2}
+    return d
+
+
+MIGRATIONS: list[tuple[int, Migration]] = [(1, _l2_as_half_lambda)]
 
 
 class PresetInfo(NamedTuple):

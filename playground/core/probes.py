@@ -23,7 +23,8 @@ def output_to_value(task: str, head_activation: str, loss: str) -> OutputToValue
     """How raw model outputs become what is shown and scored.
 
     binary: P(class 1) (sigmoid of logits for BCE, the output itself for a sigmoid head, clipped
-    otherwise); multiclass: class probabilities (softmax of logits); regression: the value.
+    otherwise); multiclass: class probabilities (softmax of logits, or a softmax head's own output);
+    regression: the value.
     """
     if task == BINARY:
         if head_activation == "sigmoid":
@@ -32,6 +33,8 @@ def output_to_value(task: str, head_activation: str, loss: str) -> OutputToValue
             return torch.sigmoid
         return lambda out: out.clamp(0.0, 1.0)
     if task == MULTICLASS:
+        if head_activation == "softmax":
+            return lambda out: out
         return lambda out: torch.softmax(out, dim=1)
     return lambda out: out
 
@@ -150,7 +153,11 @@ def predicted_classes(model: nn.Module, x: torch.Tensor) -> np.ndarray:
         return model(x).argmax(dim=1).numpy().copy()
 
 
-def conv_views(model: nn.Sequential, image: torch.Tensor) -> tuple[np.ndarray | None, tuple]:
-    """The first Conv2D's filters, and every conv layer's feature maps for one image."""
+@torch.no_grad()
+def conv_views(model: nn.Sequential, image: torch.Tensor,
+               to_value: OutputToValue) -> tuple[np.ndarray | None, tuple, np.ndarray]:
+    """The first Conv2D's filters, every conv layer's feature maps for one image, and the model's
+    class probabilities for it (as `to_value` makes them: softmax of the logits, or a softmax head's)."""
     with _evaluating(model):
-        return first_conv_filters(model), feature_maps(model, image)
+        probs = to_value(model(image.unsqueeze(0)))[0].numpy().copy()
+        return first_conv_filters(model), feature_maps(model, image), probs

@@ -72,15 +72,18 @@ def _plateau(e: int, p: dict, s: Schedule) -> float:
 
 SCHEDULES: Registry[Entry] = Registry("schedule", [
     Entry("constant", "Constant", "The same learning rate every epoch.", (_WARMUP,), _constant),
-    Entry("step", "Step decay", "Multiply the learning rate by gamma every step_size epochs.",
+    Entry("step", "Step decay", "Multiply the learning rate by gamma every step_size epochs: "
+          "lr · gamma^⌊epoch / step_size⌋ (torch's StepLR).",
           (Param("step_size", int, 100, "Epochs between drops.", minimum=1, maximum=1_000_000),
            Param("gamma", float, 0.5, "Multiplier at each drop.", minimum=0, maximum=1, min_exclusive=True),
            _WARMUP), _step),
-    Entry("exponential", "Exponential decay", "Multiply the learning rate by gamma every epoch.",
+    Entry("exponential", "Exponential decay", "Multiply the learning rate by gamma every epoch: "
+          "lr · gamma^epoch (torch's ExponentialLR).",
           (Param("gamma", float, 0.99, "Multiplier per epoch.", minimum=0, maximum=1, min_exclusive=True),
            _WARMUP), _exponential),
     Entry("cosine", "Cosine annealing", "Glide the learning rate down along a half cosine over `period` "
-          "epochs, then restart.",
+          "epochs, then restart: lr · (m + (1 − m)·½(1 + cos(π·t / period))), m = min_factor, t = epoch "
+          "mod period (torch's CosineAnnealingWarmRestarts).",
           (Param("period", int, 200, "Epochs per cosine cycle.", minimum=1, maximum=1_000_000),
            Param("min_factor", float, 0.0, "Lowest multiplier reached.", minimum=0, maximum=1),
            _WARMUP), _cosine),

@@ -103,6 +103,7 @@ class Snapshot:
     point_values: tuple[np.ndarray, np.ndarray] | None = None
     conv_filters: np.ndarray | None = None  # first Conv2D's weights (filters, in, k, k)
     feature_maps: tuple[tuple[int, np.ndarray], ...] | None = None  # (block, (C, H, W)) for one sample
+    sample_probabilities: np.ndarray | None = None  # (classes,) class probabilities of that sample
     lr_changes: tuple[LrChange, ...] = ()
     controls: int = 0  # pause/resume/step/stop commands the run had taken: says which click this answers
     queued_epochs: int = 0  # Step-one-epoch presses not yet done (the one under way included)

@@ -272,7 +272,7 @@ class TrainingRun:
         self.optimizer.zero_grad(set_to_none=True)
         loss = self.loss_fn(self.model(xb), yb)
         if t.l2:
-            loss = loss + t.l2 * sum((w * w).sum() for w in self._weights)
+            loss = loss + 0.5 * t.l2 * sum((w * w).sum() for w in self._weights)  # ½λ‖w‖²
         if t.l1:
             loss = loss + t.l1 * sum(w.abs().sum() for w in self._weights)
         loss.backward()
@@ -386,7 +386,7 @@ class TrainingRun:
         rates = self._pace.update(self._elapsed, self.step, self.epoch)
         ds, o = self.dataset, self.options
         history = self.history.views()  # read-only views: O(1) however long the run
-        boundary = neurons = curve = samples = filters = maps = points = None
+        boundary = neurons = curve = samples = filters = maps = points = probs = None
         if ds.kind in (POINTS2D, LINE1D):
             points = values_at(self.model, self.to_value, self.train.x, self.test.x)
         if ds.kind == POINTS2D and ds.extent is not None:
@@ -400,7 +400,7 @@ class TrainingRun:
             samples = predicted_classes(self.model, self.test.x[: o.sample_count])
             if o.conv_maps:
                 shown = min(max(0, self._feature_sample), len(self.test) - 1)
-                filters, maps = conv_views(self.model, self.test.x[shown])
+                filters, maps, probs = conv_views(self.model, self.test.x[shown], self.to_value)
         return Snapshot(
             epoch=self.epoch, step=self.step, state=state, message=message, elapsed=self._elapsed,
             steps_per_second=rates[0], epochs_per_second=rates[1],
@@ -412,7 +412,7 @@ class TrainingRun:
             boundary=boundary, extent=ds.extent, neuron_grids=neurons, curve=curve,
             weights=dense_weights(self.model) if o.weights else None, sample_predictions=samples,
             point_values=points, activity=dict(self._activity), step_detail=self._step_detail,
-            conv_filters=filters, feature_maps=maps, lr_changes=self.lr_changes,
+            conv_filters=filters, feature_maps=maps, sample_probabilities=probs, lr_changes=self.lr_changes,
             controls=self._commands.taken,
             queued_epochs=self._commands.epochs, queued_batches=self._commands.batches)
 

@@ -98,6 +98,40 @@ def test_logit_losses_need_a_linear_head(loss, dataset):
     assert ("auto" in err.message) == (loss == "auto")
 
 
+@pytest.mark.parametrize("loss", ["cross_entropy", "auto"])
+def test_a_softmax_head_into_cross_entropy_is_flagged_as_double_softmax(loss):
+    err = raises(exp("spiral3", loss, head="softmax"))
+    assert err.path == "network.output.activation" and err.value == "softmax"
+    assert "applies log-softmax to the logits itself" in err.message and "double softmax" in err.message
+    assert "set the output activation to linear" in err.message and "cross_entropy_probs" in err.message
+    assert err.message.count(". ") == 0 and ("auto" in err.message) == (loss == "auto")  # one sentence
+
+
+def test_the_probability_loss_takes_a_softmax_head_and_only_that():
+    check_experiment(exp("spiral3", "cross_entropy_probs", head="softmax"))
+    check_experiment(exp("digits", "cross_entropy_probs", [LayerSpec("flatten")], head="softmax"))
+    for head in ("linear", "sigmoid"):
+        err = raises(exp("spiral3", "cross_entropy_probs", head=head))
+        assert err.path == "network.output.activation" and "must be softmax" in err.message
+
+
+@pytest.mark.parametrize("dataset, loss", [("circle", "mse"), ("circle", "auto"), ("line", "mse")])
+def test_softmax_over_one_output_unit_is_refused(dataset, loss):
+    features = ("x1",) if dataset == "line" else ("x1", "x2")
+    err = raises(exp(dataset, loss, head="softmax", features=features))
+    assert err.path == "network.output.activation" and "always 1" in err.message
+
+
+def test_softmax_is_for_the_head_only():
+    from playground.core.layers import LAYERS, OUTPUT_PARAMS
+
+    head_choices = next(p for p in OUTPUT_PARAMS if p.name == "activation").choices
+    assert "softmax" in head_choices
+    for name in ("dense", "conv2d", "activation"):
+        choices = {p.name: p.choices for p in LAYERS[name].params}
+        assert "softmax" not in (choices.get("activation") or choices.get("function")), name
+
+
 def test_unknown_task_skips_the_task_rules():
     check_experiment(exp("csv", "mse"))
     check_experiment(exp("csv", "cross_entropy"))

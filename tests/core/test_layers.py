@@ -26,9 +26,14 @@ def test_every_activation_builds_and_keeps_shape(name):
 
 
 def test_activation_registry_contents():
-    assert list(ACTIVATIONS) == ["relu", "leaky_relu", "elu", "gelu", "softplus", "tanh", "sigmoid", "linear"]
+    assert list(ACTIVATIONS) == ["relu", "leaky_relu", "elu", "gelu", "softplus", "tanh", "sigmoid", "linear",
+                                 "softmax"]
     assert isinstance(make_activation("linear"), nn.Identity)
-    assert {n for n, e in ACTIVATIONS.items() if e.extra["family"] == "saturating"} == {"tanh", "sigmoid"}
+    assert {n for n, e in ACTIVATIONS.items() if e.extra["family"] == "saturating"} == {"tanh", "sigmoid",
+                                                                                         "softmax"}
+    assert [n for n, e in ACTIVATIONS.items() if e.extra["head_only"]] == ["softmax"]
+    z = torch.randn(5, 10)
+    torch.testing.assert_close(make_activation("softmax")(z), torch.softmax(z, dim=1))  # per example
     assert ACTIVATIONS["relu"].extra["family"] == "relu"
 
 

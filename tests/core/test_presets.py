@@ -141,7 +141,7 @@ def test_an_older_version_is_migrated_before_validation(tmp_path, monkeypatch):
         d["name"] = d.pop("title")  # version 0 called the name "title"
         return d
 
-    monkeypatch.setattr(presets, "MIGRATIONS", [(0, v0_to_v1)])
+    monkeypatch.setattr(presets, "MIGRATIONS", [(0, v0_to_v1), *presets.MIGRATIONS])
     old = preset_dict(version=0)
     old["title"] = old.pop("name")
     old["title"] = "Old circle"
@@ -176,10 +176,31 @@ def test_a_version_with_no_migration_is_a_clear_error(monkeypatch):
 
 
 def test_the_migration_does_not_change_the_callers_dict(monkeypatch):
-    monkeypatch.setattr(presets, "MIGRATIONS", [(0, lambda d: {**d, "name": "migrated"})])
+    monkeypatch.setattr(presets, "MIGRATIONS", [(0, lambda d: {**d, "name": "migrated"}),
+                                                *presets.MIGRATIONS])
     old = preset_dict(version=0)
-    assert presets.migrate(old)["name"] == "migrated"
-    assert old["version"] == 0 and old["name"] != "migrated"
+    old["training"]["l2"] = 0.01
+    new = presets.migrate(old)
+    assert new["name"] == "migrated" and new["training"]["l2"] == 0.02
+    assert old["version"] == 0 and old["name"] != "migrated" and old["training"]["l2"] == 0.01
+
+
+@pytest.mark.parametrize(("old", "new"), [(0.01, 0.02), (10, 20), (0.0, 0.0)])
+def test_a_version_1_l2_is_doubled_so_the_same_training_comes_out(tmp_path, old, new):
+    """Version 1 added l2·Σw², version 2 adds ½·l2·Σw² (the course's and torch's form)."""
+    d = preset_dict(version=1)
+    d["training"]["l2"] = old
+    exp = load_preset(write(tmp_path / "v1.json", d))
+    assert exp.training.l2 == new
+    assert presets.migrate(preset_dict(version=2))["training"]["l2"] == 0.0  # current files untouched
+
+
+def test_a_version_1_file_without_l2_or_with_a_bad_one_migrates_to_the_usual_answers(tmp_path):
+    d = preset_dict(version=1)
+    del d["training"]["l2"]
+    assert load_preset(write(tmp_path / "none.json", d)).training.l2 == 0.0
+    d["training"]["l2"] = "much"
+    assert "training.l2" in error_of(write(tmp_path / "bad.json", d))
 
 
 # ---------------------------------------------------------------- saving --------------------
@@ -199,7 +220,7 @@ def test_saved_file_is_canonical_indented_json_with_a_trailing_newline(tmp_path)
     save_preset(exp, tmp_path / "p.json")
     text = (tmp_path / "p.json").read_text(encoding="utf-8")
     assert text == json.dumps(experiment_to_dict(exp), indent=2, ensure_ascii=False) + "\n"
-    assert text.startswith('{\n  "format": "nn-playground.experiment",\n  "version": 1,')
+    assert text.startswith(f'{{\n  "format": "nn-playground.experiment",\n  "version": {VERSION},')
 
 
 def test_non_ascii_text_survives_a_round_trip(tmp_path):

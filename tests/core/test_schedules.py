@@ -3,6 +3,7 @@
 import math
 
 import pytest
+import torch
 
 from playground.core.schedules import SCHEDULES, make_schedule
 
@@ -53,3 +54,35 @@ def test_plateau_cuts_after_patience_and_respects_floor():
     assert s.factor(20) == 0.2
     s.observe(21, math.nan)  # ignored
     assert s.factor(21) == 0.2
+
+
+def torch_lrs(make_scheduler, lr: float, epochs: int) -> list[float]:
+    """The learning rate torch uses in each epoch when its scheduler steps once per epoch."""
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
+    scheduler = make_scheduler(opt)
+    out = []
+    for _ in range(epochs):
+        out.append(opt.param_groups[0]["lr"])
+        opt.step()
+        scheduler.step()
+    return out
+
+
+@pytest.mark.parametrize(("name", "params", "make_scheduler"), [
+    ("exponential", {"gamma": 0.97}, lambda opt: torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.97)),
+    ("step", {"step_size": 7, "gamma": 0.5}, lambda opt: torch.optim.lr_scheduler.StepLR(opt, 7, gamma=0.5)),
+    ("cosine", {"period": 30, "min_factor": 0.1},
+     lambda opt: torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=30, eta_min=0.1 * 0.3)),
+], ids=["exponential", "step", "cosine"])
+def test_lr_history_equals_torchs_scheduler(name, params, make_scheduler):
+    lr, epochs = 0.3, 100
+    s = sched(name, **params)
+    ours = [lr * s.factor(e) for e in range(epochs)]
+    assert ours == pytest.approx(torch_lrs(make_scheduler, lr, epochs), rel=1e-9, abs=1e-15)
+
+
+def test_each_decay_schedule_states_its_formula_and_torch_class():
+    for name, formula, torch_class in (("step", "gamma^⌊epoch / step_size⌋", "StepLR"),
+                                       ("exponential", "lr · gamma^epoch", "ExponentialLR"),
+                                       ("cosine", "cos(π·t / period)", "CosineAnnealingWarmRestarts")):
+        assert formula in SCHEDULES[name].help and torch_class in SCHEDULES[name].help

@@ -52,26 +52,32 @@ def test_same_seed_same_history_different_seed_differs():
     assert not np.array_equal(a, c)
 
 
-def test_full_batch_sgd_matches_a_plain_torch_loop():
-    e = exp(training__batch_size=0, training__epochs=3, training__l2=0.01)
-    run = TrainingRun(e)
-    model = torch.nn.Sequential(*[m for m in run.model.modules() if isinstance(m, (torch.nn.Linear,
-                                                                                    torch.nn.Tanh))])
-    ref = {k: v.clone() for k, v in run.model.state_dict().items()}
-    ref_model = _clone_model(run.model, ref)
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "torch"])
+@pytest.mark.parametrize("optimizer", [{"name": "sgd", "lr": 0.03}, {"name": "momentum", "lr": 0.03}])
+def test_l2_is_half_lambda_theta_squared_which_is_torchs_sgd_weight_decay(fast, optimizer):
+    """training.l2 = λ adds ½λ‖w‖² (the course's form), whose gradient λw is exactly what torch's
+    SGD adds with weight_decay=λ: a plain torch loop with that option, and no penalty in the
+    loss, ends at the same weights. The penalty is on weights only, so the biases get their own
+    parameter group without decay."""
+    lam = 0.05
+    e = exp(training__batch_size=0, training__epochs=4, training__l2=lam, training__optimizer=optimizer)
+    run = TrainingRun(e, RunOptions(fast=fast))
+    assert (run.fast is not None) == fast
+    ref_model = _clone_model(run.model, {k: v.clone() for k, v in run.model.state_dict().items()})
+    weights = [p for p in ref_model.parameters() if p.ndim > 1]
+    biases = [p for p in ref_model.parameters() if p.ndim == 1]
+    momentum = optimizer.get("momentum", 0.9) if optimizer["name"] == "momentum" else 0.0
+    opt = torch.optim.SGD([{"params": weights, "weight_decay": lam}, {"params": biases, "weight_decay": 0.0}],
+                          lr=0.03, momentum=momentum)
     x, y = run.train.x, run.train.y
-    opt = torch.optim.SGD(ref_model.parameters(), lr=0.03)
-    for _ in range(3):
+    for _ in range(4):
         opt.zero_grad()
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(ref_model(x), y)
-        loss = loss + 0.01 * sum((p * p).sum() for p in ref_model.parameters() if p.ndim > 1)
-        loss.backward()
+        torch.nn.functional.binary_cross_entropy_with_logits(ref_model(x), y).backward()
         opt.step()
     for _ in run.snapshots():
         pass
     for (k, got), want in zip(run.model.state_dict().items(), ref_model.state_dict().values(), strict=True):
         torch.testing.assert_close(got, want, msg=k)
-    assert model is not None
 
 
 def _clone_model(model, state):

@@ -28,8 +28,8 @@ from playground.core.trainer import RunOptions, TrainingRun, run_to_end
 REQUIRED = ("circle", "xor", "gauss", "spiral", "single-neuron", "linear-regression", "digits-mlp",
             "digits-cnn", "mnist-cnn", "batch-full", "batch-mini", "batch-stochastic", "optimizer-sgd",
             "optimizer-momentum", "optimizer-adagrad", "optimizer-rmsprop", "optimizer-adam", "lr-too-high",
-            "schedule-step", "schedule-cosine", "overfitting", "overfitting-l2", "overfitting-dropout",
-            "early-stopping", "zero-init")
+            "schedule-step", "schedule-cosine", "schedule-exponential", "mnist-mlp", "overfitting",
+            "overfitting-l2", "overfitting-dropout", "early-stopping", "zero-init")
 
 ALL_FILES = sorted(p.stem for p in SHIPPED_DIR.glob("*.json"))
 
@@ -110,6 +110,12 @@ def test_the_examples_list_shows_every_preset_with_its_own_title():
     for name, info in infos.items():
         exp = preset(name)
         assert (info.title, info.description) == (exp.name, exp.description)
+
+
+def test_the_readme_lists_every_shipped_preset():
+    readme = (SHIPPED_DIR.parent / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in ALL_FILES if f"`{name}`" not in readme]
+    assert not missing, f"add {missing} to the README's list of presets"
 
 
 def test_every_preset_has_a_demonstration_test():
@@ -200,6 +206,29 @@ def test_the_cnns_have_the_classic_layer_stack():
         dense, dropout = (layer.params for layer in exp.network.layers[-2:])
         assert (dense["units"], dense["activation"], dropout["rate"]) == (128, "relu", 0.5)
         assert exp.training.optimizer.name == "adam" and exp.training.batch_size == 64
+
+
+def test_mnist_mlp_is_the_courses_pytorch_mlp_and_passes_90_percent_within_10_epochs():
+    exp = preset("mnist-mlp")
+    assert exp.data.dataset == "mnist" and exp.data.samples == 5000  # the whole shipped subset
+    assert [layer.type for layer in exp.network.layers] == ["flatten", "dense"]
+    assert exp.training.loss == "cross_entropy" and exp.training.batch_size == 64
+    assert exp.training.epochs == 10 and exp.training.l1 == exp.training.l2 == 0
+    # What it builds is the course's nn.Sequential: Flatten, Linear(784, 128), ReLU, Linear(128, 10)
+    # whose logits go into nn.CrossEntropyLoss, trained by torch's SGD with momentum 0.9.
+    run = TrainingRun(exp, RunOptions(fast=False))
+    modules = [type(m) for m in run.model.modules() if not isinstance(m, torch.nn.Sequential)]
+    assert modules == [torch.nn.Flatten, torch.nn.Linear, torch.nn.ReLU, torch.nn.Linear, torch.nn.Identity]
+    linears = [m for m in run.model.modules() if isinstance(m, torch.nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears] == [(784, 128), (128, 10)]
+    assert type(run.loss_fn) is torch.nn.CrossEntropyLoss
+    group = run.optimizer.param_groups[0]
+    assert type(run.optimizer) is torch.optim.SGD
+    assert (group["lr"], group["momentum"], group["dampening"], group["nesterov"], group["weight_decay"]) == (
+        0.01, 0.9, 0, False, 0)
+    snap = trained("mnist-mlp", None)  # the preset's own 10 epochs on all 5,000 images
+    assert snap.state == FINISHED and snap.epoch == 10
+    assert snap.metrics["test_accuracy"] >= 0.90, snap.history["test_accuracy"]
 
 
 # ------------------------------------------------------------------ batch size ------------------
@@ -295,6 +324,27 @@ def test_cosine_schedule_warms_up_then_follows_a_half_cosine():
     assert np.allclose(snap.history["lr"], expected, rtol=1e-6)
     assert np.all(np.diff(snap.history["lr"][:warm]) > 0) and np.all(np.diff(snap.history["lr"][warm:]) <= 0)
     assert snap.metrics["test_accuracy"] > 0.85
+
+
+def test_exponential_schedule_is_torchs_exponential_lr_and_calms_the_loss():
+    exp = preset("schedule-exponential")
+    p, lr = exp.training.schedule.params, exp.training.optimizer.params["lr"]
+    assert exp.training.schedule.name == "exponential" and p["warmup_epochs"] == 0
+    snap = trained("schedule-exponential", None)
+    epochs = exp.training.epochs
+    assert snap.state == FINISHED and snap.epoch == epochs
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
+    sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=p["gamma"])
+    torch_lr = []
+    for _ in range(epochs):
+        torch_lr.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    assert np.allclose(snap.history["lr"], torch_lr, rtol=1e-9, atol=0)
+    assert np.all(np.diff(snap.history["lr"]) < 0)  # every epoch a little lower: no stairs
+    assert snap.metrics["test_accuracy"] > 0.85
+    tl = snap.history["train_loss"]
+    assert np.std(np.diff(tl[-50:])) < 0.1 * np.std(np.diff(tl[5:50]))  # calm once the rate is small
 
 
 # ------------------------------------------------------------------ overfitting -----------------
@@ -426,7 +476,8 @@ def test_deep_sigmoid_gradients_vanish_where_relu_gradients_get_through():
 DEMONSTRATED = {
     *(c[0] for c in LEARNS), *(c[0] for c in IMAGES), "linear-regression", "sine",
     "batch-full", "batch-mini", "batch-stochastic", *(f"optimizer-{o}" for o in OPTIMIZERS),
-    "lr-too-high", "schedule-step", "schedule-cosine", "overfitting", "overfitting-l2",
+    "lr-too-high", "schedule-step", "schedule-cosine", "schedule-exponential", "mnist-mlp", "overfitting",
+    "overfitting-l2",
     "overfitting-dropout", "l1-sparsity", "early-stopping", "zero-init", "activation-linear",
     "activation-sigmoid-deep", "activation-relu-deep",
 }

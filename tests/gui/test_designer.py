@@ -326,3 +326,36 @@ def test_a_broken_output_head_is_named_as_such():
     views = describe(exp, ds, "", report)
     assert views[-1].error and not views[1].error
     assert problem_text(report).startswith("Output head: ")
+
+
+def test_a_softmax_head_into_cross_entropy_is_flagged_before_train(qtbot):
+    """The head offers softmax; with cross-entropy (which applies log-softmax to the logits itself)
+    the designer names the double softmax on the head block and in its message line, and the
+    problem goes once the loss takes probabilities."""
+    from dataclasses import replace
+
+    from playground.core.experiment import experiment_from_dict
+
+    session = Session(experiment_from_dict({
+        "data": {"dataset": "blobs", "samples": 200},
+        "network": {"layers": [{"type": "dense", "units": 4, "activation": "tanh"}]},
+    }))
+    designer = NetworkDesigner(session)
+    qtbot.addWidget(designer)
+    designer.select(-1)
+    box = designer.inspector.findChild(QComboBox, "activation")
+    assert box.findText("softmax") >= 0 and "log-softmax" in box.toolTip()
+    with qtbot.waitSignal(designer.problem_changed) as problem:
+        box.setCurrentText("softmax")
+    assert session.experiment.network.output["activation"] == "softmax"
+    text = problem.args[0]
+    assert text.startswith("Output head: cross_entropy (chosen by 'auto') applies log-softmax to the logits")
+    assert "double softmax" in text and designer.message.text() == text
+    assert "double softmax" in designer.canvas.views[-1].error  # the head block itself turns red
+    exp = session.experiment
+    with qtbot.waitSignal(designer.problem_changed) as fixed:
+        session.edit(replace(exp, training=replace(exp.training, loss="cross_entropy_probs")), "loss")
+    assert fixed.args == [""] and not designer.canvas.views[-1].error
+    with qtbot.waitSignal(designer.problem_changed) as again:
+        box.setCurrentText("linear")
+    assert "takes class probabilities, so the output activation must be softmax" in again.args[0]

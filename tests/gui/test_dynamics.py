@@ -185,6 +185,37 @@ def test_step_mode_numbers_equal_what_torch_did(qtbot, controller, name):
         assert "gradient g" in text and "learning rate" in text
 
 
+def test_step_mode_says_where_the_gradient_comes_from(qtbot, controller):
+    """Cross-entropy's formula (log-softmax applied to the logits inside the loss) and the L2
+    term ½λ·Σw², whose gradient λ·w is part of g for a weight and not for a bias."""
+    exp = experiment_from_dict({
+        "seed": 3, "data": {"dataset": "blobs", "samples": 200},
+        "network": {"layers": [{"type": "dense", "units": 4, "activation": "tanh"}]},
+        "training": {"optimizer": {"name": "sgd", "lr": 0.05}, "l2": 0.01, "batch_size": 10},
+    })
+    ds = load_dataset(exp.data, exp.seed)
+    panel = StepExplainer(controller)
+    qtbot.addWidget(panel)
+    panel.set_experiment(exp, ds)
+    panel.resize(520, 700)
+    panel.show()
+    with qtbot.waitSignal(controller.run_started):
+        controller.start(exp, ds, RunOptions(start_paused=True, grid_resolution=20, weights=True))
+    qtbot.waitUntil(lambda: controller.latest is not None and controller.latest.state == "paused",
+                    timeout=WAIT)
+    for step, key in ((1, "1.linear.weight"), (2, "1.linear.bias")):
+        panel.select(key, 0, 0)
+        qtbot.mouseClick(panel.batch_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda s=step: controller.latest.step == s and controller.latest.state == "paused"
+                        and bool(panel.values), timeout=WAIT)
+        text = panel.text
+        assert "GRADIENT" in text and "mean(−log softmax(z)[y])" in text
+        assert "the loss applies log-softmax itself (torch's CrossEntropyLoss)" in text
+        assert ("½λ·Σw² (λ = 0.01), so g gains λ·w" in text) == (key.endswith("weight"))
+        assert ("L1 and L2 apply to weights, not biases" in text) == (key.endswith("bias"))
+        assert "torch computed the same" in text
+
+
 # ---------------------------------------------------------------------- main window ----------
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch):

@@ -296,6 +296,42 @@ def test_an_image_mlp_shows_its_first_weights_as_images(qtbot, circle):
     assert [s.stack.shape for s in conv.sections] == [(1, 8, 8), (16, 8, 8)]
 
 
+def test_the_image_view_shows_the_samples_class_probabilities(qtbot, controller):
+    """The bars are the softmax of the logits for the chosen test image (cross-entropy applies
+    log-softmax itself), follow the sample, and say when a softmax head made them instead."""
+    exp = _experiment([{"type": "flatten"}, {"type": "dense", "units": 16}], dataset="digits", samples=200)
+    ds = load_dataset(exp.data, exp.seed)
+    conv = ConvView()
+    qtbot.addWidget(conv)
+    conv.resize(600, 700)
+    conv.set_network(exp, ds)
+    conv.show()
+    assert not conv.probabilities.isVisible()  # nothing trained yet: no numbers to show
+    controller.snapshot_ready.connect(conv.update_snapshot)
+    conv.sample_changed.connect(controller.set_feature_sample)
+    controller.start(exp, ds, RunOptions(conv_maps=True, start_paused=True))
+    qtbot.waitUntil(lambda: conv.probabilities.isVisible(), timeout=WAIT)
+    bars = conv.probabilities
+    shown = controller.latest.sample_probabilities
+    lines = bars.text().splitlines()
+    assert "softmax of the logits" in lines[0] and "applies log-softmax to the logits itself" in lines[1]
+    truth = int(ds.y_test[0])
+    assert lines[2] == f"loss −log p({truth}) = {-np.log(shown[truth]):.3g}"
+    assert lines[3:] == [f"{d}: {p:.3f}" for d, p in zip(ds.class_names, shown, strict=True)]
+    assert abs(float(np.sum(shown)) - 1) < 1e-5 and bars.truth == truth
+    assert bars.toolTip() == bars.text()
+    conv.spin.setValue(7)
+    qtbot.waitUntil(lambda: not np.array_equal(controller.latest.sample_probabilities, shown), timeout=WAIT)
+    assert bars.truth == int(ds.y_test[7]) and bars.probabilities.tolist() == pytest.approx(
+        controller.latest.sample_probabilities.tolist())
+    conv.grab()
+    soft = dataclasses.replace(exp, network=dataclasses.replace(exp.network, output={
+        **exp.network.output, "activation": "softmax"}))
+    conv.set_network(soft, ds)
+    conv.update_snapshot(Snapshot(epoch=1, step=1, sample_probabilities=np.full(10, 0.1, np.float32)))
+    assert "the softmax head's output" in bars.text().splitlines()[0]
+
+
 # ------------------------------------------------------------------ panel and window --------
 def test_panel_picks_the_view_for_the_data(qtbot, controller):
     session = Session()

@@ -120,6 +120,19 @@ def test_training_panel_rebuilds_optimizer_form(qtbot, session):
     assert set(panel.optimizer_form.controls) == {p.name for p in OPTIMIZERS["sgd"].params}
 
 
+def test_the_penalty_fields_show_the_formula_the_trainer_uses(qtbot, session):
+    """The course writes L2 as ½λ‖θ‖²: the field's label, tooltip and the hint under it say the
+    same (tests/core/test_trainer.py checks the trainer against torch's weight_decay)."""
+    panel = TrainingPanel(session)
+    qtbot.addWidget(panel)
+    form = panel.training_form.layout()
+    label = lambda name: form.labelForField(panel.training_form.controls[name]).text()  # noqa: E731
+    assert "½λ·Σw²" in label("l2") and "λ₁·Σ|w|" in label("l1")
+    assert "½·λ·Σw²" in panel.training_form.controls["l2"].toolTip()
+    assert "weight_decay = λ" in panel.training_form.controls["l2"].toolTip()
+    assert "½λ‖θ‖²" in panel.penalty_hint.text() and "weight_decay = λ" in panel.penalty_hint.text()
+
+
 def test_training_panel_settings_reach_the_session(qtbot, session):
     panel = TrainingPanel(session)
     qtbot.addWidget(panel)

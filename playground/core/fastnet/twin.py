@@ -122,8 +122,8 @@ class FastNet:
     def _penalty_ops(self) -> list[Op]:
         ops: list[Op] = []
         w, g, t = self.flat[:self.n_weights], self.grad[:self.n_weights], self.tmp[:self.n_weights]
-        if self.l2:  # d(l2 * sum w²)/dw = l2*w + l2*w (autograd's two products)
-            ops += [(np.multiply, (w, _const(self.l2), t)), (np.add, (t, t, t)), (np.add, (g, t, g))]
+        if self.l2:  # d(½·l2 * sum w²)/dw = ½l2*w + ½l2*w (autograd's two products)
+            ops += [(np.multiply, (w, _const(0.5 * self.l2), t)), (np.add, (t, t, t)), (np.add, (g, t, g))]
         if self.l1:  # l1 * sign(w)
             ops += [(np.sign, (w, t)), (np.multiply, (t, _const(self.l1), t)), (np.add, (g, t, g))]
         if self.grad_clip:

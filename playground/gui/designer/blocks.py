@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen, QPolygonF
 
+from playground.core.compat import check_head
 from playground.core.datasets.base import IMAGE, Dataset
+from playground.core.errors import SpecError
 from playground.core.experiment import Experiment
 from playground.core.layers import LAYERS
 from playground.core.model import LayerInfo, NetworkReport
@@ -66,6 +68,18 @@ def _output_title(dataset: Dataset | None) -> str:
     return f"Output · {_plural(units, 'unit')} ({dataset.task})"
 
 
+def head_problem(exp: Experiment, dataset: Dataset | None) -> str:
+    """The core's sentence when the head's activation does not fit the loss or the task (a softmax
+    head into cross-entropy: double softmax), "" when it does or there is no data to judge by."""
+    if dataset is None:
+        return ""
+    try:
+        check_head(exp, dataset.task, dataset.output_units)
+    except SpecError as exc:
+        return exc.message
+    return ""
+
+
 def describe(exp: Experiment, dataset: Dataset | None, dataset_error: str,
              report: NetworkReport | None) -> list[BlockView]:
     """One BlockView per block, from the inputs to the output head."""
@@ -90,7 +104,7 @@ def describe(exp: Experiment, dataset: Dataset | None, dataset_error: str,
         views.append(BlockView(OUTPUT, _output_title(dataset), "?", f"activation {activation}"))
     else:
         detail = f"{activation} · {_size(head)}"
-        error = head.error or ""
+        error = head.error or head_problem(exp, dataset)
         tip = "The output head: its size follows the task.\n" + (f"⚠ {error}" if error else "")
         views.append(BlockView(OUTPUT, _output_title(dataset), look.shape_text(head.out_shape), detail,
                                error, tip.strip()))

@@ -1,8 +1,8 @@
 """NetworkDesigner: the palette, the canvas and the inspector wired to one Session.
 
 Every gesture becomes an undoable `session.edit`; the designer keeps no copy of the layer list,
-only which layer is selected. It adds the message line (first broken layer, or a network too large
-for this machine's memory; total parameters).
+only which layer is selected. It adds the message line (first broken layer, an output activation
+that does not fit the loss, or a network too large for this machine's memory; total parameters).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from playground.core.budget import check_fits, train_rows
 from playground.core.errors import SpecError
 from playground.core.layers import LAYERS
 from playground.core.model import NetworkReport
-from playground.gui.designer import edits, look
+from playground.gui.designer import blocks, edits, look
 from playground.gui.designer.canvas import NetworkCanvas
 from playground.gui.designer.inspector import LayerInspector
 from playground.gui.designer.palette import LayerPalette
@@ -147,8 +147,13 @@ class NetworkDesigner(QWidget):
             return str(exc)
         return ""
 
+    def _head_problem(self) -> str:
+        """The head's activation against the loss and the task, as compat.py judges it."""
+        message = blocks.head_problem(self._session.experiment, self._session.dataset)
+        return self.tr("Output head: {0}").format(message) if message else ""
+
     def _on_report(self, report: NetworkReport | None) -> None:
-        problem = problem_text(report) or self._size_problem(report)
+        problem = problem_text(report) or self._head_problem() or self._size_problem(report)
         if report is None:
             self.total_label.setText("Total: — (no data to infer shapes from)")
             self.message.setText(self._session.dataset_error)

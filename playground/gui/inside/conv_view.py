@@ -21,6 +21,7 @@ from playground.core.experiment import Experiment
 from playground.core.model import inspect_network
 from playground.core.snapshot import Snapshot
 from playground.gui.inside import _images as im
+from playground.gui.inside.class_probs import ClassProbabilities
 from playground.gui.plots import _style as st
 
 MAX_CELLS = 64  # maps drawn per grid
@@ -176,6 +177,8 @@ class ConvView(QWidget):
         self.spin.valueChanged.connect(self._on_sample)
         self.info = QLabel()
         self.info.setObjectName("hint")
+        self.probabilities = ClassProbabilities()
+        self._softmax_head = False
         scroll = QScrollArea()
         scroll.setWidget(self.canvas)
         scroll.setWidgetResizable(True)
@@ -187,6 +190,7 @@ class ConvView(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(row)
+        lay.addWidget(self.probabilities)
         lay.addWidget(scroll, 1)
         self._refresh()
 
@@ -203,6 +207,7 @@ class ConvView(QWidget):
         """The data (for the test images) and the layer names; clears the run."""
         self.dataset = dataset
         self._labels = {}
+        self._softmax_head = experiment.network.output.get("activation") == "softmax"
         if dataset is not None:
             report = inspect_network(experiment.network, dataset.input_shape, dataset.output_units)
             self._labels = {i.index: f"Layer {i.index + 1} · {i.label}" for i in report.hidden}
@@ -229,7 +234,9 @@ class ConvView(QWidget):
         ds, snap, i = self.dataset, self._snap, self.spin.value()
         if ds is None or len(ds.input_shape) != 3:
             self.info.setText("")
+            self.probabilities.hide()
             return self.canvas.set_sections([], "No image data.")
+        self._show_probabilities(snap, ds, i)
         image = np.asarray(ds.x_test[i], dtype=np.float32)
         sections = [Section(f"Test image {i}", image[:1], ["pixel values"], lut=im.GREY,
                             levels=(float(image.min()), float(image.max())), cell=112)]
@@ -242,6 +249,12 @@ class ConvView(QWidget):
         self.info.setText(self._caption(snap, ds, i))
         message = "" if snap is not None else "Press Train to watch the filters learn."
         return self.canvas.set_sections(sections, message)
+
+    def _show_probabilities(self, snap: Snapshot | None, ds: Dataset, i: int) -> None:
+        probs = snap.sample_probabilities if snap is not None else None
+        truth = int(ds.y_test[i]) if ds.y_test.ndim == 1 else None
+        self.probabilities.set_values(probs, ds.class_names or (), truth, self._softmax_head)
+        self.probabilities.setVisible(probs is not None)
 
     def _filter_sections(self, snap: Snapshot | None, ds: Dataset) -> list[Section]:
         if snap is None:

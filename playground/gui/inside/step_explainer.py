@@ -33,9 +33,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core.compat import resolve_loss
 from playground.core.datasets.base import Dataset
 from playground.core.experiment import Experiment
-from playground.core.explain import StepDetail, explain_update
+from playground.core.explain import StepDetail, explain_update, gradient_terms
 from playground.core.model import build_model, inspect_network
 from playground.core.optimizers import OPTIMIZERS
 from playground.core.snapshot import RUNNING, Snapshot
@@ -115,6 +116,7 @@ class StepExplainer(QWidget):
         super().__init__(parent)
         self.controller = controller
         self._params: list[ParameterInfo] = []
+        self._loss: tuple[str, float, float] = ("", 0.0, 0.0)  # resolved loss name, l1, l2
         self._source: tuple | None = None
         self._shown: tuple | None = None
         self._last_render = 0.0
@@ -207,6 +209,9 @@ class StepExplainer(QWidget):
 
     def set_experiment(self, exp: Experiment, dataset: Dataset | None) -> None:
         """List the model's tensors; keep the chosen one if it still exists, else the first weight."""
+        task = dataset.task if dataset is not None else None
+        t = exp.training
+        self._loss = (resolve_loss(t.loss, task) if task or t.loss != "auto" else "", t.l1, t.l2)
         source = (exp.network, dataset.input_shape, dataset.output_units) if dataset is not None else None
         if source == self._source and self._params:
             return  # most edits (learning rate, batch size, ...) leave the tensors as they are
@@ -312,7 +317,11 @@ class StepExplainer(QWidget):
         out = [f"<h3>{html.escape(entry.label if entry else d.optimizer)}</h3>",
                f"<div class='muted'>{html.escape(where)} {element} "
                f"<span style='font-size:8pt'>({html.escape(d.parameter)}, index {d.index})</span></div>",
-               "<div class='section'>UPDATE RULE</div>"]
+               f"<div class='section'>{html.escape(self.tr('GRADIENT'))}</div>"]
+        penalised = info is not None and len(info.shape) > 1  # as the trainer: weights, not biases or norms
+        terms = gradient_terms(*self._loss, penalised) if self._loss[0] else []
+        out += [f"<div>&nbsp;&nbsp;{_math(line)}</div>" for line in terms]
+        out.append("<div class='section'>UPDATE RULE</div>")
         out += [f"<div>&nbsp;&nbsp;{_math(part.strip())}</div>" for part in rule.split(";")]
         out += ["<div class='section'>THIS STEP</div>", "<table>", self._row("gradient g", _num(d.grad))]
         names = [p.name for p in entry.params] if entry else list(d.hyper)

@@ -103,6 +103,12 @@ class TrainingPanel(QScrollArea):
         lay.addSpacing(8)
         lay.addWidget(section("Batches and regularisation"))
         lay.addWidget(self.training_form)
+        self.penalty_hint = QLabel(self.tr(
+            "L1 and L2 penalise the weights, not the biases. L2 adds ½λ·Σw² to the loss, the course's "
+            "½λ‖θ‖², so each step adds λ·w to the gradient: PyTorch's SGD with weight_decay = λ."))
+        self.penalty_hint.setObjectName("hint")
+        self.penalty_hint.setWordWrap(True)
+        lay.addWidget(self.penalty_hint)
         lay.addSpacing(8)
         lay.addWidget(section("Early stopping"))
         lay.addWidget(self.early_form)
