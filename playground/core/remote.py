@@ -13,8 +13,9 @@ child from the experiment's JSON (data generators are seeded, so the data is the
 Messages (`messages` checks each on arrival), parent → child: ``{"op": "start", "run", "experiment",
 "options"}``, ``{"op": "cmd", "run", "name", "args"}`` (a `commands.Command`, dispatched through its
 table), ``{"op": "quit"}``. Child → parent: ``{"op": "ready"}`` once, ``{"op": "snapshot", "run",
-"snap", "start"}`` where ``snap.history`` holds only the rows from ``start`` on (`RunAssembler`
-rebuilds the whole history), ``{"op": "ended", "run", "error", "expected"}`` after every run, and
+"snap", "start"}`` where ``snap.history`` holds only the epochs appended since the last snapshot,
+every one of them, the first being row number ``start`` (`RunAssembler` rebuilds the whole,
+bounded history from them), ``{"op": "ended", "run", "error", "expected"}`` after every run, and
 ``{"op": "refused", "run", "error"}`` for a message it would not act on. When the child is gone,
 the parent's reader reports ``{"op": "exit", "code", "error"}``; `error` is set when a bad message
 from the child ended the link (the reader then killed it).
@@ -46,7 +47,7 @@ import numpy as np
 from playground.core import commands, messages, wire
 from playground.core.commands import Command, CommandError
 from playground.core.errors import PlaygroundError
-from playground.core.history import History
+from playground.core.history import MAX_ROWS, History, RowLog
 from playground.core.snapshot import Snapshot
 
 log = logging.getLogger(__name__)
@@ -168,13 +169,11 @@ class _Child:
                 for command, args in self.pending.pop(run_id, []):
                     commands.apply(run, command, args)
                 self.pending = {k: v for k, v in self.pending.items() if k > run_id}
-            sent = 0
+            rows = RowLog(run.history)  # every epoch's row: the window thins its own copy
             for snap in run.snapshots():
-                n = len(next(iter(snap.history.values()))) if snap.history else 0
-                part = {k: v[sent:n] for k, v in snap.history.items()}
-                self.send({"op": "snapshot", "run": run_id, "start": sent,
+                start, part = rows.take()
+                self.send({"op": "snapshot", "run": run_id, "start": start,
                            "snap": dataclasses.replace(snap, history=part)})
-                sent = n
         except Exception as exc:  # every failure reaches the parent as one message
             error, expected = failure_text(exc), isinstance(exc, PlaygroundError)
             if not expected:
@@ -381,16 +380,20 @@ def close_idle() -> None:
 
 # ---------------------------------------------------------------------------- assembly -------
 class RunAssembler:
-    """Rebuilds whole snapshots of one run from the child's history increments."""
+    """Rebuilds whole snapshots of one run from the child's history increments.
 
-    def __init__(self) -> None:
-        self.history = History()
+    Its History receives every epoch's row and thins them itself, so the window keeps the same
+    bounded history as the trainer process (see `History`), however long the run.
+    """
+
+    def __init__(self, max_rows: int = MAX_ROWS) -> None:
+        self.history = History(max_rows)
 
     def add(self, message: Message) -> Snapshot:
         snap: Snapshot = message["snap"]
         part: Mapping[str, np.ndarray] = snap.history
-        if message["start"] != len(self.history):
-            raise ValueError(f"history rows {message['start']}.. arrived after {len(self.history)} rows")
+        if message["start"] != self.history.appended:
+            raise ValueError(f"history rows {message['start']}.. arrived after {self.history.appended} rows")
         self.history.extend(part)
         return dataclasses.replace(snap, history=self.history.views())
 

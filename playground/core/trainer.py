@@ -34,7 +34,7 @@ from playground.core.evaluation import Split, evaluate, grad_norms, score
 from playground.core.experiment import Experiment
 from playground.core.explain import StepDetail
 from playground.core.fastnet import FastNet, ineligible_reason
-from playground.core.history import History
+from playground.core.history import MAX_ROWS, History
 from playground.core.inside import activity
 from playground.core.losses import make_loss, target_tensor
 from playground.core.model import build_model
@@ -74,6 +74,7 @@ class RunOptions:
     feature_sample: int = 0  # index into the test split
     fast: bool = True  # train eligible dense networks with the numpy twin (False: always torch)
     curves: bool = False  # ROC and precision-recall curves in every snapshot (the last always has them)
+    history_rows: int = MAX_ROWS  # history rows kept: the newest exact, older ones thinned (History)
 
 
 class TrainingRun:
@@ -110,7 +111,7 @@ class TrainingRun:
         self._weights = [p for p in self.model.parameters() if p.ndim > 1]
         self._generator = torch.Generator().manual_seed(experiment.seed)
         self._commands = RunControl(paused=options.start_paused)
-        self.history = History()
+        self.history = History(options.history_rows)
         self.epoch = 0
         self.step = 0
         self._pos = n  # position inside the current epoch's permutation; n = start a new epoch

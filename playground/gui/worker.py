@@ -193,7 +193,7 @@ class TrainingController(QObject):
             self._fail(exc)
             return False
         wire_id = remote.new_run_id()
-        self._current = (wire_id, remote.RunAssembler())
+        self._current = (wire_id, remote.RunAssembler(options.history_rows))
         proc = self._process()
         proc.start_run(wire_id, experiment_to_dict(experiment), dataclasses.asdict(options))
         if self._watched is not None:

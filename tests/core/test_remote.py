@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 
 from playground.core import remote
@@ -241,3 +242,24 @@ def test_a_garbled_frame_from_the_window_ends_the_child_instead_of_its_reader_th
     proc.proc.stdin.write(struct.pack("<Q", 6) + b"\x02\x00\x00\x00[[")  # framing lost from here on
     proc.proc.stdin.flush()
     assert inbox.next("exit")["code"] == 0  # it stopped by itself, cleanly, rather than hang
+
+
+def test_the_window_gets_every_epoch_and_keeps_a_bounded_history(child):
+    """The child sends every epoch's row (not slices of its own thinned history); the window's
+    History thins them itself, within its budget, with every kept row true to its epoch."""
+    proc, inbox = child
+    exp = default_experiment()
+    run = remote.new_run_id()
+    proc.start_run(run, experiment_to_dict(exp), options(epochs=300, history_rows=16))  # the child thins
+    assembler, sizes = remote.RunAssembler(max_rows=32), []
+    while (msg := inbox.next(run=run))["op"] != "ended":
+        sizes.append(len(assembler.add(msg).history["epoch"]))
+    assert assembler.history.appended == 300 and max(sizes) <= 32 and assembler.history.level > 0
+    kept = assembler.history.views()
+    here = run_to_end(exp, RunOptions(grid_resolution=10, epochs=300))
+    rows = kept["epoch"].astype(int) - 1
+    np.testing.assert_array_equal(rows, assembler.history.sequence())
+    rule = run_terms(exp, here.step)  # the child may sum in another order (see test above)
+    for key in ("train_loss", "test_loss", "test_accuracy"):
+        assert_float32_close(kept[key], here.history[key][rows], **rule, what=key)
+    assert kept["epoch"][-1] == 300 and kept["epoch"][0] == 1

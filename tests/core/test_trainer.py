@@ -289,3 +289,39 @@ def test_restored_model_reports_its_own_metrics():
     assert snap.state == STOPPED_EARLY
     assert snap.latest("val_loss") == pytest.approx(best, rel=1e-5)
     assert snap.history["val_loss"][-1] > best  # the history itself still shows the stop epoch
+
+
+def test_a_long_run_keeps_a_bounded_history_with_exact_ends():
+    """Snapshots stay within `history_rows` however long the run; the newest epochs, the first one
+    and the latest metrics are exact."""
+    e = exp(training__epochs=0)
+    full = run_to_end(exp(training__epochs=400), RunOptions(grid_resolution=4)).history
+    run = TrainingRun(e, RunOptions(grid_resolution=4, history_rows=32, slice_seconds=0.01))
+    sizes = []
+    for snap in run.snapshots():
+        sizes.append(len(snap.history["epoch"]) if snap.history else 0)
+        if snap.epoch >= 400:
+            run.stop()
+    h = snap.history
+    assert max(sizes) <= 32 and snap.epoch >= 400 and h["epoch"][-1] == snap.epoch
+    rows = h["epoch"].astype(int)[h["epoch"] <= 400] - 1
+    for key in ("train_loss", "test_loss", "test_accuracy", "grad_norm.0"):
+        np.testing.assert_array_equal(h[key][: len(rows)], full[key][rows])  # true rows, true epochs
+    np.testing.assert_array_equal(h["epoch"][-8:], np.arange(snap.epoch - 7, snap.epoch + 1))
+    assert h["epoch"][0] == 1 and snap.metrics["train_loss"] == h["train_loss"][-1]
+
+
+def test_early_stopping_is_exact_after_its_history_was_thinned():
+    """The best epoch lies in the thinned part (patience 60 > the 40 exact rows of 160)."""
+    e = exp(**{"data__validation_fraction": 0.3, "data__noise": 0.3, "data__samples": 200,
+               "training__epochs": 3000, "training__early_stopping": {"enabled": True, "patience": 60}})
+    whole, thinned = run_to_end(e), run_to_end(e, RunOptions(history_rows=160))
+    assert whole.state == STOPPED_EARLY and len(thinned.history["epoch"]) <= 160 < whole.epoch
+    assert thinned.message == whole.message and thinned.epoch == whole.epoch
+    timing = {"seconds"}
+    assert {k: v for k, v in thinned.metrics.items() if k not in timing} == \
+        {k: v for k, v in whole.metrics.items() if k not in timing}
+    best = int(whole.history["epoch"][np.nanargmin(whole.history["val_loss"])])
+    assert f"at epoch {best}," in thinned.message and best < whole.epoch - 40
+    kept = thinned.history
+    assert kept["val_loss"][kept["epoch"] == best] == np.nanmin(whole.history["val_loss"])
