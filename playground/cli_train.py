@@ -26,6 +26,7 @@ from playground.core.snapshot import DIVERGED, STOPPED, STOPPED_EARLY
 
 if TYPE_CHECKING:
     from playground.core.experiment import Experiment
+    from playground.core.export import HistoryCsvStream
     from playground.core.snapshot import Snapshot
     from playground.core.trainer import TrainingRun
 
@@ -68,15 +69,15 @@ def run_train(args: argparse.Namespace) -> int:
         print("No epoch limit: press Ctrl-C to stop.", file=sys.stderr)
     progress = Progress(sys.stderr, run.epoch_limit) if show_progress else None
     last = None
-    with stop_on_interrupt(run):
+    with stop_on_interrupt(run), history_stream(args.out, run) as rows:
         for last in run.snapshots():
             if progress is not None:
                 progress.update(last)
-    if progress is not None:
-        progress.clear()
-    assert last is not None and last.done
-    if args.out is not None:
-        write_outputs(args.out, run, last)
+        if progress is not None:
+            progress.clear()
+        assert last is not None and last.done
+        if args.out is not None:
+            write_outputs(args.out, run, rows)
     result = result_dict(exp, run, last)
     if args.json:
         print(json.dumps(result, allow_nan=False))
@@ -118,21 +119,50 @@ def stop_on_interrupt(run: TrainingRun) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def write_outputs(out: Path, run: TrainingRun, last: Snapshot) -> None:
-    """history.csv, weights.pt and the preset.json of the experiment actually run.
+@contextmanager
+def history_stream(out: Path | None, run: TrainingRun) -> Iterator[HistoryCsvStream | None]:
+    """With --out: every epoch's row of `run` spooled to disk from the start, for history.csv.
+
+    The run's own history keeps older epochs thinned (bounded memory, however long it runs);
+    history.csv keeps every epoch, because its rows stream to disk instead. The folder is checked
+    and made now, so a bad --out is refused before training, not after it.
+    """
+    if out is None:
+        yield None
+        return
+    from playground.core.export import HistoryCsvStream
+    from playground.core.presets import check_save_target
+
+    check_save_target(out / "preset.json")
+    with _naming_failures(out):
+        out.mkdir(parents=True, exist_ok=True)
+        stream = HistoryCsvStream(out / "history.csv")
+    run.history.add_listener(stream.add)
+    with stream:
+        yield stream
+
+
+def write_outputs(out: Path, run: TrainingRun, rows: HistoryCsvStream) -> None:
+    """history.csv (every epoch, from the spooled rows), weights.pt and the preset.json actually run.
 
     Nothing is written into the install folder; a write that fails is a SaveError naming the file.
     """
-    from playground.core.errors import SaveError
-    from playground.core.export import save_weights, write_history_csv
-    from playground.core.presets import check_save_target, save_preset
+    from playground.core.export import save_weights
+    from playground.core.presets import save_preset
 
-    check_save_target(out / "preset.json")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        write_history_csv(last.history, out / "history.csv")
+    with _naming_failures(out):
+        rows.commit()
         save_weights(run.state_dict(), out / "weights.pt")
         save_preset(run.experiment, out / "preset.json")
+
+
+@contextmanager
+def _naming_failures(out: Path) -> Iterator[None]:
+    """An OSError becomes a SaveError naming the file (or the --out folder) and why."""
+    from playground.core.errors import SaveError
+
+    try:
+        yield
     except OSError as e:
         raise SaveError(f"{e.filename or out}: cannot write: {e.strerror or e}") from None
 

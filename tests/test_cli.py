@@ -169,6 +169,32 @@ def test_regression_reports_no_classes(tmp_path, capsys):
     assert not {"confusion_matrix", "per_class", "macro_avg", "weighted_avg"} & r.keys()
 
 
+def test_out_keeps_every_epoch_of_a_run_whose_history_is_thinned(tmp_path, capsys, monkeypatch):
+    """history.csv streams every epoch to disk; the run's memory keeps a bounded, thinned history."""
+    from playground.core import trainer
+    from playground.core.history import History
+
+    made: list[History] = []
+    monkeypatch.setattr(trainer, "History", lambda rows: made.append(History(32)) or made[-1])
+    code = cli.main(["train", "circle", "--epochs", "300", "--out", str(tmp_path), "--quiet"])
+    assert code == 0 and len(made) == 1 and len(made[0]) <= 32 and made[0].level > 0
+    with open(tmp_path / "history.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [int(r["epoch"]) for r in rows] == list(range(1, 301))
+    kept = made[0].views()
+    for epoch, loss in zip(kept["epoch"], kept["train_loss"], strict=True):  # the same rows, not rounded
+        assert float(rows[int(epoch) - 1]["train_loss"]) == loss
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["history.csv", "preset.json", "weights.pt"]
+
+
+def test_out_that_cannot_be_a_folder_is_refused_before_training(tmp_path, capsys):
+    (tmp_path / "taken").write_text("a file")
+    code = cli.main(["train", "circle", "--epochs", "100000", "--out", str(tmp_path / "taken")])
+    _, err = capsys.readouterr()
+    assert code == 2 and err.count("\n") == 1 and "taken: cannot write" in err
+    assert "Traceback" not in err
+
+
 def test_epochs_override_of_zero_would_run_forever_until_stopped(capsys, monkeypatch):
     """--epochs 0 means no limit; a stop (as from Ctrl-C) ends it with exit status 130."""
     from contextlib import contextmanager

@@ -8,11 +8,14 @@ torch is imported on use, so reading history or writing CSV never pays for it.
 
 from __future__ import annotations
 
+import csv
 import math
 import os
+import shutil
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 
@@ -76,8 +79,6 @@ def _cell(value: float) -> str:
 
 def write_history_csv(history: Mapping[str, np.ndarray], path: str | os.PathLike[str]) -> None:
     """Write per-epoch history as CSV atomically: a header row of the keys, then one row per epoch."""
-    import csv
-
     keys = list(history)
     columns = [np.asarray(history[k], dtype=np.float64).ravel() for k in keys]
     lengths = {len(c) for c in columns}
@@ -89,3 +90,63 @@ def write_history_csv(history: Mapping[str, np.ndarray], path: str | os.PathLike
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(keys)
         writer.writerows(rows)
+
+
+class HistoryCsvStream:
+    """Every epoch's row of a run, spooled to disk as it comes, then written as one history CSV.
+
+    Why: the history a run keeps in memory is bounded (older epochs thinned, see `History`), but
+    the command line's history.csv promises one row per epoch however long the run. So rows go to
+    disk as they come (`add`, e.g. as a `History` listener; memory stays flat, the disk grows by a
+    row, ~20 bytes per column, per epoch), into an anonymous temporary file beside the target that
+    vanishes with the process whatever happens. `commit` then writes the CSV atomically: a header
+    of every column seen, in order of appearance, and the rows, empty cells where a row lacked a
+    column (one appearing late). It copies the spooled rows once, so the folder briefly needs
+    twice the file's size.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]):
+        self.path = Path(path)
+        self._spool: IO[str] | None = tempfile.TemporaryFile(  # noqa: SIM115 - open for the whole run
+            "w+", dir=self.path.parent, encoding="utf-8", newline="")
+        self._keys: dict[str, int] = {}
+        self._ragged = False  # a column appeared after the first row: earlier rows need padding
+        self.rows = 0
+
+    def add(self, row: Mapping[str, float]) -> None:
+        """Spool one epoch's row."""
+        for key in row:
+            if key not in self._keys:
+                self._ragged |= self.rows > 0
+                self._keys[key] = len(self._keys)
+        cells = [""] * len(self._keys)
+        for key, value in row.items():
+            cells[self._keys[key]] = _cell(value)
+        self._spool.write(",".join(cells) + "\n")
+        self.rows += 1
+
+    def commit(self) -> None:
+        """Write the CSV (atomically: the old file stays until the new one is whole) and close."""
+        spool = self._spool
+        with atomic_write(self.path) as f:
+            csv.writer(f, lineterminator="\n").writerow(list(self._keys))
+            spool.seek(0)
+            if not self._ragged:
+                shutil.copyfileobj(spool, f, 1 << 20)
+            else:
+                width = len(self._keys)
+                for line in spool:  # cells are numbers: commas only separate them
+                    f.write(line[:-1] + "," * (width - 1 - line.count(",")) + "\n")
+        self.close()
+
+    def close(self) -> None:
+        """Drop the spooled rows (also after `commit`)."""
+        if self._spool is not None:
+            self._spool.close()
+            self._spool = None
+
+    def __enter__(self) -> HistoryCsvStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

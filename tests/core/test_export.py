@@ -11,7 +11,13 @@ import pytest
 import torch
 
 from playground.core.errors import DataError
-from playground.core.export import atomic_write, load_weights, save_weights, write_history_csv
+from playground.core.export import (
+    HistoryCsvStream,
+    atomic_write,
+    load_weights,
+    save_weights,
+    write_history_csv,
+)
 
 
 def leftovers(folder):
@@ -152,3 +158,36 @@ def test_history_csv_refuses_ragged_columns_and_keeps_the_old_file(tmp_path):
         write_history_csv({"a": np.zeros(2), "b": np.zeros(3)}, path)
     assert path.read_text() == "old\n"
     assert leftovers(tmp_path) == []
+
+
+def test_history_stream_writes_what_write_history_csv_writes(tmp_path):
+    rng = np.random.default_rng(2)
+    history = {"epoch": np.arange(1.0, 301.0), "train_loss": rng.random(300),
+               "r2": np.append(rng.random(299), np.inf)}
+    history["train_loss"][7] = np.nan
+    write_history_csv(history, tmp_path / "whole.csv")
+    stream = HistoryCsvStream(tmp_path / "streamed.csv")
+    for i in range(300):
+        stream.add({k: float(v[i]) for k, v in history.items()})
+    assert not (tmp_path / "streamed.csv").exists()  # nothing there until the run ends
+    stream.commit()
+    assert (tmp_path / "streamed.csv").read_text() == (tmp_path / "whole.csv").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["streamed.csv", "whole.csv"]
+
+
+def test_history_stream_pads_rows_from_before_a_column_appeared(tmp_path):
+    stream = HistoryCsvStream(tmp_path / "h.csv")
+    stream.add({"epoch": 1, "loss": 0.5})
+    stream.add({"epoch": 2, "loss": 0.25, "late": 7.0})
+    stream.add({"loss": 0.125, "epoch": 3})
+    stream.commit()
+    with open(tmp_path / "h.csv", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows == [["epoch", "loss", "late"], ["1", "0.5", ""], ["2", "0.25", "7"], ["3", "0.125", ""]]
+
+
+def test_history_stream_that_is_not_committed_leaves_nothing_and_keeps_the_old_file(tmp_path):
+    (tmp_path / "h.csv").write_text("old\n")
+    with HistoryCsvStream(tmp_path / "h.csv") as stream:
+        stream.add({"epoch": 1})
+    assert (tmp_path / "h.csv").read_text() == "old\n" and [p.name for p in tmp_path.iterdir()] == ["h.csv"]
