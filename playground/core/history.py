@@ -63,6 +63,11 @@ class History:
         """Thinned rows stand for stretches of 2**level appended rows (0: nothing thinned yet)."""
         return self._level
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the buffers held now (at most ~8·max_rows per column, plus the row numbers)."""
+        return self._seq.nbytes + sum(col.nbytes for col in self._cols.values())
+
     def add_listener(self, listener: Listener) -> None:
         """Call `listener(row)` with every row appended from now on (before any thinning).
 

@@ -65,6 +65,8 @@ class Snapshot:
 
     history: per-epoch arrays, all the same length, keyed by metric name ("epoch", "train_loss",
     "test_loss", "val_loss", "train_accuracy", "test_accuracy", "lr", ...; NaN where undefined).
+    Bounded (`history.History`): the newest epochs are all there, older ones thinned to true rows
+    that keep every column's minimum and maximum; read x from "epoch", never from the row index.
     metrics: scalars describing the model as it is now: the latest epoch's values, except after early
     stopping restored the best epoch's weights, when the losses and scores are those weights'.
     boundary: (res, res) float32, row-major (rows = x2 from `extent[2]` up, columns = x1), the

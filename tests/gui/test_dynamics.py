@@ -24,7 +24,7 @@ from playground.core.optimizers import OPTIMIZERS  # noqa: E402
 from playground.core.trainer import RunOptions  # noqa: E402
 from playground.gui.inside.step_explainer import StepExplainer, parameters  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
-from playground.gui.plots.dynamics import DynamicsView, diagnose  # noqa: E402
+from playground.gui.plots.dynamics import PLAN_POINTS, DynamicsView, diagnose  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
 from playground.gui.worker import TrainingController  # noqa: E402
 from tests.tolerance import UPDATE_ROUNDINGS, float32_approx  # noqa: E402
@@ -279,3 +279,12 @@ def test_a_diverging_run_draws_without_trouble(qtbot, controller):
     qtbot.waitUntil(lambda: controller.state == "diverged", timeout=WAIT)
     view.grab()  # paints NaN / inf gradient norms: gaps, not a crash
     assert view.grad_curves[0].isVisible()
+
+
+def test_planned_learning_rate_of_a_long_run_is_drawn_at_a_bounded_number_of_true_epochs(qtbot):
+    exp = experiment(schedule={"name": "step", "step_size": 1000, "gamma": 0.5}, epochs=1_000_000)
+    view, _ = shown_view(qtbot, exp)
+    x, y = view.lr_planned.getData()
+    assert len(x) <= PLAN_POINTS and x[0] == 1 and x[-1] == 1_000_000
+    assert np.all(x == np.round(x)) and np.all(np.diff(x) > 0)
+    np.testing.assert_allclose(y, 0.1 * 0.5 ** ((x - 1) // 1000))  # exact at the epochs drawn

@@ -39,6 +39,7 @@ from playground.gui.plots.curves import nice_ceil
 GRAD, DEAD, SATURATED = "grad_norm", "dead", "saturated"
 WARN_SHARE = 0.5  # the designer's badge threshold, drawn as a guide line
 _LR_COLOUR = "#0877bd"
+PLAN_POINTS = 2048  # most epochs the planned learning rate is drawn at
 _PLAN_COLOUR = "#7fb3d9"  # the same blue, lighter: the plan is what has not happened yet
 # Depth ramp: light orange at the input side, through red-violet, to dark blue at the output.
 _DEPTH = pg.ColorMap([0.0, 0.5, 1.0], [(245, 147, 34), (190, 60, 120), (24, 61, 120)])
@@ -60,9 +61,19 @@ def block_label(i: int, exp: Experiment | None, report: NetworkReport | None) ->
     return f"Layer {i + 1}"
 
 
-def planned_lr(schedule: Schedule, base_lr: float, last_epoch: int) -> tuple[np.ndarray, np.ndarray]:
-    """(epochs 1..last_epoch, lr) as the schedule plans it: epoch e trains with base·factor(e−1)."""
-    epochs = np.arange(1, max(last_epoch, 0) + 1, dtype=float)
+def planned_lr(schedule: Schedule, base_lr: float, last_epoch: int,
+               points: int = PLAN_POINTS) -> tuple[np.ndarray, np.ndarray]:
+    """(epochs 1..last_epoch, lr) as the schedule plans it: epoch e trains with base·factor(e−1).
+
+    At most `points` epochs, evenly spaced (true epochs, exact values): a run with no epoch limit
+    plans ever further ahead, and one Python call per epoch grew without end (1.25 M calls per
+    redraw at epoch 10^6). A plot is a few hundred pixels wide; 2048 points outdraw it.
+    """
+    last_epoch = max(last_epoch, 0)
+    if last_epoch <= points:
+        epochs = np.arange(1, last_epoch + 1, dtype=float)
+    else:
+        epochs = np.unique(np.round(np.linspace(1, last_epoch, points)))
     lr = np.array([base_lr * schedule.factor(int(e) - 1) for e in epochs], dtype=float)
     return epochs, lr
 
