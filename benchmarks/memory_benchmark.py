@@ -1,7 +1,7 @@
 """Memory of a run with no epoch limit: does it level off? History size and RSS per 10k epochs.
 
-Four parts, each printing one line per 10,000 epochs (RSS of the processes involved, and the rows
-and bytes of the history each side keeps):
+Four parts, each printing one line per 10,000 epochs (the memory of the processes involved, and
+the rows and bytes of the history each side keeps):
 
 * `simulated`: a History fed rows like the circle preset's (20 columns) in chunks, as the window's
   copy is fed, for a very long run (2 million epochs by default) in seconds: the history's size.
@@ -50,13 +50,20 @@ from playground.core.trainer import RunOptions, TrainingRun  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "memory.json"
 EVERY = 10_000
-PAGE = os.sysconf("SC_PAGE_SIZE")
 CLI_OPTIONS = RunOptions(epochs=0, grid_resolution=8, slice_seconds=0.1)  # as `nn-playground train`
 
 
-def rss_mb(pid: int | str = "self") -> float:
-    with open(f"/proc/{pid}/statm") as f:
-        return int(f.read().split()[1]) * PAGE / 1e6
+def mem_mb(pid: int | str = "self") -> float:
+    """The process's anonymous memory (RssAnon + VmSwap): what it allocated itself, resident or
+    swapped out. Plain RSS also counts shared-library pages, which a busy machine drops and reloads
+    (RSS fell by 60 MB in the middle of a run here), so it is no measure of growth."""
+    fields = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            name, _, value = line.partition(":")
+            if name in ("RssAnon", "VmSwap"):
+                fields[name] = int(value.split()[0])
+    return sum(fields.values()) / 1e3
 
 
 def circle() -> object:
@@ -64,11 +71,11 @@ def circle() -> object:
     return dataclasses.replace(exp, training=dataclasses.replace(exp.training, epochs=0))
 
 
-def growth(samples: list[dict], key: str) -> float | None:
-    """Change of `key` per 10k epochs from the second sample to the last (None if too few)."""
-    if len(samples) < 3:
+def growth(samples: list[dict], key: str, first: int = 1) -> float | None:
+    """Change of `key` per 10k epochs from sample `first` to the last (None if too few)."""
+    if len(samples) < first + 2:
         return None
-    a, b = samples[1], samples[-1]
+    a, b = samples[first], samples[-1]
     return (b[key] - a[key]) * EVERY / (b["epoch"] - a["epoch"])
 
 
@@ -84,6 +91,7 @@ def summary(samples: list[dict], seconds: float, keys: tuple[str, ...]) -> dict:
     for key in keys:
         per_10k = growth(samples, key)
         out[f"{key}_growth_per_10k_epochs"] = per_10k
+        out[f"{key}_growth_per_10k_epochs_second_half"] = growth(samples, key, len(samples) // 2)
         if per_10k is not None:
             out[f"{key}_growth_per_minute"] = per_10k / EVERY * out["epochs_per_s"] * 60
     return out
@@ -123,14 +131,14 @@ def core(epochs: int, history_rows: int = MAX_ROWS, label: str = "core") -> dict
     for snap in run.snapshots():
         if snap.epoch >= mark:
             gc.collect()
-            sample = {"epoch": snap.epoch, "rss_mb": rss_mb(), "rows": len(run.history),
+            sample = {"epoch": snap.epoch, "mem_mb": mem_mb(), "rows": len(run.history),
                       "history_mb": run.history.nbytes / 1e6}
             samples.append(sample)
             show(label, sample)
             mark += EVERY
             if snap.epoch >= epochs:
                 run.stop()
-    return summary(samples, time.perf_counter() - t0, ("rss_mb", "history_mb"))
+    return summary(samples, time.perf_counter() - t0, ("mem_mb", "history_mb"))
 
 
 def link(epochs: int) -> dict:
@@ -150,7 +158,7 @@ def link(epochs: int) -> dict:
             break
         snap = assembler.add(msg)
         if snap.epoch >= mark:
-            sample = {"epoch": snap.epoch, "rss_mb": rss_mb(), "trainer_rss_mb": rss_mb(proc.proc.pid),
+            sample = {"epoch": snap.epoch, "mem_mb": mem_mb(), "trainer_mem_mb": mem_mb(proc.proc.pid),
                       "rows": len(assembler.history), "history_mb": assembler.history.nbytes / 1e6}
             samples.append(sample)
             show("link", sample)
@@ -158,7 +166,7 @@ def link(epochs: int) -> dict:
             if snap.epoch >= epochs:
                 proc.command(run_id, "stop")
     remote.release(proc)
-    return summary(samples, time.perf_counter() - t0, ("rss_mb", "trainer_rss_mb", "history_mb"))
+    return summary(samples, time.perf_counter() - t0, ("mem_mb", "trainer_mem_mb", "history_mb"))
 
 
 def window(epochs: int) -> dict:
@@ -188,7 +196,7 @@ def window(epochs: int) -> dict:
             state["mark"] += EVERY
             entry = win.runs.current
             trainer = controller._proc.proc.pid
-            sample = {"epoch": snap.epoch, "rss_mb": rss_mb(), "trainer_rss_mb": rss_mb(trainer),
+            sample = {"epoch": snap.epoch, "mem_mb": mem_mb(), "trainer_mem_mb": mem_mb(trainer),
                       "rows": len(snap.history["epoch"]),
                       "runs_rows": len(entry.history["epoch"]) if entry is not None else -1,
                       "curve_points": win.output.curves.point_count}
@@ -206,7 +214,7 @@ def window(epochs: int) -> dict:
         win.hide()
         win.deleteLater()
         app.processEvents()
-    return summary(samples, seconds, ("rss_mb", "trainer_rss_mb"))
+    return summary(samples, seconds, ("mem_mb", "trainer_mem_mb"))
 
 
 def wait_until(app, done: Callable[[], bool]) -> None:
