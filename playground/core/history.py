@@ -16,6 +16,8 @@ rows (`MAX_ROWS`, 8192, by default: ~1.4 MB for the 20 columns of the circle pre
   survive, and the first rows give an evenly spaced sample. When the thinned part outgrows its
   share, the stretches double (level + 1), which only ever merges stretches: the extremes of a
   merged stretch are among the extremes of its halves, so nothing a learner should see is lost.
+  (That holds while 2 x columns + 1 rows fit in the thinned share, 3/8 of `max_rows`: up to
+  1,535 columns at the default; beyond that only the evenly spaced first rows are kept.)
 
 The very first row (epoch 1) and the last one are always kept. `appended` counts every row ever
 appended; rows are identified by that count (their "sequence number"), not by an "epoch" column.
