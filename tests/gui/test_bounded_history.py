@@ -11,6 +11,7 @@ import numpy as np  # noqa: E402
 from playground.core.datasets import load_dataset  # noqa: E402
 from playground.core.experiment import experiment_from_dict  # noqa: E402
 from playground.core.model import inspect_network  # noqa: E402
+from playground.core.snapshot import Snapshot  # noqa: E402
 from playground.core.trainer import RunOptions  # noqa: E402
 from playground.gui.plots.curves import CurvesView  # noqa: E402
 from playground.gui.plots.dynamics import DynamicsView  # noqa: E402
@@ -51,3 +52,20 @@ def test_a_long_run_keeps_the_windows_history_views_bounded_and_true(qtbot, cont
     np.testing.assert_array_equal(y, history["train_loss"])
     x, y = dynamics.grad_curves[0].getData()
     assert len(x) <= ROWS and x[-1] == EPOCHS
+
+
+def test_epoch_ticks_of_a_long_run_stay_short_enough_to_read(qtbot):
+    curves = CurvesView()
+    qtbot.addWidget(curves)
+    curves.resize(360, 240)
+    curves.show()
+    epochs = np.arange(1.0, 65_001.0)
+    curves.update_snapshot(Snapshot(epoch=65_000, step=0, state="finished",
+                                    history={"epoch": epochs, "train_loss": 1 / epochs}))
+    for plot in (curves.loss_plot, curves.score_plot):
+        axis = plot.getAxis("bottom")
+        low, high = plot.getViewBox().viewRange()[0]
+        ticks = [v for spacing, values in axis.tickValues(low, high, axis.width()) for v in values]
+        labels = axis.tickStrings(ticks, 1.0, 10_000.0)
+        assert ticks and all(len(text) <= 4 for text in labels), labels  # "60k", not "60000"
+        assert "60k" in labels or "50k" in labels

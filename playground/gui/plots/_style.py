@@ -74,6 +74,30 @@ def value_brushes(values: np.ndarray, levels: tuple[float, float]) -> list[QColo
     return out
 
 
+def short_count(value: float) -> str:
+    """A tick label for a count that stays short: 20k, 1.5M (and 950 or 2.5 as they are)."""
+    for size, suffix in ((1e9, "G"), (1e6, "M"), (1e4, "k")):
+        if abs(value) >= size:
+            scaled = value / (size if size != 1e4 else 1e3)
+            return f"{scaled:.4g}{suffix}"
+    return f"{value:.4g}"
+
+
+class EpochAxis(pg.AxisItem):
+    """Epoch ticks as 20k, 1.5M: a run with no limit reaches 10,000 epochs within a minute, and
+    five- and six-digit ticks ran into one another ("200004000060000") under a 170-pixel curve."""
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
+        plain = super().tickStrings(values, scale, spacing)
+        return [short_count(v * scale) if abs(v * scale) >= 1e4 else text
+                for v, text in zip(values, plain, strict=True)]
+
+
+def use_epoch_axis(plot: pg.PlotItem) -> None:
+    """Give `plot` an `EpochAxis` at the bottom (before `style_plot` styles it)."""
+    plot.setAxisItems({"bottom": EpochAxis("bottom")})
+
+
 def style_plot(plot: pg.PlotItem, x_label: str = "", y_label: str = "") -> None:
     """Quiet axes on white: muted ticks and labels, no context menu, no auto-range button."""
     plot.hideButtons()

@@ -117,6 +117,8 @@ class CurvesView(pg.GraphicsLayoutWidget):
         self.setBackground(st.PAPER)
         self.loss_plot = self.addPlot(row=0, col=0)
         self.score_plot = self.addPlot(row=0, col=1)
+        for plot in (self.loss_plot, self.score_plot):
+            st.use_epoch_axis(plot)
         st.style_plot(self.loss_plot, "epoch", "loss")
         st.style_plot(self.score_plot, "epoch", "accuracy")
         # Not X-linked: the two epoch axes are set to the same range by hand, so that while a run

@@ -124,6 +124,8 @@ class DynamicsView(QWidget):
         self.grad_plot = layout.addPlot(row=0, col=0)
         self.activity_plot = layout.addPlot(row=1, col=0)
         self.lr_plot = layout.addPlot(row=2, col=0)
+        for plot in (self.grad_plot, self.activity_plot, self.lr_plot):
+            st.use_epoch_axis(plot)
         st.style_plot(self.grad_plot, "", "gradient norm")
         st.style_plot(self.activity_plot, "epoch", "dead / saturated %")
         st.style_plot(self.lr_plot, "epoch (the whole planned run)", "learning rate")
