@@ -380,11 +380,7 @@ def close_idle() -> None:
 
 # ---------------------------------------------------------------------------- assembly -------
 class RunAssembler:
-    """Rebuilds whole snapshots of one run from the child's history increments.
-
-    Its History receives every epoch's row and thins them itself, so the window keeps the same
-    bounded history as the trainer process (see `History`), however long the run.
-    """
+    """Rebuilds whole snapshots of one run from the child's increments (every epoch; History thins them)."""
 
     def __init__(self, max_rows: int = MAX_ROWS) -> None:
         self.history = History(max_rows)
