@@ -40,7 +40,7 @@ from playground.core.datasets.idx import (
 )
 from playground.core.datasets.images import DIGIT_NAMES, PIXEL_NOISE_STD, balanced_pick
 from playground.core.datasets.splits import streams
-from playground.core.download import Progress, RemoteFile, fetch, part_path
+from playground.core.download import DownloadError, Progress, RemoteFile, fetch, part_path
 from playground.core.errors import DataError, MissingDataError
 from playground.core.userdirs import datasets_dir
 
@@ -163,16 +163,24 @@ def _floats(images: np.ndarray, pick: np.ndarray, noise: float, rng: np.random.G
 
 # ------------------------------------------------------------------ getting the files ------
 
-def get(where: Path | None = None, mirrors: Sequence[str] = MIRRORS, files: Sequence[RemoteFile] = FILES,
-        progress: Progress | None = None, cancel: threading.Event | None = None) -> Path:
+def get(where: Path | None = None, mirrors: Sequence[str] | None = None,
+        files: Sequence[RemoteFile] | None = None, progress: Progress | None = None,
+        cancel: threading.Event | None = None) -> Path:
     """Download the four files into the folder (resuming, checksum-checked), then check them all.
 
-    Files already there with the right checksum are kept. Raises DownloadCancelled, DownloadError,
-    or DataError if the files arrived but are not MNIST. Returns the folder.
+    `mirrors` and `files` default to MIRRORS and FILES (read at call time: tests point them at a
+    local server). Files already there with the right checksum are kept. Raises DownloadCancelled,
+    DownloadError, or DataError if the files arrived but are not MNIST. Returns the folder.
     """
     where = folder() if where is None else where
-    for file in files:
-        fetch(file, mirrors, where, progress, cancel)
+    mirrors = MIRRORS if mirrors is None else mirrors
+    for file in FILES if files is None else files:
+        try:
+            fetch(file, mirrors, where, progress, cancel)
+        except DownloadError as exc:
+            raise DownloadError(f"{exc}; on a computer without internet, copy the four files (or "
+                                "Keras's mnist.npz) from one that has it and use "
+                                "`nn-playground data import mnist PATH`") from None
         _drop_other_forms(where, file.name)
     arrays(where)
     return where
