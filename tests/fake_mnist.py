@@ -92,6 +92,8 @@ class Mirror:
     url: str = ""
     cut_after: dict[str, int] = field(default_factory=dict)  # first answer for a file stops after N bytes
     ignore_range: bool = False
+    hold: threading.Event | None = None  # set: each answer stops after `hold_after` bytes until it is set
+    hold_after: int = 0
     requests: list[tuple[str, str | None]] = field(default_factory=list)
     sent: dict[str, int] = field(default_factory=dict)  # body bytes sent per file
 
@@ -125,6 +127,11 @@ def _handler(mirror: Mirror) -> type[BaseHTTPRequestHandler]:
             if cut is not None:  # promise the whole body, send part of it, hang up
                 body = body[:cut]
                 self.close_connection = True
+            if mirror.hold is not None:
+                self.wfile.write(body[:mirror.hold_after])
+                self.wfile.flush()
+                mirror.hold.wait(30)
+                body = body[mirror.hold_after:]
             self.wfile.write(body)
             self.wfile.flush()
             mirror.sent[name] = mirror.sent.get(name, 0) + len(body)
