@@ -76,6 +76,7 @@ def click(qtbot, button) -> None:
 def test_a_preset_needing_full_mnist_asks_and_the_download_makes_it_trainable(qtbot, window, mirror):
     a = open_full_preset(qtbot, window)
     assert "full MNIST" in a.question.text() and str(mnist_full.folder()) in a.question.informativeText()
+    qtbot.waitUntil(lambda: not window.session.data_loading, timeout=TIMEOUT)  # its load fails
     assert "nn-playground data get mnist" in window.train_blocker()  # Train says why it cannot start
     assert not window.run_bar.train_button.isEnabled()
     assert "nn-playground data get mnist" in window.data_panel.preview.text()
@@ -129,22 +130,47 @@ def test_the_file_menu_offers_get_full_mnist(window):
     assert "Get full MNIST…" in texts
 
 
-def test_picking_full_mnist_in_the_data_panel_asks_too(qtbot, window):
-    a = actions(window)
-    click(qtbot, window.data_panel.dataset_buttons["mnist-full"])
+def test_picking_full_mnist_asks_and_the_change_lands_once_it_is_downloaded(qtbot, window, mirror):
+    a, panel = actions(window), window.data_panel
+    before = window.session.experiment
+    click(qtbot, panel.dataset_buttons["mnist-full"])
     qtbot.waitUntil(lambda: a.question is not None and a.question.isVisible(), timeout=TIMEOUT)
-    a.question.reject()
+    assert window.session.experiment == before  # nothing changes while the files are missing
+    assert panel.dataset_buttons[before.data.dataset].isChecked()  # the panel shows what is current
+    with qtbot.waitSignal(window.session.changed, timeout=TIMEOUT):
+        click(qtbot, a.get_button)
+    data = window.session.experiment.data
+    assert (data.dataset, data.samples, data.train_fraction) == (
+        "mnist-full", 70_000, mnist_full.STANDARD_TRAIN_FRACTION)
+    assert panel.dataset_buttons["mnist-full"].isChecked()
+    assert window.session.undo_stack.undoText() == "Use MNIST 28×28, full data"  # one undoable step
+    assert window.session.dataset.used == 70_000
+
+
+def test_without_a_window_a_missing_set_fails_with_the_how_to(qtbot, monkeypatch):
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: warnings.append(text))
+    session = Session()
+    panel = DataPanel(session)
+    qtbot.addWidget(panel)
+    before = session.experiment
+    with qtbot.waitSignal(session.data_failed) as failed:
+        click(qtbot, panel.dataset_buttons["mnist-full"])
+    assert "nn-playground data get mnist" in failed.args[0] and warnings == [failed.args[0]]
+    assert session.experiment == before and panel.dataset_buttons[before.data.dataset].isChecked()
 
 
 def test_full_mnist_brings_its_standard_split_and_leaving_it_the_usual_share(qtbot, full_mnist):
     session = Session()
     panel = DataPanel(session)
     qtbot.addWidget(panel)
-    click(qtbot, panel.dataset_buttons["mnist-full"])
+    with qtbot.waitSignal(session.changed, timeout=TIMEOUT):  # image sets load off the GUI thread
+        click(qtbot, panel.dataset_buttons["mnist-full"])
     data = session.experiment.data
     assert (data.samples, data.train_fraction) == (70_000, mnist_full.STANDARD_TRAIN_FRACTION)
-    assert panel.counts_label.text() == "60,000 train · 10,000 test"
-    click(qtbot, panel.dataset_buttons["mnist"])
+    assert panel.counts_label.text().startswith("60,000 train · 10,000 test")
+    with qtbot.waitSignal(session.changed, timeout=TIMEOUT):
+        click(qtbot, panel.dataset_buttons["mnist"])
     assert (session.experiment.data.samples, session.experiment.data.train_fraction) == (5000, 0.5)
 
 
@@ -152,8 +178,10 @@ def test_a_sample_count_above_what_the_set_holds_is_noted(qtbot):
     session = Session()
     panel = DataPanel(session)
     qtbot.addWidget(panel)
-    click(qtbot, panel.dataset_buttons["mnist"])
-    type_into(qtbot, panel.data_form.controls["samples"], "70000")
+    with qtbot.waitSignal(session.changed, timeout=TIMEOUT):
+        click(qtbot, panel.dataset_buttons["mnist"])
+    with qtbot.waitSignal(session.changed, timeout=TIMEOUT):
+        type_into(qtbot, panel.data_form.controls["samples"], "70000")
     assert session.experiment.data.samples == 70_000  # taken as typed
     assert session.dataset.used == 5000
     assert ("samples asks for 70,000 examples, but this set holds 5,000: all of them are in use"
@@ -164,9 +192,11 @@ def test_a_train_share_that_overfills_a_fixed_part_is_noted(qtbot, full_mnist):
     session = Session()
     panel = DataPanel(session)
     qtbot.addWidget(panel)
-    click(qtbot, panel.dataset_buttons["mnist-full"])
-    type_into(qtbot, panel.data_form.controls["train_fraction"], "0.5")
-    assert panel.counts_label.text().splitlines() == [
+    with qtbot.waitSignal(session.changed, timeout=TIMEOUT):
+        click(qtbot, panel.dataset_buttons["mnist-full"])
+    with qtbot.waitSignal(session.changed, timeout=TIMEOUT):
+        type_into(qtbot, panel.data_form.controls["train_fraction"], "0.5")
+    assert panel.counts_label.text().splitlines()[:2] == [
         "35,000 train · 10,000 test",
         "samples asks for 70,000 examples, but only 45,000 fit this set's own training and test parts "
         "at this train share"]
