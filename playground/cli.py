@@ -5,10 +5,11 @@
     nn-playground train PRESET ...     train without a window (see cli_train)
     nn-playground validate FILE...     check preset files
     nn-playground presets              list the shipped presets
+    nn-playground data get|import ...  fetch data too large to ship (see cli_data)
 
 Exit statuses: 0 ok, 1 the app cannot start, 2 bad input (one line on stderr, no traceback),
-3 the run diverged, 130 stopped with Ctrl-C. Heavy imports (torch, Qt) happen inside the commands
-that need them, so `--help`, `presets` and a bad argument answer at once.
+3 the run diverged, 4 a download failed, 130 stopped with Ctrl-C. Heavy imports (torch, Qt) happen
+inside the commands that need them, so `--help`, `presets` and a bad argument answer at once.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from playground import __version__
 from playground.core.errors import PlaygroundError, SpecError
 
 EXIT_OK, EXIT_NO_APP, EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-COMMANDS = ("open", "train", "validate", "presets")
+COMMANDS = ("open", "train", "validate", "presets", "data")
 
 GUI_MISSING = ("The desktop app is not available yet in this installation ({reason}).\n"
                "The command-line tools work: try `nn-playground presets` or `nn-playground train circle`.")
@@ -110,12 +111,13 @@ def non_negative_int(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from playground import cli_train
+    from playground import cli_data, cli_train
 
     parser = argparse.ArgumentParser(
         prog="nn-playground",
         description="A desktop neural-network playground. With no command, opens the app.",
-        epilog="Exit status: 0 ok, 1 app unavailable, 2 bad input, 3 training diverged, 130 interrupted.")
+        epilog="Exit status: 0 ok, 1 app unavailable, 2 bad input, 3 training diverged, 4 download failed, "
+               "130 interrupted.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -131,6 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("presets", help="list the shipped presets")
     p.set_defaults(handler=cmd_presets)
+
+    cli_data.add_parser(sub)
     parser.set_defaults(handler=cmd_open, preset=None)
     return parser
 

@@ -213,6 +213,7 @@ def result_dict(exp: Experiment, run: TrainingRun, last: Snapshot) -> dict[str, 
             result["bias"] = None if b is None else (float(b[0]) if b.shape[0] == 1 else b.tolist())
     elif last.confusion is not None:
         result.update(class_figures(last.confusion, run.dataset.class_names))
+    result.update(samples_counts(exp, run.dataset))
     result["metrics"] = {k: float(v) for k, v in last.metrics.items()
                          if not k.startswith("grad_norm.") and k not in ("epoch", "seconds")}
     return _clean(result)
@@ -231,6 +232,29 @@ def class_figures(confusion: Any, names: tuple[str, ...]) -> dict[str, Any]:
             "macro_avg": dict(report.macro), "weighted_avg": dict(report.weighted)}
 
 
+def samples_counts(exp: Experiment, ds: Any) -> dict[str, Any]:
+    """How much data the run used, and what was asked: `samples` is what was used, never the ask.
+
+    `samples_requested` is the preset's `samples` (null for a CSV's "every row"), `samples_available`
+    what a fixed set or file holds (null for generated data, which has any number).
+    """
+    asked = exp.data.samples if ds.requested or not ds.available else None
+    return {"samples": ds.used, "samples_requested": asked, "samples_available": ds.available or None,
+            "train_samples": len(ds.y_train), "val_samples": len(ds.y_val), "test_samples": len(ds.y_test)}
+
+
+def samples_note(r: dict[str, Any]) -> str:
+    """The sentence for a run that got fewer examples than `samples` asked for ("" when it got them)."""
+    asked, used, available = r["samples_requested"], r["samples"], r["samples_available"]
+    if asked is None or used >= asked:
+        return ""
+    if available is not None and used >= available:
+        return (f"samples asks for {asked:,} examples, but {r['dataset']} holds {available:,}: "
+                "all of them are in use")
+    return (f"samples asks for {asked:,} examples, but only {used:,} fit {r['dataset']}'s own training "
+            "and test parts at this train_fraction")
+
+
 def _fmt(value: float | None, percent: bool = False) -> str:
     if value is None or not math.isfinite(value):
         return "-"
@@ -242,6 +266,7 @@ def summary(r: dict[str, Any], out: Path | None) -> str:
     speed = f" ({r['epochs_per_second']:.0f} epochs/s)" if r["epochs_per_second"] else ""
     lines = [f"{r['preset']}: {r['state'].replace('_', ' ')} after {r['epochs']} epochs in "
              f"{r['seconds']:.2f} s{speed}",
+             _data_line(r),
              f"  loss      train {_fmt(r['train_loss'])}  test {_fmt(r['test_loss'])}"]
     if r["task"] == "regression":
         lines.append(f"  r2        train {_fmt(r['train_r2'])}  test {_fmt(r['r2'])}")
@@ -275,6 +300,13 @@ def class_table(r: dict[str, Any]) -> list[str]:
         lines.append(f"  {name:<{width}}  {cell(row['precision'], 9)}  {cell(row['recall'], 6)}  "
                      f"{cell(row['f1'], 5)}{support}")
     return lines
+
+
+def _data_line(r: dict[str, Any]) -> str:
+    val = f", {r['val_samples']:,} validation" if r["val_samples"] else ""
+    line = f"  data      {r['dataset']}: {r['train_samples']:,} train{val}, {r['test_samples']:,} test"
+    note = samples_note(r)
+    return f"{line}\n  note      {note}" if note else line
 
 
 class Progress:

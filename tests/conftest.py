@@ -32,6 +32,17 @@ os.environ["HOME"] = str(_SANDBOX / "home")  # macOS folders and anything using 
 
 
 @pytest.fixture
+def full_mnist() -> Iterator[Path]:
+    """Stand-in full MNIST files (generated, real sizes) in the sandboxed user data folder."""
+    from playground.core.datasets import mnist_full
+    from tests.fake_mnist import write_folder
+
+    folder = write_folder(mnist_full.folder())
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
 def user_sandbox() -> Path:
     """The folder that stands in for the person's home and XDG data folders during the tests."""
     return _SANDBOX

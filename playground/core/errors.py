@@ -54,3 +54,14 @@ class DataError(PlaygroundError):
 
 class SaveError(PlaygroundError):
     """A file cannot be written where it was asked to go; the message names the file and why."""
+
+
+class MissingDataError(DataError):
+    """A data set's files are not on this computer yet; the message says how to get them.
+
+    `download` names what to get (``mnist``: `nn-playground data get mnist`).
+    """
+
+    def __init__(self, message: str, download: str):
+        self.download = download
+        super().__init__(message)

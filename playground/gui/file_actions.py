@@ -28,6 +28,7 @@ from playground.core.presets import (
     shipped_presets,
     user_presets_dir,
 )
+from playground.gui.full_mnist import FullMnistActions
 from playground.gui.session import Session
 
 MAX_RECENT = 8
@@ -254,6 +255,7 @@ def install_menus(window: QMainWindow, files: FileActions, session: Session, run
     menus = {name: bar.addMenu(title) for name, title in
              (("file", "&File"), ("edit", "&Edit"), ("run", "&Run"), ("view", "&View"), ("help", "&Help"))}
     files.fill_file_menu(menus["file"])
+    FullMnistActions(window, session, menus["file"], files.quit_action)  # a child of the window
     undo = session.undo_stack.createUndoAction(window, "&Undo")
     undo.setShortcut(QKeySequence.StandardKey.Undo)
     redo = session.undo_stack.createRedoAction(window, "&Redo")

@@ -14,12 +14,14 @@ recent data sets are kept, so undoing a data edit is instant.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from playground.core.datasets import missing_data
 from playground.core.datasets.base import Dataset
 from playground.core.experiment import DataSpec, Experiment, default_experiment
 from playground.gui.data_loader import DataKey, DataLoader, RecentData, is_csv
@@ -94,6 +96,9 @@ class Session(QObject):
         self.loader.loaded.connect(self._on_loaded)
         self.loader.failed.connect(self._on_failed)
         self.loader.cancelled.connect(self._on_cancelled)
+        # Who fetches a data set whose files are not on this computer yet (the window's Get full
+        # MNIST); called with change_data's arguments. None: the change fails with the how-to sentence.
+        self.fetch_missing: Callable[[DataSpec, int, str, str | None], None] | None = None
         self._load_current()
 
     def _on_clean_changed(self, clean: bool) -> None:
@@ -153,6 +158,15 @@ class Session(QObject):
         is always read again: it may have changed since (or been fixed after a failed read).
         """
         key = (data, seed)
+        missing = missing_data(data.dataset) if key != _key(self._experiment) else ""
+        if missing:  # not loadable until its files are fetched: ask whoever can, change nothing yet
+            self.cancel_data()
+            self.pending_changed.emit()  # the views show what is current again
+            if self.fetch_missing is not None:
+                self.fetch_missing(data, seed, text, merge_key)
+            else:
+                self.data_failed.emit(missing)
+            return
         if not is_csv(data) and (key in self._datasets or key == _key(self._experiment)):
             self.cancel_data()
             self.edit(replace(self._experiment, data=data, seed=seed), text, merge_key)
@@ -248,6 +262,16 @@ class Session(QObject):
             self._error = (key, QCoreApplication.translate(
                 "Session", "loading the data was cancelled; choose the data again to load it"))
             self.dataset_changed.emit()
+
+    def reload_data(self) -> None:
+        """Load the current data again after it failed: its files arrived on disk (full MNIST).
+
+        Not an edit (nothing to undo): the loader reads the data and `dataset_changed` follows.
+        """
+        key = _key(self._experiment)
+        if self._error is not None and self._error[0] == key:
+            self._error = None
+        self._load_current()
 
     def shutdown(self, timeout_ms: int = 3000) -> bool:
         """Stop loading (window close); True when no loader thread is left."""

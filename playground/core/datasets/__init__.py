@@ -9,8 +9,9 @@ data is loaded. Loading is deterministic: same (spec, seed), bit-identical array
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
-from playground.core.datasets import images, lines, points
+from playground.core.datasets import images, lines, mnist_full, points
 from playground.core.datasets.base import (
     BINARY,
     IMAGE,
@@ -35,6 +36,26 @@ ALL_SAMPLES = int(_SAMPLES.maximum)  # "every row there is"
 def default_samples(name: str) -> int:
     """How many examples data set `name` starts with: all of a fixed set or file, else 500."""
     return int(DATASETS[name].extra.get("samples", _SAMPLES.default))
+
+
+def data_defaults(name: str) -> dict[str, Any]:
+    """The data settings a person starts from on set `name`: its size, and its own train share if
+    it has fixed train and test parts (full MNIST's 6/7 is its standard 60,000/10,000 split)."""
+    extra = DATASETS[name].extra
+    out: dict[str, Any] = {"samples": default_samples(name)}
+    if "train_fraction" in extra:
+        out["train_fraction"] = extra["train_fraction"]
+    return out
+
+
+def missing_data(name: str) -> str:
+    """Why set `name` cannot load yet because its files are not on this computer ("" when they are).
+
+    Cheap (looks for the files, reads nothing): the app asks before loading, `validate` per preset.
+    """
+    if DATASETS[name].extra.get("download") == mnist_full.NAME and mnist_full.missing():
+        return mnist_full.missing_message()
+    return ""
 
 
 def _entry(name: str, label: str, help: str, factory, kind: str, task: str | None,
@@ -80,6 +101,12 @@ DATASETS: Registry[Entry] = Registry("dataset", [
     _entry("mnist", "MNIST 28×28", "5,000 MNIST handwritten digits, 500 of each, ten classes.",
            images.loader(images.mnist_arrays), IMAGE, MULTICLASS, input_shape=(1, 28, 28), num_classes=10,
            samples=5000),
+    _entry("mnist-full", "MNIST 28×28, full", "All 70,000 MNIST digits in MNIST's own split: training "
+           "examples come from its 60,000 training images, test examples from its 10,000 test images "
+           "(samples 70,000 at train share 6/7 is the whole standard split). Downloaded once, on request.",
+           mnist_full.load, IMAGE, MULTICLASS, input_shape=(1, 28, 28), num_classes=10,
+           samples=mnist_full.TOTAL, train_fraction=mnist_full.STANDARD_TRAIN_FRACTION,
+           download=mnist_full.NAME),
     _entry("csv", "Your CSV", "Your own CSV file: a header row, numbers only, one column to predict.",
            load_csv, TABLE, None, _CSV_PARAMS, samples=ALL_SAMPLES),
 ])
@@ -99,4 +126,4 @@ def load_dataset(spec: DataSpec, seed: int) -> Dataset:
 
 
 __all__ = ["BINARY", "DATASETS", "IMAGE", "LINE1D", "MULTICLASS", "POINTS2D", "REGRESSION", "TABLE",
-           "TASKS", "DataSpec", "Dataset", "default_samples", "load_dataset"]
+           "TASKS", "DataSpec", "Dataset", "data_defaults", "default_samples", "load_dataset", "missing_data"]

@@ -47,6 +47,7 @@ class Dataset:
     class_names: tuple[str, ...] = ()
     transform: Callable[[np.ndarray], np.ndarray] | None = None
     available: int = 0  # examples the source holds (a file, a fixed set); 0 = generated, any number
+    requested: int = 0  # the `samples` asked of a fixed set or file; 0 = generated, or "every row"
 
     @property
     def used(self) -> int:
@@ -57,6 +58,11 @@ class Dataset:
     def capped(self) -> bool:
         """True when `samples` left part of a fixed set or file unused (the person should know)."""
         return self.used < self.available
+
+    @property
+    def short(self) -> bool:
+        """True when `samples` asked for more than the set could give: fewer are in use than asked."""
+        return self.used < self.requested
 
     @property
     def output_units(self) -> int:

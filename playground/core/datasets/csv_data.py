@@ -19,7 +19,7 @@ import numpy as np
 from playground.core.datasets.base import BINARY, MULTICLASS, POINTS2D, REGRESSION, TABLE, Dataset
 from playground.core.datasets.splits import assemble, margin_extent, split_indices, streams
 from playground.core.errors import DataError
-from playground.core.experiment import DataSpec
+from playground.core.experiment import DATA_PARAMS, DataSpec
 from playground.core.features import apply_features
 from playground.core.readfile import FileRefused, MiB, open_regular
 
@@ -29,6 +29,12 @@ CSV_MAX_BYTES = 256 * MiB  # a million rows of twenty numbers; read as Python te
 FLOAT32_MAX = float(np.finfo(np.float32).max)  # the model trains in float32: larger cells become inf
 _SEPARATORS = (";", "\t", "|")  # what a one-column header may really be split by, most likely first
 _SHOWN = {";": "';'", "\t": "a tab", "|": "'|'", " ": "a space"}
+EVERY_ROW = int(next(p for p in DATA_PARAMS if p.name == "samples").maximum)  # `samples` at its top: all
+
+
+def _asked(samples: int) -> int:
+    """The rows `samples` asks for, 0 for "every row there is" (never reported as a shortfall)."""
+    return 0 if samples >= EVERY_ROW else samples
 
 
 @dataclass(frozen=True)
@@ -205,7 +211,7 @@ def load_csv(spec: DataSpec, seed: int) -> Dataset:
     transform = Standardise(fit.mean(axis=0), np.where(std > 0, std, 1.0), spec.features if is_2d else None)
     common = dict(name=name, task=task, num_classes=len(class_names) if task != REGRESSION else 0,
                   x=transform(raw), y=labels, class_names=class_names, transform=transform,
-                  available=len(table.values))
+                  available=len(table.values), requested=_asked(spec.samples))
     if is_2d:
         names = inputs if spec.features == ("x1", "x2") else spec.features
         return assemble(parts, kind=POINTS2D, raw=raw, feature_names=names,

@@ -79,7 +79,7 @@ def _load(arrays: Callable[[], tuple[np.ndarray, np.ndarray]], spec: DataSpec, s
         x = np.clip(x + PIXEL_NOISE_STD * spec.noise * s.noise.standard_normal(x.shape, np.float32), 0, 1)
     return assemble(split_indices(len(x), spec.train_fraction, spec.validation_fraction, s.split),
                     name=spec.dataset, kind=IMAGE, task=MULTICLASS, num_classes=10, x=x, y=labels[pick],
-                    class_names=DIGIT_NAMES, available=len(labels))
+                    class_names=DIGIT_NAMES, available=len(labels), requested=spec.samples)
 
 
 def loader(arrays: Callable[[], tuple[np.ndarray, np.ndarray]]) -> Callable[[DataSpec, int], Dataset]:

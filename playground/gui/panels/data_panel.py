@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.datasets import DATASETS, default_samples
+from playground.core.datasets import DATASETS, data_defaults
 from playground.core.datasets.base import POINTS2D, TABLE
 from playground.core.experiment import DATA_PARAMS, Experiment
 from playground.core.features import FEATURES
@@ -75,13 +75,20 @@ def read_csv_header(path: Path) -> list[str]:
 
 
 def with_dataset(exp: Experiment, name: str, params: dict[str, Any] | None = None) -> Experiment:
-    """Switch data set, with its default parameters; 2-D features survive between 2-D sets only."""
+    """Switch data set, with its default parameters; 2-D features survive between 2-D sets only.
+
+    A set with its own train and test parts (full MNIST) brings its standard train share; leaving
+    one goes back to the usual share.
+    """
     entry = DATASETS[name]
     features = exp.data.features
     if entry.extra.get("kind") != POINTS2D or DATASETS[exp.data.dataset].extra.get("kind") != POINTS2D:
         features = DEFAULT_FEATURES
+    data = data_defaults(name)
+    if "train_fraction" not in data and "train_fraction" in DATASETS[exp.data.dataset].extra:
+        data["train_fraction"] = defaults(DATA_PARAMS)["train_fraction"]
     return _edits.with_data(exp, dataset=name, params={**defaults(entry.params), **(params or {})},
-                            features=features, samples=default_samples(name))
+                            features=features, **data)
 
 
 class DataPanel(QScrollArea):
@@ -336,7 +343,15 @@ class DataPanel(QScrollArea):
         counts = self.tr("{train:,} train · {test:,} test").format(train=len(ds.y_train), test=len(ds.y_test))
         if len(ds.y_val):
             counts += " · " + self.tr("{n:,} validation").format(n=len(ds.y_val))
-        if ds.capped:  # never a silent cap: say how much of the set or file is in use
+        if ds.short and ds.used >= ds.available:  # asked for more than there is: never a silent cap
+            counts += "\n" + self.tr("samples asks for {requested:,} examples, but this set holds "
+                                     "{available:,}: all of them are in use").format(
+                requested=ds.requested, available=ds.available)
+        elif ds.short:
+            counts += "\n" + self.tr("samples asks for {requested:,} examples, but only {used:,} fit this "
+                                     "set's own training and test parts at this train share").format(
+                requested=ds.requested, used=ds.used)
+        elif ds.capped:  # never a silent cap: say how much of the set or file is in use
             counts += "\n" + self.tr("{used:,} of the {available:,} examples in use (samples)").format(
                 used=ds.used, available=ds.available)
         self.counts_label.setText(counts)
