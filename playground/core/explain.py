@@ -27,6 +27,7 @@ class StepDetail:
     new: float
     state_before: Mapping[str, float]  # element of each state tensor; "step" as a count
     state_after: Mapping[str, float]
+    step: int = 0  # the run's step number (1 = the first optimizer step); 0 when not known
 
 
 Lines = list[str]

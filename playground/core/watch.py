@@ -1,6 +1,7 @@
 """One optimizer step that also records the arithmetic for a single watched weight.
 
-Kept apart from the trainer's hot loop: only step mode (the explanation panel) pays for it.
+Kept apart from the trainer's hot loop: only step mode (the explanation panel) pays for it, and
+only for one step per snapshot.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ def _element(state: dict, index: int) -> dict[str, float]:
 
 
 def watched_step(optimizer: torch.optim.Optimizer, model: nn.Module, key: str, index: int,
-                 optimizer_name: str) -> StepDetail | None:
-    """optimizer.step(), returning what happened to weight `key`[index] (None if it has no gradient)."""
+                 optimizer_name: str, step: int = 0) -> StepDetail | None:
+    """optimizer.step() (the run's step number `step`), returning what happened to weight
+    `key`[index] (None if it has no gradient)."""
     param = dict(model.named_parameters()).get(key)
     if param is None or param.grad is None or not 0 <= index < param.numel():
         optimizer.step()
@@ -40,4 +42,4 @@ def watched_step(optimizer: torch.optim.Optimizer, model: nn.Module, key: str, i
     optimizer.step()
     return StepDetail(optimizer=optimizer_name, hyper=hyper, parameter=key, index=index, grad=grad,
                       old=old, new=float(param.detach().reshape(-1)[index]), state_before=before,
-                      state_after=_element(optimizer.state.get(param, {}), index))
+                      state_after=_element(optimizer.state.get(param, {}), index), step=step)

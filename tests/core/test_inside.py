@@ -80,6 +80,42 @@ def test_explained_update_equals_torch_for_every_optimizer(name):
         stepper.close()
 
 
+def test_a_watched_free_run_explains_one_step_per_snapshot_and_trains_the_rest_fast():
+    """Watching a weight must not put every step on torch: one watched (torch) step per slice."""
+    run = TrainingRun(circle(epochs=4), RunOptions(slice_seconds=0.05))
+    assert run.fast is not None
+    torch_steps = []
+    original = run._step
+    run._step = lambda xb, yb, watched=False: (torch_steps.append(run.step + 1), original(xb, yb, watched))
+    run.watch_parameter("0.linear.weight", 4)
+    snaps = list(run.snapshots())
+    assert snaps[-1].done and run.epoch == 4
+    details = [s.step_detail for s in snaps]
+    assert torch_steps == sorted({d.step for d in details})  # every torch step was a watched one...
+    assert len(torch_steps) == len(snaps) and run.step > len(snaps)  # ...one per slice; the rest fast
+    previous = 0
+    for snap, d in zip(snaps, details, strict=True):
+        assert previous < d.step <= snap.step  # a step of this slice, not an old one
+        assert explain_update(d)[0] == pytest.approx(d.new, rel=1e-5, abs=1e-7)
+        previous = snap.step
+
+
+def test_step_one_epoch_explains_the_epochs_last_step():
+    run = TrainingRun(circle({"name": "adam", "lr": 0.01}), RunOptions(start_paused=True, slice_seconds=1))
+    run.watch_parameter("0.linear.bias", 1)
+    stepper = Stepper(run)
+    try:
+        n = len(stepper.snaps)
+        run.step_epoch()
+        snap = stepper.wait(lambda s: s.epoch == 1 and s.state == PAUSED, n)
+        d = snap.step_detail
+        assert d.step == snap.step == run.step and d.parameter == "0.linear.bias" and d.index == 1
+        assert d.state_before["step"] == snap.step - 1  # Adam's own count: the step before it
+        assert float(run.model[0].linear.bias.detach()[1]) == pytest.approx(d.new)
+    finally:
+        stepper.close()
+
+
 def test_step_batch_advances_exactly_one_step():
     run = TrainingRun(circle(), RunOptions(start_paused=True, slice_seconds=0.01))
     stepper = Stepper(run)

@@ -180,6 +180,7 @@ def test_step_mode_numbers_equal_what_torch_did(qtbot, controller, name):
                                                      scale=abs(before) + abs(after - before))
         assert after != before
         assert panel.counter.text() == f"Step {step} · epoch 0"
+        assert f"Explains step {step} of this run." in panel.text
         text = panel.text
         assert "torch computed the same" in text and OPTIMIZERS[name].label in text
         assert "gradient g" in text and "learning rate" in text
