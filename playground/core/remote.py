@@ -304,6 +304,7 @@ class TrainerProcess:
                     self.proc.kill()
                 break
         code = self.proc.wait()
+        self._close_pipes()
         callback = self.on_message
         if callback is not None:
             callback({"op": "exit", "code": code, "error": error})
@@ -317,6 +318,13 @@ class TrainerProcess:
         callback = self.on_message
         if callback is not None:
             callback(msg)
+
+    def _close_pipes(self) -> None:
+        """The child is gone: close its pipes (else every dead child leaks two file descriptors)."""
+        with self._send_lock:
+            for pipe in (self.proc.stdin, self.proc.stdout):
+                with contextlib.suppress(OSError):
+                    pipe.close()
 
     def close(self, timeout: float = 3.0) -> bool:
         """Ask the child to stop its run and exit; kill it after `timeout`. True if it exited by itself."""
