@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 import torch
 
 from playground.core.experiment import experiment_from_dict
-from playground.core.explain import explain_update
+from playground.core.explain import StepDetail, explain_update
 from playground.core.inside import DEAD, SATURATED, activity
 from playground.core.optimizers import OPTIMIZERS
 from playground.core.snapshot import PAUSED
@@ -183,3 +184,19 @@ def test_conv_filters_and_feature_maps():
     assert snap.conv_filters.shape == (4, 1, 3, 3)
     assert [(i, m.shape) for i, m in snap.feature_maps] == [(0, (4, 8, 8)), (2, (6, 2, 2))]
     assert np.isfinite(snap.feature_maps[0][1]).all()
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, -2.0])
+def test_a_diverged_step_is_worked_through_with_nan_not_an_exception(name, bad):
+    """Step mode explains a blown-up step as torch computed it (inf, NaN) instead of raising (a negative
+    average under a square root, int(NaN), a division by zero)."""
+    hyper = {"lr": bad, "momentum": 0.9, "alpha": bad, "eps": bad, "beta1": bad, "beta2": bad,
+             "weight_decay": 0.01}
+    state = {"step": bad, "momentum_buffer": bad, "sum": bad, "square_avg": bad, "exp_avg": bad,
+             "exp_avg_sq": bad}
+    d = StepDetail(name, hyper, "0.linear.weight", 0, grad=bad, old=bad, new=math.nan, state_before=state,
+                   state_after=state, step=7)
+    predicted, lines = explain_update(d)
+    assert isinstance(predicted, float) and all(isinstance(line, str) for line in lines)
+    assert lines[-1].startswith("torch computed nan")

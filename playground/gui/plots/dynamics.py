@@ -256,7 +256,8 @@ class DynamicsView(QWidget):
 
     # ------------------------------------------------------------------ learning rate -----
     def _draw_lr(self, epochs: np.ndarray, lr: np.ndarray | None, snap: Snapshot) -> None:
-        changed = lr is not None and len(lr) > 1 and np.nanmax(lr) > np.nanmin(lr) * (1 + 1e-9)
+        span = st.finite_range(lr) if lr is not None and len(lr) > 1 else None
+        changed = span is not None and span[1] > span[0] * (1 + 1e-9)
         if lr is not None and (self._schedule is not None or changed):
             self.lr_actual.setVisible(True)
             self.lr_actual.setData(epochs, lr)

@@ -183,17 +183,14 @@ class RegressionView(PointReadouts, st.PlotView):
         if ds.extent is not None:
             x0, x1, y0, y1 = ds.extent
         else:
-            x = np.asarray(ds.raw_train).reshape(-1)
-            y = np.asarray(ds.y_train).reshape(-1)
-            x0, x1, y0, y1 = x.min(), x.max(), y.min(), y.max()
+            (x0, x1), (y0, y1) = (st.finite_range(a) or (-1.0, 1.0) for a in (ds.raw_train, ds.y_train))
         self.getPlotItem().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
 
     def _place_equation(self) -> None:
         ds = self.dataset
-        x = np.asarray(ds.raw_train).reshape(-1)
-        y = np.asarray(ds.y_train).reshape(-1)
-        if len(x):
-            self.equation.setPos(float(x.min()), float(y.max()))
+        x, y = st.finite_range(ds.raw_train), st.finite_range(ds.y_train)
+        if x is not None and y is not None:
+            self.equation.setPos(x[0], y[1])
 
 
 if __name__ == "__main__":
