@@ -33,6 +33,7 @@ from playground.core.trainer import RunOptions, TrainingRun  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.panels.thumbnails import dataset_pixmap  # noqa: E402
 from playground.gui.plots.boundary import UnitFocus  # noqa: E402
+from playground.gui.plots.regression import line_equation  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
 from playground.gui.worker import prepare_torch  # noqa: E402
 
@@ -178,3 +179,12 @@ def test_data_thumbnails_skip_points_they_cannot_place(qtbot, dataset):
     image = pixmap.toImage()
     colours = {image.pixel(x, y) for x in range(0, image.width(), 3) for y in range(0, image.height(), 3)}
     assert len(colours) > 3  # the finite points are drawn
+
+
+def test_a_diverged_linear_fit_keeps_its_equation_short():
+    w = (np.array([[2.149845e18]], np.float32), np.array([-5.3938e18], np.float32))
+    assert line_equation(Snapshot(epoch=81, step=81, weights=(w,))) == "y = 2.15e+18·x − 5.39e+18"
+    nan = (np.array([[np.nan]], np.float32), np.array([np.inf], np.float32))
+    assert line_equation(Snapshot(epoch=81, step=81, weights=(nan,))) == "y = nan·x + inf"
+    fine = (np.array([[3.0451]], np.float32), np.array([-2.0]))
+    assert line_equation(Snapshot(epoch=81, step=81, weights=(fine,))) == "y = 3.045·x − 2.000"

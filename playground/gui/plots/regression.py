@@ -42,7 +42,12 @@ def line_equation(snap: Snapshot) -> str:
         return ""
     bias = float(b[0]) if b is not None else 0.0
     sign = "+" if bias >= 0 else "−"
-    return f"y = {float(w[0, 0]):.3f}·x {sign} {abs(bias):.3f}"
+    return f"y = {_coefficient(float(w[0, 0]))}·x {sign} {_coefficient(abs(bias))}"
+
+
+def _coefficient(value: float) -> str:
+    """"3.045"; a diverged run's 2.15e+18 (not nineteen digits) and nan as they are."""
+    return f"{value:.3f}" if abs(value) < 1e4 else f"{value:.3g}"
 
 
 def _column(a: np.ndarray) -> np.ndarray:
