@@ -21,6 +21,8 @@ from typing import Any
 
 import pytest
 
+pytest_plugins = ["pytester"]  # tests/gui/test_guards.py runs small test sessions of its own
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 # Presets saved, settings written and caches made by the code under test land here, never in the
