@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from app_benchmark import APP_OPTIONS, unlimited  # noqa: E402
 from cases import spiral_8x6, warm_trainer_process  # noqa: E402
+from core_benchmark import host_timeit_us  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 from ticks import run_for  # noqa: E402
@@ -67,26 +68,38 @@ def show_layout(window: MainWindow, tab: str | None) -> None:
         window.right.setCurrentWidget(right[tab])
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far; NaN where /proc is not there."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def phase_rates(app: QApplication, window: MainWindow, schedule: list[str | None],
-                seconds: float) -> list[tuple[float, float]]:
-    """One run through `schedule` (a layout per phase of `seconds`): per phase, epochs/s and the
-    window process's CPU time per second (what the views cost; the trainer has its own process)."""
+                seconds: float) -> list[tuple[float, float, float]]:
+    """One run through `schedule` (a layout per phase of `seconds`): per phase, epochs/s and the CPU
+    time per second of the window's process (what the views cost) and of the trainer's."""
     marks: list[tuple[float, int]] = []
     window.controller.snapshot_ready.connect(lambda snap: marks.append((time.perf_counter(), snap.epoch)))
     window.toggle_training()  # starts the run and brings Inside forward: the layouts come after
     run_for(app, WARM_UP_S)
+    child = window.controller._proc.proc.pid
     spans = []
     for tab in schedule:
         show_layout(window, tab)
         run_for(app, SETTLE_S)
-        start, cpu = time.perf_counter(), time.process_time()
+        start, cpu, trainer = time.perf_counter(), time.process_time(), cpu_seconds(child)
         run_for(app, seconds - SETTLE_S)
-        spans.append((start, time.perf_counter(), time.process_time() - cpu))
+        spans.append((start, time.perf_counter(), time.process_time() - cpu, cpu_seconds(child) - trainer))
+        if window.controller.state != "running":
+            raise RuntimeError(f"the run stopped during the benchmark: {window.status_label.text()}")
     window.reset()
     out = []
-    for start, end, cpu in spans:
+    for start, end, cpu, trainer in spans:
         (ta, ea), *_, (tb, eb) = [m for m in marks if start <= m[0] <= end]
-        out.append(((eb - ea) / (tb - ta), cpu / (end - start)))
+        out.append(((eb - ea) / (tb - ta), cpu / (end - start), trainer / (end - start)))
     return out
 
 
@@ -110,8 +123,9 @@ def headless_watch(exp: Experiment, seconds: float) -> dict[str, float]:
     return out
 
 
-def measure_case(app: QApplication, exp: Experiment, seconds: float, repeats: int) -> dict:
-    schedule = [tab for _ in range(repeats) for t in TABS for tab in (None, t)] + [None]
+def measure_case(app: QApplication, exp: Experiment, seconds: float, repeats: int,
+                 tabs: tuple[str, ...] = TABS) -> dict:
+    schedule = [tab for _ in range(repeats) for t in tabs for tab in (None, t)] + [None]
     with tempfile.TemporaryDirectory() as folder:
         settings = QSettings(str(Path(folder) / "tabs.ini"), QSettings.Format.IniFormat)
         window = MainWindow(Session(exp), settings=settings)
@@ -124,9 +138,9 @@ def measure_case(app: QApplication, exp: Experiment, seconds: float, repeats: in
             window.hide()
             window.deleteLater()
             app.processEvents()
-    rates, cpu = ([m[k] for m in measured] for k in (0, 1))
+    rates, cpu, trainer = ([m[k] for m in measured] for k in (0, 1, 2))
     case = {}
-    for tab in TABS:
+    for tab in tabs:
         visible = [i for i, t in enumerate(schedule) if t == tab]
         hidden = [(rates[i - 1] + rates[i + 1]) / 2 for i in visible]  # the hidden phases either side
         ratios = [rates[i] / h for i, h in zip(visible, hidden, strict=True)]
@@ -134,7 +148,9 @@ def measure_case(app: QApplication, exp: Experiment, seconds: float, repeats: in
                      "hidden_epochs_per_s": statistics.median(hidden),
                      "ratio_median": statistics.median(ratios), "ratio_min": min(ratios), "ratios": ratios,
                      "window_cpu_visible": statistics.median(cpu[i] for i in visible),
-                     "window_cpu_hidden": statistics.median(cpu[i + 1] for i in visible)}
+                     "window_cpu_hidden": statistics.median(cpu[i + 1] for i in visible),
+                     "trainer_cpu_visible": statistics.median(trainer[i] for i in visible),
+                     "trainer_cpu_hidden": statistics.median(trainer[i + 1] for i in visible)}
     case["headless_watch"] = headless_watch(exp, seconds)
     return case
 
@@ -143,32 +159,39 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=1.5, help="length of each phase")
     parser.add_argument("--repeats", type=int, default=4, help="visible phases per tab")
+    parser.add_argument("--tabs", nargs="+", choices=TABS, default=list(TABS), help="tabs to measure")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     prepare_torch()
+    host_before = host_timeit_us()
     app = QApplication.instance() or QApplication(sys.argv)
     warm_trainer_process()
     cases = {"circle (default)": unlimited(default_experiment()), "spiral 2-8x6-1 tanh b10": spiral_8x6()}
-    results = {name: measure_case(app, exp, args.seconds, args.repeats) for name, exp in cases.items()}
+    tabs = tuple(args.tabs)
+    results = {name: measure_case(app, exp, args.seconds, args.repeats, tabs) for name, exp in cases.items()}
     head = (f"{'case':26} {'tab':9} {'visible':>9} {'hidden':>9} {'ratio median':>13} {'ratio min':>10} "
-            f"{'window CPU visible/hidden':>26}")
+            f"{'CPU window':>14} {'CPU trainer':>14}")
     print("epochs/s with each tab showing and hidden, in one run per case (ratio: visible / hidden)")
     print(head)
     print("-" * len(head))
     for name, case in results.items():
-        for tab in TABS:
+        for tab in tabs:
             r = case[tab]
             print(f"{name:26} {tab:9} {r['visible_epochs_per_s']:9.1f} {r['hidden_epochs_per_s']:9.1f} "
                   f"{r['ratio_median']:13.2f} {r['ratio_min']:10.2f} "
-                  f"{r['window_cpu_visible']:15.0%} / {r['window_cpu_hidden']:.0%}")
+                  f"{r['window_cpu_visible']:7.0%} / {r['window_cpu_hidden']:4.0%} "
+                  f"{r['trainer_cpu_visible']:6.0%} / {r['trainer_cpu_hidden']:4.0%}")
         w = case["headless_watch"]
         print(f"{name:26} headless trainer: {w['unwatched']:.1f} epochs/s, with a watched weight "
               f"{w['watched']:.1f} ({w['ratio']:.2f})")
     meta = {"python": platform.python_version(), "torch": torch.__version__, "cpus": os.cpu_count(),
             "platform": platform.platform(), "load_average": os.getloadavg(), "seconds": args.seconds,
-            "repeats": args.repeats, "qpa": os.environ["QT_QPA_PLATFORM"]}
+            "repeats": args.repeats, "tabs": tabs, "qpa": os.environ["QT_QPA_PLATFORM"],
+            "host_timeit_us": {"before": host_before, "after": host_timeit_us()}}  # 7 us on a quiet day
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"meta": meta, "results": results}, indent=2) + "\n")
+    print(f"host: timeit sum(range(1000)) {meta['host_timeit_us']['before']:.1f} us before, "
+          f"{meta['host_timeit_us']['after']:.1f} us after (7 on a quiet day)")
     print(f"wrote {args.out}")
 
 

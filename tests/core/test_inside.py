@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import torch
 
+from playground.core import watch
 from playground.core.experiment import experiment_from_dict
 from playground.core.explain import StepDetail, explain_update
 from playground.core.inside import DEAD, SATURATED, activity
@@ -81,24 +82,50 @@ def test_explained_update_equals_torch_for_every_optimizer(name):
         stepper.close()
 
 
-def test_a_watched_free_run_explains_one_step_per_snapshot_and_trains_the_rest_fast():
-    """Watching a weight must not put every step on torch: one watched (torch) step per slice."""
+def _count_torch_steps(run: TrainingRun) -> list[int]:
+    """The step numbers `run` takes on torch (its fast path takes the others)."""
+    steps: list[int] = []
+    original = run._step
+    run._step = lambda xb, yb, watched=False: (steps.append(run.step + 1), original(xb, yb, watched))
+    return steps
+
+
+def test_a_watched_free_run_explains_a_real_step_per_snapshot_and_trains_the_rest_fast():
+    """Watching a weight must not put every step on torch: at most one watched (torch) step a slice."""
     run = TrainingRun(circle(epochs=4), RunOptions(slice_seconds=0.05))
     assert run.fast is not None
-    torch_steps = []
-    original = run._step
-    run._step = lambda xb, yb, watched=False: (torch_steps.append(run.step + 1), original(xb, yb, watched))
+    torch_steps = _count_torch_steps(run)
     run.watch_parameter("0.linear.weight", 4)
     snaps = list(run.snapshots())
     assert snaps[-1].done and run.epoch == 4
     details = [s.step_detail for s in snaps]
     assert torch_steps == sorted({d.step for d in details})  # every torch step was a watched one...
-    assert len(torch_steps) == len(snaps) and run.step > len(snaps)  # ...one per slice; the rest fast
+    assert len(torch_steps) <= len(snaps) < run.step  # ...at most one per slice; the rest fast
     previous = 0
     for snap, d in zip(snaps, details, strict=True):
-        assert previous < d.step <= snap.step  # a step of this slice, not an old one
+        assert previous <= d.step <= snap.step  # the newest watched step, never a future one
         assert explain_update(d)[0] == pytest.approx(d.new, rel=1e-5, abs=1e-7)
-        previous = snap.step
+        previous = d.step
+
+
+def test_a_free_run_watches_at_the_panels_pace_and_each_step_by_hand(monkeypatch):
+    monkeypatch.setattr(watch, "WATCH_SECONDS", 3600.0)  # one watched step an hour while running freely
+    run = TrainingRun(circle(epochs=0), RunOptions(slice_seconds=0.01))
+    torch_steps = _count_torch_steps(run)
+    run.watch_parameter("0.linear.weight", 4)
+    gen = run.snapshots()
+    snaps = [next(gen) for _ in range(5)]
+    assert torch_steps == [1] and all(s.step_detail.step == 1 for s in snaps)
+    run.pause()
+    while next(gen).state != PAUSED:
+        pass
+    for _ in range(3):  # stepped by hand: every step is explained, whatever the pace
+        run.step_batch()
+        while (snap := next(gen)).state != PAUSED or snap.step != run.step:
+            pass
+        assert snap.step_detail.step == snap.step == torch_steps[-1]
+    run.stop()
+    list(gen)
 
 
 def test_step_one_epoch_explains_the_epochs_last_step():
