@@ -280,3 +280,31 @@ def test_a_diverging_run_draws_without_trouble(qtbot, controller):
     qtbot.waitUntil(lambda: controller.state == "diverged", timeout=WAIT)
     view.grab()  # paints NaN / inf gradient norms: gaps, not a crash
     assert view.grad_curves[0].isVisible()
+
+
+def test_a_streaming_run_is_drawn_at_the_refresh_pace_and_a_paused_one_at_once(qtbot, monkeypatch):
+    from playground.core.snapshot import PAUSED, RUNNING, Snapshot
+    from playground.gui.plots import dynamics
+
+    clock = [100.0]
+    monkeypatch.setattr(dynamics, "_now", lambda: clock[0])
+    view, _ = shown_view(qtbot, experiment())
+
+    def snap(epochs: int, state: str) -> Snapshot:
+        e = np.arange(1.0, epochs + 1)
+        return Snapshot(epoch=epochs, step=10 * epochs, state=state, lr=0.1,
+                        history={"epoch": e, "grad_norm.0": np.full(epochs, 0.5), "lr": np.full(epochs, 0.1)})
+
+    def drawn() -> int:
+        return len(view.grad_curves[0].getData()[0])
+
+    view.update_snapshot(snap(3, RUNNING))
+    assert drawn() == 3
+    clock[0] += dynamics.REFRESH_S / 2
+    view.update_snapshot(snap(5, RUNNING))
+    assert drawn() == 3  # too soon after the last redraw: skipped, the stream brings a newer one
+    clock[0] += dynamics.REFRESH_S / 2
+    view.update_snapshot(snap(8, RUNNING))
+    assert drawn() == 8
+    view.update_snapshot(snap(9, PAUSED))  # no stream to wait for: drawn at once
+    assert drawn() == 9
