@@ -2,8 +2,9 @@
 
 Each case runs a small test in a fresh pytest process with this project's pytest settings and
 conftest, and checks the outcome: a QPainter fed NaN (Qt's "QPainterPath::arcTo ... NaN" warning),
-pyqtgraph's report of an error caught while painting (a RuntimeWarning), a warning logged by a
-library, and an exception in a paint event must each fail the test; a clean one passes.
+pyqtgraph's report of an error it caught in one of its handlers and numpy's overflow inside
+pyqtgraph (both RuntimeWarnings), a warning raised in our own code, a warning logged by a library,
+and an exception in a paint event must each fail the test; a clean one passes.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-HEADER = """
+HEADER = '''
 import logging, math, warnings
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 from PySide6.QtGui import QImage, QPainter
@@ -29,16 +31,32 @@ def paint_nan():
     painter.end()
 
 
+@pg.debug.warnOnException  # how pyqtgraph guards its own handlers: catch, then warn
+def pyqtgraph_caught_error():
+    raise ValueError("went wrong inside a pyqtgraph handler")
+
+
+def pyqtgraph_overflow(qtbot):
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    plot.addItem(pg.ImageItem(np.full((4, 4), 3e38, np.float32), levels=(-3e38, 3e38)))
+    plot.grab()
+
+
+def warning_in_our_code():
+    warnings.warn_explicit("invalid value", RuntimeWarning, "playground/gui/plots/boundary.py", 1,
+                           module="playground.gui.plots.boundary")
+
+
 class Broken(QWidget):
     def paintEvent(self, event):
         raise ValueError("painting went wrong")
-"""
+'''
 CASES = {
     "qt_nan_warning": ("def test_it(qtbot):\n    paint_nan()\n", "failed"),
-    "pyqtgraph_caught_error": ("def test_it(qtbot):\n    try:\n        raise ValueError('x')\n"
-                               "    except ValueError:\n        pg.debug.printExc('while painting')\n",
-                               "failed"),
-    "python_warning": ("def test_it():\n    warnings.warn('odd', RuntimeWarning)\n", "failed"),
+    "pyqtgraph_caught_error": ("def test_it(qtbot):\n    pyqtgraph_caught_error()\n", "failed"),
+    "pyqtgraph_overflow": ("def test_it(qtbot):\n    pyqtgraph_overflow(qtbot)\n", "failed"),
+    "warning_in_our_code": ("def test_it():\n    warning_in_our_code()\n", "failed"),
     "logged_warning": ("def test_it():\n    logging.getLogger('pyqtgraph').warning('odd')\n", "errors"),
     "paint_exception": ("def test_it(qtbot):\n    w = Broken()\n    qtbot.addWidget(w)\n    w.grab()\n",
                         "failed"),
