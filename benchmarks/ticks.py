@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, QEvent, QEventLoop, QObject, Qt, QTimer
 
 
 class _TimerEvents(QObject):
@@ -81,9 +81,12 @@ class TickRecorder:
 
 
 def run_for(app: QCoreApplication, seconds: float) -> None:
-    """Run the event loop for `seconds` (the app trains and draws meanwhile), then return."""
-    done = QTimer()
-    done.setSingleShot(True)
-    done.timeout.connect(app.quit)
-    done.start(int(seconds * 1000))
-    app.exec()
+    """Run the event loop for `seconds` (the app trains and draws meanwhile), then return.
+
+    A local loop, not `app.exec()`: Qt 6's `app.quit()` also closes every window, which ends the
+    window's run, so a benchmark could not go on with the same window.
+    """
+    del app  # the loop below serves the application's events all the same
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()

@@ -1,4 +1,5 @@
-"""Test-wide set-up: offscreen Qt, throw-away user folders, and a guard against leaked Qt objects.
+"""Test-wide set-up: offscreen Qt, throw-away user folders, guards against leaked Qt objects and
+unread log warnings.
 
 Everything at module level runs before any test module is imported, so before Qt or platformdirs
 read the environment.
@@ -7,6 +8,7 @@ read the environment.
 from __future__ import annotations
 
 import atexit
+import logging
 import os
 import shutil
 import sys
@@ -18,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+pytest_plugins = ["pytester"]  # tests/gui/test_guards.py runs small test sessions of its own
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -127,3 +131,19 @@ def _qt_leak_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     problems = guard.problems()
     if problems:
         pytest.fail("Qt objects leaked by this test:\n  " + "\n  ".join(problems), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _no_unread_log_warnings(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail a test that logs a warning or error nobody looked at.
+
+    Qt's own warnings already fail tests (qt_log_level_fail), Python warnings too (filterwarnings),
+    and exceptions in paint events and slots (pytest-qt); this is the same rule for `logging`, the
+    other way a library (or our trainer link) reports trouble without raising. A test that expects
+    a record asserts on it through `caplog` and then calls `caplog.clear()`.
+    """
+    yield
+    unread = [r for r in caplog.get_records("call") if r.levelno >= logging.WARNING]
+    if unread:
+        lines = [f"{r.levelname} {r.name}: {r.getMessage().splitlines()[0]}" for r in unread]
+        pytest.fail("log records nobody read:\n  " + "\n  ".join(lines), pytrace=False)

@@ -9,9 +9,11 @@ bias corrections into the step size and the denominator).
 
 from __future__ import annotations
 
-import math
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -27,9 +29,21 @@ class StepDetail:
     new: float
     state_before: Mapping[str, float]  # element of each state tensor; "step" as a count
     state_after: Mapping[str, float]
+    step: int = 0  # the run's step number (1 = the first optimizer step); 0 when not known
 
 
 Lines = list[str]
+_sqrt = np.sqrt  # NaN for a negative argument, as torch gives, where math.sqrt raises
+
+
+def _numbers(d: StepDetail) -> StepDetail:
+    """`d` with its numbers as numpy float64: a diverged run's inf and NaN then flow through the
+    rules as they flowed through torch (inf/inf is NaN, x/0 is inf), instead of raising."""
+    as64 = {k: np.float64(v) for k, v in d.hyper.items()}
+    return dataclasses.replace(
+        d, hyper=as64, grad=np.float64(d.grad), old=np.float64(d.old), new=np.float64(d.new),
+        state_before={k: np.float64(v) for k, v in d.state_before.items()},
+        state_after={k: np.float64(v) for k, v in d.state_after.items()})
 
 
 def _sgd(d: StepDetail) -> tuple[float, Lines]:
@@ -54,16 +68,16 @@ def _momentum(d: StepDetail, nesterov: bool = False) -> tuple[float, Lines]:
 def _adagrad(d: StepDetail) -> tuple[float, Lines]:
     lr, g, eps = d.hyper["lr"], d.grad, d.hyper["eps"]
     s = d.state_before.get("sum", 0.0) + g * g
-    new = d.old - lr * g / (math.sqrt(s) + eps)
+    new = d.old - lr * g / (_sqrt(s) + eps)
     return new, ["rule:  s ← s + g²;  w ← w − lr·g / (√s + ε)", f"s ← {s:.6g}",
-                 f"w ← {d.old:.6g} − {lr:.6g}·{g:.6g} / ({math.sqrt(s):.6g} + {eps:.3g}) = {new:.6g}"]
+                 f"w ← {d.old:.6g} − {lr:.6g}·{g:.6g} / ({_sqrt(s):.6g} + {eps:.3g}) = {new:.6g}"]
 
 
 def _rmsprop(d: StepDetail) -> tuple[float, Lines]:
     lr, g, eps, a = d.hyper["lr"], d.grad, d.hyper["eps"], d.hyper["alpha"]
     mu = d.hyper.get("momentum", 0.0)
     sq = a * d.state_before.get("square_avg", 0.0) + (1 - a) * g * g
-    denom = math.sqrt(sq) + eps
+    denom = _sqrt(sq) + eps
     lines = ["rule:  s ← α·s + (1−α)·g²;  w ← w − lr·g / (√s + ε)", f"s ← {sq:.6g}"]
     if mu > 0:
         buf = mu * d.state_before.get("momentum_buffer", 0.0) + g / denom
@@ -78,7 +92,7 @@ def _rmsprop(d: StepDetail) -> tuple[float, Lines]:
 def _adam(d: StepDetail, decoupled: bool = False) -> tuple[float, Lines]:
     h, g = d.hyper, d.grad
     lr, b1, b2, eps = h["lr"], h["beta1"], h["beta2"], h["eps"]
-    t = int(d.state_before.get("step", 0)) + 1
+    t = d.state_before.get("step", 0.0) + 1  # a count: raised to as a float, as torch does
     w = d.old
     lines = []
     if decoupled:
@@ -87,11 +101,11 @@ def _adam(d: StepDetail, decoupled: bool = False) -> tuple[float, Lines]:
     m = b1 * d.state_before.get("exp_avg", 0.0) + (1 - b1) * g
     v = b2 * d.state_before.get("exp_avg_sq", 0.0) + (1 - b2) * g * g
     c1, c2 = 1 - b1 ** t, 1 - b2 ** t
-    new = w - (lr / c1) * m / (math.sqrt(v) / math.sqrt(c2) + eps)
+    new = w - (lr / c1) * m / (_sqrt(v) / _sqrt(c2) + eps)
     lines[:0] = ["rule:  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  w ← w − lr·m̂ / (√v̂ + ε)"]
-    lines += [f"step t = {t}", f"m ← {m:.6g},  v ← {v:.6g}",
+    lines += [f"step t = {t:.0f}", f"m ← {m:.6g},  v ← {v:.6g}",
               f"bias corrections: m̂ = m/(1−β₁ᵗ) = {m / c1:.6g},  v̂ = v/(1−β₂ᵗ) = {v / c2:.6g}",
-              f"w ← {w:.6g} − {lr:.6g}·{m / c1:.6g} / ({math.sqrt(v / c2):.6g} + {eps:.3g}) = {new:.6g}"]
+              f"w ← {w:.6g} − {lr:.6g}·{m / c1:.6g} / ({_sqrt(v / c2):.6g} + {eps:.3g}) = {new:.6g}"]
     return new, lines
 
 
@@ -108,9 +122,11 @@ RULES: dict[str, Callable[[StepDetail], tuple[float, Lines]]] = {
 
 def explain_update(d: StepDetail) -> tuple[float, Lines]:
     """(predicted new value, explanation lines) for the captured step `d`."""
-    new, lines = RULES[d.optimizer](d)
-    lines.append(f"torch computed {d.new:.6g} (difference {abs(new - d.new):.2g})")
-    return new, lines
+    with np.errstate(all="ignore"):
+        new, lines = RULES[d.optimizer](_numbers(d))
+        diff = abs(new - d.new)
+    lines.append(f"torch computed {d.new:.6g} (difference {diff:.2g})")
+    return float(new), lines
 
 
 def gradient_terms(loss: str, l1: float, l2: float, is_weight: bool) -> Lines:

@@ -228,12 +228,10 @@ def _widen_pipe(fd: int, size: int = 1 << 20) -> None:
     GIL from the window's thread, which then waited for the reader to be scheduled: frames ran
     late with the window's thread idle. One wake per snapshot leaves one hand-over.
     """
-    try:
+    with contextlib.suppress(ImportError, AttributeError, OSError):
         import fcntl
 
         fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, size)
-    except (ImportError, AttributeError, OSError):
-        pass
 
 
 class TrainerProcess:
@@ -303,6 +301,9 @@ class TrainerProcess:
                     self.proc.kill()
                 break
         code = self.proc.wait()
+        with self._send_lock, contextlib.suppress(OSError):  # gone: its pipes too (else 2 fds leak a child)
+            self.proc.stdout.close()
+            self.proc.stdin.close()  # closed even if flushing fails
         callback = self.on_message
         if callback is not None:
             callback({"op": "exit", "code": code, "error": error})

@@ -9,9 +9,9 @@ The step loop is deliberately small (`_step`) so that a faster backend can repla
 dense networks a float32 numpy twin (`fastnet.FastNet`) does the steps and the per-epoch
 evaluation, because torch's per-operation overhead dominates there. The twin shares the model's
 weight storage, so snapshots, probes, `set_parameter` and early stopping see one set of weights;
-a watched step (the explanation panel) runs on torch, and the optimizer state is handed over when
-the trainer switches sides (see fastnet's docstring for the rule). `RunOptions(fast=False)` keeps
-everything on torch.
+a watched step (the explanation panel's, see `watch`: a slice's first, or a stepped epoch's last)
+runs on torch, and the optimizer state is handed over when the trainer switches sides (see
+fastnet's docstring for the rule). `RunOptions(fast=False)` keeps everything on torch.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ from playground.core.probes import (
 from playground.core.run_control import RunControl
 from playground.core.schedules import make_schedule
 from playground.core.snapshot import DIVERGED, FINISHED, PAUSED, RUNNING, STOPPED, STOPPED_EARLY, Snapshot
-from playground.core.watch import watched_step
+from playground.core.watch import Watch
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ class TrainingRun:
         self.step = 0
         self._pos = n  # position inside the current epoch's permutation; n = start a new epoch
         self._xp = self._yp = None
-        self._watch: tuple[str, int] | None = None
+        self._watch = Watch()  # the weight step mode explains, if any
         self._step_detail: StepDetail | None = None
         self._activity: dict[str, tuple[str, float]] = {}
         self._feature_sample = options.feature_sample
@@ -163,7 +163,7 @@ class TrainingRun:
         self._commands.put(("set", (key, int(index), float(value))))
 
     def watch_parameter(self, key: str | None, index: int = 0) -> None:
-        """Record the optimizer's arithmetic for this weight at every step (None to stop)."""
+        """Record the optimizer's arithmetic for this weight at step mode's pace (`watch`; None to stop)."""
         self._commands.put(("watch", None if key is None else (key, int(index))))
 
     def set_feature_sample(self, index: int) -> None:
@@ -203,7 +203,7 @@ class TrainingRun:
             if cmd == "set":
                 self._set_parameter(*arg)
             elif cmd == "watch":
-                self._watch = arg
+                self._watch.target = arg
             elif cmd == "sample":
                 self._feature_sample = arg
             elif cmd == "lr":
@@ -223,13 +223,16 @@ class TrainingRun:
 
     def _train_until(self, deadline: float, stepping: bool, single: bool) -> tuple[str, str] | None:
         fast, n = self.fast, len(self.train)
+        watch_due = self._watch.due(stepping)  # a snapshot shows one step's arithmetic: watch one
         while True:
             if self._pos >= n:
                 self._start_epoch()
             end = self._pos + self.batch_size
             if self._has_batchnorm and n - end == 1:
                 end += 1  # batch norm cannot normalise a batch of one: fold it into this batch
-            if fast is not None and self._watch is None:
+            watched = watch_due and (not stepping or single or end >= n)  # first, or the epoch's last
+            watch_due &= not watched
+            if fast is not None and not watched:
                 if not self._fast_owns_state:
                     fast.pull_state()
                     self._fast_owns_state = True
@@ -240,7 +243,7 @@ class TrainingRun:
                 if self._fast_owns_state:
                     fast.push_state()
                     self._fast_owns_state = False
-                self._step(self._xp[self._pos:end], self._yp[self._pos:end])
+                self._step(self._xp[self._pos:end], self._yp[self._pos:end], watched)
                 self._fast_stepped = False
             self._pos = end
             self.step += 1
@@ -268,7 +271,7 @@ class TrainingRun:
             self._xp, self._yp = self.train.x[perm], self.train.y[perm]
         self._pos = 0
 
-    def _step(self, xb: torch.Tensor, yb: torch.Tensor) -> None:
+    def _step(self, xb: torch.Tensor, yb: torch.Tensor, watched: bool = False) -> None:
         t = self.experiment.training
         self.optimizer.zero_grad(set_to_none=True)
         loss = self.loss_fn(self.model(xb), yb)
@@ -279,11 +282,10 @@ class TrainingRun:
         loss.backward()
         if t.grad_clip:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), t.grad_clip)
-        if self._watch is None:
+        if not watched:
             self.optimizer.step()
         else:
-            self._step_detail = watched_step(self.optimizer, self.model, *self._watch,
-                                             self.experiment.training.optimizer.name)
+            self._step_detail = self._watch.step(self.optimizer, self.model, t.optimizer.name, self.step + 1)
 
     @torch.no_grad()
     def _set_parameter(self, key: str, index: int, value: float) -> None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import threading
 
 import numpy as np
 import pytest
 import torch
 
+from playground.core import watch
 from playground.core.experiment import experiment_from_dict
-from playground.core.explain import explain_update
+from playground.core.explain import StepDetail, explain_update
 from playground.core.inside import DEAD, SATURATED, activity
 from playground.core.optimizers import OPTIMIZERS
 from playground.core.snapshot import PAUSED
@@ -76,6 +78,68 @@ def test_explained_update_equals_torch_for_every_optimizer(name):
             assert d.new != d.old and len(lines) >= 2
         actual = float(dict(run.model.named_parameters())["0.linear.weight"].detach().reshape(-1)[4])
         assert actual == pytest.approx(d.new)
+    finally:
+        stepper.close()
+
+
+def _count_torch_steps(run: TrainingRun) -> list[int]:
+    """The step numbers `run` takes on torch (its fast path takes the others)."""
+    steps: list[int] = []
+    original = run._step
+    run._step = lambda xb, yb, watched=False: (steps.append(run.step + 1), original(xb, yb, watched))
+    return steps
+
+
+def test_a_watched_free_run_explains_a_real_step_per_snapshot_and_trains_the_rest_fast():
+    """Watching a weight must not put every step on torch: at most one watched (torch) step a slice."""
+    run = TrainingRun(circle(epochs=4), RunOptions(slice_seconds=0.05))
+    assert run.fast is not None
+    torch_steps = _count_torch_steps(run)
+    run.watch_parameter("0.linear.weight", 4)
+    snaps = list(run.snapshots())
+    assert snaps[-1].done and run.epoch == 4
+    details = [s.step_detail for s in snaps]
+    assert torch_steps == sorted({d.step for d in details})  # every torch step was a watched one...
+    assert len(torch_steps) <= len(snaps) < run.step  # ...at most one per slice; the rest fast
+    previous = 0
+    for snap, d in zip(snaps, details, strict=True):
+        assert previous <= d.step <= snap.step  # the newest watched step, never a future one
+        assert explain_update(d)[0] == pytest.approx(d.new, rel=1e-5, abs=1e-7)
+        previous = d.step
+
+
+def test_a_free_run_watches_at_the_panels_pace_and_each_step_by_hand(monkeypatch):
+    monkeypatch.setattr(watch, "WATCH_SECONDS", 3600.0)  # one watched step an hour while running freely
+    run = TrainingRun(circle(epochs=0), RunOptions(slice_seconds=0.01))
+    torch_steps = _count_torch_steps(run)
+    run.watch_parameter("0.linear.weight", 4)
+    gen = run.snapshots()
+    snaps = [next(gen) for _ in range(5)]
+    assert torch_steps == [1] and all(s.step_detail.step == 1 for s in snaps)
+    run.pause()
+    while next(gen).state != PAUSED:
+        pass
+    for _ in range(3):  # stepped by hand: every step is explained, whatever the pace
+        run.step_batch()
+        while (snap := next(gen)).state != PAUSED or snap.step != run.step:
+            pass
+        assert snap.step_detail.step == snap.step == torch_steps[-1]
+    run.stop()
+    list(gen)
+
+
+def test_step_one_epoch_explains_the_epochs_last_step():
+    run = TrainingRun(circle({"name": "adam", "lr": 0.01}), RunOptions(start_paused=True, slice_seconds=1))
+    run.watch_parameter("0.linear.bias", 1)
+    stepper = Stepper(run)
+    try:
+        n = len(stepper.snaps)
+        run.step_epoch()
+        snap = stepper.wait(lambda s: s.epoch == 1 and s.state == PAUSED, n)
+        d = snap.step_detail
+        assert d.step == snap.step == run.step and d.parameter == "0.linear.bias" and d.index == 1
+        assert d.state_before["step"] == snap.step - 1  # Adam's own count: the step before it
+        assert float(run.model[0].linear.bias.detach()[1]) == pytest.approx(d.new)
     finally:
         stepper.close()
 
@@ -147,3 +211,19 @@ def test_conv_filters_and_feature_maps():
     assert snap.conv_filters.shape == (4, 1, 3, 3)
     assert [(i, m.shape) for i, m in snap.feature_maps] == [(0, (4, 8, 8)), (2, (6, 2, 2))]
     assert np.isfinite(snap.feature_maps[0][1]).all()
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, -2.0])
+def test_a_diverged_step_is_worked_through_with_nan_not_an_exception(name, bad):
+    """Step mode explains a blown-up step as torch computed it (inf, NaN) instead of raising (a negative
+    average under a square root, int(NaN), a division by zero)."""
+    hyper = {"lr": bad, "momentum": 0.9, "alpha": bad, "eps": bad, "beta1": bad, "beta2": bad,
+             "weight_decay": 0.01}
+    state = {"step": bad, "momentum_buffer": bad, "sum": bad, "square_avg": bad, "exp_avg": bad,
+             "exp_avg_sq": bad}
+    d = StepDetail(name, hyper, "0.linear.weight", 0, grad=bad, old=bad, new=math.nan, state_before=state,
+                   state_after=state, step=7)
+    predicted, lines = explain_update(d)
+    assert isinstance(predicted, float) and all(isinstance(line, str) for line in lines)
+    assert lines[-1].startswith("torch computed nan")

@@ -133,7 +133,7 @@ def test_the_pool_hands_out_live_children_only():
     second.close(5.0)
 
 
-def test_unknown_commands_and_malformed_messages_are_refused_and_the_run_goes_on(child):
+def test_unknown_commands_and_malformed_messages_are_refused_and_the_run_goes_on(child, caplog):
     proc, inbox = child
     run = remote.new_run_id()
     proc.start_run(run, experiment_to_dict(default_experiment()), options(start_paused=True))
@@ -155,6 +155,8 @@ def test_unknown_commands_and_malformed_messages_are_refused_and_the_run_goes_on
     assert msg["snap"].state == "paused"
     proc.command(run, Command.STOP)
     assert inbox.next("ended", run)["error"] == ""
+    assert "the trainer process refused a message: unknown command 'state_dict'" in caplog.text
+    caplog.clear()  # read: the test-wide guard fails a test on log warnings nobody looked at
 
 
 def test_a_command_that_does_not_fit_is_refused_before_it_is_sent(child):
@@ -182,7 +184,7 @@ sys.stdin.buffer.read()
     b"\xff\xff\xff\xff" + b"x" * 8,  # header runs past the end
     b'\x17\x00\x00\x00{"op":"snapshot","x":1}',  # a JSON object where a tagged list belongs
 ])
-def test_a_child_that_sends_garbage_is_stopped_and_the_exit_says_why(frame):
+def test_a_child_that_sends_garbage_is_stopped_and_the_exit_says_why(frame, caplog):
     inbox = Inbox()
     script = GARBAGE_CHILD.replace("b'\\x05\\x00\\x00\\x00[1,2]xxx'", repr(frame)).replace(
         "12", str(len(frame)))
@@ -191,15 +193,19 @@ def test_a_child_that_sends_garbage_is_stopped_and_the_exit_says_why(frame):
     exit_message = inbox.next("exit")
     assert exit_message["error"] and exit_message["code"] != 0  # killed: it would have waited forever
     assert not proc.alive
+    assert f"bad message from the trainer process, stopping it: {exit_message['error']}" in caplog.text
+    caplog.clear()
 
 
-def test_a_frame_longer_than_the_cap_ends_the_link():
+def test_a_frame_longer_than_the_cap_ends_the_link(caplog):
     inbox = Inbox()
     script = GARBAGE_CHILD.replace("struct.pack(\"<Q\", 12) + b'\\x05\\x00\\x00\\x00[1,2]xxx'",
                                    "struct.pack('<Q', 2**60)")
     proc = remote.TrainerProcess(inbox.queue.put, argv=[sys.executable, "-c", script])
     assert "frame of" in inbox.next("exit")["error"]
     assert not proc.alive
+    assert "bad message from the trainer process, stopping it: frame of" in caplog.text
+    caplog.clear()
 
 
 def wait_for(condition, timeout: float = WAIT) -> None:

@@ -180,6 +180,7 @@ def test_step_mode_numbers_equal_what_torch_did(qtbot, controller, name):
                                                      scale=abs(before) + abs(after - before))
         assert after != before
         assert panel.counter.text() == f"Step {step} · epoch 0"
+        assert f"Explains step {step} of this run." in panel.text
         text = panel.text
         assert "torch computed the same" in text and OPTIMIZERS[name].label in text
         assert "gradient g" in text and "learning rate" in text
@@ -288,3 +289,31 @@ def test_planned_learning_rate_of_a_long_run_is_drawn_at_a_bounded_number_of_tru
     assert len(x) <= PLAN_POINTS and x[0] == 1 and x[-1] == 1_000_000
     assert np.all(x == np.round(x)) and np.all(np.diff(x) > 0)
     np.testing.assert_allclose(y, 0.1 * 0.5 ** ((x - 1) // 1000))  # exact at the epochs drawn
+
+
+def test_a_streaming_run_is_drawn_at_the_refresh_pace_and_a_paused_one_at_once(qtbot, monkeypatch):
+    from playground.core.snapshot import PAUSED, RUNNING, Snapshot
+    from playground.gui.plots import dynamics
+
+    clock = [100.0]
+    monkeypatch.setattr(dynamics, "_now", lambda: clock[0])
+    view, _ = shown_view(qtbot, experiment())
+
+    def snap(epochs: int, state: str) -> Snapshot:
+        e = np.arange(1.0, epochs + 1)
+        return Snapshot(epoch=epochs, step=10 * epochs, state=state, lr=0.1,
+                        history={"epoch": e, "grad_norm.0": np.full(epochs, 0.5), "lr": np.full(epochs, 0.1)})
+
+    def drawn() -> int:
+        return len(view.grad_curves[0].getData()[0])
+
+    view.update_snapshot(snap(3, RUNNING))
+    assert drawn() == 3
+    clock[0] += dynamics.REFRESH_S / 2
+    view.update_snapshot(snap(5, RUNNING))
+    assert drawn() == 3  # too soon after the last redraw: skipped, the stream brings a newer one
+    clock[0] += dynamics.REFRESH_S / 2
+    view.update_snapshot(snap(8, RUNNING))
+    assert drawn() == 8
+    view.update_snapshot(snap(9, PAUSED))  # no stream to wait for: drawn at once
+    assert drawn() == 9

@@ -54,7 +54,8 @@ def epoch(w: MainWindow) -> int:
     return w.controller.latest.epoch if w.controller.latest is not None else 0
 
 
-def test_garbage_from_the_trainer_process_fails_the_run_and_the_window_recovers(qtbot, tmp_path, monkeypatch):
+def test_garbage_from_the_trainer_process_fails_the_run_and_the_window_recovers(qtbot, tmp_path, monkeypatch,
+                                                                               caplog):
     monkeypatch.setattr(remote, "acquire", lambda on_message: remote.TrainerProcess(
         on_message, argv=[sys.executable, "-c", CORRUPTING_CHILD]))
     w = open_window(qtbot, tmp_path)
@@ -70,6 +71,8 @@ def test_garbage_from_the_trainer_process_fails_the_run_and_the_window_recovers(
     qtbot.mouseClick(w.run_bar.train_button, Qt.MouseButton.LeftButton)  # usable: a new run trains
     qtbot.waitUntil(lambda: epoch(w) >= 3, timeout=TIMEOUT)
     assert w.controller.state == "running" and w.controller._proc is not garbled
+    assert "bad message from the trainer process, stopping it" in caplog.text
+    caplog.clear()  # read: the test-wide guard fails a test on log warnings nobody looked at
     w.close()
 
 

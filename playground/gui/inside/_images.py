@@ -48,8 +48,8 @@ def symmetric_level(values: np.ndarray, bound: float | None = None) -> float:
     """Half-width of the colour levels: the activation's known bound, else the data's max |value|."""
     if bound is not None and math.isfinite(bound) and bound > 0:
         return float(bound)
-    finite = np.abs(values[np.isfinite(values)]) if values.size else values
-    top = float(finite.max()) if finite.size else 0.0
+    span = st.finite_range(np.abs(values))
+    top = span[1] if span is not None else 0.0
     return top if top > 1e-12 else 1.0
 
 
@@ -70,13 +70,25 @@ def _weights(n_in: int, n_out: int, nearest: bool) -> np.ndarray:
     return m
 
 
+_LIMIT = 1e37  # |values| a float32 weighted sum of a few of them cannot overflow
+
+
+def _resamplable(values: np.ndarray) -> np.ndarray:
+    """float32 values that matrix products can mix: NaN as 0 (it would spread along a whole row and
+    column), infinities and overflowing magnitudes at ±_LIMIT (far off any colour scale anyway)."""
+    v = np.asarray(values, dtype=np.float32)
+    if np.isfinite(v).all() and (v.size == 0 or np.abs(v).max() <= _LIMIT):
+        return v
+    return np.clip(np.nan_to_num(v, nan=0.0, posinf=_LIMIT, neginf=-_LIMIT), -_LIMIT, _LIMIT)
+
+
 def resample(stack: np.ndarray, size: int, nearest: bool = False) -> np.ndarray:
     """(n, h, w) or (h, w) maps resampled to size×size: two matrix products, bilinear by default.
 
     Done in numpy so that painting the result is a 1:1 blit; Qt's smooth scaling of 48 images
     cost ~3 ms a frame.
     """
-    stack = np.asarray(stack, dtype=np.float32)
+    stack = _resamplable(stack)
     h, w = stack.shape[-2:]
     if (h, w) == (size, size):
         return stack
@@ -87,7 +99,7 @@ def resample(stack: np.ndarray, size: int, nearest: bool = False) -> np.ndarray:
 
 def resample_lines(values: np.ndarray, size: int) -> np.ndarray:
     """(n, w) curves sampled at `size` pixel columns (linear, as `resample` does for maps)."""
-    values = np.asarray(values, dtype=np.float32)
+    values = _resamplable(values)
     if values.shape[-1] == size:
         return values
     return values @ _weights(values.shape[-1], size, False).astype(np.float32).T
@@ -102,10 +114,10 @@ def curve_pixels(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, width: floa
     device pixels thick; levels lo..hi span the height. Masks and one LUT gather for all curves at
     once, no painter: the network's curves convert as cheaply as its maps.
     """
-    v = np.asarray(values, dtype=np.float32)
+    v = np.asarray(values, dtype=np.float64)  # float64: levels near float32's limit have no span in it
     n, size = v.shape
-    lo = np.asarray(lo, dtype=np.float32).reshape(n, 1)
-    hi = np.asarray(hi, dtype=np.float32).reshape(n, 1)
+    lo = np.asarray(lo, dtype=np.float64).reshape(n, 1)
+    hi = np.asarray(hi, dtype=np.float64).reshape(n, 1)
     pad = 1 + size // 16  # clear of the node's border
     top = pad
     bottom = top + (size - 1 - 2 * pad) // 2 * 2  # an even height: 0 (mid-level) on a whole row, crisp
@@ -150,14 +162,19 @@ def _blend(under: ARGB, over: int, alpha: np.ndarray) -> ARGB:
 
 
 def indices(stack: np.ndarray, lo: float | np.ndarray, hi: float | np.ndarray) -> np.ndarray:
-    """Values mapped to 0..255 LUT indices (NaN → middle); lo/hi scalars or one per map of a stack."""
-    stack = np.asarray(stack, dtype=np.float32)
-    lo, hi = np.asarray(lo, dtype=np.float32), np.asarray(hi, dtype=np.float32)
-    if stack.ndim == 3 and lo.ndim == 1:
+    """Values mapped to 0..255 LUT indices (NaN → middle, ±inf → the ends); lo/hi scalars or one per
+    map of a stack.
+
+    Values are clipped to lo..hi first and the scale is worked out in float64, so that no float32
+    arithmetic overflows whatever the levels (a diverging run's maps reach 1e38).
+    """
+    lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
+    if np.ndim(stack) == 3 and lo.ndim == 1:
         lo, hi = lo[:, None, None], hi[:, None, None]
-    span = np.where(hi - lo == 0, np.float32(1), hi - lo)
-    idx = (stack - lo) * (255.0 / span)
-    idx[~np.isfinite(idx)] = 127.5
+    span = np.where(hi - lo == 0, 1.0, hi - lo)
+    scale, offset = (255.0 / span).astype(np.float32), (lo * 255.0 / span).astype(np.float32)
+    idx = st.clip_levels(stack, lo, hi) * scale - offset
+    idx[np.isnan(idx)] = 127.5
     return np.clip(idx, 0, 255).astype(np.uint8)
 
 

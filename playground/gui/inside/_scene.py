@@ -158,15 +158,13 @@ class Scene:
 
     def clear(self) -> None:
         """Forget the snapshot: empty nodes and grey structure lines until the next one."""
-        self.maps: dict[int, Maps] = {}
+        self.maps: dict[int, Maps] = {0: self.input_maps} if self.input_maps is not None else {}
         self.canvases: dict[int, Canvas] = {}
         self.weights: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}
         self.lines: dict[int, Lines] = {}
         self.activity: dict[int, tuple[str, float]] = {}
         self.biases: list[tuple[QRectF, QColor]] = []
         self.snap: Snapshot | None = None
-        if self.input_maps is not None:
-            self.maps[0] = self.input_maps
         self._render_images()
 
     # ------------------------------------------------------------------ layout ------------
@@ -332,7 +330,7 @@ class Scene:
             return
         blocks = [self.weights[j][0][:self.columns[j].shown, :self.columns[j - 1].shown] for j in links]
         sizes = [b.size for b in blocks]
-        value = np.nan_to_num(np.concatenate([b.ravel() for b in blocks]), nan=0.0, posinf=1e6, neginf=-1e6)
+        value = np.nan_to_num(np.concatenate(blocks, axis=None, dtype=float), nan=0, posinf=1e6, neginf=-1e6)
         width, shade = line_width(value, self.node), line_shade(value)
         order = np.lexsort((shade, width, np.repeat(np.arange(len(links)), sizes)))
         starts = np.cumsum([0, *sizes])
@@ -387,7 +385,8 @@ class Scene:
             grid = self.grid(hit.col, hit.unit)
             if grid is not None and col.kind != OUTPUT_MAP and not (col.kind == HEAD and col.units > 1):
                 what = "values" if col.kind == INPUT else "output"
-                text += f"\n{what} {float(np.nanmin(grid)):.3g} … {float(np.nanmax(grid)):.3g}"
+                lo, hi = st.finite_range(grid) or (np.nan, np.nan)  # a diverged run's map: "nan … nan"
+                text += f"\n{what} {lo:.3g} … {hi:.3g}"
                 extent = self.dataset.extent if self.dataset is not None else None
                 if grid.shape[0] == 1 and col.kind != INPUT and extent is not None:
                     text += f"\nfor x from {extent[0]:.3g} (left) to {extent[1]:.3g} (right)"

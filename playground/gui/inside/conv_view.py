@@ -239,7 +239,7 @@ class ConvView(QWidget):
         self._show_probabilities(snap, ds, i)
         image = np.asarray(ds.x_test[i], dtype=np.float32)
         sections = [Section(f"Test image {i}", image[:1], ["pixel values"], lut=im.GREY,
-                            levels=(float(image.min()), float(image.max())), cell=112)]
+                            levels=st.finite_range(image) or (0.0, 1.0), cell=112)]
         sections += self._filter_sections(snap, ds)
         for block, maps in (snap.feature_maps or ()) if snap is not None else ():
             label = self._labels.get(block, f"Layer {block + 1}")

@@ -7,8 +7,9 @@ learning rate, old → new value, and a line confirming that torch's own optimiz
 number. The numbers come from `explain_update(snapshot.step_detail)`, which recomputes the step
 from what the trainer captured; the read-out shows whether the two agree instead of assuming it.
 
-The trainer records a watched weight only while this panel is visible (show/hide events), so
-normal training never pays for the bookkeeping.
+The trainer records a watched weight only while this panel is visible (show/hide events), and
+then for one step per snapshot (the rest train on the fast path), so the panel shows at frame rate
+what it costs: a frame's worth of arithmetic, not training's speed.
 """
 
 from __future__ import annotations
@@ -316,8 +317,11 @@ class StepExplainer(QWidget):
         rule = lines[0].removeprefix("rule:").strip()
         out = [f"<h3>{html.escape(entry.label if entry else d.optimizer)}</h3>",
                f"<div class='muted'>{html.escape(where)} {element} "
-               f"<span style='font-size:8pt'>({html.escape(d.parameter)}, index {d.index})</span></div>",
-               f"<div class='section'>{html.escape(self.tr('GRADIENT'))}</div>"]
+               f"<span style='font-size:8pt'>({html.escape(d.parameter)}, index {d.index})</span></div>"]
+        if d.step:  # while training runs, the trainer explains one step now and then: say which
+            which = self.tr("Explains step {0} of this run.").format(f"{d.step:,}")
+            out.append(f"<div class='muted'>{html.escape(which)}</div>")
+        out.append(f"<div class='section'>{html.escape(self.tr('GRADIENT'))}</div>")
         penalised = info is not None and len(info.shape) > 1  # as the trainer: weights, not biases or norms
         terms = gradient_terms(*self._loss, penalised) if self._loss[0] else []
         out += [f"<div>&nbsp;&nbsp;{_math(line)}</div>" for line in terms]

@@ -9,6 +9,8 @@ session like every other panel.
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
@@ -92,6 +94,8 @@ def format_rate(rate: float) -> str:
 
 
 def _format_elapsed(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "–"
     m, s = divmod(int(seconds), 60)
     h, m = divmod(m, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"

@@ -8,6 +8,8 @@ image sets get a digit drawn at their resolution instead of a loaded sample (loa
 
 from __future__ import annotations
 
+from itertools import compress
+
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPen, QPixmap
@@ -17,6 +19,7 @@ from playground.core.datasets.base import BINARY, IMAGE, LINE1D, MULTICLASS, POI
 from playground.core.errors import PlaygroundError
 from playground.core.experiment import DataSpec
 from playground.core.params import defaults
+from playground.gui.plots._style import finite_range
 from playground.resources import icon
 
 NEGATIVE = QColor("#f59322")
@@ -46,13 +49,13 @@ def point_colours(y: np.ndarray, task: str) -> list[QColor]:
     if task == BINARY:
         return [POSITIVE if v > 0.5 else NEGATIVE for v in y]
     if task == MULTICLASS:
-        return [QColor(CLASS_COLOURS[int(v) % len(CLASS_COLOURS)]) for v in y]
-    lo, hi = (float(np.min(y)), float(np.max(y))) if len(y) else (0.0, 1.0)
+        return [QColor(CLASS_COLOURS[int(v) % len(CLASS_COLOURS)] if np.isfinite(v) else FRAME) for v in y]
+    lo, hi = finite_range(y) or (0.0, 1.0)
     span = (hi - lo) or 1.0
     white = QColor("#f4f4f4")
     out = []
-    for v in y:
-        t = (float(v) - lo) / span * 2 - 1  # -1 .. 1 like TF Playground's colour bar
+    for v in np.clip(y, lo, hi):  # NaN stays: drawn white, as a value in the middle
+        t = (float(v) - lo) / span * 2 - 1 if np.isfinite(v) else 0.0  # -1 .. 1 like TF's colour bar
         out.append(_mix(white, POSITIVE if t > 0 else NEGATIVE, min(1.0, abs(t))))
     return out
 
@@ -66,9 +69,9 @@ def _frame(p: QPainter, rect: QRectF) -> None:
 def _bounds(xy: np.ndarray, extent: tuple[float, float, float, float] | None) -> tuple[float, ...]:
     if extent is not None:
         return extent
-    lo, hi = xy.min(axis=0), xy.max(axis=0)
-    pad = (hi - lo) * 0.05 + 1e-9
-    return lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1]
+    (x0, x1), (y0, y1) = (finite_range(xy[:, k]) or (-1.0, 1.0) for k in (0, 1))
+    px, py = (x1 - x0) * 0.05 + 1e-9, (y1 - y0) * 0.05 + 1e-9
+    return x0 - px, x1 + px, y0 - py, y1 + py
 
 
 def _sprite(colour: QColor, radius: float, hollow: bool, ratio: float) -> QPixmap:
@@ -110,17 +113,18 @@ def paint_points(p: QPainter, rect: QRectF, xy: np.ndarray, colours: list[QColor
     sx, sy = rect.width() / ((x1 - x0) or 1), rect.height() / ((y1 - y0) or 1)
     ratio = p.device().devicePixelRatio() if p.device() is not None else 1.0
     half = radius + 1.5  # the sprite's centre
-    xs = (rect.left() + (xy[:, 0] - x0) * sx - half).tolist()
-    ys = (rect.bottom() - (xy[:, 1] - y0) * sy - half).tolist()
-    for x, y, c in zip(xs, ys, colours, strict=False):
+    keep = np.isfinite(xy[:, :2]).all(axis=1)  # a point at NaN or infinity has no place to go
+    xs = (rect.left() + (xy[keep, 0] - x0) * sx - half).tolist()
+    ys = (rect.bottom() - (xy[keep, 1] - y0) * sy - half).tolist()
+    for x, y, c in zip(xs, ys, compress(colours, keep), strict=False):
         p.drawPixmap(QPointF(x, y), _sprite(c, radius, hollow, ratio))
 
 
 def paint_image(p: QPainter, rect: QRectF, image: np.ndarray) -> None:
     """One image sample (1, h, w) or (h, w) as grey cells: dark ink on paper."""
     img = np.asarray(image, dtype=float).reshape(image.shape[-2], image.shape[-1])
-    lo, hi = float(img.min()), float(img.max())
-    img = (img - lo) / ((hi - lo) or 1.0)
+    lo, hi = finite_range(img) or (0.0, 1.0)
+    img = np.nan_to_num((np.clip(img, lo, hi) - lo) / ((hi - lo) or 1.0))
     h, w = img.shape
     side = min(rect.width(), rect.height()) * 0.8
     cell = side / max(h, w)

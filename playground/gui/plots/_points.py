@@ -11,9 +11,11 @@ the loss being minimised (squared error for MSE, absolute error for MAE, ...), n
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF
+from PySide6.QtCore import QCoreApplication, QEvent, QPointF
 from PySide6.QtGui import QFont
 
 from playground.core.compat import resolve_loss
@@ -98,6 +100,8 @@ def loss_sizes(losses: np.ndarray, scale: float) -> np.ndarray:
 
 def class_text(index: float, class_names: tuple[str, ...]) -> str:
     """"class 2", or the class's own name when it has one that is not just its number."""
+    if not math.isfinite(index):  # a diverged run predicts no class at all
+        return QCoreApplication.translate("PointReadouts", "no class (not a number)")
     i = int(round(float(index)))
     name = class_names[i] if 0 <= i < len(class_names) else str(i)
     return f"class {name}" if name == str(i) else name

@@ -7,6 +7,8 @@ entries are that same orange and blue, so a 2-class and a k-class set read alike
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
@@ -117,11 +119,22 @@ def style_plot(plot: pg.PlotItem, x_label: str = "", y_label: str = "") -> None:
         plot.setLabel("left", y_label, color=MUTED)
 
 
+# Non-finite numbers reach the views whenever a run diverges. Every view takes its axis ranges and
+# colour levels from `finite_range` and hands colour-mapped data through `clip_levels`, so NaN and
+# ±inf never reach pyqtgraph's range and level arithmetic or Qt's painter.
+
+
 def finite_range(values: np.ndarray) -> tuple[float, float] | None:
     """(min, max) of the finite entries, or None if there are none."""
     v = np.asarray(values, dtype=np.float64)
     v = v[np.isfinite(v)]
     return (float(v.min()), float(v.max())) if v.size else None
+
+
+def clip_levels(values: np.ndarray, lo: float | np.ndarray, hi: float | np.ndarray) -> np.ndarray:
+    """`values` as float32 inside the colour levels lo..hi: ±inf and anything off the scale sit at its
+    ends (so rescaling to colours cannot overflow), NaN stays NaN (drawn blank or neutral)."""
+    return np.clip(np.asarray(values, dtype=np.float32), np.float32(lo), np.float32(hi))
 
 
 class PlotView(pg.PlotWidget):
@@ -139,8 +152,8 @@ class PlotView(pg.PlotWidget):
 def set_range_once(cache: dict, key: str, plot: pg.PlotItem, axis: str, span: tuple[float, float],
                    padding: float) -> bool:
     """Set an axis range only when it changed (True then): re-laying out tick labels is the costly
-    part of a frame."""
-    if cache.get(key) == span:
+    part of a frame. A non-finite span is ignored (pyqtgraph raises on it)."""
+    if cache.get(key) == span or not all(map(math.isfinite, span)):
         return False
     cache[key] = span
     if axis == "x":

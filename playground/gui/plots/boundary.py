@@ -244,8 +244,8 @@ class BoundaryView(PointReadouts, st.PlotView):
 
     @staticmethod
     def _points_extent(ds: Dataset) -> tuple[float, float, float, float]:
-        lo, hi = ds.raw_train.min(axis=0), ds.raw_train.max(axis=0)
-        return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])
+        (x0, x1), (y0, y1) = (st.finite_range(ds.raw_train[:, k]) or (-1.0, 1.0) for k in (0, 1))
+        return x0, x1, y0, y1
 
     def display_grid(self) -> np.ndarray | None:
         """The values shown: the unit's map (before smoothing for the screen), or the output (hard
@@ -270,8 +270,9 @@ class BoundaryView(PointReadouts, st.PlotView):
         if grid is None or self._extent is None:
             self.image.clear()
             return
+        grid = st.clip_levels(grid, *levels)  # a diverged run's inf and 1e38: off pyqtgraph's scaling
         if self._focus is not None and grid.shape[0] < UNIT_RES:
-            grid = resample(np.nan_to_num(grid), UNIT_RES)
+            grid = resample(grid, UNIT_RES)
         x0, x1, y0, y1 = self._extent
         self.image.setImage(grid, levels=levels, autoLevels=False, rect=QRectF(x0, y0, x1 - x0, y1 - y0))
 

@@ -13,14 +13,19 @@ Three stacked plots share the epoch axis, so a glance reads them together:
 
 Like the loss curves, items are created once (a curve per layer appears the first time its
 history column does) and fed with `setData`; a snapshot is drawn only when its history grew, and
-axis ranges move in round steps so the axes are not re-laid out every frame.
+axis ranges move in round steps so the axes are not re-laid out every frame. While a run streams,
+the view follows at ~8 Hz (REFRESH_S): redrawing a dozen per-layer curves of thousands of epochs
+for every snapshot took a third of a core (spiral, tabs_benchmark), which the trainer then lacked.
+A paused or finished run's snapshot is always drawn.
 """
 
 from __future__ import annotations
 
 import html
 import math
+import time
 from collections.abc import Mapping
+from functools import lru_cache
 
 import numpy as np
 import pyqtgraph as pg
@@ -32,11 +37,13 @@ from playground.core.activations import ACTIVATIONS
 from playground.core.experiment import Experiment
 from playground.core.model import NetworkReport
 from playground.core.schedules import Schedule, make_schedule
-from playground.core.snapshot import Snapshot
+from playground.core.snapshot import RUNNING, Snapshot
 from playground.gui.plots import _style as st
 from playground.gui.plots.curves import nice_ceil
 
 GRAD, DEAD, SATURATED = "grad_norm", "dead", "saturated"
+REFRESH_S = 0.12  # while a run streams, one redraw in this long (as step mode's read-out)
+_now = time.monotonic  # the clock of the refresh pace (tests replace it)
 WARN_SHARE = 0.5  # the designer's badge threshold, drawn as a guide line
 _LR_COLOUR = "#0877bd"
 PLAN_POINTS = 2048  # most epochs the planned learning rate is drawn at
@@ -45,6 +52,7 @@ _PLAN_COLOUR = "#7fb3d9"  # the same blue, lighter: the plan is what has not hap
 _DEPTH = pg.ColorMap([0.0, 0.5, 1.0], [(245, 147, 34), (190, 60, 120), (24, 61, 120)])
 
 
+@lru_cache(maxsize=256)
 def layer_colour(i: int, blocks: int) -> str:
     """Colour of block `i` of `blocks` (hidden layers then the head) along the depth ramp."""
     t = i / max(blocks - 1, 1)
@@ -98,6 +106,7 @@ class DynamicsView(QWidget):
         self._schedule: Schedule | None = None
         self._ranges: dict[str, tuple[float, float]] = {}
         self._drawn: tuple | None = None
+        self._drawn_at = -math.inf  # when a streaming snapshot was last drawn (`_now`)
         self._pending: Snapshot | None = None
         self.grad_curves: dict[int, pg.PlotDataItem] = {}
         self.activity_curves: dict[int, pg.PlotDataItem] = {}
@@ -188,9 +197,10 @@ class DynamicsView(QWidget):
         if epochs is None or len(epochs) == 0:
             return
         key = (len(epochs), float(epochs[-1]), snap.lr)
-        if key == self._drawn:
+        streaming = snap.state == RUNNING
+        if key == self._drawn or (streaming and _now() - self._drawn_at < REFRESH_S):
             return
-        self._drawn = key
+        self._drawn, self._drawn_at = key, _now() if streaming else -math.inf
         blocks = self._block_count(history)
         self._draw_family(self.grad_curves, self.grad_plot, epochs, _series(history, GRAD), blocks)
         self._draw_family(self.activity_curves, self.activity_plot, epochs,
@@ -205,7 +215,7 @@ class DynamicsView(QWidget):
         for curve in (*self.grad_curves.values(), *self.activity_curves.values(), self.lr_actual):
             self._hide(curve)
         self._ranges.clear()
-        self._drawn = None
+        self._drawn, self._drawn_at = None, -math.inf
         self._pending = None
         self._update_legend()
         self.now_line.setValue(0.0)
@@ -269,7 +279,8 @@ class DynamicsView(QWidget):
 
     # ------------------------------------------------------------------ learning rate -----
     def _draw_lr(self, epochs: np.ndarray, lr: np.ndarray | None, snap: Snapshot) -> None:
-        changed = lr is not None and len(lr) > 1 and np.nanmax(lr) > np.nanmin(lr) * (1 + 1e-9)
+        span = st.finite_range(lr) if lr is not None and len(lr) > 1 else None
+        changed = span is not None and span[1] > span[0] * (1 + 1e-9)
         if lr is not None and (self._schedule is not None or changed):
             self.lr_actual.setVisible(True)
             self.lr_actual.setData(epochs, lr)

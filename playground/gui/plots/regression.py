@@ -42,7 +42,12 @@ def line_equation(snap: Snapshot) -> str:
         return ""
     bias = float(b[0]) if b is not None else 0.0
     sign = "+" if bias >= 0 else "−"
-    return f"y = {float(w[0, 0]):.3f}·x {sign} {abs(bias):.3f}"
+    return f"y = {_coefficient(float(w[0, 0]))}·x {sign} {_coefficient(abs(bias))}"
+
+
+def _coefficient(value: float) -> str:
+    """"3.045"; a diverged run's 2.15e+18 (not nineteen digits) and nan as they are."""
+    return f"{value:.3f}" if abs(value) < 1e4 else f"{value:.3g}"
 
 
 def _column(a: np.ndarray) -> np.ndarray:
@@ -183,17 +188,14 @@ class RegressionView(PointReadouts, st.PlotView):
         if ds.extent is not None:
             x0, x1, y0, y1 = ds.extent
         else:
-            x = np.asarray(ds.raw_train).reshape(-1)
-            y = np.asarray(ds.y_train).reshape(-1)
-            x0, x1, y0, y1 = x.min(), x.max(), y.min(), y.max()
+            (x0, x1), (y0, y1) = (st.finite_range(a) or (-1.0, 1.0) for a in (ds.raw_train, ds.y_train))
         self.getPlotItem().setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
 
     def _place_equation(self) -> None:
         ds = self.dataset
-        x = np.asarray(ds.raw_train).reshape(-1)
-        y = np.asarray(ds.y_train).reshape(-1)
-        if len(x):
-            self.equation.setPos(float(x.min()), float(y.max()))
+        x, y = st.finite_range(ds.raw_train), st.finite_range(ds.y_train)
+        if x is not None and y is not None:
+            self.equation.setPos(x[0], y[1])
 
 
 if __name__ == "__main__":
