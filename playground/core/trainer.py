@@ -228,7 +228,7 @@ class TrainingRun:
                 self._start_epoch()
             end = self._pos + self.batch_size
             if self._has_batchnorm and n - end == 1:
-                end += 1  # batch norm cannot normalise a batch of one: fold it into this batch
+                end += 1  # batch norm cannot normalise a batch of one: fold it into this batch (not dropped)
             if fast is not None and self._watch is None:
                 if not self._fast_owns_state:
                     fast.pull_state()
