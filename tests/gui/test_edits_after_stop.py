@@ -143,15 +143,22 @@ def test_train_after_an_edit_starts_a_new_run_from_fresh_weights(qtbot, window):
     assert "The run has ended" not in window.inside.hint.text()
 
 
-def test_an_edit_with_no_model_to_take_it_is_refused_with_a_reason(qtbot, tmp_path, monkeypatch):
+@pytest.mark.parametrize("when", ["running", "stopped"])
+def test_an_edit_with_no_model_to_take_it_is_refused_with_a_reason(qtbot, tmp_path, monkeypatch, when):
+    """The trainer process dies, model and all: during the run (the run fails) or after Stop."""
     monkeypatch.setattr(remote, "acquire", remote.TrainerProcess)  # a process of its own, not the pool's
     window = _open_window(qtbot, tmp_path)
     monkeypatch.undo()
     qtbot.mouseClick(window.run_bar.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.controller.latest is not None and window.controller.latest.epoch >= 2,
                     timeout=3 * TIMEOUT)  # the new trainer process loads torch first
-    os.kill(window.controller._proc.proc.pid, signal.SIGKILL)  # the trainer process dies, model and all
-    qtbot.waitUntil(lambda: window.controller.state == "error", timeout=TIMEOUT)
+    if when == "stopped":
+        qtbot.mouseClick(window.run_bar.stop_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window.controller.state == "stopped" and not window.controller.edit_refusal(),
+                        timeout=TIMEOUT)
+    os.kill(window.controller._proc.proc.pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: window.controller.edit_refusal() != "", timeout=TIMEOUT)
+    assert window.controller.state == ("error" if when == "running" else "stopped")
     view = window.inside.network
     qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=view.bias_center(HEAD, 0))
     assert not view.editor.isVisible()
