@@ -348,6 +348,10 @@ class TrainerProcess:
         self.proc.kill()
         self.proc.wait()
         self._reader.join(1.0)
+        if not self._reader.is_alive():  # its pipes, closed now rather than by the garbage collector
+            for pipe in (self.proc.stdin, self.proc.stdout):
+                with contextlib.suppress(OSError):
+                    pipe.close()
 
 
 _idle: list[TrainerProcess] = []
