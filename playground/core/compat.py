@@ -113,11 +113,17 @@ def _check_early_stopping(exp: Experiment, task: str | None) -> None:
                         "monitor val_loss", "val_accuracy")
 
 
-def _check_batchnorm(exp: Experiment) -> None:
+def _batchnorm_layer(exp: Experiment) -> int | None:
+    """The 1-based number of the first BatchNorm layer, None without one."""
     types = [layer.type for layer in exp.network.layers]
-    if "batchnorm" in types and exp.training.batch_size == 1:
-        raise SpecError("training.batch_size", f"BatchNorm (layer {types.index('batchnorm') + 1}) "
-                        "normalises over the batch and needs at least 2 examples per batch", 1)
+    return types.index("batchnorm") + 1 if "batchnorm" in types else None
+
+
+def _check_batchnorm(exp: Experiment) -> None:
+    layer = _batchnorm_layer(exp)
+    if layer is not None and exp.training.batch_size == 1:
+        raise SpecError("training.batch_size", f"BatchNorm (layer {layer}) normalises over the batch "
+                        "and needs at least 2 examples per batch", 1)
 
 
 def check_network(exp: Experiment, input_shape: tuple[int, ...], output_units: int,
@@ -151,6 +157,25 @@ def _registry(module: str, name: str) -> Mapping[str, Any]:
             raise
         return {}
     return getattr(found, name, {})  # a package still without its __init__ is a namespace package
+
+
+def check_training_split(exp: Experiment, n_train: int) -> None:
+    """The rule that needs the loaded data: BatchNorm cannot train on a training split of one example.
+
+    A batch holds min(batch size, training examples) examples (batch size 0: all of them), and the
+    trainer folds an epoch's last batch into the one before it when it would hold a single example
+    (11 examples at batch size 10: one batch of 11, every example used each epoch). So with batch
+    size 1 refused by `check_experiment`, a batch of one can only come from a split of one.
+    """
+    layer = _batchnorm_layer(exp)
+    if layer is not None and n_train < 2:
+        d = exp.data
+        fix = ("use more samples, a larger train fraction or a smaller validation fraction"
+               if d.validation_fraction > 0 else "use more samples or a larger train fraction")
+        raise SpecError("data.train_fraction", f"the training split holds only {n_train} example "
+                        f"({d.samples} samples, train fraction {d.train_fraction:g}, validation fraction "
+                        f"{d.validation_fraction:g}), but BatchNorm (layer {layer}) normalises over the "
+                        f"batch and needs at least 2 examples per batch: {fix}", d.train_fraction)
 
 
 def check_experiment(exp: Experiment) -> None:

@@ -65,3 +65,14 @@ class MissingDataError(DataError):
     def __init__(self, message: str, download: str):
         self.download = download
         super().__init__(message)
+
+
+def failure_text(exc: BaseException) -> str:
+    """One line for a person: the core's own message for expected errors, the type for bugs."""
+    if isinstance(exc, PlaygroundError):
+        text = str(exc)
+    elif isinstance(exc, MemoryError):
+        text = "Out of memory: try a smaller network, fewer samples or a smaller batch."
+    else:
+        text = f"Training failed ({type(exc).__name__}: {exc})"
+    return " ".join(text.split())

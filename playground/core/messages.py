@@ -10,6 +10,7 @@ data against non-finite values; a flipped bit inside an array of floats is still
 
 from __future__ import annotations
 
+import dataclasses
 import struct
 from collections.abc import Mapping
 from typing import IO, Any
@@ -17,6 +18,7 @@ from typing import IO, Any
 import numpy as np
 
 from playground.core import wire
+from playground.core.history import MAX_ROWS, History
 from playground.core.snapshot import FINAL_STATES, PAUSED, RUNNING, Snapshot
 from playground.core.wire import WireError
 
@@ -134,3 +136,18 @@ def _is(value: Any, kind: type | tuple[type, ...]) -> bool:
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+class RunAssembler:
+    """Rebuilds whole snapshots of one run from the child's increments (every epoch; History thins them)."""
+
+    def __init__(self, max_rows: int = MAX_ROWS) -> None:
+        self.history = History(max_rows)
+
+    def add(self, message: Message) -> Snapshot:
+        snap: Snapshot = message["snap"]
+        part: Mapping[str, np.ndarray] = snap.history
+        if message["start"] != self.history.appended:
+            raise ValueError(f"history rows {message['start']}.. arrived after {self.history.appended} rows")
+        self.history.extend(part)
+        return dataclasses.replace(snap, history=self.history.views())

@@ -8,7 +8,7 @@ that is missing, not a regular file, too large, or holds a bad cell is refused (
 
 from __future__ import annotations
 
-from playground.core.compat import check_head, check_network, resolve_loss
+from playground.core.compat import check_head, check_network, check_training_split, resolve_loss
 from playground.core.datasets import Dataset, load_dataset
 from playground.core.errors import SpecError
 from playground.core.experiment import Experiment
@@ -24,6 +24,7 @@ def check_run(exp: Experiment, dataset: Dataset | None = None) -> Dataset:
         raise SpecError("training.loss", f"{loss} does not fit a {ds.task} task", exp.training.loss)
     check_head(exp, ds.task, ds.output_units)
     check_network(exp, ds.input_shape, ds.output_units, len(ds.x_train))
+    check_training_split(exp, len(ds.x_train))  # BatchNorm on one example: a sentence, not torch's
     return ds
 
 

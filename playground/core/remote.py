@@ -18,7 +18,8 @@ every one of them, the first being row number ``start`` (`RunAssembler` rebuilds
 bounded history from them), ``{"op": "ended", "run", "error", "expected"}`` after every run, and
 ``{"op": "refused", "run", "error"}`` for a message it would not act on. When the child is gone,
 the parent's reader reports ``{"op": "exit", "code", "error"}``; `error` is set when a bad message
-from the child ended the link (the reader then killed it).
+from the child ended the link (the reader then killed it). An ended run's model stays until the next
+start or a Stop for it: a weight set for it edits that model, answered with a snapshot of the edit.
 
 `TrainerProcess` is the parent side; `acquire`/`release` keep idle children for reuse, so a new
 window or a new test does not pay torch's import again.
@@ -42,13 +43,11 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-import numpy as np
-
 from playground.core import commands, messages, wire
 from playground.core.commands import Command, CommandError
-from playground.core.errors import PlaygroundError
-from playground.core.history import MAX_ROWS, History, RowLog
-from playground.core.snapshot import Snapshot
+from playground.core.errors import PlaygroundError, failure_text
+from playground.core.history import RowLog
+from playground.core.messages import RunAssembler  # noqa: F401 - the parent's half, used as remote.RunAssembler
 
 log = logging.getLogger(__name__)
 
@@ -65,17 +64,6 @@ def new_run_id() -> int:
     return next(_run_ids)
 
 
-def failure_text(exc: BaseException) -> str:
-    """One line for a person: the core's own message for expected errors, the type for bugs."""
-    if isinstance(exc, PlaygroundError):
-        text = str(exc)
-    elif isinstance(exc, MemoryError):
-        text = "Out of memory: try a smaller network, fewer samples or a smaller batch."
-    else:
-        text = f"Training failed ({type(exc).__name__}: {exc})"
-    return " ".join(text.split())
-
-
 # ---------------------------------------------------------------------------- child ----------
 class _Child:
     """The child's two threads: main trains, a reader routes commands to the run they are for."""
@@ -88,6 +76,7 @@ class _Child:
         self.sent_at = 0.0
         self.run_id = 0
         self.run: Any = None  # the TrainingRun now training
+        self.kept: tuple[int, Any, RowLog] | None = None  # the run that ended last (see `revise`)
         self.pending: dict[int, list[tuple[Command, tuple]]] = {}  # commands for runs not built yet
 
     def send(self, message: Message) -> None:
@@ -124,6 +113,24 @@ class _Child:
                 commands.apply(self.run, command, args)
             elif msg["run"] > self.run_id:
                 self.pending.setdefault(msg["run"], []).append((command, args))
+            elif self.kept is not None and msg["run"] == self.kept[0]:  # ended: Stop frees its model
+                if command == Command.STOP:
+                    self.kept = None
+                elif command == Command.SET_PARAMETER:
+                    commands.apply(self.kept[1], command, args)
+                    self.revise(*self.kept)
+
+    def revise(self, run_id: int, run: Any, rows: RowLog) -> None:
+        """Report an ended run's model again if weights were edited since (`TrainingRun.revised`)."""
+        try:
+            snap = run.revised()
+        except Exception:  # noqa: BLE001 - an edit must not take the command reader down with it
+            log.error("reporting an edited model failed:\n%s", traceback.format_exc())
+            return
+        if snap is not None:
+            start, part = rows.take()  # no new epochs: nothing to add
+            self.send({"op": "snapshot", "run": run_id, "start": start,
+                       "snap": dataclasses.replace(snap, history=part)})
 
     def refuse(self, msg: Any, reason: str) -> None:
         """Tell the parent (and the log) that a message was not acted on, and why; then carry on."""
@@ -165,7 +172,7 @@ class _Child:
             torch.manual_seed(experiment.seed)  # dropout draws from the global generator
             run = TrainingRun(experiment, RunOptions(**msg["options"]))
             with self.lock:
-                self.run_id, self.run = run_id, run
+                self.run_id, self.run, self.kept = run_id, run, None
                 for command, args in self.pending.pop(run_id, []):
                     commands.apply(run, command, args)
                 self.pending = {k: v for k, v in self.pending.items() if k > run_id}
@@ -174,6 +181,9 @@ class _Child:
                 start, part = rows.take()
                 self.send({"op": "snapshot", "run": run_id, "start": start,
                            "snap": dataclasses.replace(snap, history=part)})
+            with self.lock:
+                self.run, self.kept = None, (run_id, run, rows)
+                self.revise(run_id, run, rows)  # edits that arrived as it ended
         except Exception as exc:  # every failure reaches the parent as one message
             error, expected = failure_text(exc), isinstance(exc, PlaygroundError)
             if not expected:
@@ -339,6 +349,10 @@ class TrainerProcess:
         self.proc.kill()
         self.proc.wait()
         self._reader.join(1.0)
+        if not self._reader.is_alive():  # its pipes, closed now rather than by the garbage collector
+            for pipe in (self.proc.stdin, self.proc.stdout):
+                with contextlib.suppress(OSError):
+                    pipe.close()
 
 
 _idle: list[TrainerProcess] = []
@@ -377,22 +391,6 @@ def close_idle() -> None:
         procs, _idle[:] = list(_idle), []
     for proc in procs:
         proc.close(1.0)
-
-
-# ---------------------------------------------------------------------------- assembly -------
-class RunAssembler:
-    """Rebuilds whole snapshots of one run from the child's increments (every epoch; History thins them)."""
-
-    def __init__(self, max_rows: int = MAX_ROWS) -> None:
-        self.history = History(max_rows)
-
-    def add(self, message: Message) -> Snapshot:
-        snap: Snapshot = message["snap"]
-        part: Mapping[str, np.ndarray] = snap.history
-        if message["start"] != self.history.appended:
-            raise ValueError(f"history rows {message['start']}.. arrived after {self.history.appended} rows")
-        self.history.extend(part)
-        return dataclasses.replace(snap, history=self.history.views())
 
 
 if __name__ == "__main__":

@@ -123,6 +123,7 @@ class TrainingRun:
         self._best: tuple[float, int, dict] | None = None
         self._latest_test = LatestTest(self.test.labels, ds.task, ds.num_classes)
         self._restored: dict[str, float] = {}
+        self._final = (STOPPED, "")  # the state and message the run ended with (`_finish`)
         self._last_grad_norms: dict[str, float] = {}
         self._elapsed = 0.0
         self._pace = Pace()
@@ -173,6 +174,18 @@ class TrainingRun:
     def set_learning_rate(self, lr: float) -> None:
         """Change the base learning rate from now on (the schedule keeps scaling it)."""
         self._commands.put(("lr", float(lr)))
+
+    def revised(self) -> Snapshot | None:
+        """After the run ended: apply the weights set since (`set_parameter`, also any sent as it ended)
+        and report the edited model with the final state, its figures evaluated afresh; None if none."""
+        edits = [arg for cmd, arg in self._commands.take(False) if cmd == "set"]
+        for edit in edits:
+            self._set_parameter(*edit)
+        if not edits:
+            return None
+        self._restored = self._evaluate()
+        return self._snapshot(self._final[0], f"{self._final[1]} Weights were then edited by hand: the "
+                                              "figures shown are the edited model's.")
 
     def state_dict(self) -> dict[str, torch.Tensor]:
         """Detached copies of the model's weights (the fast path shares their storage)."""
@@ -383,6 +396,7 @@ class TrainingRun:
         if self._fast_owns_state:  # leave the torch optimizer current for whoever reads it after
             self.fast.push_state()
             self._fast_owns_state = False
+        self._final = (state, message)
         return self._snapshot(state, message)
 
     def _snapshot(self, state: str, message: str = "") -> Snapshot:

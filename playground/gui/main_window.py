@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core.compat import check_training_split
 from playground.core.errors import PlaygroundError
 from playground.core.experiment import Experiment, check_combinations
 from playground.core.snapshot import Snapshot
@@ -268,6 +269,7 @@ class MainWindow(QMainWindow):
             return self.session.dataset_error or "the data cannot be loaded"
         try:
             check_combinations(self.session.experiment)
+            check_training_split(self.session.experiment, len(self.session.dataset.x_train))
         except PlaygroundError as exc:
             return str(exc)
         return ""

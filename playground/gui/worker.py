@@ -40,32 +40,24 @@ import threading
 from dataclasses import replace
 from typing import Any
 
-import torch
+import torch  # noqa: F401 - imported on the main thread at start-up (see above)
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from playground.core import remote
 from playground.core.commands import Command
 from playground.core.datasets.base import Dataset
-from playground.core.errors import PlaygroundError
 from playground.core.experiment import Experiment, experiment_to_dict
 from playground.core.snapshot import DIVERGED, FINAL_STATES, PAUSED, RUNNING, Snapshot
 from playground.core.trainer import RunOptions, TrainingRun
 from playground.gui.run_intent import STEPPING, STOPPING, RunIntent
-from playground.gui.trainer_link import ProcessWatch, exit_text
+from playground.gui.trainer_link import EndedModel, ProcessWatch, RunFailed, edit_refusal, exit_text
+from playground.gui.trainer_link import RemoteInputError as _RemotePlaygroundError
 
 IDLE, ERROR = "idle", "error"
 _ACTIVE = frozenset({RUNNING, PAUSED})
 _torch_ready = False
 FRAME_MS = 16  # the frame clock: ~60 Hz, the display rate of a common screen
 user_message = remote.failure_text
-
-
-class RunFailed(RuntimeError):
-    """A run that failed in the trainer process (the message is the one shown to the person)."""
-
-
-class _RemotePlaygroundError(PlaygroundError):
-    """An expected error (bad input) raised in the trainer process."""
 
 
 def prepare_torch() -> None:
@@ -76,14 +68,9 @@ def prepare_torch() -> None:
     so a throw-away optimizer step pays it here, at start-up, where a wait is expected.
     """
     global _torch_ready
-    if _torch_ready:
-        return
-    torch.set_num_threads(1)
-    weight = torch.zeros(2, 1, requires_grad=True)
-    optimizer = torch.optim.SGD([weight], lr=0.1)
-    (torch.ones(3, 2) @ weight).sum().backward()
-    optimizer.step()
-    _torch_ready = True
+    if not _torch_ready:
+        remote.warm_up()  # what the trainer process does at its start, too
+        _torch_ready = True
 
 
 class _Mailbox:
@@ -132,6 +119,7 @@ class TrainingController(QObject):
         self._run_id = 0
         # (wire id, assembler) of the current run; replaced as a whole so the reader sees one or the other
         self._current: tuple[int, remote.RunAssembler] | None = None
+        self.ended = EndedModel(self._deliver, self)  # the ended run's model, kept for edits
         self._state = IDLE
         self.request = RunIntent(self)  # the last click and whether the trainer has taken it
         self._latest: Snapshot | None = None
@@ -263,9 +251,17 @@ class TrainingController(QObject):
         """Change the learning rate of the running trainer from its next step on."""
         self._command(Command.SET_LEARNING_RATE, float(lr))
 
-    def set_parameter(self, key: str, index: int, value: float) -> None:
-        """Overwrite one weight of the live model (state-dict key, flat index) before its next step."""
-        self._command(Command.SET_PARAMETER, key, int(index), float(value))
+    def set_parameter(self, key: str, index: int, value: float) -> str:
+        """Overwrite one weight (state-dict key, flat index) of the live model before its next step, or
+        of the one an ended run left (`EndedModel`). "" when sent, else why it could not be."""
+        run = self._current or self.ended.run  # a run that ended but has not said so yet: still its id
+        args = (Command.SET_PARAMETER, key, int(index), float(value))
+        sent = run is not None and self._proc is not None and self._proc.command(run[0], *args)
+        return "" if sent else edit_refusal(self._state)
+
+    def edit_refusal(self) -> str:
+        """Why a typed weight could reach no model now ("" when it can)."""
+        return "" if self._current or self.ended.run else edit_refusal(self._state)
 
     def watch_parameter(self, key: str | None, index: int = 0) -> None:
         """Ask the trainer to record the optimizer's arithmetic for one weight (None stops)."""
@@ -311,6 +307,7 @@ class TrainingController(QObject):
     def _retire(self) -> None:
         """Forget the current run (its late messages no longer match) and ask the child to stop it."""
         current, self._current = self._current, None
+        self.ended.release(self._proc)
         self.frame_clock.stop()
         self.watch.reset()
         self._followup = None
@@ -324,11 +321,12 @@ class TrainingController(QObject):
         op = msg["op"]
         try:
             if op == "exit":
+                self.ended.run = None  # its model went with the process
                 if current is not None:
                     self._ended.emit(current[0], exit_text(msg["code"], msg.get("error", "")), False)
                 return
             if current is None or msg.get("run") != current[0]:
-                return
+                return self.ended.take(msg)
             if op == "snapshot":
                 self._mailbox.put(current[1].add(msg))
             elif op == "ended":
@@ -379,7 +377,7 @@ class TrainingController(QObject):
         self._flush_followup()  # no more frames: the secondary views get the final snapshot now
         if run_id != self._run_id:
             return
-        self._current = None  # the run is over: its last snapshot is delivered, the clock may stop
+        self._current, self.ended.run = None, None if message else self._current  # the process keeps it
         self.frame_clock.stop()
         self.watch.reset()
         if message:

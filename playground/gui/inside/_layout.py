@@ -3,7 +3,9 @@
 Kept apart from the painting so the geometry (node rects, connection curves, hit-testing) is plain
 data that tests and the view share. Columns read left to right the way data flows: the input
 features, one column per hidden layer whose output is a vector, the output head, and for k-class
-point data a last column with the predicted-class map.
+point data a last column with the predicted-class map. A deep stack shows its first and last
+MAX_HIDDEN hidden layers with a gap between them that says how many are left out ("… 91 more
+layers"): a hundred columns of 12-pixel nodes would overprint each other at any window size.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtCore import QLocale, QPointF, QRectF
 from PySide6.QtGui import QPainterPath
 
 from playground.core.activations import ACTIVATIONS
@@ -25,6 +27,7 @@ from playground.core.model import inspect_network
 from playground.core.params import validate_params
 
 MAX_SHOWN = 8  # units drawn per column; the rest collapse into "+k more"
+MAX_HIDDEN = 10  # hidden-layer columns drawn; deeper stacks keep their first and last five
 MAX_LINES = 200  # connections drawn per layer pair; above it only the strongest are kept
 CURVE_SAMPLES = 12  # points per connection curve for hit-testing
 
@@ -50,6 +53,7 @@ class Column:
     over_x: bool = False  # 1-D data: its units' pictures are curves over x, not maps over the plane
     weights: int | None = None  # index into Snapshot.weights
     short: str = ""  # the subtitle for narrow columns ("8 tanh" for "Dense 8 tanh")
+    skipped: int = 0  # hidden layers left out just before this column (a gap, no lines across it)
     rects: list[QRectF] = field(default_factory=list)
     bias_rects: list[QRectF] = field(default_factory=list)
 
@@ -60,6 +64,23 @@ class Column:
     @property
     def more(self) -> int:
         return self.units - self.shown
+
+    @property
+    def joined(self) -> bool:
+        """Lines come into it from the column before (not into the class map, nor across a gap)."""
+        return self.kind != OUTPUT_MAP and not self.skipped
+
+    @property
+    def titles(self) -> tuple[str, ...]:
+        """The title, then shorter forms for narrow columns: "Layer 12", "L12"; "Output", "Out"."""
+        short = {HIDDEN: f"L{self.layer + 1}", INPUT: "In", HEAD: "Out"}.get(self.kind, "")
+        return (self.title, short) if short else (self.title,)
+
+    @property
+    def subtitles(self) -> tuple[str, ...]:
+        """The layer label, then shorter forms: "Dense 4096 relu", "4096 relu", "4096"."""
+        forms = (self.subtitle, self.short, QLocale().toString(self.units))
+        return tuple(dict.fromkeys(t for t in forms if t))
 
     def name(self, unit: int) -> str:
         """"Layer 2, unit 3" (1-based, as the designer numbers layers), "Input X₁", "Output"."""
@@ -133,6 +154,7 @@ def build_columns(experiment: Experiment, ds: Dataset) -> tuple[list[Column], st
         if col.linear:
             col.weights, weights = weights, weights + 1
         cols.append(col)
+    cols[1:] = elide(cols[1:])
     head = validate_params(OUTPUT.params, experiment.network.output, "")
     classes = ds.class_names if ds.task == MULTICLASS else ()
     cols.append(Column(report.head.index, HEAD, "Output", report.head.label, ds.output_units,
@@ -143,6 +165,16 @@ def build_columns(experiment: Experiment, ds: Dataset) -> tuple[list[Column], st
     for col in cols:
         col.over_x = ds.kind == LINE1D
     return cols, ""
+
+
+def elide(hidden: list[Column], keep: int = MAX_HIDDEN) -> list[Column]:
+    """At most `keep` hidden columns: the first and the last ones, the count of those between them
+    kept on the column after the gap (layers 1-5, "… 90 more layers", 96-100)."""
+    if len(hidden) <= keep + 1:  # leaving one column out would save no room
+        return hidden
+    first, last = hidden[:keep // 2], hidden[keep // 2 - keep:]
+    last[0].skipped = len(hidden) - keep
+    return first + last
 
 
 def safe_columns(experiment: Experiment, ds: Dataset | None) -> tuple[list[Column], str]:
@@ -173,16 +205,17 @@ def place(cols: list[Column], area: QRectF) -> float:
     margin = 18.0  # room for the bias squares on the left of each node
     width = max(10.0, area.width() - 2 * margin)
     room = max(10.0, area.height() - HEADER - FOOTER)
-    size = min(room / (rows * 1.3), width / (len(cols) * 1.75), 72.0)
+    slots = [i + sum(1 for c in cols[:i + 1] if c.skipped) for i in range(len(cols))]  # a gap takes one
+    size = min(room / (rows * 1.3), width / ((slots[-1] + 1) * 1.75), 72.0)
     size = float(max(12, int(size)))  # whole pixels: node images are blitted, not scaled
     gap = min(size * 0.6, (room - rows * size) / (rows - 1)) if rows > 1 else 0.0
     block = rows * size + (rows - 1) * gap
     top = area.top() + max(0.0, (area.height() - HEADER - FOOTER - block) / 2) + HEADER
-    step = (width - size) / (len(cols) - 1) if len(cols) > 1 else 0.0
+    step = (width - size) / slots[-1] if len(cols) > 1 else 0.0
     for i, col in enumerate(cols):
         s = float(round(size * 1.6)) if col.kind == OUTPUT_MAP else size
         height = col.shown * s + (col.shown - 1) * gap
-        x = round(area.left() + margin + i * step + (size - s) / 2)
+        x = round(area.left() + margin + slots[i] * step + (size - s) / 2)
         y0 = top + (block - height) / 2
         col.rects = [QRectF(x, round(y0 + u * (s + gap)), s, s) for u in range(col.shown)]
         col.bias_rects = [bias_rect(r) for r in col.rects]

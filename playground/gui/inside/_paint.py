@@ -11,11 +11,11 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QCoreApplication, QLocale, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 
 from playground.gui.inside import _images as im
-from playground.gui.inside._layout import OUTPUT_MAP, header_top
+from playground.gui.inside._layout import OUTPUT_MAP, Column, header_top
 from playground.gui.inside._scene import Hit, Lines, Scene
 from playground.gui.plots import _style as st
 
@@ -168,10 +168,14 @@ def _paint_structure(p: QPainter, scene: Scene, j: int) -> None:
 
 
 def _paint_headers(p: QPainter, scene: Scene, base: QFont, step: float, activity: bool) -> None:
-    """Column titles and layer labels (`activity` False), or only the dead/saturated line under them."""
+    """Column titles and layer labels (`activity` False), or only the dead/saturated line under them.
+
+    Each text gets its column's width and no more: where even its shortest form does not fit, it is
+    left out (the hover names every unit), so neighbouring titles never overprint.
+    """
     title, small = QFont(base), small_font(base)
     title.setBold(True)
-    width = max(40.0, min(step * 0.94, 160.0))
+    width = min(step * 0.94, 160.0)
     top = max(4.0, header_top(scene.columns))
     fm_title, fm_small = QFontMetricsF(title), QFontMetricsF(small)
     for j, col in enumerate(scene.columns):
@@ -182,19 +186,26 @@ def _paint_headers(p: QPainter, scene: Scene, base: QFont, step: float, activity
             kind, share = scene.activity.get(j, ("", 0.0))
             if kind and share >= 0.005:
                 y = top + fm_title.height() + fm_small.height() + 2
-                _text(p, small, st.WRONG if share >= 0.5 else st.MUTED, f"{share:.0%} {kind}", x, y, width)
+                colour = st.WRONG if share >= 0.5 else st.MUTED
+                _text(p, small, colour, (f"{share:.0%} {kind}", f"{share:.0%}"), x, y, width)
             continue
-        _text(p, title, st.TEXT, col.title, x, top, width)
-        fits = fm_small.horizontalAdvance(col.subtitle) <= width - 4 or not col.short
-        _text(p, small, st.MUTED, col.subtitle if fits else col.short, x, top + fm_title.height() + 1, width)
+        _text(p, title, st.TEXT, col.titles, x, top, width)
+        _text(p, small, st.MUTED, col.subtitles, x, top + fm_title.height() + 1, width)
 
 
-def _text(p: QPainter, font: QFont, colour: str, text: str, x: float, y: float, width: float) -> None:
+def fitting(fm: QFontMetricsF, forms: tuple[str, ...], width: float) -> str:
+    """The first (longest) of `forms` that fits `width`, else ""."""
+    return next((t for t in forms if fm.horizontalAdvance(t) <= width), "")
+
+
+def _text(p: QPainter, font: QFont, colour: str, forms: tuple[str, ...], x: float, y: float,
+          width: float) -> None:
     fm = QFontMetricsF(font)
-    p.setFont(font)
-    p.setPen(QColor(colour))
-    shown = fm.elidedText(text, Qt.TextElideMode.ElideRight, width)
-    p.drawText(QRectF(x, y, width, fm.height()), Qt.AlignmentFlag.AlignHCenter, shown)
+    shown = fitting(fm, forms, width)
+    if shown:
+        p.setFont(font)
+        p.setPen(QColor(colour))
+        p.drawText(QRectF(x, y, width, fm.height()), Qt.AlignmentFlag.AlignHCenter, shown)
 
 
 def _paint_nodes(p: QPainter, scene: Scene, base: QFont) -> None:
@@ -219,16 +230,36 @@ def paint_labels(p: QPainter, scene: Scene, base: QFont, step: float) -> None:
     """What changes only with the layout: titles, layer labels, feature names, "+k more"."""
     _paint_headers(p, scene, base, step, activity=False)
     small = small_font(base)
-    for col in scene.columns:
+    width = min(step * 0.94, 100.0)
+    for j, col in enumerate(scene.columns):
         for u, rect in enumerate(col.rects):
             if col.labels and u < len(col.labels) and col.kind != OUTPUT_MAP:
                 _label_left(p, small, rect, col.labels[u])
         if col.more and col.rects:
             last = col.rects[-1]
-            p.setFont(small)
+            more = QLocale().toString(col.more)
+            forms = (QCoreApplication.translate("NetworkView", "+{0} more").format(more), f"+{more}",
+                     f"+{col.more // 1000}k" if col.more >= 1000 else "")
+            _text(p, small, st.MUTED, forms, last.center().x() - width / 2, last.bottom() + 3, width)
+        if col.skipped and col.rects and j:
+            _paint_gap(p, small, scene.columns[j - 1], col)
+
+
+def _paint_gap(p: QPainter, font: QFont, before: Column, after: Column) -> None:
+    """"… 90 more layers" in the gap where a deep stack's middle layers are left out, wrapped to the
+    gap's width, or as much of it as fits ("…90", "…")."""
+    left, right = before.rects[0].right() + 2, after.bias_rects[0].left() - 2
+    box = QRectF(left, 0, max(0.0, right - left), 1e4)
+    n = QLocale().toString(after.skipped)
+    fm, flags = QFontMetricsF(font), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap
+    for text in (QCoreApplication.translate("NetworkView", "… {0} more layers").format(n), f"…{n}", "…"):
+        size = fm.boundingRect(box, flags, text).size()
+        if size.width() <= box.width():
+            mid = (before.rects[0].top() + before.rects[-1].bottom()) / 2
+            p.setFont(font)
             p.setPen(QColor(st.MUTED))
-            box = QRectF(last.center().x() - 50, last.bottom() + 3, 100, 16)
-            p.drawText(box, Qt.AlignmentFlag.AlignHCenter, f"+{col.more} more")
+            p.drawText(QRectF(left, mid - size.height() / 2, box.width(), size.height()), flags, text)
+            return
 
 
 def _label_left(p: QPainter, font: QFont, rect: QRectF, text: str) -> None:

@@ -179,7 +179,7 @@ class Scene:
         self.node, self.dpr = node, dpr
         self._rows: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
         self.curves = {j: curves(self.columns[j - 1].rects, col.rects)
-                       for j, col in enumerate(self.columns) if j and col.kind != OUTPUT_MAP}
+                       for j, col in enumerate(self.columns) if j and col.joined}
         # Paths are built once per layout: making ~350 QPainterPaths costs milliseconds.
         self.paths = {j: [[curve_path(c) for c in row] for row in pts] for j, pts in self.curves.items()}
         self._render_images()
@@ -210,7 +210,7 @@ class Scene:
                 self.maps[j] = Maps(shown, np.full(len(shown), im.symmetric_level(shown, col.bound)))
             if col.weights is not None and snap.weights is not None and col.weights < len(snap.weights):
                 w, b = snap.weights[col.weights]
-                if w.shape == (col.units, self.columns[j - 1].units):
+                if w.shape[0] == col.units and (w.shape[1] == self.columns[j - 1].units or col.skipped):
                     self.weights[j] = (w, b)
             if col.kind in (HEAD, OUTPUT_MAP) and snap.boundary is not None:
                 self._output_maps(j, col, snap.boundary)

@@ -2,20 +2,21 @@
 
 Shows the NetworkView for point, line and table data and the ConvView for images, laid out from
 the session's experiment before any run, filled by the controller's snapshots while one runs.
-Edits made in the views go back to the running trainer (a weight typed in, the test image whose
-feature maps to show). It renders only while visible: the newest snapshot waits for `showEvent`,
-so a hidden Inside tab costs the window nothing.
+Edits made in the views go back to the trainer (a weight typed in, the test image whose feature
+maps to show); after a run ends, a typed weight edits the model it left, which the trainer process
+keeps until the next run, and every view redraws from the edited model. It renders only while
+visible: the newest snapshot waits for `showEvent`, so a hidden Inside tab costs the window nothing.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from playground.core.datasets.base import IMAGE, LINE1D, Dataset
 from playground.core.experiment import Experiment
-from playground.core.snapshot import Snapshot
+from playground.core.snapshot import FINAL_STATES, Snapshot
 from playground.gui.inside._layout import network_problem
 from playground.gui.inside.conv_view import ConvView
 from playground.gui.inside.network_view import NetworkView
@@ -58,6 +59,7 @@ class InsidePanel(QWidget):
             self.pages.addWidget(page)
         self._pending: Snapshot | None = None
         self._has_run = False
+        self._ended = False  # the run is over: edits change the model it left
         self._build()
         session.changed.connect(self._on_experiment_changed)
         session.dataset_changed.connect(self._on_dataset_changed)
@@ -68,6 +70,7 @@ class InsidePanel(QWidget):
         controller.run_started.connect(self._on_run_started)
         controller.state_changed.connect(self._on_state)
         self.network.parameter_edited.connect(self._on_parameter_edited)
+        self.network.edit_refusal = controller.edit_refusal
         self.conv.sample_changed.connect(self._on_sample_changed)
         self.set_network(session.experiment, session.dataset)
 
@@ -151,9 +154,13 @@ class InsidePanel(QWidget):
     def _on_state(self, state: str) -> None:
         if state == "idle":
             self.clear()
+        self._ended = state in FINAL_STATES
+        self._refresh_hint()
 
     def _on_parameter_edited(self, key: str, index: int, value: float) -> None:
-        self.controller.set_parameter(key, index, value)  # no-op without a live run
+        reason = self.controller.set_parameter(key, index, value)
+        if reason:
+            self.network.refuse(reason)
 
     def _on_sample_changed(self, index: int) -> None:
         self.controller.set_feature_sample(index)
@@ -173,6 +180,10 @@ class InsidePanel(QWidget):
         else:
             ds = self.network.scene.dataset
             text = CURVE_HELP if ds is not None and ds.kind == LINE1D else NETWORK_HELP
+            if self._ended:
+                text += " " + QCoreApplication.translate(
+                    "InsidePanel", "The run has ended: an edit changes the model it left, and the maps, the "
+                    "output and the metrics show the edited model. Train starts a new run.")
         self.hint.setText(text)
         self.hint.setVisible(bool(text))
 

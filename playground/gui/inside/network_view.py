@@ -5,8 +5,10 @@ left, a column per hidden layer, the output on the right (for 1-D data each unit
 as a curve over x, filled from 0 in the maps' colours, instead of a map). Lines are coloured by
 sign (orange negative, blue positive), as thick as |w| and as opaque; the small square at a unit's
 lower left is its bias. Hover anything for its value, click a weight or bias to type a new one
-(emitted as `parameter_edited` for the running model), click a unit to pin its map large under the
-network (`pin_changed` lets the window show the same unit in the main boundary view, 2-D data only).
+(emitted as `parameter_edited`, for the running model or the one a run ended with; where no model
+can take it, `edit_refusal` says why and the click shows that instead of an editor), click a unit
+to pin its map large under the network (`pin_changed` lets the window show the same unit in the
+main boundary view, 2-D data only).
 
 Why a custom-painted QWidget and not a QGraphicsScene: a snapshot replaces every image and every
 line 30 times a second, which would mean hundreds of item updates per frame; painting into one
@@ -15,7 +17,9 @@ cached pixmap per snapshot costs a few milliseconds, and hover repaints only bli
 
 from __future__ import annotations
 
+import textwrap
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPixmap, QResizeEvent
@@ -56,6 +60,8 @@ class NetworkView(QWidget):
         self.problem = "No network to show."
         self.editor = ValueEditor(self)
         self.editor.committed.connect(self._on_commit)
+        self.edit_refusal: Callable[[], str] = lambda: ""  # why a typed value could reach no model now
+        self.refusal = ""  # why the last click could not edit, shown on a card there until the next click
         self._render_s = self._prepare_s = self._prepare_cpu_s = 0.0  # the last frame's cost, for pacing
         self.frame_ms = self.frame_cpu_ms = 0.0  # the last frame's conversion + paint, wall and CPU
         self._started_at = 0.0  # when the last frame's conversion began
@@ -70,6 +76,7 @@ class NetworkView(QWidget):
         self._hover: Hit | None = None
         self._cursor = QPointF()
         self._editing: Hit | None = None
+        self._refused_at = QPointF()
         self._pinned: tuple[int, int] | None = None
         self._step = 0.0
         self._label_layer: QPixmap | None = None
@@ -147,6 +154,11 @@ class NetworkView(QWidget):
     def pinned(self) -> tuple[int, int] | None:
         """(layer, unit) of the unit pinned large under the network, or None."""
         return None if self._pinned is None else self._key(*self._pinned)
+
+    def refuse(self, reason: str) -> None:
+        """Say why an edit cannot be made, on a card where the person clicked (never a silent no-op)."""
+        self.refusal, self._refused_at = "\n".join(textwrap.wrap(reason, 46)), QPointF(self._cursor)
+        self.update()
 
     def unpin(self) -> None:
         """Drop the pinned unit (Esc in the boundary view, a new run)."""
@@ -272,7 +284,9 @@ class NetworkView(QWidget):
                 band = QRectF(self.rect())
                 band.setTop(band.bottom() - PIN_BAND)
                 _paint.paint_pinned(p, self.scene, self._pinned, band, self.font())
-            if self._hover is not None:
+            if self.refusal:
+                _paint.paint_card(p, self.refusal, self._refused_at + QPointF(12, 12), QRectF(self.rect()))
+            elif self._hover is not None:
                 area = QRectF(self.rect())
                 _paint.paint_hover(p, self.scene, self._hover, self._cursor, self.hover_text, area)
         finally:
@@ -285,6 +299,8 @@ class NetworkView(QWidget):
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
         self._ingest()
         self._cursor = event.position()
+        if self.refusal and (self._cursor - self._refused_at).manhattanLength() > 40:
+            self.refusal = ""  # the person moved on
         hit = self.scene.hit(self._cursor.x(), self._cursor.y())
         if hit != self._hover or hit is not None:
             self._hover = hit
@@ -303,6 +319,7 @@ class NetworkView(QWidget):
             return super().mousePressEvent(event)
         self._ingest()
         pos = event.position()
+        self.refusal = ""
         if self._pinned is not None and pos.y() >= self.height() - PIN_BAND:
             self._set_pinned(None)
             return None
@@ -327,6 +344,11 @@ class NetworkView(QWidget):
     def _open_editor(self, hit: Hit, pos: QPoint) -> None:
         value = self.scene.value(hit)
         if value is None or self.scene.parameter(hit) is None:
+            return
+        self._cursor = QPointF(pos)
+        reason = self.edit_refusal()
+        if reason:
+            self.refuse(reason)
             return
         self._editing = hit
         text = self.scene.describe(hit).split("\n")[0].rsplit(":", 1)[0]

@@ -29,7 +29,7 @@ from functools import lru_cache
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QLocale, Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
@@ -45,6 +45,7 @@ GRAD, DEAD, SATURATED = "grad_norm", "dead", "saturated"
 REFRESH_S = 0.12  # while a run streams, one redraw in this long (as step mode's read-out)
 _now = time.monotonic  # the clock of the refresh pace (tests replace it)
 WARN_SHARE = 0.5  # the designer's badge threshold, drawn as a guide line
+MAX_LEGEND = 8  # legend entries: a deeper stack shows its first and last four and how many are between
 _LR_COLOUR = "#0877bd"
 PLAN_POINTS = 2048  # most epochs the planned learning rate is drawn at
 _PLAN_COLOUR = "#7fb3d9"  # the same blue, lighter: the plan is what has not happened yet
@@ -264,7 +265,8 @@ class DynamicsView(QWidget):
         curve.setVisible(False)
 
     def _update_legend(self) -> None:
-        """Coloured squares and names of the blocks drawn (both plots use the same colours)."""
+        """Coloured squares and names of the blocks drawn (both plots use the same colours); for a deep
+        stack only the first and last MAX_LEGEND / 2, the colours running along the depth between them."""
         names = {i: c.name() for i, c in self.grad_curves.items() if c.isVisible()}
         for i, c in self.activity_curves.items():
             if c.isVisible() and i not in names:
@@ -273,9 +275,13 @@ class DynamicsView(QWidget):
         if items == self._legend_items:
             return
         self._legend_items = items
-        self.legend.setText("&nbsp;&nbsp; ".join(
-            f"<span style='white-space:nowrap'><span style='color:{c}'>&#9632;</span>&nbsp;"
-            f"<span style='color:{st.MUTED}'>{html.escape(n)}</span></span>" for c, n in items))
+        entries = [f"<span style='white-space:nowrap'><span style='color:{c}'>&#9632;</span>&nbsp;"
+                   f"<span style='color:{st.MUTED}'>{html.escape(n)}</span></span>" for c, n in items]
+        if len(entries) > MAX_LEGEND + 1:  # a hundred names would bury the plots: the ends and a count
+            half = MAX_LEGEND // 2
+            gap = self.tr("… {0} more layers").format(QLocale().toString(len(entries) - 2 * half))
+            entries[half:-half] = [f"<span style='color:{st.MUTED}'>{html.escape(gap)}</span>"]
+        self.legend.setText("&nbsp;&nbsp; ".join(entries))
 
     # ------------------------------------------------------------------ learning rate -----
     def _draw_lr(self, epochs: np.ndarray, lr: np.ndarray | None, snap: Snapshot) -> None:
