@@ -13,101 +13,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QIcon
-    from PySide6.QtWidgets import QApplication
+    pass
 
 APP_NAME = "NN Playground"
 ORGANISATION = "NN Playground"
 
 # One palette for the whole instrument; the designer and plots use the same TF Playground colours.
-BACKGROUND = "#f6f7f9"
-SURFACE = "#ffffff"
-TEXT = "#25303b"
-MUTED = "#6b7785"
-BORDER = "#d3d8e0"
-ACCENT = "#0877bd"  # TensorFlow Playground blue
-ACCENT_DARK = "#183d4e"  # TensorFlow Playground header / play button
-WARM = "#f59322"  # TensorFlow Playground orange
-
-STYLESHEET = f"""
-QMainWindow, QWidget#central {{ background: {BACKGROUND}; }}
-QToolTip {{ background: {SURFACE}; color: {TEXT}; border: 1px solid {BORDER}; padding: 4px; }}
-QLabel#sectionTitle {{ color: {TEXT}; font-size: 10pt; letter-spacing: 1px; }}
-QLabel#caption {{ color: {MUTED}; font-size: 8pt; }}
-QLabel#warningCaption {{ color: #b35c00; font-size: 8pt; }}
-QLabel#hint {{ color: {MUTED}; }}
-QLabel#bigNumber {{ color: {TEXT}; font-size: 18pt; }}
-QLabel#counter {{ color: {TEXT}; }}
-QWidget#runBar {{ background: {SURFACE}; border-bottom: 1px solid {BORDER}; }}
-QToolButton#trainButton {{ background: {ACCENT_DARK}; border: none; border-radius: 24px; }}
-QToolButton#trainButton:hover {{ background: #25546a; }}
-QToolButton#trainButton:disabled {{ background: #a9b4bf; }}
-QToolButton#roundButton {{ background: transparent; border: 1px solid transparent; border-radius: 17px; }}
-QToolButton#roundButton:hover {{ background: #e8ecf1; border-color: {BORDER}; }}
-QToolButton#roundButton:disabled {{ background: transparent; }}
-QFrame#notice {{ background: #fff4e5; border: 1px solid #f3c98b; border-radius: 6px; }}
-QFrame#notice[severity="error"] {{ background: #fdeeee; border-color: #eab0b0; }}
-QTabWidget::pane {{ border: none; background: {BACKGROUND}; }}
-QTabBar::tab {{ background: transparent; color: {MUTED}; padding: 6px 14px; border: none;
-               border-bottom: 2px solid transparent; }}
-QTabBar::tab:selected {{ color: {TEXT}; border-bottom: 2px solid {ACCENT}; }}
-QTabBar::tab:hover {{ color: {TEXT}; }}
-QScrollArea {{ background: transparent; border: none; }}
-QScrollArea > QWidget > QWidget {{ background: transparent; }}
-QToolButton#datasetButton {{ background: {SURFACE}; border: 1px solid {BORDER}; border-radius: 4px;
-                             padding: 2px; }}
-QToolButton#datasetButton:hover {{ border-color: {MUTED}; }}
-QToolButton#datasetButton:checked {{ border: 2px solid {TEXT}; padding: 1px; }}
-QToolButton#featureButton {{ background: {SURFACE}; border: 1px solid {BORDER}; border-radius: 4px;
-                             padding: 3px 8px; color: {MUTED}; }}
-QToolButton#featureButton:checked {{ background: #fdebd5; border-color: {WARM}; color: {TEXT}; }}
-QPushButton {{ background: #eceff3; border: 1px solid {BORDER}; border-radius: 4px; padding: 4px 12px;
-              color: {TEXT}; }}
-QPushButton:hover {{ background: #e2e6eb; }}
-QPushButton:disabled {{ color: #a9b4bf; }}
-QScrollBar:vertical {{ background: transparent; width: 10px; margin: 2px; }}
-QScrollBar::handle:vertical {{ background: #c5ccd6; border-radius: 3px; min-height: 28px; }}
-QScrollBar::handle:vertical:hover {{ background: {MUTED}; }}
-QScrollBar::add-line, QScrollBar::sub-line {{ height: 0; width: 0; }}
-QScrollBar::add-page, QScrollBar::sub-page {{ background: transparent; }}
-QScrollBar:horizontal {{ background: transparent; height: 10px; margin: 2px; }}
-QScrollBar::handle:horizontal {{ background: #c5ccd6; border-radius: 3px; min-width: 28px; }}
-QSplitter::handle {{ background: {BACKGROUND}; }}
-QSplitter::handle:hover {{ background: {BORDER}; }}
-QStatusBar {{ background: {SURFACE}; border-top: 1px solid {BORDER}; color: {MUTED}; }}
-QStatusBar QLabel {{ color: {MUTED}; }}
-"""
-
-
-def apply_theme(app: QApplication) -> None:
-    """Fusion with a light palette plus a small stylesheet: the same look on every platform.
-
-    Fusion (not the platform style) because the stylesheet above only restyles a few objects and
-    must sit on predictable metrics; a dark desktop theme must not turn half the window dark.
-    """
-    from PySide6.QtGui import QColor, QPalette
-
-    app.setStyle("Fusion")
-    pal = QPalette()
-    roles = QPalette.ColorRole
-    for role, colour in ((roles.Window, BACKGROUND), (roles.Base, SURFACE), (roles.AlternateBase, "#f0f2f5"),
-                         (roles.Text, TEXT), (roles.WindowText, TEXT), (roles.ButtonText, TEXT),
-                         (roles.Button, "#eceff3"), (roles.Highlight, ACCENT),
-                         (roles.HighlightedText, "#ffffff"), (roles.ToolTipBase, SURFACE),
-                         (roles.ToolTipText, TEXT), (roles.PlaceholderText, MUTED), (roles.Mid, BORDER),
-                         (roles.Link, ACCENT)):
-        pal.setColor(role, QColor(colour))
-    for role in (roles.Text, roles.WindowText, roles.ButtonText):
-        pal.setColor(QPalette.ColorGroup.Disabled, role, QColor("#a9b4bf"))
-    app.setPalette(pal)
-    app.setStyleSheet(STYLESHEET)
-
-
-def app_icon() -> QIcon:
-    """The application icon (a tiny network over a decision boundary), from the shipped SVG."""
-    from playground.resources import icon
-
-    return icon("icon")
+from playground.gui.theme import (  # noqa: E402, F401 - the theme used to live here
+    ACCENT,
+    ACCENT_DARK,
+    BACKGROUND,
+    BORDER,
+    MUTED,
+    STYLESHEET,
+    SURFACE,
+    TEXT,
+    WARM,
+    app_icon,
+    apply_theme,
+)
 
 
 def run_app(preset_path: str | None = None) -> int:

@@ -448,7 +448,4 @@ class MainWindow(QMainWindow):
             self.files.open_path(paths[0])
 
 
-if __name__ == "__main__":
-    from playground.gui.app import run_app
-
-    raise SystemExit(run_app())
+# The whole app starts with `python -m playground` (or `nn-playground`), through gui/app.py.

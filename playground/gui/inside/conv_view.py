@@ -283,9 +283,4 @@ class ConvView(QWidget):
         return text
 
 
-if __name__ == "__main__":  # the view inside its panel, fed by a real run
-    import sys
-
-    from playground.gui.inside.inside_panel import preview
-
-    preview(sys.argv[1] if len(sys.argv) > 1 else "digits-cnn")
+# Shown on its own inside its panel: python -m playground.gui.inside.inside_panel digits-cnn

@@ -362,9 +362,4 @@ class NetworkView(QWidget):
             self.parameter_edited.emit(target[0], target[1], float(value))
 
 
-if __name__ == "__main__":  # the view inside its panel, fed by a real run
-    import sys
-
-    from playground.gui.inside.inside_panel import preview
-
-    preview(sys.argv[1] if len(sys.argv) > 1 else "spiral")
+# Shown on its own inside its panel: python -m playground.gui.inside.inside_panel spiral

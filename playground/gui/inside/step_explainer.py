@@ -375,7 +375,7 @@ if __name__ == "__main__":
     from playground.core.datasets import load_dataset
     from playground.core.experiment import default_experiment
     from playground.core.trainer import RunOptions
-    from playground.gui.app import apply_theme
+    from playground.gui.theme import apply_theme
 
     app = QApplication([])
     apply_theme(app)

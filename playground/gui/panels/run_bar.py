@@ -313,7 +313,7 @@ class RunBar(QWidget):
 if __name__ == "__main__":
     from PySide6.QtWidgets import QApplication
 
-    from playground.gui.app import apply_theme
+    from playground.gui.theme import apply_theme
 
     app = QApplication([])
     apply_theme(app)

@@ -223,7 +223,7 @@ class TrainingPanel(QScrollArea):
 if __name__ == "__main__":
     from PySide6.QtWidgets import QApplication
 
-    from playground.gui.app import apply_theme
+    from playground.gui.theme import apply_theme
 
     app = QApplication([])
     apply_theme(app)
