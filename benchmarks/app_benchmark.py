@@ -39,7 +39,7 @@ from playground.core.experiment import Experiment, default_experiment  # noqa: E
 from playground.core.trainer import RunOptions  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
-from playground.gui.worker import prepare_torch  # noqa: E402
+from playground.gui.training import prepare_torch  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "app.json"
 

@@ -41,7 +41,7 @@ from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.panels import _edits  # noqa: E402
 from playground.gui.panels.data_panel import with_dataset  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
-from playground.gui.worker import prepare_torch  # noqa: E402
+from playground.gui.training import prepare_torch  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "dataload.json"
 AFTER_S = 1.0  # keep timing this long after the data landed: the views draw it meanwhile

@@ -176,7 +176,7 @@ def window(epochs: int) -> dict:
 
     from playground.gui.main_window import MainWindow
     from playground.gui.session import Session
-    from playground.gui.worker import prepare_torch
+    from playground.gui.training import prepare_torch
 
     prepare_torch()
     app = QApplication.instance() or QApplication(sys.argv)

@@ -51,7 +51,7 @@ from playground.core.experiment import Experiment, default_experiment  # noqa: E
 from playground.core.trainer import TrainingRun  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
-from playground.gui.worker import prepare_torch  # noqa: E402
+from playground.gui.training import prepare_torch  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "tabs.json"
 TABS = ("Output", "Inside", "Dynamics", "Step", "Runs")

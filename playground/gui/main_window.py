@@ -52,7 +52,7 @@ from playground.gui.plots.output_panel import OutputPanel
 from playground.gui.run_status import active_run_text, control_state
 from playground.gui.runs import RunHistory
 from playground.gui.session import Session
-from playground.gui.worker import TrainingController
+from playground.gui.training import TrainingController
 
 APP_TITLE = "NN Playground"
 SHUTDOWN_MS = 3000
@@ -337,7 +337,7 @@ class MainWindow(QMainWindow):
         self.output.set_loss(self.session.experiment.training.loss)
 
     def _on_snapshot(self, snap: Snapshot) -> None:
-        """First phase of a frame (see worker): the picture and the counters."""
+        """First phase of a frame (see training): the picture and the counters."""
         self.output.update_main(snap)
         self.run_bar.show_snapshot(snap)
         if self.status_label.text() == _STATUS["starting"]:

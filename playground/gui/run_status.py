@@ -11,7 +11,7 @@ from PySide6.QtCore import QCoreApplication
 
 from playground.core.snapshot import PAUSED, RUNNING
 from playground.gui.run_intent import STEPPING, STOPPING
-from playground.gui.worker import TrainingController
+from playground.gui.training import TrainingController
 
 
 def _tr(text: str, n: int = -1) -> str:

@@ -26,7 +26,7 @@ from playground.gui.inside.step_explainer import StepExplainer, parameters  # no
 from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.plots.dynamics import PLAN_POINTS, DynamicsView, diagnose  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
-from playground.gui.worker import TrainingController  # noqa: E402
+from playground.gui.training import TrainingController  # noqa: E402
 from tests.tolerance import UPDATE_ROUNDINGS, float32_approx  # noqa: E402
 
 WAIT = 20_000  # ms; each wait ends as soon as its condition holds

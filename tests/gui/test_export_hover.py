@@ -26,7 +26,7 @@ from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.panels import _edits  # noqa: E402
 from playground.gui.plots.boundary import POINT_SIZE, point_losses  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
-from playground.gui.worker import prepare_torch  # noqa: E402
+from playground.gui.training import prepare_torch  # noqa: E402
 
 prepare_torch()
 

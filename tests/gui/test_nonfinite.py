@@ -35,7 +35,7 @@ from playground.gui.panels.thumbnails import dataset_pixmap  # noqa: E402
 from playground.gui.plots.boundary import UnitFocus  # noqa: E402
 from playground.gui.plots.regression import line_equation  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
-from playground.gui.worker import prepare_torch  # noqa: E402
+from playground.gui.training import prepare_torch  # noqa: E402
 
 prepare_torch()
 

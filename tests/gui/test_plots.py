@@ -23,7 +23,7 @@ from playground.gui.plots.curves import CurvesView, nice_ceil, peak_decimate  # 
 from playground.gui.plots.images import ConfusionView, SampleGridView  # noqa: E402
 from playground.gui.plots.output_panel import metrics_line  # noqa: E402
 from playground.gui.plots.regression import RegressionView, line_equation  # noqa: E402
-from playground.gui.worker import prepare_torch  # noqa: E402
+from playground.gui.training import prepare_torch  # noqa: E402
 
 prepare_torch()  # one intra-op thread, as in the app: two threads on a busy machine are many times slower
 

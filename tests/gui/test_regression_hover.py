@@ -24,7 +24,7 @@ from playground.gui.panels import _edits  # noqa: E402
 from playground.gui.plots._points import POINT_SIZE, loss_family, point_losses  # noqa: E402
 from playground.gui.plots._preview import demo_experiment  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
-from playground.gui.worker import prepare_torch  # noqa: E402
+from playground.gui.training import prepare_torch  # noqa: E402
 
 prepare_torch()
 

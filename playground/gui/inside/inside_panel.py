@@ -21,7 +21,7 @@ from playground.gui.inside._layout import network_problem
 from playground.gui.inside.conv_view import ConvView
 from playground.gui.inside.network_view import NetworkView
 from playground.gui.session import Session
-from playground.gui.worker import TrainingController
+from playground.gui.training import TrainingController
 
 HINT, NETWORK, CONV = "hint", "network", "conv"
 _PAGES = (HINT, NETWORK, CONV)
@@ -63,7 +63,7 @@ class InsidePanel(QWidget):
         self._build()
         session.changed.connect(self._on_experiment_changed)
         session.dataset_changed.connect(self._on_dataset_changed)
-        # Two-phase frames (see worker): converted with the curves, painted with the next boundary.
+        # Two-phase frames (see training): converted with the curves, painted with the next boundary.
         controller.snapshot_followup.connect(self.update_snapshot)
         controller.snapshot_ready.connect(self._present)
         self.network.deferred_paint = True

@@ -41,7 +41,7 @@ from playground.core.explain import StepDetail, explain_update, gradient_terms
 from playground.core.model import build_model, inspect_network
 from playground.core.optimizers import OPTIMIZERS
 from playground.core.snapshot import RUNNING, Snapshot
-from playground.gui.worker import TrainingController
+from playground.gui.training import TrainingController
 
 REFRESH_S = 0.12  # while training runs freely the read-out follows at ~8 Hz; paused, every step shows
 TOLERANCE = 1e-5  # relative: torch steps in float32, the explanation in float64
