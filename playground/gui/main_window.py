@@ -39,6 +39,7 @@ from playground.gui.data_progress import DataProgress
 from playground.gui.designer import NetworkDesigner
 from playground.gui.export_actions import ExportActions
 from playground.gui.file_actions import FileActions, install_menus
+from playground.gui.frames import Phase
 from playground.gui.inside.inside_panel import InsidePanel
 from playground.gui.inside.step_explainer import StepExplainer
 from playground.gui.neuron_focus import NeuronFocus
@@ -47,6 +48,7 @@ from playground.gui.panels.data_panel import DataPanel
 from playground.gui.panels.run_bar import RunBar
 from playground.gui.panels.runs_panel import RunsPanel
 from playground.gui.panels.training_panel import TrainingPanel
+from playground.gui.plots.dynamics import REFRESH_S as DYNAMICS_SPACING
 from playground.gui.plots.dynamics import DynamicsView
 from playground.gui.plots.output_panel import OutputPanel
 from playground.gui.run_status import active_run_text, control_state
@@ -209,8 +211,9 @@ class MainWindow(QMainWindow):
         s.dataset_changed.connect(self._on_dataset_changed)
         s.pending_changed.connect(self._refresh_blocker)
         self.designer.problem_changed.connect(lambda _problem: self._refresh_blocker())
-        c.snapshot_ready.connect(self._on_snapshot)
-        c.snapshot_followup.connect(self._on_snapshot_followup)
+        c.frames.register(self._on_snapshot, Phase.MAIN)
+        c.frames.register(self._on_snapshot_followup, Phase.FOLLOWUP)
+        c.frames.register(self.dynamics.update_snapshot, Phase.FOLLOWUP, spacing=DYNAMICS_SPACING)
         c.state_changed.connect(self._on_state)
         c.request.changed.connect(lambda: self._on_state(c.state))  # a click, or the trainer catching up
         c.responding_changed.connect(lambda _responding: self._refresh_status())
@@ -346,7 +349,6 @@ class MainWindow(QMainWindow):
     def _on_snapshot_followup(self, snap: Snapshot) -> None:
         """Second phase, one frame later: curves, dynamics and the designer's badges."""
         self.output.update_secondary(snap)
-        self.dynamics.update_snapshot(snap)
         self.designer.set_activity(snap.activity)
 
     def _on_state(self, state: str) -> None:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, 
 from playground.core.datasets.base import IMAGE, LINE1D, Dataset
 from playground.core.experiment import Experiment
 from playground.core.snapshot import FINAL_STATES, Snapshot
+from playground.gui.frames import Phase
 from playground.gui.inside._layout import network_problem
 from playground.gui.inside.conv_view import ConvView
 from playground.gui.inside.network_view import NetworkView
@@ -63,9 +64,9 @@ class InsidePanel(QWidget):
         self._build()
         session.changed.connect(self._on_experiment_changed)
         session.dataset_changed.connect(self._on_dataset_changed)
-        # Two-phase frames (see training): converted with the curves, painted with the next boundary.
-        controller.snapshot_followup.connect(self.update_snapshot)
-        controller.snapshot_ready.connect(self._present)
+        # Two-phase frames (see frames.py): converted with the curves, painted with the next boundary.
+        controller.frames.register(self.update_snapshot, Phase.FOLLOWUP, spacing=self._spacing)
+        controller.frames.register(self._present, Phase.MAIN)
         self.network.deferred_paint = True
         controller.run_started.connect(self._on_run_started)
         controller.state_changed.connect(self._on_state)
@@ -122,6 +123,10 @@ class InsidePanel(QWidget):
         elif self.page == CONV:
             self.conv.update_snapshot(snap)
         self._refresh_hint()
+
+    def _spacing(self) -> float:
+        """The network view's own spacing of streaming frames; the conv view takes every one."""
+        return self.network.frame_spacing() if self.page == NETWORK else 0.0
 
     def _present(self, _snap: Snapshot) -> None:
         self.network.present()

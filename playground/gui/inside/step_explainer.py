@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import html
 import math
-import time
 from dataclasses import dataclass
 
 import torch
@@ -40,7 +39,7 @@ from playground.core.experiment import Experiment
 from playground.core.explain import StepDetail, explain_update, gradient_terms
 from playground.core.model import build_model, inspect_network
 from playground.core.optimizers import OPTIMIZERS
-from playground.core.snapshot import RUNNING, Snapshot
+from playground.core.snapshot import Snapshot
 from playground.gui.training import TrainingController
 
 REFRESH_S = 0.12  # while training runs freely the read-out follows at ~8 Hz; paused, every step shows
@@ -120,12 +119,12 @@ class StepExplainer(QWidget):
         self._loss: tuple[str, float, float] = ("", 0.0, 0.0)  # resolved loss name, l1, l2
         self._source: tuple | None = None
         self._shown: tuple | None = None
-        self._last_render = 0.0
         self.values: dict[str, float] = {}  # the numbers on display (tests, accessibility)
         self.step_batch_action = step_batch or self._own_action("Step one &batch", controller.step_batch)
         self.step_epoch_action = step_epoch or self._own_action("Step one &epoch", controller.step_epoch)
         self._build()
-        controller.snapshot_ready.connect(self.update_snapshot)
+        controller.frames.register(self.update_snapshot)
+        controller.frames.register(self.update_detail, spacing=REFRESH_S)
         self.clear()
 
     def _own_action(self, text: str, slot: object) -> QAction:
@@ -274,15 +273,14 @@ class StepExplainer(QWidget):
 
     # ------------------------------------------------------------------ snapshots ----------
     def update_snapshot(self, snap: Snapshot) -> None:
-        """Show the last step's numbers (throttled while training runs freely; none while hidden)."""
-        if not self.isVisible():
-            return  # showEvent renders the controller's latest snapshot
-        self.counter.setText(f"Step {snap.step:,} · epoch {snap.epoch:,}")
-        now = time.perf_counter()
-        if snap.state == RUNNING and now - self._last_render < REFRESH_S:
-            return
-        self._last_render = now
-        self._render_detail(snap)
+        """Count the step of every snapshot (none while hidden)."""
+        if self.isVisible():  # else showEvent shows the controller's latest snapshot
+            self.counter.setText(f"Step {snap.step:,} · epoch {snap.epoch:,}")
+
+    def update_detail(self, snap: Snapshot) -> None:
+        """Show the last step's numbers (spaced by the FrameScheduler while training runs freely)."""
+        if self.isVisible():
+            self._render_detail(snap)
 
     def clear(self) -> None:
         """No run: the counter and the read-out go back to their hints."""

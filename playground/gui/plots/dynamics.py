@@ -14,8 +14,9 @@ Three stacked plots share the epoch axis, so a glance reads them together:
 Like the loss curves, items are created once (a curve per layer appears the first time its
 history column does) and fed with `setData`; a snapshot is drawn only when its history grew, and
 axis ranges move in round steps so the axes are not re-laid out every frame. While a run streams,
-the view follows at ~8 Hz (REFRESH_S): redrawing a dozen per-layer curves of thousands of epochs
-for every snapshot took a third of a core (spiral, tabs_benchmark), which the trainer then lacked.
+the view follows at ~8 Hz (REFRESH_S, its spacing with the window's FrameScheduler): redrawing a
+dozen per-layer curves of thousands of epochs for every snapshot took a third of a core (spiral,
+tabs_benchmark), which the trainer then lacked.
 A paused or finished run's snapshot is always drawn.
 """
 
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 import html
 import math
-import time
 from collections.abc import Mapping
 from functools import lru_cache
 
@@ -37,13 +37,12 @@ from playground.core.activations import ACTIVATIONS
 from playground.core.experiment import Experiment
 from playground.core.model import NetworkReport
 from playground.core.schedules import Schedule, make_schedule
-from playground.core.snapshot import RUNNING, Snapshot
+from playground.core.snapshot import Snapshot
 from playground.gui.plots import _style as st
 from playground.gui.plots.curves import nice_ceil
 
 GRAD, DEAD, SATURATED = "grad_norm", "dead", "saturated"
-REFRESH_S = 0.12  # while a run streams, one redraw in this long (as step mode's read-out)
-_now = time.monotonic  # the clock of the refresh pace (tests replace it)
+REFRESH_S = 0.12  # while a run streams, one redraw in this long (the FrameScheduler spaces it)
 WARN_SHARE = 0.5  # the designer's badge threshold, drawn as a guide line
 MAX_LEGEND = 8  # legend entries: a deeper stack shows its first and last four and how many are between
 _LR_COLOUR = "#0877bd"
@@ -107,7 +106,6 @@ class DynamicsView(QWidget):
         self._schedule: Schedule | None = None
         self._ranges: dict[str, tuple[float, float]] = {}
         self._drawn: tuple | None = None
-        self._drawn_at = -math.inf  # when a streaming snapshot was last drawn (`_now`)
         self._pending: Snapshot | None = None
         self.grad_curves: dict[int, pg.PlotDataItem] = {}
         self.activity_curves: dict[int, pg.PlotDataItem] = {}
@@ -198,10 +196,9 @@ class DynamicsView(QWidget):
         if epochs is None or len(epochs) == 0:
             return
         key = (len(epochs), float(epochs[-1]), snap.lr)
-        streaming = snap.state == RUNNING
-        if key == self._drawn or (streaming and _now() - self._drawn_at < REFRESH_S):
+        if key == self._drawn:
             return
-        self._drawn, self._drawn_at = key, _now() if streaming else -math.inf
+        self._drawn = key
         blocks = self._block_count(history)
         self._draw_family(self.grad_curves, self.grad_plot, epochs, _series(history, GRAD), blocks)
         self._draw_family(self.activity_curves, self.activity_plot, epochs,
