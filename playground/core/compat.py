@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from playground.core.errors import SpecError
 from playground.core.experiment import Experiment
+
+if TYPE_CHECKING:
+    from playground.core.model import NetworkReport
 
 _AUTO = {"binary": "binary_cross_entropy", "multiclass": "cross_entropy", "regression": "mse"}
 _TASK_WORDS = {"binary": "two-class classification", "multiclass": "multi-class classification",
@@ -127,13 +130,15 @@ def _check_batchnorm(exp: Experiment) -> None:
 
 
 def check_network(exp: Experiment, input_shape: tuple[int, ...], output_units: int,
-                  n_train: int | None = None) -> None:
+                  n_train: int | None = None, report: NetworkReport | None = None) -> None:
     """SpecError naming the layer whose shapes cannot work, or with the numbers when the network
-    would not fit in memory (see core/budget.py); `n_train` = rows in the training split, if known."""
+    would not fit in memory (see core/budget.py); `n_train` = rows in the training split, if known;
+    `report` = `inspect_network` of this network on these shapes, if the caller has it."""
     from playground.core.budget import check_fits, train_rows
     from playground.core.model import inspect_network
 
-    report = inspect_network(exp.network, input_shape, output_units)
+    if report is None:
+        report = inspect_network(exp.network, input_shape, output_units)
     if report.first_error is not None:
         index, message = report.first_error
         n = len(exp.network.layers)

@@ -30,9 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.compat import check_training_split
-from playground.core.errors import PlaygroundError
-from playground.core.experiment import Experiment, check_combinations
+from playground.core.experiment import Experiment
 from playground.core.snapshot import Snapshot
 from playground.core.trainer import RunOptions
 from playground.gui.data_progress import DataProgress
@@ -116,6 +114,7 @@ class MainWindow(QMainWindow):
         self.session = session if session is not None else Session(parent=self)
         self.settings = settings if settings is not None else QSettings()
         self.controller = TrainingController(self)
+        self.controller.checks = self.session.check  # Train's validation: the session's cached outcome
         self._error = ""
         self._build()
         self.files = FileActions(self, self.session, self.settings)
@@ -270,12 +269,7 @@ class MainWindow(QMainWindow):
             return self.tr("the new data is still loading")
         if self.session.dataset is None:
             return self.session.dataset_error or "the data cannot be loaded"
-        try:
-            check_combinations(self.session.experiment)
-            check_training_split(self.session.experiment, len(self.session.dataset.x_train))
-        except PlaygroundError as exc:
-            return str(exc)
-        return ""
+        return self.session.settings_problem
 
     def _refresh_blocker(self) -> None:
         self.run_bar.set_blocked(self.train_blocker())
@@ -336,7 +330,8 @@ class MainWindow(QMainWindow):
     def _sync_run_views(self) -> None:
         """Layer names for the dynamics plots, the weights step mode can watch, the per-point loss."""
         self.dynamics.set_experiment(self.session.experiment, self.designer.report)
-        self.step_explainer.set_experiment(self.session.experiment, self.session.dataset)
+        self.step_explainer.set_experiment(self.session.experiment, self.session.dataset,
+                                           self.designer.report)
         self.output.set_loss(self.session.experiment.training.loss)
 
     def _on_snapshot(self, snap: Snapshot) -> None:

@@ -15,7 +15,9 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from playground.core.datasets.base import IMAGE, LINE1D, Dataset
+from playground.core.errors import PlaygroundError
 from playground.core.experiment import Experiment
+from playground.core.model import NetworkReport
 from playground.core.snapshot import FINAL_STATES, Snapshot
 from playground.gui.frames import Phase
 from playground.gui.inside._layout import network_problem
@@ -73,7 +75,7 @@ class InsidePanel(QWidget):
         self.network.parameter_edited.connect(self._on_parameter_edited)
         self.network.edit_refusal = controller.edit_refusal
         self.conv.sample_changed.connect(self._on_sample_changed)
-        self.set_network(session.experiment, session.dataset)
+        self.show_session()
 
     def _build(self) -> None:
         title = QLabel("INSIDE THE NETWORK")
@@ -93,12 +95,22 @@ class InsidePanel(QWidget):
         """Which view shows: "hint" (nothing to show), "network" or "conv"."""
         return _PAGES[self.pages.currentIndex()]
 
-    def set_network(self, experiment: Experiment, dataset: Dataset | None) -> None:
+    def show_session(self) -> None:
+        """Lay out the views for the session's experiment and data, with its cached inspection."""
+        s = self.session
+        try:
+            report = s.report
+        except PlaygroundError:
+            report = None  # each view words the error itself, as without a cache
+        self.set_network(s.experiment, s.dataset, report)
+
+    def set_network(self, experiment: Experiment, dataset: Dataset | None,
+                    report: NetworkReport | None = None) -> None:
         """Lay out the views for `experiment` on `dataset` and pick the one that fits the data."""
         self._pending, self._has_run = None, False
-        self.network.set_network(experiment, dataset)
-        self.conv.set_network(experiment, dataset)
-        problem = network_problem(experiment, dataset) if dataset is not None else ""
+        self.network.set_network(experiment, dataset, report)
+        self.conv.set_network(experiment, dataset, report)
+        problem = network_problem(experiment, dataset, report) if dataset is not None else ""
         if dataset is None:
             self._show(HINT, self.session.dataset_error or "No data to show.")
         elif problem:
@@ -146,10 +158,10 @@ class InsidePanel(QWidget):
 
     def _on_experiment_changed(self, new: Experiment, old: Experiment) -> None:
         if (new.network, new.data, new.seed) != (old.network, old.data, old.seed):
-            self.set_network(new, self.session.dataset)
+            self.show_session()
 
     def _on_dataset_changed(self) -> None:
-        self.set_network(self.session.experiment, self.session.dataset)
+        self.show_session()
 
     def _on_run_started(self, _run_id: int) -> None:
         self.clear()

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from playground.core.datasets.base import Dataset
 from playground.core.experiment import Experiment
+from playground.core.model import NetworkReport
 from playground.core.snapshot import RUNNING, Snapshot
 from playground.gui.inside import _paint
 from playground.gui.inside._editor import ValueEditor
@@ -86,10 +87,14 @@ class NetworkView(QWidget):
         return QSize(560, 520)
 
     # ------------------------------------------------------------------ API ---------------
-    def set_network(self, experiment: Experiment, dataset: Dataset | None) -> None:
-        """Lay out the columns for `experiment` on `dataset` (no snapshot needed); clears the run."""
+    def set_network(self, experiment: Experiment, dataset: Dataset | None,
+                    report: NetworkReport | None = None) -> None:
+        """Lay out the columns for `experiment` on `dataset` (no snapshot needed); clears the run.
+
+        `report`: the network's inspection on `dataset`, if at hand (the window's session caches it).
+        """
         was_pinned = self._pinned is not None
-        columns, self.problem = safe_columns(experiment, dataset)
+        columns, self.problem = safe_columns(experiment, dataset, report)
         self.scene.set_columns(columns, dataset)
         self._pending, self._hover, self._pinned = None, None, None
         self.editor.hide()

@@ -37,7 +37,7 @@ from playground.core.compat import resolve_loss
 from playground.core.datasets.base import Dataset
 from playground.core.experiment import Experiment
 from playground.core.explain import StepDetail, explain_update, gradient_terms
-from playground.core.model import build_model, inspect_network
+from playground.core.model import NetworkReport, build_model, inspect_network
 from playground.core.optimizers import OPTIMIZERS
 from playground.core.snapshot import Snapshot
 from playground.gui.training import TrainingController
@@ -67,20 +67,23 @@ class ParameterInfo:
     label: str
 
 
-def parameters(exp: Experiment, dataset: Dataset | None) -> list[ParameterInfo]:
+def parameters(exp: Experiment, dataset: Dataset | None,
+               report: NetworkReport | None = None) -> list[ParameterInfo]:
     """The model's trainable tensors in order, named "Layer 1 (Dense 4 tanh) · weight 4×2".
 
     The keys come from building the model on torch's meta device: the model's own naming is the
     truth (no copy of each layer's internals here), and meta tensors cost no memory and draw no
-    random numbers, so a run's seeded initialisation is untouched.
+    random numbers, so a run's seeded initialisation is untouched. `report`: the network's
+    inspection on `dataset`, if at hand (the window's session caches it).
     """
     if dataset is None:
         return []
-    report = inspect_network(exp.network, dataset.input_shape, dataset.output_units)
+    if report is None:
+        report = inspect_network(exp.network, dataset.input_shape, dataset.output_units)
     if not report.ok:
         return []
     with torch.device("meta"):
-        model = build_model(exp.network, dataset.input_shape, dataset.output_units)
+        model = build_model(exp.network, dataset.input_shape, dataset.output_units, report=report)
     out = []
     for key, p in model.named_parameters():
         block, kind = int(key.split(".")[0]), key.rsplit(".", 1)[-1]
@@ -207,7 +210,8 @@ class StepExplainer(QWidget):
             return self._params[i].key, self.row_box.value()
         return self._params[i].key, self.row_box.value() * math.prod(shape[1:]) + self.col_box.value()
 
-    def set_experiment(self, exp: Experiment, dataset: Dataset | None) -> None:
+    def set_experiment(self, exp: Experiment, dataset: Dataset | None,
+                       report: NetworkReport | None = None) -> None:
         """List the model's tensors; keep the chosen one if it still exists, else the first weight."""
         task = dataset.task if dataset is not None else None
         t = exp.training
@@ -216,7 +220,7 @@ class StepExplainer(QWidget):
         if source == self._source and self._params:
             return  # most edits (learning rate, batch size, ...) leave the tensors as they are
         self._source = source
-        params = parameters(exp, dataset)
+        params = parameters(exp, dataset, report)
         if params == self._params:
             return
         keep = self.watched
