@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core import edits as _edits
 from playground.core.experiment import Experiment
 from playground.core.snapshot import Snapshot
 from playground.core.trainer import RunOptions
@@ -41,7 +42,6 @@ from playground.gui.frames import Phase
 from playground.gui.inside.inside_panel import InsidePanel
 from playground.gui.inside.step_explainer import StepExplainer
 from playground.gui.neuron_focus import NeuronFocus
-from playground.gui.panels import _edits
 from playground.gui.panels.data_panel import DataPanel
 from playground.gui.panels.run_bar import RunBar
 from playground.gui.panels.runs_panel import RunsPanel

@@ -17,13 +17,13 @@ import pytest  # noqa: E402
 from PySide6.QtCore import QPointF, QSettings  # noqa: E402
 from PySide6.QtWidgets import QFileDialog, QMessageBox  # noqa: E402
 
+from playground.core import edits as _edits  # noqa: E402
 from playground.core.datasets import load_dataset  # noqa: E402
 from playground.core.experiment import default_experiment, experiment_from_dict  # noqa: E402
 from playground.core.presets import SHIPPED_DIR  # noqa: E402
 from playground.core.snapshot import FINISHED  # noqa: E402
 from playground.core.trainer import RunOptions, run_to_end  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
-from playground.gui.panels import _edits  # noqa: E402
 from playground.gui.plots.boundary import POINT_SIZE, point_losses  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
 from playground.gui.training import prepare_torch  # noqa: E402

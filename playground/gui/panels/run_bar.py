@@ -23,11 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core import edits as _edits
 from playground.core.experiment import TRAINING_PARAMS, Experiment
 from playground.core.losses import LOSSES
 from playground.core.optimizers import OPTIMIZERS, suggested_lr, unstable_lr
 from playground.core.snapshot import Snapshot
-from playground.gui.panels import _edits
 from playground.gui.session import Session
 from playground.gui.widgets.number_field import LOG_LADDER, NumberField, format_number
 from playground.resources import icon

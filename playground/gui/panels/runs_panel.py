@@ -212,8 +212,8 @@ def _demo() -> None:
 
     import pyqtgraph as pg
 
+    from playground.core import edits as _edits
     from playground.core.experiment import default_experiment
-    from playground.gui.panels import _edits
     from playground.gui.training import TrainingController
 
     app = pg.mkQApp()

@@ -29,11 +29,11 @@ from functools import lru_cache
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QLocale, Qt
+from PySide6.QtCore import QCoreApplication, QLocale, Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from playground.core.activations import ACTIVATIONS
+from playground.core.diagnostics import DEAD, GRAD, SATURATED, diagnose_gradients, layer_series
 from playground.core.experiment import Experiment
 from playground.core.model import NetworkReport
 from playground.core.schedules import Schedule, make_schedule
@@ -41,7 +41,6 @@ from playground.core.snapshot import Snapshot
 from playground.gui.plots import _style as st
 from playground.gui.plots.curves import nice_ceil
 
-GRAD, DEAD, SATURATED = "grad_norm", "dead", "saturated"
 REFRESH_S = 0.12  # while a run streams, one redraw in this long (the FrameScheduler spaces it)
 WARN_SHARE = 0.5  # the designer's badge threshold, drawn as a guide line
 MAX_LEGEND = 8  # legend entries: a deeper stack shows its first and last four and how many are between
@@ -84,16 +83,6 @@ def planned_lr(schedule: Schedule, base_lr: float, last_epoch: int,
         epochs = np.unique(np.round(np.linspace(1, last_epoch, points)))
     lr = np.array([base_lr * schedule.factor(int(e) - 1) for e in epochs], dtype=float)
     return epochs, lr
-
-
-def _series(history: Mapping[str, np.ndarray], *prefixes: str) -> dict[int, tuple[str, np.ndarray]]:
-    """{block index: (prefix, column)} of the history columns named "<prefix>.<i>"."""
-    out = {}
-    for key, column in history.items():
-        head, _, index = key.rpartition(".")
-        if head in prefixes and index.isdigit():
-            out[int(index)] = (head, column)
-    return out
 
 
 class DynamicsView(QWidget):
@@ -200,9 +189,9 @@ class DynamicsView(QWidget):
             return
         self._drawn = key
         blocks = self._block_count(history)
-        self._draw_family(self.grad_curves, self.grad_plot, epochs, _series(history, GRAD), blocks)
+        self._draw_family(self.grad_curves, self.grad_plot, epochs, layer_series(history, GRAD), blocks)
         self._draw_family(self.activity_curves, self.activity_plot, epochs,
-                          _series(history, DEAD, SATURATED), blocks)
+                          layer_series(history, DEAD, SATURATED), blocks)
         self._update_legend()
         self._fit(epochs)
         self._draw_lr(epochs, history.get("lr"), snap)
@@ -232,7 +221,7 @@ class DynamicsView(QWidget):
     def _block_count(self, history: Mapping[str, np.ndarray]) -> int:
         if self._exp is not None:
             return len(self._exp.network.layers) + 1
-        return max(_series(history, GRAD), default=0) + 1
+        return max(layer_series(history, GRAD), default=0) + 1
 
     def _draw_family(self, curves: dict[int, pg.PlotDataItem], plot: pg.PlotItem, epochs: np.ndarray,
                      series: dict[int, tuple[str, np.ndarray]], blocks: int) -> None:
@@ -333,47 +322,28 @@ class DynamicsView(QWidget):
         st.set_range_once(self._ranges, key, plot, axis, span, 0.02 if axis == "x" else 0.04)
 
 
-def gradient_ratio(history: Mapping[str, np.ndarray], window: int = 10) -> float | None:
-    """Median over the last `window` epochs of (first layer's gradient norm / the head's).
-
-    The median, because one minibatch's gradient is noisy: a single epoch would make the sentence
-    flip between "vanishing" and "healthy".
-    """
-    grads = _series(history, GRAD)
-    if len(grads) < 2:
-        return None
-    first, head = grads[min(grads)][1][-window:], grads[max(grads)][1][-window:]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = first / head
-    ratio = ratio[np.isfinite(ratio) & (ratio > 0)]
-    return float(np.median(ratio)) if ratio.size else None
-
-
-def _saturating(exp: Experiment | None) -> bool:
-    """True if a hidden layer uses tanh/sigmoid (then ReLU is the first thing to suggest)."""
-    if exp is None:
-        return False
-    for layer in exp.network.layers:
-        entry = ACTIVATIONS.get(layer.params.get("activation", layer.params.get("function", "")))
-        if entry is not None and entry.extra.get("family") == "saturating":
-            return True
-    return False
-
-
 def diagnose(history: Mapping[str, np.ndarray], exp: Experiment | None = None) -> str:
-    """One sentence about the recent epochs: vanishing or exploding gradients, or that they look fine."""
-    ratio = gradient_ratio(history)
-    if ratio is None:
-        return "Gradient norm per layer (log scale), unit activity and learning rate per epoch."
-    if ratio < 1e-2:
-        tips = ("ReLU, fewer layers, Xavier/He initialisation or BatchNorm" if _saturating(exp) else
-                "He initialisation, BatchNorm, a residual-free shallower stack or Adam")
-        return (f"Vanishing gradients: the first layer's gradient is {ratio:.1e}× the output's, so it "
-                f"barely learns. Try {tips}.")
-    if ratio > 1e2:
-        return (f"Exploding gradients: the first layer's gradient is {ratio:.1e}× the output's. Try a "
-                "lower learning rate, gradient clipping or smaller initial weights.")
-    return f"Gradients reach the first layer at {ratio:.2g}× the output's size: healthy."
+    """One sentence about the recent epochs (the verdict is core.diagnostics')."""
+    d = diagnose_gradients(history, exp)
+    tr = QCoreApplication.translate
+    if d.verdict == "vanishing":
+        if d.saturating:
+            return tr("DynamicsView", "Vanishing gradients: the first layer's gradient is {0}× the "
+                      "output's, so it barely learns. Try ReLU, fewer layers, Xavier/He initialisation or "
+                      "BatchNorm."
+                      ).format(f"{d.ratio:.1e}")
+        return tr("DynamicsView", "Vanishing gradients: the first layer's gradient is {0}× the output's, so "
+                  "it barely learns. Try He initialisation, BatchNorm, a residual-free shallower stack or "
+                  "Adam.").format(f"{d.ratio:.1e}")
+    if d.verdict == "exploding":
+        return tr("DynamicsView", "Exploding gradients: the first layer's gradient is {0}× the output's. "
+                  "Try a lower learning rate, gradient clipping or smaller initial weights."
+                  ).format(f"{d.ratio:.1e}")
+    if d.verdict == "healthy":
+        return tr("DynamicsView", "Gradients reach the first layer at {0}× the output's size: healthy."
+                  ).format(f"{d.ratio:.2g}")
+    return tr("DynamicsView", "Gradient norm per layer (log scale), unit activity and learning rate per "
+              "epoch.")
 
 
 if __name__ == "__main__":
