@@ -16,16 +16,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QMimeData, QSettings, Qt
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication
+from PySide6.QtCore import QMimeData, QSettings, Qt
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QFrame,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QSplitter,
     QTabWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -34,13 +31,15 @@ from playground.core import edits as _edits
 from playground.core.experiment import Experiment
 from playground.core.snapshot import Snapshot
 from playground.core.trainer import RunOptions
+from playground.gui import window_state
 from playground.gui.data_progress import DataProgress
 from playground.gui.designer import NetworkDesigner
 from playground.gui.export_actions import ExportActions
-from playground.gui.file_actions import FileActions, install_menus
+from playground.gui.file_actions import FileActions
 from playground.gui.frames import Phase
 from playground.gui.inside.inside_panel import InsidePanel
 from playground.gui.inside.step_explainer import StepExplainer
+from playground.gui.menus import install_menus
 from playground.gui.neuron_focus import NeuronFocus
 from playground.gui.panels.data_panel import DataPanel
 from playground.gui.panels.run_bar import RunBar
@@ -53,6 +52,7 @@ from playground.gui.run_status import active_run_text, control_state
 from playground.gui.runs import RunHistory
 from playground.gui.session import Session
 from playground.gui.training import TrainingController
+from playground.gui.widgets.notice import Notice
 
 APP_TITLE = "NN Playground"
 SHUTDOWN_MS = 3000
@@ -67,38 +67,6 @@ _STATUS = {
     "starting": "Starting: the training process is building the run (the first run after start-up "
                 "also waits for it to load PyTorch).",
 }
-
-
-class Notice(QFrame):
-    """A dismissible message strip under the run bar: non-modal, never a traceback dialog."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("notice")
-        self.label = QLabel()
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        close = QToolButton()
-        close.setText("✕")
-        close.setAutoRaise(True)
-        close.setToolTip("Dismiss")
-        close.clicked.connect(self.hide)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(12, 6, 6, 6)
-        lay.addWidget(self.label, 1)
-        lay.addWidget(close)
-        self.hide()
-
-    def show_message(self, text: str, severity: str = "warning") -> None:
-        self.setProperty("severity", severity)
-        self.style().unpolish(self)
-        self.style().polish(self)
-        self.label.setText(text)
-        self.show()
-
-    @property
-    def text(self) -> str:
-        return "" if self.isHidden() else self.label.text()
 
 
 def _json_paths(mime: QMimeData) -> list[Path]:
@@ -118,7 +86,7 @@ class MainWindow(QMainWindow):
         self._error = ""
         self._build()
         self.files = FileActions(self, self.session, self.settings)
-        self._restore_settings()
+        window_state.restore(self, self.settings, self.splitter, self._tab_keys())
         self.menus = install_menus(self, self.files, self.session, self.run_actions,
                                    [("Data and training settings", self.side), ("Output", self.right)])
         self.exports = ExportActions(self, self.settings, self.output.plot_for_export, self._latest_history)
@@ -227,38 +195,10 @@ class MainWindow(QMainWindow):
         bar.reset_action.triggered.connect(self.reset)
 
     # ------------------------------------------------------------------ settings ----------
-    def _restore_settings(self) -> None:
-        geometry = self.settings.value("window/geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self._default_geometry()
-        state = self.settings.value("window/splitter")
-        if isinstance(state, QByteArray) and not state.isEmpty():
-            self.splitter.restoreState(state)
-        for key, tabs in self._tab_keys():
-            index = str(self.settings.value(key, 0))  # text in INI files; anything odd: the first tab
-            tabs.setCurrentIndex(int(index) if index.isdigit() else 0)
-
     def _tab_keys(self) -> list[tuple[str, QTabWidget]]:
         """The tab choices remembered between runs of the app: left, centre and right columns."""
         return [("window/side_tab", self.side), ("window/centre_tab", self.centre),
                 ("window/right_tab", self.right)]
-
-    def _default_geometry(self) -> None:
-        screen = QGuiApplication.primaryScreen()
-        avail = screen.availableGeometry() if screen is not None else None
-        w, h = 1440, 900
-        if avail is not None:
-            w, h = min(w, int(avail.width() * 0.95)), min(h, int(avail.height() * 0.92))
-        self.resize(w, h)
-
-    def _save_settings(self) -> None:
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/splitter", self.splitter.saveState())
-        for key, tabs in self._tab_keys():
-            self.settings.setValue(key, tabs.currentIndex())
-        self.settings.sync()
 
     # ------------------------------------------------------------------ state -------------
     def train_blocker(self) -> str:
@@ -425,7 +365,7 @@ class MainWindow(QMainWindow):
         if not self.files.maybe_save():
             event.ignore()
             return
-        self._save_settings()
+        window_state.save(self, self.settings, self.splitter, self._tab_keys())
         self.controller.shutdown(SHUTDOWN_MS)
         self.session.shutdown(SHUTDOWN_MS)
         event.accept()
