@@ -40,6 +40,7 @@ from playground.core.explain import StepDetail, explain_update, gradient_terms
 from playground.core.model import NetworkReport, build_model, inspect_network
 from playground.core.optimizers import OPTIMIZERS
 from playground.core.snapshot import Snapshot
+from playground.gui import theme
 from playground.gui.training import TrainingController
 
 REFRESH_S = 0.12  # while training runs freely the read-out follows at ~8 Hz; paused, every step shows
@@ -48,13 +49,13 @@ _HYPER_NAMES = {"lr": "learning rate", "momentum": "momentum μ", "alpha": "deca
                 "beta1": "β₁", "beta2": "β₂", "weight_decay": "weight decay λ"}
 _STATE_NAMES = {"momentum_buffer": "velocity v", "sum": "sum of g² s", "square_avg": "avg of g² s",
                 "exp_avg": "1st moment m", "exp_avg_sq": "2nd moment v", "step": "step t"}
-_CSS = """
-body { color: #25303b; }
-h3 { font-size: 10pt; margin: 0; }
-.section { color: #6b7785; font-size: 8pt; letter-spacing: 1px; margin-top: 8px; }
-.muted { color: #6b7785; } .ok { color: #2e7d4f; } .bad { color: #d64545; }
-td { padding-right: 8px; }
-.arrow { font-family: sans-serif; }
+_CSS = f"""
+body {{ color: {theme.TEXT}; }}
+h3 {{ font-size: 10pt; margin: 0; }}
+.section {{ color: {theme.MUTED}; font-size: 8pt; letter-spacing: 1px; margin-top: 8px; }}
+.muted {{ color: {theme.MUTED}; }} .ok {{ color: #2e7d4f; }} .bad {{ color: {theme.ERROR}; }}
+td {{ padding-right: 8px; }}
+.arrow {{ font-family: sans-serif; }}
 """
 
 
@@ -175,8 +176,8 @@ class StepExplainer(QWidget):
         mono.setPointSizeF(max(8.0, self.font().pointSizeF()))
         self.readout.document().setDefaultFont(mono)
         self.readout.setOpenLinks(False)
-        self.readout.setStyleSheet("QTextBrowser { background: #ffffff; border: 1px solid #d3d8e0; "
-                                   "border-radius: 6px; padding: 6px; }")
+        self.readout.setStyleSheet(f"QTextBrowser {{ background: {theme.SURFACE}; "
+                                   f"border: 1px solid {theme.BORDER}; border-radius: 6px; padding: 6px; }}")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(10, 10, 10, 10)
         lay.setSpacing(8)

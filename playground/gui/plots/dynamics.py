@@ -44,7 +44,7 @@ from playground.gui.plots.curves import nice_ceil
 REFRESH_S = 0.12  # while a run streams, one redraw in this long (the FrameScheduler spaces it)
 WARN_SHARE = 0.5  # the designer's badge threshold, drawn as a guide line
 MAX_LEGEND = 8  # legend entries: a deeper stack shows its first and last four and how many are between
-_LR_COLOUR = "#0877bd"
+_LR_COLOUR = st.POSITIVE
 PLAN_POINTS = 2048  # most epochs the planned learning rate is drawn at
 _PLAN_COLOUR = "#7fb3d9"  # the same blue, lighter: the plan is what has not happened yet
 # Depth ramp: light orange at the input side, through red-violet, to dark blue at the output.
