@@ -13,8 +13,9 @@ recent data sets are kept, so undoing a data edit is instant.
 
 What several views derive from the experiment and its data is computed here once per change and
 read by all of them: the network's shape inference (`report`: the designer, the Inside and Step
-views) and the core's pre-run checks (`run_error`: Train's validation, without building a model).
-An edit (`_set`) or other data (a different `dataset` object) drops them.
+views), the core's pre-run checks (`run_error`: Train's validation, without building a model)
+and the settings' combination rules (`settings_problem`: what keeps Train disabled). An edit
+(`_set`) or other data (a different `dataset` object) drops them.
 """
 
 from __future__ import annotations
