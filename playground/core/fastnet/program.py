@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from playground.core.f32 import F32, ONE, TWENTY, ZERO
+from playground.core.f32 import const as _const
 from playground.core.fastnet.eligibility import (
     _ELU,
     _GELU,
@@ -19,18 +21,13 @@ from playground.core.fastnet.eligibility import (
     _SOFTPLUS,
     _SQRT1_2,
     _TANH,
-    F32,
-    ONE,
-    TWENTY,
-    ZERO,
-    _const,
     _erf,
 )
+from playground.core.update_rules import Op
 
 if TYPE_CHECKING:
     from playground.core.fastnet.twin import FastNet
 
-Op = tuple[Callable, tuple]  # (function, positional arguments): one numpy call of a program
 
 
 class _Item:

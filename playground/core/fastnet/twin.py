@@ -9,15 +9,12 @@ import torch
 from torch import nn
 
 from playground.core.activations import ACTIVATIONS
+from playground.core.f32 import F32, ONE, ZERO
+from playground.core.f32 import const as _const
 from playground.core.fastnet.eligibility import (
     EVAL_CHUNK,
-    F32,
-    ONE,
-    ZERO,
     _blocks,
-    _const,
     _loss_kind,
-    _optimizer_kind,
     ineligible_reason,
 )
 from playground.core.fastnet.program import (
@@ -26,6 +23,7 @@ from playground.core.fastnet.program import (
     _Program,
 )
 from playground.core.inside import _SATURATION_MARGIN, DEAD, SATURATED
+from playground.core.optimizers import twin_update
 
 
 class FastNet:
@@ -43,7 +41,9 @@ class FastNet:
         assert not isinstance(blocks, str)
         self.model, self.optimizer = model, optimizer
         self.loss, self.delta = _loss_kind(loss_fn)  # type: ignore[misc]
-        self.kind = _optimizer_kind(optimizer)
+        self.update = twin_update(optimizer)  # bound once: a step runs its prebuilt ops
+        self.kind = self.update.name
+        self._per_step = self.update.per_step
         self.l1, self.l2, self.grad_clip = float(l1), float(l2), float(grad_clip)
         self._delta, self._neg_delta = _const(self.delta), _const(-self.delta)
         last = len(model) - 1
@@ -113,8 +113,8 @@ class FastNet:
         if lr != self._lr:
             self._lr = lr
             self._neg_lr.fill(-lr)
-        if self.kind in ("adam", "adamw"):
-            self._adam_scalars(lr)
+        if self._per_step is not None:
+            self._per_step(self.hyper, lr, self.t + 1)
         for f, args in prog.ops:
             f(*args)
         self.t += 1
@@ -141,100 +141,15 @@ class FastNet:
             np.multiply(g, coef, out=g)
 
     def _update_ops(self) -> list[Op]:
-        """torch's single-tensor optimizer arithmetic over the flat buffers, operation by operation."""
-        p, g, t, u, neg_lr = self.flat, self.grad, self.tmp, self.tmp2, self._neg_lr
-        s, h = self.state, self.hyper
-        kind = self.kind
-        if kind == "sgd":
-            ops: list[Op] = []
-            if "momentum" in h:  # buf = mu * buf + g (zeros at first: exactly g, as torch's clone)
-                buf, mu = s["momentum_buffer"], h["momentum"]
-                ops += [(np.multiply, (buf, mu, buf)), (np.add, (buf, g, buf))]
-                if h["nesterov"]:  # g + mu * buf
-                    ops += [(np.multiply, (buf, mu, t)), (np.add, (g, t, t))]
-                    g = t
-                else:
-                    g = buf
-            return ops + [(np.multiply, (g, neg_lr, u)), (np.add, (p, u, p))]  # p.add_(g, alpha=-lr)
-        if kind == "adagrad":  # sum += g*g; p += -lr * g / (sqrt(sum) + eps)
-            acc = s["sum"]
-            return [(np.multiply, (g, g, t)), (np.add, (acc, t, acc)), (np.sqrt, (acc, t)),
-                    (np.add, (t, h["eps"], t)), (np.multiply, (g, neg_lr, u)), (np.divide, (u, t, u)),
-                    (np.add, (p, u, p))]
-        if kind == "rmsprop":  # sq = alpha * sq + (1 - alpha) * g * g; avg = sqrt(sq) + eps
-            sq = s["square_avg"]
-            ops = [(np.multiply, (sq, h["alpha"], sq)), (np.multiply, (g, h["one_minus_alpha"], t)),
-                   (np.multiply, (t, g, t)), (np.add, (sq, t, sq)), (np.sqrt, (sq, t)),
-                   (np.add, (t, h["eps"], t))]
-            if "momentum" in h:  # buf = mu * buf + g / avg; p += -lr * buf
-                buf = s["momentum_buffer"]
-                ops += [(np.multiply, (buf, h["momentum"], buf)), (np.divide, (g, t, u)),
-                        (np.add, (buf, u, buf)), (np.multiply, (buf, neg_lr, u))]
-            else:  # p += -lr * g / avg
-                ops += [(np.multiply, (g, neg_lr, u)), (np.divide, (u, t, u))]
-            return ops + [(np.add, (p, u, p))]
-        m, v = s["exp_avg"], s["exp_avg_sq"]
-        ops = []
-        if kind == "adamw" and h["weight_decay"]:  # p *= 1 - lr * weight_decay
-            ops.append((np.multiply, (p, h["decay"], p)))
-        ops.append((np.subtract, (g, m, t)))  # m.lerp_(g, w), w = 1 - beta1
-        if h["lerp_low"]:  # m + w * (g - m)
-            ops += [(np.multiply, (t, h["lerp_weight"], t)), (np.add, (m, t, m))]
-        else:  # g - (g - m) * (1 - w)
-            ops += [(np.multiply, (t, h["one_minus_w"], t)), (np.subtract, (g, t, m))]
-        return ops + [
-            # v = beta2 * v + (1 - beta2) * g * g
-            (np.multiply, (v, h["beta2"], v)), (np.multiply, (g, h["one_minus_beta2"], t)),
-            (np.multiply, (t, g, t)), (np.add, (v, t, v)),
-            # denom = sqrt(v) / sqrt(1 - beta2^t) + eps;  p += -lr / (1 - beta1^t) * m / denom
-            (np.sqrt, (v, t)), (np.divide, (t, h["corr2"], t)), (np.add, (t, h["eps"], t)),
-            (np.multiply, (m, h["neg_step"], u)), (np.divide, (u, t, u)), (np.add, (p, u, p))]
-
-    def _adam_scalars(self, lr: float) -> None:
-        """This step's bias corrections (and AdamW's decay), as torch computes them in double."""
-        h, step = self.hyper, self.t + 1
-        b1, b2 = h["betas"]
-        h["corr2"].fill((1 - b2 ** step) ** 0.5)
-        h["neg_step"].fill(-(lr / (1 - b1 ** step)))
-        if self.kind == "adamw":
-            h["decay"].fill(1 - lr * h["weight_decay"])
+        """The optimizer's update over the flat buffers (its registry entry's twin form)."""
+        buffers = (self.flat, self.grad, self.tmp, self.tmp2, self._neg_lr)
+        return self.update.ops(buffers, self.state, self.hyper)
 
     # -------------------------------------------------------------- optimizer state -----------
-    _STATE_KEYS = {"sgd": ("momentum_buffer",), "adagrad": ("sum",),
-                   "rmsprop": ("square_avg", "momentum_buffer"),
-                   "adam": ("exp_avg", "exp_avg_sq"), "adamw": ("exp_avg", "exp_avg_sq")}
-
-    def _read_hyper(self) -> None:
-        """Hyper-parameters from the param group, as the float32 scalars torch's kernels use."""
-        g = self.optimizer.param_groups[0]
-        h: dict = {}
-        if self.kind == "sgd":
-            if g["momentum"]:
-                h["momentum"] = _const(g["momentum"])
-            h["nesterov"] = bool(g["nesterov"])
-        elif self.kind == "adagrad":
-            h["eps"] = _const(g["eps"])
-        elif self.kind == "rmsprop":
-            a = float(g["alpha"])
-            h.update(alpha=_const(a), one_minus_alpha=_const(1 - a), eps=_const(g["eps"]))
-            if g["momentum"] > 0:
-                h["momentum"] = _const(g["momentum"])
-        else:
-            b1, b2 = (float(b) for b in g["betas"])
-            w = F32(1 - b1)
-            h.update(betas=(b1, b2), lerp_weight=_const(w), lerp_low=abs(w) < 0.5, one_minus_w=_const(1 - w),
-                     beta2=_const(b2), one_minus_beta2=_const(1 - b2), eps=_const(g["eps"]),
-                     weight_decay=float(g["weight_decay"]), decay=_const(1), corr2=_const(1),
-                     neg_step=_const(0))
-        self.hyper = h
-
     def pull_state(self) -> None:
         """Take over torch's optimizer state (and hyper-parameters): the twin steps next."""
-        self._read_hyper()
-        keys = self._STATE_KEYS[self.kind]
-        if self.kind in ("sgd", "rmsprop") and "momentum" not in self.hyper:
-            keys = keys[:-1]  # no momentum buffer
-        self.state = {k: np.zeros_like(self.flat) for k in keys}
+        self.hyper = self.update.hyper(self.optimizer.param_groups[0])
+        self.state = {k: np.zeros_like(self.flat) for k in self.update.state_keys(self.hyper)}
         self._programs.clear()  # they refer to the arrays just replaced
         self.t = 0
         for p, o, n in self.slices:
@@ -245,16 +160,16 @@ class FastNet:
                 v = st.get(k)
                 if v is not None:
                     arr[o:o + n] = v.detach().reshape(-1).numpy()
-                    if self.kind == "sgd":
+                    if not self.update.counts_steps:
                         self.t = max(self.t, 1)  # torch keeps no step count for SGD
 
     def push_state(self) -> None:
         """Hand the optimizer state to torch, in torch's own format: a torch step comes next."""
-        if self.t == 0 and self.kind != "adagrad":
+        if self.t == 0 and not self.update.eager_state:
             return  # torch creates its state on its first step, as if the twin had never run
         for p, o, n in self.slices:
             st = self.optimizer.state[p]
-            if self.kind != "sgd":
+            if self.update.counts_steps:
                 st["step"] = torch.tensor(float(self.t), dtype=torch.float32)
             for k, arr in self.state.items():
                 st[k] = torch.from_numpy(arr[o:o + n].copy()).view(p.shape)
