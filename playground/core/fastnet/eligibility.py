@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from playground.core.layers import Block
+from playground.core.losses import twin_loss
 from playground.core.optimizers import twin_update
 
 EVAL_CHUNK = 4096  # rows per forward pass in evaluation (bounds memory, as evaluation.evaluate)
@@ -90,25 +91,14 @@ def _blocks(model: nn.Module) -> list[tuple[int, nn.Linear | None, tuple[int, fl
     return out
 
 
-def _loss_kind(loss_fn: nn.Module) -> tuple[str, float] | str:
+def _loss_reason(loss_fn: nn.Module) -> str | None:
+    """None if the loss's registry entry has a twin form that fits this module, else why not."""
     if getattr(loss_fn, "reduction", None) != "mean":
         return "only mean-reduced losses are supported"
-    kind = type(loss_fn)
-    if kind is nn.MSELoss:
-        return "mse", 0.0
-    if kind is nn.L1Loss:
-        return "mae", 0.0
-    if kind is nn.HuberLoss:
-        return "huber", float(loss_fn.delta)
-    if kind is nn.BCEWithLogitsLoss:
-        if loss_fn.weight is not None or loss_fn.pos_weight is not None:
-            return "weighted binary cross-entropy is not supported"
-        return "bce", 0.0
-    if kind is nn.CrossEntropyLoss:
-        if loss_fn.weight is not None or loss_fn.label_smoothing != 0:
-            return "weighted or smoothed cross-entropy is not supported"
-        return "ce", 0.0
-    return f"loss {kind.__name__} is not supported"
+    rule = twin_loss(loss_fn)
+    if rule is None:
+        return f"loss {type(loss_fn).__name__} is not supported"
+    return rule.refuse(loss_fn)
 
 
 def _optimizer_reason(optimizer: torch.optim.Optimizer) -> str | None:
@@ -129,8 +119,8 @@ def ineligible_reason(model: nn.Module, loss_fn: nn.Module, optimizer: torch.opt
     blocks = _blocks(model)
     if isinstance(blocks, str):
         return blocks
-    loss = _loss_kind(loss_fn)
-    if isinstance(loss, str):
+    loss = _loss_reason(loss_fn)
+    if loss is not None:
         return loss
     opt = _optimizer_reason(optimizer)
     if opt is not None:

@@ -54,7 +54,7 @@ class _Program:
         widths = net.widths
         self.n = n
         self.x = np.empty((n, net.n_in), F32)
-        self.y = np.empty(n, np.int64) if net.loss == "ce" else np.empty((n, net.n_out), F32)
+        self.y = np.empty(n, np.int64) if net.loss_rule.integer_targets else np.empty((n, net.n_out), F32)
         self.z = [np.empty((n, k), F32) for k in widths]
         self.a = [np.empty_like(z) if it.keep_z else z for it, z in zip(net.items, self.z, strict=True)]
         self.t = [np.empty((n, k), F32) for k in widths]
@@ -172,30 +172,6 @@ def _act_grad_ops(it: _Item, d: np.ndarray, z: np.ndarray, a: np.ndarray, t: np.
     return [(_gelu_grad, (d, z))]
 
 
-def _target_ops(d: np.ndarray, rows: np.ndarray, labels: np.ndarray, inv: np.ndarray) -> None:
-    d[rows, labels] -= inv
-
-
 def _loss_ops(net: FastNet, prog: _Program, d: np.ndarray) -> list[Op]:
     """d = dLoss/d(output), as torch's loss backward computes it (mean reduction)."""
-    out, y, n = prog.out, prog.y, prog.n
-    numel = n * net.n_out
-    if net.loss == "bce":  # (sigmoid(x) - y) / numel
-        return [(np.negative, (out, d)), (np.exp, (d, d)), (np.add, (d, ONE, d)), (np.divide, (ONE, d, d)),
-                (np.subtract, (d, y, d)), (np.divide, (d, _const(numel), d))]
-    if net.loss == "mse":  # norm * (x - y), norm = 2 / numel in double, then float
-        return [(np.subtract, (out, y, d)), (np.multiply, (d, _const(2.0 / numel), d))]
-    if net.loss == "mae":  # mean backward (1 / numel in float) times sign(x - y)
-        return [(np.subtract, (out, y, d)), (np.sign, (d, d)),
-                (np.multiply, (d, _const(ONE / F32(numel)), d))]
-    if net.loss == "huber":  # norm * clamp(x - y, -delta, delta), norm = 1 / numel
-        return [(np.subtract, (out, y, d)), _op(np.maximum, d, net._neg_delta, out=d),
-                _op(np.minimum, d, net._delta, out=d), (np.multiply, (d, _const(1.0 / numel), d))]
-    # cross-entropy: log_softmax backward of nll's -1/n at the target = softmax / n - onehot / n,
-    # with log_softmax = x - (max + log(sum(exp(x - max)))) as torch's kernel computes it
-    top, logsum, t = np.empty((n, 1), F32), np.empty((n, 1), F32), np.empty_like(d)
-    inv = _const(ONE / F32(n))
-    return [(np.maximum.reduce, (out, 1, None, top, True)), (np.subtract, (out, top, t)), (np.exp, (t, d)),
-            (np.add.reduce, (d, 1, None, logsum, True)), (np.log, (logsum, logsum)),
-            (np.add, (logsum, top, logsum)), (np.subtract, (out, logsum, t)), (np.exp, (t, d)),
-            (np.multiply, (d, inv, d)), (_target_ops, (d, np.arange(n), y, inv))]
+    return net.loss_rule.grad_ops(prog.out, prog.y, d, net._delta)

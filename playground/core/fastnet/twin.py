@@ -9,12 +9,11 @@ import torch
 from torch import nn
 
 from playground.core.activations import ACTIVATIONS
-from playground.core.f32 import F32, ONE, ZERO
+from playground.core.f32 import F32
 from playground.core.f32 import const as _const
 from playground.core.fastnet.eligibility import (
     EVAL_CHUNK,
     _blocks,
-    _loss_kind,
     ineligible_reason,
 )
 from playground.core.fastnet.program import (
@@ -23,6 +22,7 @@ from playground.core.fastnet.program import (
     _Program,
 )
 from playground.core.inside import _SATURATION_MARGIN, DEAD, SATURATED
+from playground.core.losses import twin_loss
 from playground.core.optimizers import twin_update
 
 
@@ -40,12 +40,14 @@ class FastNet:
         blocks = _blocks(model)
         assert not isinstance(blocks, str)
         self.model, self.optimizer = model, optimizer
-        self.loss, self.delta = _loss_kind(loss_fn)  # type: ignore[misc]
+        self.loss_rule = twin_loss(loss_fn)  # the loss's registry entry's twin form
+        self.loss = self.loss_rule.name
+        self.delta = float(getattr(loss_fn, "delta", 0.0))  # Huber's threshold (0 for the others)
         self.update = twin_update(optimizer)  # bound once: a step runs its prebuilt ops
         self.kind = self.update.name
         self._per_step = self.update.per_step
         self.l1, self.l2, self.grad_clip = float(l1), float(l2), float(grad_clip)
-        self._delta, self._neg_delta = _const(self.delta), _const(-self.delta)
+        self._delta = _const(self.delta)
         last = len(model) - 1
         self.items: list[_Item] = []
         for i, _, act in blocks:
@@ -214,22 +216,7 @@ class FastNet:
         (so it overflows where torch's does), summed in double and averaged in float32."""
         if not len(out):
             return float("nan")
-        if self.loss == "ce":
-            top = out.max(axis=1, keepdims=True)
-            logsum = np.log(np.exp(out - top).sum(axis=1, keepdims=True)) + top
-            terms = (logsum - out)[np.arange(len(out)), y]  # -log_softmax at the target
-        elif self.loss == "bce":  # (1 - y) * x - log_sigmoid(x)
-            log_sigmoid = np.minimum(out, ZERO) - np.log1p(np.exp(-np.abs(out)))
-            terms = (ONE - y) * out - log_sigmoid
-        else:
-            diff = out - y
-            if self.loss == "mse":
-                terms = diff * diff
-            elif self.loss == "mae":
-                terms = np.abs(diff)
-            else:  # huber
-                z, delta = np.abs(diff), self._delta
-                terms = np.where(z < delta, F32(0.5) * z * z, delta * (z - F32(0.5) * delta))
+        terms = self.loss_rule.terms(out, y, self._delta)
         total = F32(np.add.reduce(terms, axis=None, dtype=np.float64))
         return float(total / F32(terms.size))
 
