@@ -8,7 +8,6 @@ import numpy as np
 import torch
 from torch import nn
 
-from playground.core.activations import ACTIVATIONS
 from playground.core.f32 import F32
 from playground.core.f32 import const as _const
 from playground.core.fastnet.eligibility import (
@@ -21,7 +20,7 @@ from playground.core.fastnet.program import (
     _Item,
     _Program,
 )
-from playground.core.inside import _SATURATION_MARGIN, DEAD, SATURATED
+from playground.core.inside import unit_activity
 from playground.core.losses import twin_loss
 from playground.core.optimizers import twin_update
 
@@ -221,21 +220,11 @@ class FastNet:
         return float(total / F32(terms.size))
 
     def activity(self, hidden: dict[int, np.ndarray]) -> dict[str, tuple[str, float]]:
-        """inside.activity's numbers, from the hidden outputs `forward` kept."""
+        """inside.activity's numbers (its `unit_activity`), from the hidden outputs `forward` kept."""
         out: dict[str, tuple[str, float]] = {}
         for it in self.items:
             u = hidden.get(it.block)
-            if u is None or not len(u):
-                continue
-            entry = ACTIVATIONS[it.act_name]
-            family = entry.extra["family"]
-            if family == "relu":
-                floor = 1e-3 if it.act_name == "softplus" else 0.0
-                dead = np.count_nonzero(u.max(axis=0) <= floor)
-                out[str(it.block)] = (DEAD, float(F32(dead) / F32(u.shape[1])))
-            elif family == "saturating":
-                lo, hi = entry.extra["range"]
-                margin = (hi - lo) * _SATURATION_MARGIN
-                pinned = np.count_nonzero((u <= lo + margin) | (u >= hi - margin))
-                out[str(it.block)] = (SATURATED, float(F32(pinned) / F32(u.size)))
+            stat = unit_activity(it.act_name, u) if u is not None and len(u) else None
+            if stat is not None:
+                out[str(it.block)] = stat
         return out
