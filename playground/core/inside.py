@@ -11,10 +11,9 @@ import torch
 from torch import nn
 
 from playground.core.activations import ACTIVATIONS
+from playground.core.keys import DEAD, SATURATED, block_id
 from playground.core.layers import Block
 
-DEAD = "dead"
-SATURATED = "saturated"
 _SATURATION_MARGIN = 0.01  # within 1% of the output range's bound counts as saturated
 
 
@@ -59,7 +58,7 @@ def activity(model: nn.Sequential, x: torch.Tensor, max_examples: int = 512) -> 
             continue
         stat = unit_activity(block.activation, _units(h).numpy())
         if stat is not None:
-            out[str(i)] = stat
+            out[block_id(i)] = stat
     return out
 
 

@@ -17,6 +17,13 @@ from playground.core.datasets.base import BINARY, MULTICLASS, Dataset
 from playground.core.inside import feature_maps, first_conv_filters
 
 OutputToValue = Callable[[torch.Tensor], torch.Tensor]
+NEURON_RESOLUTION = 40  # side of each unit's map over the input plane (the trainer's default)
+
+
+def curve_points(resolution: int) -> int:
+    """Points of each unit's curve over a 1-D set's x range for a map `resolution`: twice a map's
+    side, which a curve needs to look smooth. The network view's input curves use the same count."""
+    return 2 * resolution
 
 
 def output_to_value(task: str, head_activation: str, loss: str) -> OutputToValue:

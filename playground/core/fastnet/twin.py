@@ -21,6 +21,7 @@ from playground.core.fastnet.program import (
     _Program,
 )
 from playground.core.inside import unit_activity
+from playground.core.keys import block_id
 from playground.core.losses import twin_loss
 from playground.core.optimizers import twin_update
 
@@ -186,7 +187,7 @@ class FastNet:
             total = np.dot(g, g)
             if it.gb is not None:
                 total = total + np.dot(it.gb, it.gb)
-            out[str(it.block)] = float(np.sqrt(F32(total)))
+            out[block_id(it.block)] = float(np.sqrt(F32(total)))
         return out
 
     def forward(self, x: np.ndarray, hidden_rows: int = 0) -> tuple[np.ndarray, dict[int, np.ndarray]]:
@@ -226,5 +227,5 @@ class FastNet:
             u = hidden.get(it.block)
             stat = unit_activity(it.act_name, u) if u is not None and len(u) else None
             if stat is not None:
-                out[str(it.block)] = stat
+                out[block_id(it.block)] = stat
         return out

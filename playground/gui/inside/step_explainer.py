@@ -38,6 +38,7 @@ from playground.core.compat import resolve_loss
 from playground.core.datasets.base import Dataset
 from playground.core.experiment import Experiment
 from playground.core.explain import StepDetail, explain_update, gradient_terms
+from playground.core.keys import parse_parameter_key
 from playground.core.model import build_model, inspect_network
 from playground.core.optimizers import OPTIMIZERS
 from playground.core.snapshot import RUNNING, Snapshot
@@ -84,7 +85,7 @@ def parameters(exp: Experiment, dataset: Dataset | None) -> list[ParameterInfo]:
         model = build_model(exp.network, dataset.input_shape, dataset.output_units)
     out = []
     for key, p in model.named_parameters():
-        block, kind = int(key.split(".")[0]), key.rsplit(".", 1)[-1]
+        block, kind = parse_parameter_key(key)
         info = report.layers[block]
         name = "Output" if info.is_output else f"Layer {block + 1} ({info.label})"
         shape = tuple(int(d) for d in p.shape)
