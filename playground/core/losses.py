@@ -44,6 +44,7 @@ class LossEntry(Entry):
     """A loss: torch factory (Entry), its per-example form and the numpy twin's form (None: torch only)."""
 
     per_example: rules.PerExample | None = None  # (outputs, targets) -> each example's loss, float64
+    point_name: str = ""  # what one point's loss is called on the views' hover card
     twin: rules.TwinLoss | None = None
 
 
@@ -51,18 +52,18 @@ LOSSES: Registry[LossEntry] = Registry("loss", [
     LossEntry("mse", "Mean squared error", "Average of (prediction - target)²: the classic regression loss; "
           "punishes large errors strongly.", factory=lambda: nn.MSELoss(),
           extra={"tasks": {BINARY, REGRESSION}, "formula": "L = mean((ŷ − y)²)"},
-          per_example=rules.MSE.per_example, twin=rules.MSE),
+          per_example=rules.MSE.per_example, twin=rules.MSE, point_name="squared error"),
     LossEntry("mae", "Mean absolute error", "Average of |prediction - target|: robust to outliers, "
           "constant-size gradients.", factory=lambda: nn.L1Loss(),
           extra={"tasks": {BINARY, REGRESSION}, "formula": "L = mean(|ŷ − y|)"},
-          per_example=rules.MAE.per_example, twin=rules.MAE),
+          per_example=rules.MAE.per_example, twin=rules.MAE, point_name="absolute error"),
     LossEntry("huber", "Huber", "Squared error for small errors, absolute error for large ones (delta = 1).",
           params=(Param("delta", float, 1.0, "Where the loss switches from squared to absolute.",
                         minimum=0, min_exclusive=True),),
           factory=lambda delta=1.0: nn.HuberLoss(delta=delta),
           extra={"tasks": {BINARY, REGRESSION},
                  "formula": "L = mean(½e² if |e| ≤ δ, else δ·(|e| − ½δ)),  e = ŷ − y"},
-          per_example=rules.HUBER.per_example, twin=rules.HUBER),
+          per_example=rules.HUBER.per_example, twin=rules.HUBER, point_name="Huber loss"),
     LossEntry("binary_cross_entropy", "Binary cross-entropy", "Log loss for two classes, on the logit z: "
           "−y·log σ(z) − (1 − y)·log(1 − σ(z)). The sigmoid is applied inside the loss (as "
           "log-sigmoid, torch's BCEWithLogitsLoss), so the output head must be linear.",
@@ -70,7 +71,7 @@ LOSSES: Registry[LossEntry] = Registry("loss", [
           extra={"tasks": {BINARY}, "logits": True,
                  "formula": "L = mean(−y·log σ(z) − (1 − y)·log(1 − σ(z))),  z = the head's logit: "
                             "the loss applies log-sigmoid itself (torch's BCEWithLogitsLoss)"},
-          per_example=rules.BCE.per_example, twin=rules.BCE),
+          per_example=rules.BCE.per_example, twin=rules.BCE, point_name="cross-entropy"),
     LossEntry("cross_entropy", "Cross-entropy", "Log loss for k classes, on the logits z: −log softmax(z)[y] "
           "= log Σⱼ e^zⱼ − z_y. The loss applies log-softmax to the logits itself (torch's "
           "CrossEntropyLoss), so the output head must be linear: a softmax head would apply it twice.",
@@ -78,7 +79,7 @@ LOSSES: Registry[LossEntry] = Registry("loss", [
           extra={"tasks": {MULTICLASS}, "logits": True,
                  "formula": "L = mean(−log softmax(z)[y]) = mean(log Σⱼ e^zⱼ − z_y),  z = the head's "
                             "logits: the loss applies log-softmax itself (torch's CrossEntropyLoss)"},
-          per_example=rules.CE.per_example, twin=rules.CE),
+          per_example=rules.CE.per_example, twin=rules.CE, point_name="cross-entropy"),
     LossEntry("cross_entropy_probs", "Cross-entropy on probabilities", "Log loss for k classes on a softmax "
           "head's probabilities p: −log p[y], the Keras way (categorical_crossentropy). The same "
           "number as Cross-entropy on the logits, but p is clipped to [1e-7, 1 − 1e-7] first, so "
@@ -87,7 +88,7 @@ LOSSES: Registry[LossEntry] = Registry("loss", [
           extra={"tasks": {MULTICLASS}, "probabilities": True,
                  "formula": "L = mean(−log p[y]),  p = the softmax head's probabilities, clipped to "
                             "[1e-7, 1 − 1e-7] (Keras's categorical_crossentropy)"},
-          per_example=_probability_per_example),
+          per_example=_probability_per_example, point_name="cross-entropy"),
 ])
 
 

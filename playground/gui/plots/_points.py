@@ -20,15 +20,13 @@ from PySide6.QtCore import QCoreApplication, QEvent, QPointF
 from PySide6.QtGui import QFont
 
 from playground.core.datasets.base import BINARY, MULTICLASS
-from playground.core.point_losses import point_loss_name, point_losses
+from playground.core.losses import LOSSES
+from playground.core.point_losses import is_cross_entropy, point_loss_name, point_losses
 from playground.gui.plots import _style as st
 
 POINT_SIZE = 7
 SIZE_RANGE = (5, 16)  # px, for "size points by loss"
 HIT_PX = 6  # how near (in pixels) the mouse must be to a point's edge to hover it
-CROSS_ENTROPY, SQUARED, ABSOLUTE, HUBER = "cross-entropy", "squared error", "absolute error", "Huber loss"
-_FAMILIES = {"binary_cross_entropy": CROSS_ENTROPY, "cross_entropy": CROSS_ENTROPY,
-             "cross_entropy_probs": CROSS_ENTROPY, "mse": SQUARED, "mae": ABSOLUTE, "huber": HUBER}
 # Points drawn per split. pyqtgraph draws each as a symbol with a brush picked in Python: 10^6
 # points took seconds to set and most of a second per paint. The splits are shuffled, so the first
 # ones are a fair sample, and an index into them is an index into the data set's split.
@@ -42,8 +40,9 @@ def shown(a: np.ndarray | None) -> np.ndarray | None:
 
 # ------------------------------------------------------------------ losses --------------------
 def loss_family(task: str, loss: str = "auto") -> str:
-    """How one point's loss is measured for `loss` ("auto": the task's usual loss) on `task`."""
-    return _FAMILIES[point_loss_name(task, loss)]
+    """How one point's loss is measured for `loss` ("auto": the task's usual loss) on `task`: the
+    name its registry entry gives it ("squared error", "cross-entropy", ...)."""
+    return LOSSES[point_loss_name(task, loss)].point_name
 
 
 def loss_scale(task: str, loss: str, error: float) -> float:
@@ -52,7 +51,7 @@ def loss_scale(task: str, loss: str, error: float) -> float:
     Cross-entropy is in nats (p = 0.5 gives a middling size); the other families are measured by
     the loss of a typical `error` (a fifth of the targets' half-range, say).
     """
-    if loss_family(task, loss) == CROSS_ENTROPY:
+    if is_cross_entropy(point_loss_name(task, loss)):
         return 1.0
     return float(point_losses(np.array([error]), np.zeros(1), task, loss)[0]) or 1.0
 
