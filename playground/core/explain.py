@@ -48,15 +48,36 @@ def _numbers(d: StepDetail) -> StepDetail:
         state_after={k: np.float64(v) for k, v in d.state_after.items()})
 
 
-def explain_update(d: StepDetail) -> tuple[float, Lines]:
-    """(predicted new value, explanation lines) for the captured step `d`."""
+@dataclass(frozen=True)
+class Explanation:
+    """One captured step explained: the optimizer's formula, its worked lines, the predicted value."""
+
+    formula: str  # the optimizer entry's rule, e.g. "w ← w − lr·g"
+    worked: tuple[str, ...]  # the rule with this step's numbers, one line per stage
+    predicted: float  # the new value the rule gives (torch's is the StepDetail's `new`)
+    difference: float  # |predicted − torch's|
+
+
+def explain_step(d: StepDetail) -> Explanation:
+    """The captured step `d` explained by its optimizer's registry entry."""
     entry = OPTIMIZERS[d.optimizer]
     with np.errstate(all="ignore"):
         new, worked = entry.worked(_numbers(d))
         diff = abs(new - d.new)
-    lines = [f"rule:  {entry.formula}", *worked]
-    lines.append(f"torch computed {d.new:.6g} (difference {diff:.2g})")
-    return float(new), lines
+    return Explanation(entry.formula, tuple(worked), float(new), float(diff))
+
+
+def explain_update(d: StepDetail) -> tuple[float, Lines]:
+    """(predicted new value, explanation lines: the rule, the worked lines, torch's value) for `d`."""
+    e = explain_step(d)
+    return e.predicted, [f"rule:  {e.formula}", *e.worked,
+                         f"torch computed {d.new:.6g} (difference {e.difference:.2g})"]
+
+
+def penalised(ndim: int) -> bool:
+    """Whether L1/L2 apply to a parameter of `ndim` dimensions: weights, not biases or
+    normalisation scales (the trainer's rule, which the Step view explains)."""
+    return ndim > 1
 
 
 def gradient_terms(loss: str, l1: float, l2: float, is_weight: bool) -> Lines:

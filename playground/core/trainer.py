@@ -32,7 +32,7 @@ from playground.core.datasets.base import IMAGE, LINE1D, POINTS2D, Dataset
 from playground.core.divergence import DivergenceCheck, start_loss
 from playground.core.evaluation import Split, evaluate, grad_norms, score
 from playground.core.experiment import Experiment
-from playground.core.explain import StepDetail
+from playground.core.explain import StepDetail, penalised
 from playground.core.fastnet import FastNet, ineligible_reason
 from playground.core.history import MAX_ROWS, History
 from playground.core.inside import activity
@@ -111,7 +111,7 @@ class TrainingRun:
         self.epoch_limit = limit or None
         self._has_batchnorm = any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
                                   for m in self.model.modules())
-        self._weights = [p for p in self.model.parameters() if p.ndim > 1]
+        self._weights = [p for p in self.model.parameters() if penalised(p.ndim)]
         self._generator = torch.Generator().manual_seed(experiment.seed)
         self._commands = RunControl(paused=options.start_paused)
         self.history = History(options.history_rows)
