@@ -4,7 +4,7 @@ The person picks a weight (layer, weight or bias, row and column), presses Step 
 reads the optimizer's update rule with this step's numbers: gradient, optimizer state before and
 after (velocity, squared-gradient sums and averages, Adam's moments and bias corrections),
 learning rate, old → new value, and a line confirming that torch's own optimizer stored the same
-number. The numbers come from `explain_update(snapshot.step_detail)`, which recomputes the step
+number. The numbers come from `explain_step(snapshot.step_detail)`, which recomputes the step
 from what the trainer captured; the read-out shows whether the two agree instead of assuming it.
 
 The trainer records a watched weight only while this panel is visible (show/hide events), and
