@@ -41,10 +41,8 @@ class FastNet:
         assert not isinstance(blocks, str)
         self.model, self.optimizer = model, optimizer
         self.loss_rule = twin_loss(loss_fn)  # the loss's registry entry's twin form
-        self.loss = self.loss_rule.name
         self.delta = float(getattr(loss_fn, "delta", 0.0))  # Huber's threshold (0 for the others)
         self.update = twin_update(optimizer)  # bound once: a step runs its prebuilt ops
-        self.kind = self.update.name
         self._per_step = self.update.per_step
         self.l1, self.l2, self.grad_clip = float(l1), float(l2), float(grad_clip)
         self._delta = _const(self.delta)
