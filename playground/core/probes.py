@@ -15,6 +15,7 @@ from torch import nn
 
 from playground.core.datasets.base import BINARY, MULTICLASS, Dataset
 from playground.core.inside import feature_maps, first_conv_filters
+from playground.core.losses import LOSSES
 
 OutputToValue = Callable[[torch.Tensor], torch.Tensor]
 NEURON_RESOLUTION = 40  # side of each unit's map over the input plane (the trainer's default)
@@ -29,14 +30,14 @@ def curve_points(resolution: int) -> int:
 def output_to_value(task: str, head_activation: str, loss: str) -> OutputToValue:
     """How raw model outputs become what is shown and scored.
 
-    binary: P(class 1) (sigmoid of logits for BCE, the output itself for a sigmoid head, clipped
-    otherwise); multiclass: class probabilities (softmax of logits, or a softmax head's own output);
-    regression: the value.
+    binary: P(class 1) (sigmoid of the logit for a loss on logits, BCE, the output itself for a
+    sigmoid head, clipped otherwise); multiclass: class probabilities (softmax of logits, or a
+    softmax head's own output); regression: the value.
     """
     if task == BINARY:
         if head_activation == "sigmoid":
             return lambda out: out
-        if loss == "binary_cross_entropy":
+        if loss in LOSSES and LOSSES[loss].extra.get("logits"):
             return torch.sigmoid
         return lambda out: out.clamp(0.0, 1.0)
     if task == MULTICLASS:
