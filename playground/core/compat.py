@@ -10,12 +10,15 @@ registries it reads are complete.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from typing import Any
 
+from playground.core.budget import check_fits, train_rows
+from playground.core.datasets import DATASETS
 from playground.core.errors import SpecError
-from playground.core.experiment import Experiment
+from playground.core.losses import LOSSES
+from playground.core.model import inspect_network
+from playground.core.spec import Experiment
 
 _AUTO = {"binary": "binary_cross_entropy", "multiclass": "cross_entropy", "regression": "mse"}
 _TASK_WORDS = {"binary": "two-class classification", "multiclass": "multi-class classification",
@@ -94,7 +97,7 @@ def _head_message(exp: Experiment, losses: Mapping[str, Any], task: str | None,
 def check_head(exp: Experiment, task: str | None, output_units: int | None) -> None:
     """SpecError on ``network.output.activation`` when the head's activation does not fit the loss
     (a softmax head into cross-entropy: double softmax) or the task (softmax over one unit)."""
-    message = _head_message(exp, _registry("playground.core.losses", "LOSSES"), task, output_units)
+    message = _head_message(exp, LOSSES, task, output_units)
     if message:
         raise SpecError("network.output.activation", message,
                         exp.network.output.get("activation", "linear"))
@@ -130,9 +133,6 @@ def check_network(exp: Experiment, input_shape: tuple[int, ...], output_units: i
                   n_train: int | None = None) -> None:
     """SpecError naming the layer whose shapes cannot work, or with the numbers when the network
     would not fit in memory (see core/budget.py); `n_train` = rows in the training split, if known."""
-    from playground.core.budget import check_fits, train_rows
-    from playground.core.model import inspect_network
-
     report = inspect_network(exp.network, input_shape, output_units)
     if report.first_error is not None:
         index, message = report.first_error
@@ -146,17 +146,6 @@ def _check_shapes(exp: Experiment, extra: Mapping[str, Any], task: str | None) -
     shape = _static_input_shape(extra, exp.data.features)
     if shape is not None:
         check_network(exp, shape, _output_units(extra, task))
-
-
-def _registry(module: str, name: str) -> Mapping[str, Any]:
-    """A registry, or an empty table while its module does not exist yet (its rules are skipped)."""
-    try:
-        found = importlib.import_module(module)
-    except ModuleNotFoundError as e:
-        if e.name != module:  # a broken import inside an existing module is a bug: show it
-            raise
-        return {}
-    return getattr(found, name, {})  # a package still without its __init__ is a namespace package
 
 
 def check_training_split(exp: Experiment, n_train: int) -> None:
@@ -180,12 +169,10 @@ def check_training_split(exp: Experiment, n_train: int) -> None:
 
 def check_experiment(exp: Experiment) -> None:
     """Raise SpecError (naming the field to change) for settings that cannot work together."""
-    datasets = _registry("playground.core.datasets", "DATASETS")
-    losses = _registry("playground.core.losses", "LOSSES")
-    entry = datasets.get(exp.data.dataset)
+    entry = DATASETS.get(exp.data.dataset)
     extra: Mapping[str, Any] = entry.extra if entry is not None else {}
     task = extra.get("task")
-    _check_loss(exp, losses, task)
+    _check_loss(exp, LOSSES, task)
     check_head(exp, task, _output_units(extra, task) if task is not None else None)
     _check_early_stopping(exp, task)
     _check_batchnorm(exp)

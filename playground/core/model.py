@@ -23,10 +23,10 @@ import torch
 from torch import nn
 
 from playground.core.errors import ShapeError, SpecError
-from playground.core.experiment import NetworkSpec
 from playground.core.layers import LAYERS, OUTPUT, Block, Shape, ShapeMismatch
 from playground.core.params import validate_params
 from playground.core.registry import Entry
+from playground.core.spec import NetworkSpec
 
 __all__ = ["Block", "LayerInfo", "NetworkReport", "build_model", "inspect_network", "probe_points"]
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from playground.core.compat import check_head, check_network, check_training_split, resolve_loss
 from playground.core.datasets import Dataset, load_dataset
 from playground.core.errors import SpecError
-from playground.core.experiment import Experiment
 from playground.core.losses import LOSSES
+from playground.core.spec import Experiment
 
 
 def check_run(exp: Experiment, dataset: Dataset | None = None) -> Dataset:

@@ -21,8 +21,9 @@ from typing import Any, NamedTuple
 import playground
 from playground.core.atomic import atomic_write
 from playground.core.errors import SaveError, ShapeError, SpecError
-from playground.core.experiment import FORMAT, VERSION, Experiment, experiment_from_dict, experiment_to_dict
 from playground.core.readfile import FileRefused, MiB, read_regular
+from playground.core.spec import FORMAT, VERSION, Experiment, experiment_to_dict
+from playground.core.validate import experiment_from_dict
 
 PACKAGE_DIR = Path(playground.__file__).resolve().parent
 SHIPPED_DIR = PACKAGE_DIR.parent / "presets"

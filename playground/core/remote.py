@@ -163,8 +163,8 @@ class _Child:
     def train(self, msg: Message) -> None:
         import torch
 
-        from playground.core.experiment import experiment_from_dict
         from playground.core.trainer import RunOptions, TrainingRun
+        from playground.core.validate import experiment_from_dict
 
         run_id, error, expected = msg["run"], "", True
         try:

@@ -25,9 +25,9 @@ from playground.core.datasets.base import (
 )
 from playground.core.datasets.csv_data import load_csv
 from playground.core.errors import SpecError
-from playground.core.experiment import DATA_PARAMS, DataSpec
 from playground.core.params import Param
 from playground.core.registry import Entry, Registry
+from playground.core.spec import DATA_PARAMS, DataSpec
 
 _SAMPLES = next(p for p in DATA_PARAMS if p.name == "samples")
 ALL_SAMPLES = int(_SAMPLES.maximum)  # "every row there is"
