@@ -85,7 +85,7 @@ def gui_run(app: QApplication, exp: Experiment, seconds: float, settings_dir: Pa
     elapsed = time.perf_counter() - t0
     frames_clock.stop()
     epoch = controller.latest.epoch if controller.latest is not None else 0
-    assert controller.shutdown(3000)
+    assert controller.shutdown()
     window.hide()
     window.deleteLater()
     app.processEvents()

@@ -92,7 +92,7 @@ def gui_run(app: QApplication, exp: Experiment, seconds: float, inside: bool) ->
     ticks.stop()
     latest = window.controller.latest
     epoch = latest.epoch if latest is not None else 0
-    assert window.controller.shutdown(3000)
+    assert window.controller.shutdown()
     window.close()
     window.deleteLater()
     app.processEvents()

@@ -210,7 +210,7 @@ def window(epochs: int) -> dict:
         win.toggle_training()
         wait_until(app, lambda: controller.state not in ("running", "paused"))
         seconds = time.perf_counter() - t0
-        assert controller.shutdown(3000)
+        assert controller.shutdown()
         win.hide()
         win.deleteLater()
         app.processEvents()

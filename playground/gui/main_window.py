@@ -429,7 +429,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self._save_settings()
-        self.controller.shutdown(SHUTDOWN_MS)
+        self.controller.shutdown()
         self.session.shutdown(SHUTDOWN_MS)
         event.accept()
 

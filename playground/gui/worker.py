@@ -272,13 +272,12 @@ class TrainingController(QObject):
         """Choose the test image whose conv feature maps the snapshots carry."""
         self._command(Command.SET_FEATURE_SAMPLE, int(index))
 
-    def shutdown(self, timeout_ms: int = 3000) -> bool:
+    def shutdown(self) -> bool:
         """Stop the run and give the trainer process back (window close). True: nothing is left running.
 
-        The child finishes its run by itself and waits, pooled, for the next controller; the
-        pool is closed at exit. `timeout_ms` is kept for callers of the thread era.
+        Nothing here waits: the child finishes its run by itself and waits, pooled, for the next
+        controller; the pool is closed at exit.
         """
-        del timeout_ms
         self._retire()
         self._run_id += 1
         proc, self._proc = self._proc, None
