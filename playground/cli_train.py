@@ -23,6 +23,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from playground.core.errors import SpecError
 from playground.core.snapshot import DIVERGED, STOPPED, STOPPED_EARLY
+from playground.exit_codes import ExitCode
 
 if TYPE_CHECKING:
     from playground.core.experiment import Experiment
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
     from playground.core.snapshot import Snapshot
     from playground.core.trainer import TrainingRun
 
-EXIT_OK, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 3, 130
 
 
 def add_parser(sub: Any, non_negative_int: Callable[[str], int]) -> None:
@@ -82,7 +82,7 @@ def run_train(args: argparse.Namespace) -> int:
         print(json.dumps(result, allow_nan=False))
     elif not args.quiet:
         print(summary(result, args.out))
-    return {DIVERGED: EXIT_DIVERGED, STOPPED: EXIT_INTERRUPTED}.get(last.state, EXIT_OK)
+    return {DIVERGED: ExitCode.DIVERGED, STOPPED: ExitCode.INTERRUPTED}.get(last.state, ExitCode.OK)
 
 
 def with_overrides(exp: Experiment, epochs: int | None, seed: int | None, file_name: str) -> Experiment:
