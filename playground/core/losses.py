@@ -11,10 +11,10 @@ import torch
 from torch import nn
 
 from playground.core.datasets.base import BINARY, MULTICLASS, REGRESSION
-from playground.core.params import Param
 from playground.core.registry import Entry, Registry
 
 PROBABILITY_EPS = 1e-7  # Keras's epsilon: probabilities are clipped to [eps, 1 - eps] before the log
+HUBER_DELTA = 1.0  # where Huber switches from squared to absolute error (torch's default; not a setting)
 
 
 class ProbabilityCrossEntropy(nn.Module):
@@ -34,9 +34,7 @@ LOSSES: Registry[Entry] = Registry("loss", [
           "constant-size gradients.", factory=lambda: nn.L1Loss(),
           extra={"tasks": {BINARY, REGRESSION}, "formula": "L = mean(|ŷ − y|)"}),
     Entry("huber", "Huber", "Squared error for small errors, absolute error for large ones (delta = 1).",
-          params=(Param("delta", float, 1.0, "Where the loss switches from squared to absolute.",
-                        minimum=0, min_exclusive=True),),
-          factory=lambda delta=1.0: nn.HuberLoss(delta=delta),
+          factory=lambda: nn.HuberLoss(delta=HUBER_DELTA),
           extra={"tasks": {BINARY, REGRESSION},
                  "formula": "L = mean(½e² if |e| ≤ δ, else δ·(|e| − ½δ)),  e = ŷ − y"}),
     Entry("binary_cross_entropy", "Binary cross-entropy", "Log loss for two classes, on the logit z: "
