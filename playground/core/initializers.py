@@ -57,7 +57,7 @@ def apply_initializer(layer: nn.Module, name: str, scale: float = 1.0, activatio
 
     entry = INITIALIZERS.lookup(name, "initializer")
     act = ACTIVATIONS.get(activation)
-    gain_name = act.extra["gain"] if act is not None else "linear"
+    gain_name = act.gain if act is not None else "linear"
     with torch.no_grad():
         entry.factory(layer.weight, float(scale), gain_name)
         if getattr(layer, "bias", None) is not None:

@@ -11,19 +11,19 @@ import pytest
 
 from playground.core import compat
 from playground.core.compat import check_experiment, resolve_loss
-from playground.core.datasets import DATASETS
+from playground.core.datasets import DATASETS, DatasetEntry
 from playground.core.errors import SpecError
 from playground.core.experiment import DataSpec, Experiment, LayerSpec, NetworkSpec, TrainingSpec
-from playground.core.registry import Entry, Registry
+from playground.core.registry import Registry
 
 FAKE = Registry("dataset", [
-    Entry("circle", "Circle", "", extra={"kind": "points2d", "task": "binary"}),
-    Entry("spiral3", "Spiral", "", extra={"kind": "points2d", "task": "multiclass", "num_classes": 3}),
-    Entry("line", "Line", "", extra={"kind": "line1d", "task": "regression"}),
-    Entry("digits", "Digits", "", extra={"kind": "image", "task": "multiclass", "num_classes": 10,
-                                          "input_shape": (1, 8, 8)}),
-    Entry("photos", "Photos", "", extra={"kind": "image", "task": "multiclass"}),
-    Entry("csv", "CSV", "", extra={"kind": "table", "task": None}),
+    DatasetEntry("circle", "Circle", "", kind="points2d", task="binary"),
+    DatasetEntry("spiral3", "Spiral", "", kind="points2d", task="multiclass", num_classes=3),
+    DatasetEntry("line", "Line", "", kind="line1d", task="regression"),
+    DatasetEntry("digits", "Digits", "", kind="image", task="multiclass", num_classes=10,
+                 input_shape=(1, 8, 8)),
+    DatasetEntry("photos", "Photos", "", kind="image", task="multiclass"),
+    DatasetEntry("csv", "CSV", "", kind="table", task=None),
 ])
 
 

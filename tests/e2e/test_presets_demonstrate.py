@@ -522,7 +522,7 @@ ENDINGS = {"lr-too-high": DIVERGED, "early-stopping": STOPPED_EARLY}
 @pytest.mark.parametrize("name", ALL_FILES)
 def test_no_shipped_preset_comes_near_the_blow_up_rule(name, request):
     """Each preset ends as it always did, and its loss never stays even half-way to the ceiling."""
-    if DATASETS[preset(name).data.dataset].extra.get("download"):
+    if DATASETS[preset(name).data.dataset].download:
         request.getfixturevalue("full_mnist")  # stand-in files: the suite never downloads
     epochs, samples = GUARD_RUNS.get(name, (None, None))
     snap = trained(name, epochs, samples)
