@@ -9,28 +9,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    pass
+from playground.gui.theme import app_icon, apply_theme
 
 APP_NAME = "NN Playground"
 ORGANISATION = "NN Playground"
-
-# One palette for the whole instrument; the designer and plots use the same TF Playground colours.
-from playground.gui.theme import (  # noqa: E402, F401 - the theme used to live here
-    ACCENT,
-    ACCENT_DARK,
-    BACKGROUND,
-    BORDER,
-    MUTED,
-    STYLESHEET,
-    SURFACE,
-    TEXT,
-    WARM,
-    app_icon,
-    apply_theme,
-)
 
 
 def run_app(preset_path: str | None = None) -> int:
