@@ -447,3 +447,20 @@ def test_train_on_a_csv_with_an_out_of_range_cell_exits_2_before_training(tmp_pa
     assert cli.main(["train", str(path), "--json"]) == ExitCode.BAD_INPUT
     out, err = capsys.readouterr()
     assert out == "" and err.startswith('nn-playground: data.csv: row 3, column "b": \'1e39\' is too large')
+
+
+LIGHT_PROBE = """
+import contextlib, io, json, sys
+from playground import cli
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    codes = [cli.main(["presets"]), cli.main(["--help"]), cli.main(["train"])]
+print(json.dumps([codes, sorted(m for m in ("torch", "PySide6") if m in sys.modules)]))
+"""
+
+
+def test_listing_presets_help_and_a_usage_error_never_load_torch():
+    """They answer at once: torch (1-2 s to import) is left to the commands that train or validate."""
+    out = subprocess.run([sys.executable, "-c", LIGHT_PROBE], cwd=REPO, capture_output=True, text=True,
+                         timeout=120, check=True)
+    codes, heavy = json.loads(out.stdout.strip().splitlines()[-1])
+    assert codes == [ExitCode.OK, ExitCode.OK, ExitCode.BAD_INPUT] and heavy == []
