@@ -8,8 +8,10 @@ of keeping the old value.
 
 JSON shape (objects with a `name`/`type` carry their parameters flat beside it, so a preset reads
 like `{"name": "sgd", "lr": 0.03}` and an error says `training.optimizer.lr`).
-"""
 
+Reading a dict back is validation (every name is looked up in a registry), so it lives in
+`validate`, not here: there is no unchecked way to build an Experiment from JSON.
+"""
 
 from __future__ import annotations
 
