@@ -36,13 +36,13 @@ def activity(model: nn.Sequential, x: torch.Tensor, max_examples: int = 512) -> 
         if not isinstance(block, Block) or block.activation is None or not len(h):
             continue
         entry = ACTIVATIONS[block.activation]
-        family = entry.extra["family"]
+        family = entry.family
         u = _units(h)
         if family == "relu":
             floor = 1e-3 if block.activation == "softplus" else 0.0
             out[str(i)] = (DEAD, float((u.max(dim=0).values <= floor).float().mean()))
         elif family == "saturating":
-            lo, hi = entry.extra["range"]
+            lo, hi = entry.range
             margin = (hi - lo) * _SATURATION_MARGIN
             pinned = (u <= lo + margin) | (u >= hi - margin)
             out[str(i)] = (SATURATED, float(pinned.float().mean()))

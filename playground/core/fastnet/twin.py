@@ -326,13 +326,13 @@ class FastNet:
             if u is None or not len(u):
                 continue
             entry = ACTIVATIONS[it.act_name]
-            family = entry.extra["family"]
+            family = entry.family
             if family == "relu":
                 floor = 1e-3 if it.act_name == "softplus" else 0.0
                 dead = np.count_nonzero(u.max(axis=0) <= floor)
                 out[str(it.block)] = (DEAD, float(F32(dead) / F32(u.shape[1])))
             elif family == "saturating":
-                lo, hi = entry.extra["range"]
+                lo, hi = entry.range
                 margin = (hi - lo) * _SATURATION_MARGIN
                 pinned = np.count_nonzero((u <= lo + margin) | (u >= hi - margin))
                 out[str(it.block)] = (SATURATED, float(F32(pinned) / F32(u.size)))
