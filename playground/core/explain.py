@@ -87,7 +87,7 @@ def gradient_terms(loss: str, l1: float, l2: float, is_weight: bool) -> Lines:
     picks them)."""
     from playground.core.losses import LOSSES
 
-    lines = [f"loss: {LOSSES[loss].extra['formula']}" if loss in LOSSES else f"loss: {loss}",
+    lines = [f"loss: {LOSSES[loss].formula}" if loss in LOSSES else f"loss: {loss}",
              "g = ∂L/∂w over the batch (backpropagation)"]
     if l2 and is_weight:
         lines.append(f"+ L2: the loss gains ½λ·Σw² (λ = {l2:g}), so g gains λ·w")

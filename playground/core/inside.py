@@ -33,13 +33,13 @@ def unit_activity(activation: str, units: np.ndarray) -> tuple[str, float] | Non
     call it, so the two cannot drift apart. Counts are divided in float32, as torch's mean does.
     """
     entry = ACTIVATIONS[activation]
-    family = entry.extra["family"]
+    family = entry.family
     if family == "relu":
         floor = 1e-3 if activation == "softplus" else 0.0
         dead = np.count_nonzero(units.max(axis=0) <= floor)
         return DEAD, float(np.float32(dead) / np.float32(units.shape[1]))
     if family == "saturating":
-        lo, hi = entry.extra["range"]
+        lo, hi = entry.range
         margin = (hi - lo) * _SATURATION_MARGIN
         pinned = np.count_nonzero((units <= lo + margin) | (units >= hi - margin))
         return SATURATED, float(np.float32(pinned) / np.float32(units.size))

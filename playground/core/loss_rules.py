@@ -38,13 +38,14 @@ class TwinLoss:
     integer_targets: bool = False  # class labels (cross-entropy), not values shaped like the output
     refuse: Callable[[nn.Module], str | None] = lambda module: None
 
-    def per_example(self, outputs: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    def per_example(self, outputs: np.ndarray, targets: np.ndarray, delta: float = 1.0) -> np.ndarray:
         """The loss of each example (row) in float64: torch's reduction='none', averaged over the
-        row's outputs. Targets as `losses.target_tensor` makes them (labels or values)."""
+        row's outputs. Targets as `losses.target_tensor` makes them (labels or values); `delta` is
+        Huber's threshold."""
         out = np.asarray(outputs, dtype=np.float64).reshape(len(outputs), -1)
         y = np.asarray(targets)
         y = y.reshape(-1).astype(np.int64) if self.integer_targets else y.reshape(out.shape).astype(out.dtype)
-        terms = self.terms(out, y, ONE)  # the registry's Huber has delta 1
+        terms = self.terms(out, y, np.float64(delta))
         return terms.reshape(len(out), -1).mean(axis=1)
 
 

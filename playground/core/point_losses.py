@@ -33,8 +33,8 @@ def point_loss_name(task: str, loss: str = "auto") -> str:
 
 def is_cross_entropy(name: str) -> bool:
     """Whether registry loss `name` scores class probabilities (on logits or on a softmax head)."""
-    extra = LOSSES[name].extra
-    return bool(extra.get("logits") or extra.get("probabilities"))
+    entry = LOSSES[name]
+    return entry.logits or entry.probabilities
 
 
 def point_losses(values: np.ndarray, targets: np.ndarray, task: str, loss: str = "auto") -> np.ndarray:

@@ -37,7 +37,7 @@ def output_to_value(task: str, head_activation: str, loss: str) -> OutputToValue
     if task == BINARY:
         if head_activation == "sigmoid":
             return lambda out: out
-        if loss in LOSSES and LOSSES[loss].extra.get("logits"):
+        if loss in LOSSES and LOSSES[loss].logits:
             return torch.sigmoid
         return lambda out: out.clamp(0.0, 1.0)
     if task == MULTICLASS:

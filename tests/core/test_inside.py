@@ -204,13 +204,13 @@ def test_unit_activity_is_the_statistic_torch_states(act):
     u = {"relu": torch.relu, "leaky_relu": torch.nn.functional.leaky_relu, "elu": torch.nn.functional.elu,
          "softplus": torch.nn.functional.softplus, "gelu": torch.nn.functional.gelu, "tanh": torch.tanh,
          "sigmoid": torch.sigmoid, "linear": lambda t: t}[act](z)
-    family = ACTIVATIONS[act].extra["family"]
+    family = ACTIVATIONS[act].family
     got = unit_activity(act, u.numpy())
     if family == "relu":
         floor = 1e-3 if act == "softplus" else 0.0
         assert got == (DEAD, float((u.max(dim=0).values <= floor).float().mean()))
     elif family == "saturating":
-        lo, hi = ACTIVATIONS[act].extra["range"]
+        lo, hi = ACTIVATIONS[act].range
         pinned = (u <= lo + 0.01 * (hi - lo)) | (u >= hi - 0.01 * (hi - lo))
         assert got == (SATURATED, float(pinned.float().mean()))
         assert 0 < got[1] < 1

@@ -81,4 +81,3 @@ def test_an_unknown_loss_falls_back_to_the_tasks_usual_one():
 @pytest.mark.parametrize("name", sorted(n for n in CASES if LOSSES[n].twin is not None))
 def test_the_twin_finds_each_loss_by_its_torch_class(name):
     assert twin_loss(make_loss(name)) is LOSSES[name].twin
-    assert LOSSES[name].per_example == LOSSES[name].twin.per_example  # one formula for both

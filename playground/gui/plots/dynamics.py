@@ -349,7 +349,7 @@ def _saturating(exp: Experiment | None) -> bool:
         return False
     for layer in exp.network.layers:
         entry = ACTIVATIONS.get(layer.params.get("activation", layer.params.get("function", "")))
-        if entry is not None and entry.extra.get("family") == "saturating":
+        if entry is not None and entry.family == "saturating":
             return True
     return False
 
