@@ -9,7 +9,6 @@ show. `TwinLoss.grad_ops` is the loss's backward (mean reduction) as in-place nu
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,7 +16,7 @@ import numpy as np
 from torch import nn
 
 from playground.core.f32 import F32, ONE, ZERO, const
-from playground.core.update_rules import Op
+from playground.core.update_rules import Op, op_to
 
 PerExample = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
@@ -49,10 +48,6 @@ class TwinLoss:
         return terms.reshape(len(out), -1).mean(axis=1)
 
 
-def _op(f: Callable, *args: object, out: np.ndarray) -> Op:
-    """A call that must name its output (np.maximum and np.minimum no longer take it positionally)."""
-    return functools.partial(f, out=out), args
-
 
 # ------------------------------------------------------------------ regression losses -----------
 def _mse_terms(out: np.ndarray, y: np.ndarray, delta: np.ndarray) -> np.ndarray:
@@ -81,8 +76,8 @@ def _huber_terms(out: np.ndarray, y: np.ndarray, delta: np.ndarray) -> np.ndarra
 
 def _huber_grad(out: np.ndarray, y: np.ndarray, d: np.ndarray, delta: np.ndarray) -> list[Op]:
     # norm * clamp(x - y, -delta, delta), norm = 1 / numel
-    return [(np.subtract, (out, y, d)), _op(np.maximum, d, const(-float(delta)), out=d),
-            _op(np.minimum, d, delta, out=d), (np.multiply, (d, const(1.0 / out.size), d))]
+    return [(np.subtract, (out, y, d)), op_to(np.maximum, d, const(-float(delta)), out=d),
+            op_to(np.minimum, d, delta, out=d), (np.multiply, (d, const(1.0 / out.size), d))]
 
 
 MSE = TwinLoss("mse", nn.MSELoss, _mse_terms, _mse_grad)

@@ -13,6 +13,7 @@ reference for both is torch itself; the tests hold each form to it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,12 @@ Op = tuple[Callable, tuple]  # (function, positional arguments): one numpy call 
 # The twin's buffers for an update: parameters, gradients, two scratch buffers, and -lr as a 0-d array.
 Buffers = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 Lines = list[str]
+
+
+def op_to(f: Callable, *args: object, out: np.ndarray) -> Op:
+    """A call that must name its output (np.maximum and np.minimum no longer take it positionally)."""
+    return functools.partial(f, out=out), args
+
 _sqrt = np.sqrt  # NaN for a negative argument, as torch gives, where math.sqrt raises
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,7 +21,7 @@ from playground.core.fastnet.eligibility import (
     _TANH,
     _erf,
 )
-from playground.core.update_rules import Op
+from playground.core.update_rules import Op, op_to
 
 if TYPE_CHECKING:
     from playground.core.fastnet.twin import FastNet
@@ -90,10 +88,6 @@ class _Program:
         self.ops += net._penalty_ops() + net._update_ops()
 
 
-def _op(f: Callable, *args: object, out: np.ndarray) -> Op:
-    """A call that must name its output (np.maximum and np.minimum no longer take it positionally)."""
-    return functools.partial(f, out=out), args
-
 
 def _linear_ops(it: _Item, inp: np.ndarray, z: np.ndarray) -> list[Op]:
     """z = inp @ W.T + b, bias added after the products as torch's small-matrix addmm does."""
@@ -111,18 +105,18 @@ def _act_ops(it: _Item, z: np.ndarray, a: np.ndarray, t: np.ndarray, mask: np.nd
     if code == _LINEAR:
         return []
     if code == _RELU:
-        return [_op(np.maximum, z, ZERO, out=a)]
+        return [op_to(np.maximum, z, ZERO, out=a)]
     if code == _TANH:
         return [(np.tanh, (z, a))]
     if code == _SIGMOID:  # 1 / (1 + exp(-x))
         return [(np.negative, (z, a)), (np.exp, (a, a)), (np.add, (a, ONE, a)), (np.divide, (ONE, a, a))]
     if code == _LEAKY:  # x > 0 ? x : x * slope (0 < slope < 1)
-        return [(np.multiply, (z, it.arg, t)), _op(np.maximum, z, t, out=a)]
+        return [(np.multiply, (z, it.arg, t)), op_to(np.maximum, z, t, out=a)]
     if code == _ELU:  # x > 0 ? x : alpha * (exp(x) - 1)
-        ops: list[Op] = [_op(np.minimum, z, ZERO, out=t), (np.expm1, (t, t))]
+        ops: list[Op] = [op_to(np.minimum, z, ZERO, out=t), (np.expm1, (t, t))]
         if it.arg != 1:
             ops.append((np.multiply, (t, it.arg, t)))
-        return ops + [_op(np.maximum, z, ZERO, out=a), (np.add, (a, t, a))]
+        return ops + [op_to(np.maximum, z, ZERO, out=a), (np.add, (a, t, a))]
     if code == _SOFTPLUS:  # x > 20 ? x : log1p(exp(x))
         return [(np.exp, (z, a)), (np.log1p, (a, a)), (np.greater, (z, TWENTY, mask)),
                 (np.copyto, (a, z, "same_kind", mask))]
@@ -159,7 +153,7 @@ def _act_grad_ops(it: _Item, d: np.ndarray, z: np.ndarray, a: np.ndarray, t: np.
         return [(np.less_equal, (z, ZERO, mask)), (np.multiply, (d, it.arg, t)),
                 (np.copyto, (d, t, "same_kind", mask))]
     if code == _ELU:  # x <= 0 ? grad * alpha * exp(x) : grad
-        ops: list[Op] = [_op(np.minimum, z, ZERO, out=t), (np.exp, (t, t))]
+        ops: list[Op] = [op_to(np.minimum, z, ZERO, out=t), (np.exp, (t, t))]
         if it.arg != 1:
             ops += [(np.less_equal, (z, ZERO, mask)), (np.multiply, (d, it.arg, u)),
                     (np.copyto, (d, u, "same_kind", mask))]
