@@ -36,6 +36,7 @@ def op_to(f: Callable, *args: object, out: np.ndarray) -> Op:
     """A call that must name its output (np.maximum and np.minimum no longer take it positionally)."""
     return functools.partial(f, out=out), args
 
+
 _sqrt = np.sqrt  # NaN for a negative argument, as torch gives, where math.sqrt raises
 
 
