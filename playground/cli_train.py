@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from playground.core.errors import SpecError
+from playground.core.keys import is_grad_norm_key
 from playground.core.snapshot import DIVERGED, STOPPED, STOPPED_EARLY
 from playground.exit_codes import ExitCode
 
@@ -214,7 +215,7 @@ def result_dict(exp: Experiment, run: TrainingRun, last: Snapshot) -> dict[str, 
         result.update(class_figures(last.confusion, run.dataset.class_names))
     result.update(samples_counts(exp, run.dataset))
     result["metrics"] = {k: float(v) for k, v in last.metrics.items()
-                         if not k.startswith("grad_norm.") and k not in ("epoch", "seconds")}
+                         if not is_grad_norm_key(k) and k not in ("epoch", "seconds")}
     return _clean(result)
 
 
