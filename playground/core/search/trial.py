@@ -51,7 +51,9 @@ def _train(exp: Any, dataset: Any = None, trial: Any = None, on_epoch: Progress 
     from playground.core.snapshot import DIVERGED
     from playground.core.trainer import RunOptions, TrainingRun
 
-    run = TrainingRun(exp, RunOptions(grid_resolution=8, slice_seconds=0.1), dataset=dataset)
+    # A pruned run is judged between time slices: short ones let a hopeless run stop soon.
+    slice_seconds = 0.01 if trial is not None else 0.1
+    run = TrainingRun(exp, RunOptions(grid_resolution=8, slice_seconds=slice_seconds), dataset=dataset)
     every = max(1, (run.epoch_limit or 1000) // REPORTS)
     reported, pruned, last = 0, False, None
     for last in run.snapshots():
@@ -60,10 +62,11 @@ def _train(exp: Any, dataset: Any = None, trial: Any = None, on_epoch: Progress 
             continue
         if on_epoch is not None:
             on_epoch({"epoch": int(epochs[-1]), "val_loss": _num(last.latest("val_loss"))})
-        if trial is not None and not last.done:
+        if trial is not None:  # the last epochs too: later trials compare with them
             reported, pruned = _report(trial, last.history, reported, every)
-            if pruned:
+            if pruned and not last.done:
                 break
+            pruned = False
     classifying = run.dataset.task != REGRESSION
     history = {k: [_num(v) for v in last.history[k]] for k in HISTORY_KEYS if k in last.history}
     return {"val_loss": _num(last.latest("val_loss")), "test_loss": _num(last.latest("test_loss")),
