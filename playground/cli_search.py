@@ -179,7 +179,11 @@ def run_sweep(args: argparse.Namespace) -> int:
         print(_ending(summary, args.out))
     if stopped.is_set():
         return ExitCode.INTERRUPTED
-    return ExitCode.OK if summary["best"] else ExitCode.BAD_INPUT
+    if summary["best"] is None:
+        first = next((t.get("message") for t in summary["trials"] if t.get("message")), "")
+        print(f"nn-playground: no trial completed; {first}".rstrip("; "), file=sys.stderr)
+        return ExitCode.BAD_INPUT
+    return ExitCode.OK
 
 
 def _ending(summary: dict[str, Any], out: Path | None) -> str:

@@ -14,6 +14,7 @@ import pytest
 
 from playground import cli
 from playground.core.presets import SHIPPED_DIR, load_preset
+from playground.core.search.results import read_summary
 from playground.core.trainer import RunOptions, run_to_end
 from playground.exit_codes import ExitCode
 
@@ -57,6 +58,7 @@ def test_sweep_json_and_out_files(capsys, tmp_path):
         assert "history" not in t and t["epochs"] == 4 and t["state"] == "complete"
     assert data["best"]["val_loss"] == min(t["val_loss"] for t in data["trials"])
     assert json.loads((out_dir / "summary.json").read_text())["trials"] == data["trials"]
+    assert read_summary(out_dir)["best"] == data["best"]
     rows = list(csv.DictReader((out_dir / "summary.csv").open()))
     assert [r["best"] for r in rows].count("yes") == 1 and rows[0]["training.optimizer.lr"]
     best = out_dir / f"trial-{data['best']['number']:03d}"
@@ -83,6 +85,7 @@ def test_the_human_summary_names_the_best_trial_and_the_held_out_split(capsys):
     (["--set", "training.optimizer.lr"], "--set: must be PATH=V1,V2"),
     (["--set", "training.l2=0.1", "--storage", "x.journal"], "--study: is needed with --storage"),
     (["--set", "training.l2=0.1", "--folds", "1"], "--folds: must be 0 or from 2"),
+    (["--set", "training.l2=0.1", "--epochs", "0"], "--epochs: a sweep needs an epoch limit"),
     ([], "--set: the preset has no search section")])
 def test_bad_input_exits_2_with_one_line_naming_the_path(capsys, args, message):
     code, out, err = run(capsys, "sweep", "circle", *args)
@@ -111,3 +114,12 @@ def test_two_processes_share_one_study_on_a_journal_file(tmp_path):
     assert len(trials) == 4 and all(t.state.name == "COMPLETE" for t in trials)
     assert sorted(t.number for t in trials) == sorted(t["number"] for ts in mine for t in ts) == [0, 1, 2, 3]
     assert sorted(t.value for t in trials) == sorted(t["val_loss"] for ts in mine for t in ts)
+
+
+def test_a_sweep_where_no_trial_completes_says_why_and_exits_2(capsys, tmp_path):
+    path = small(tmp_path / "small.json")  # the data set and its file checked together, the file read later
+    missing = tmp_path / "missing.csv"
+    code, out, err = run(capsys, "sweep", str(path), "--set", "data.dataset=csv",
+                         "--set", f"data.params.path={missing}", "--workers", "0")
+    assert code == ExitCode.BAD_INPUT and "trial   0  failed" in out
+    assert err == f"nn-playground: no trial completed; {missing}: file not found\n"

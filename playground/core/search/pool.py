@@ -20,7 +20,10 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
+from playground.core.errors import PlaygroundError
 from playground.core.search.worker import THREAD_VARS
+
+MAX_STARTS_LOST = 3  # workers in a row that die before their first trial: they cannot start here
 
 
 def worker_env() -> dict[str, str]:
@@ -77,6 +80,7 @@ class Pool:
         self._env = worker_env()
         self._selector = selectors.DefaultSelector()
         self.workers: list[Worker] = []
+        self._lost = 0  # workers in a row that died before they were ever ready
         for _ in range(size):
             self._add()
 
@@ -104,15 +108,21 @@ class Pool:
             for message in messages:
                 if message.get("type") == "ready":
                     worker.ready = True
+                    self._lost = 0
                 elif message.get("type") == "result":
                     worker.task = None
                 yield worker, message
 
     def replace(self, worker: Worker) -> None:
-        """A worker that died: gone from the pool, a fresh one in its place."""
+        """A worker that died: gone from the pool, a fresh one in its place (PlaygroundError when
+        workers keep dying before they are ready: Python or torch cannot start in them)."""
         self._selector.unregister(worker.proc.stdout)
         self.workers.remove(worker)
         worker.kill()
+        self._lost = 0 if worker.ready else self._lost + 1
+        if self._lost >= MAX_STARTS_LOST:
+            raise PlaygroundError(f"the sweep's worker processes end before they start (exit status "
+                                  f"{worker.proc.returncode}); try --workers 0 to run trials in this process")
         self._add()
 
     def close(self) -> None:

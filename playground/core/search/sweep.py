@@ -82,6 +82,9 @@ class Sweep:
         base = {k: v for k, v in experiment_to_dict(experiment).items() if k != "search"}
         if plan.epochs is not None:
             base["training"]["epochs"] = plan.epochs
+        if not base["training"]["epochs"]:
+            raise SpecError("--epochs" if plan.epochs is not None else "training.epochs",
+                            "a sweep needs an epoch limit (0 = no limit: its trials would never end)", 0)
         if not plan.folds and not base["data"]["validation_fraction"]:
             base["data"]["validation_fraction"] = HELD_OUT
             self.note = (f"The preset has no validation split: the sweep holds out {HELD_OUT:.0%} of the "
@@ -93,14 +96,20 @@ class Sweep:
         self.started = self.seconds = 0.0
 
     def _check(self, plan: SweepPlan) -> None:
-        """Every value (and each end of every range) applied alone: a bad one names its path."""
+        """Every value (and each end of every range), the other settings at their first value: a bad
+        one names its path (settings that only work together, such as data.dataset and
+        data.params.path, are checked together)."""
         if plan.sampler not in section.SAMPLERS or plan.pruner not in section.PRUNERS:
             raise SpecError("sampler", f"must be one of {', '.join(section.SAMPLERS)}", plan.sampler)
         if plan.folds == 1 or not 0 <= plan.folds <= section.MAX_FOLDS:
             raise SpecError("--folds", f"must be 0 or from 2 to {section.MAX_FOLDS}", plan.folds)
+        def ends(p: SearchParam) -> tuple[Any, ...]:
+            return (p.low, p.high) if p.is_range else p.values
+
+        first = {p.path: ends(p)[0] for p in plan.params}
         for p in plan.params:
-            for value in (p.low, p.high) if p.is_range else p.values:
-                trial_experiment(self.preset, {p.path: value})
+            for value in ends(p):
+                trial_experiment(self.preset, {**first, p.path: value})
         if plan.sampler == "grid":
             from playground.core.search.study import make_sampler
 

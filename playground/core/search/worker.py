@@ -53,6 +53,9 @@ def serve(inp: IO[str], out: IO[str]) -> None:
 
 
 def main() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal reaches us too: the sweep decides
     protocol = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints must not corrupt the protocol
     serve(sys.stdin, protocol)
