@@ -123,3 +123,15 @@ def test_a_sweep_where_no_trial_completes_says_why_and_exits_2(capsys, tmp_path)
                          "--set", f"data.params.path={missing}", "--workers", "0")
     assert code == ExitCode.BAD_INPUT and "trial   0  failed" in out
     assert err == f"nn-playground: no trial completed; {missing}: file not found\n"
+
+
+def test_folds_in_the_json_and_one_history_per_fold_in_out(capsys, tmp_path):
+    path = small(tmp_path / "small.json", epochs=2)
+    code, out, err = run(capsys, "sweep", str(path), "--set", "training.optimizer.lr=0.3", "--folds", "3",
+                         "--workers", "0", "--json", "--out", str(tmp_path / "cv"))
+    assert code == ExitCode.OK, err
+    (trial,) = json.loads(out)["trials"]
+    assert len(trial["folds"]) == 3 and trial["val_loss_std"] is not None
+    folder = tmp_path / "cv" / "trial-000"
+    assert sorted(p.name for p in folder.iterdir()) == ["history-fold1.csv", "history-fold2.csv",
+                                                        "history-fold3.csv", "preset.json"]

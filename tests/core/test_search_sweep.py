@@ -141,3 +141,17 @@ def test_cross_validation_scores_the_mean_over_folds_each_fold_as_trained_alone(
     assert [f["val_loss"] for f in result["folds"]] == alone_losses
     assert result["val_loss"] == pytest.approx(np.mean(alone_losses))
     assert result["val_loss_std"] == pytest.approx(np.std(alone_losses))
+
+
+def test_tpe_draws_within_the_range_and_an_rdb_storage_url_passes_through(tmp_path):
+    url = f"sqlite:///{tmp_path / 'study.db'}"
+    plan = SweepPlan((parse_set("training.optimizer.lr=1e-3..1"), parse_set("training.batch_size=10,30")),
+                     sampler="tpe", trials=3, workers=0, storage=url, study="tpe")
+    sweep = Sweep(tiny(epochs=2), plan)
+    results = list(sweep.results())
+    assert [r["state"] for r in results] == ["complete"] * 3
+    assert all(1e-3 <= r["params"]["training.optimizer.lr"] <= 1 for r in results)
+    import optuna
+
+    stored = optuna.load_study(study_name="tpe", storage=url).get_trials()
+    assert sorted(t.value for t in stored) == sorted(r["val_loss"] for r in results)
