@@ -135,3 +135,29 @@ def test_folds_in_the_json_and_one_history_per_fold_in_out(capsys, tmp_path):
     folder = tmp_path / "cv" / "trial-000"
     assert sorted(p.name for p in folder.iterdir()) == ["history-fold1.csv", "history-fold2.csv",
                                                         "history-fold3.csv", "preset.json"]
+
+
+def test_ctrl_c_stops_the_sweep_and_leaves_no_worker_behind(tmp_path):
+    import os
+    import signal
+    import time
+
+    path = small(tmp_path / "small.json", epochs=1_000_000)
+    proc = subprocess.Popen([sys.executable, "-m", "playground", "sweep", str(path), "--set",
+                             "training.optimizer.lr=0.1,0.2", "--workers", "1", "--json"],
+                            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    deadline = time.monotonic() + 90
+    workers: list[int] = []
+    while not workers and proc.poll() is None and time.monotonic() < deadline:
+        workers = [int(p) for p in children.read_text().split()]
+        time.sleep(0.05)  # polling for the worker to exist, not waiting for an effect
+    assert workers, "no worker process started"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == ExitCode.INTERRUPTED, err
+    assert "Stopping the sweep" in err
+    assert all(t["state"] == "failed" for t in json.loads(out)["trials"])
+    for pid in workers:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
