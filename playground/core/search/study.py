@@ -5,7 +5,7 @@ is handed to Optuna as it is; anything else is a journal file on this machine (`
 a plain path), Optuna's JournalStorage, which several processes may share (it locks the file).
 Samplers: grid (every combination, each once, also across processes sharing a study), random, TPE.
 Pruners: median (stop a trial whose validation loss is worse than the median of earlier trials at
-the same epoch) and successive halving.
+the same epoch, once it has run a quarter of its epochs: WARMUP) and successive halving.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 from playground.core.errors import SpecError
 from playground.core.search.paths import SearchParam
 
+WARMUP = 0.25  # share of the epoch limit a trial runs before the median pruner may stop it
 RDB_SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "oracle", "mssql")
 
 
@@ -37,11 +38,13 @@ def open_storage(url: str | None) -> Any:
         raise SpecError("--storage", f"cannot open the journal file: {e.strerror or e}", url) from None
 
 
-def make_pruner(name: str) -> Any:
+def make_pruner(name: str, warmup: int = 0) -> Any:
+    """`warmup`: epochs every trial runs before the median rule may stop it (a slow start is no
+    verdict: a small learning rate looks hopeless for its first epochs, then catches up)."""
     import optuna
 
     if name == "median":  # the first trials always run to the end: there is no median to compare yet
-        return optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=0)
+        return optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=warmup)
     if name == "halving":
         return optuna.pruners.SuccessiveHalvingPruner()
     return optuna.pruners.NopPruner()

@@ -124,7 +124,7 @@ class Sweep:
         """Run the sweep: yields {"type": "started"|"progress"|"result", "number", ...} events."""
         import optuna
 
-        from playground.core.search.study import make_pruner, make_sampler, open_storage
+        from playground.core.search.study import WARMUP, make_pruner, make_sampler, open_storage
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         plan, scratch = self.plan, None
@@ -133,10 +133,11 @@ class Sweep:
             scratch = tempfile.mkdtemp(prefix="nn-playground-sweep-")  # workers reach the study here
             storage = os.path.join(scratch, "study.journal")
         seed = int(self.preset.get("seed", 0))
+        self._warmup = int(WARMUP * self.preset["training"]["epochs"])
         self.study = optuna.create_study(
             study_name=plan.study or f"sweep-{os.getpid()}-{time.time_ns()}", storage=open_storage(storage),
-            sampler=make_sampler(plan.sampler, list(plan.params), seed), pruner=make_pruner(plan.pruner),
-            direction="minimize", load_if_exists=True)
+            sampler=make_sampler(plan.sampler, list(plan.params), seed),
+            pruner=make_pruner(plan.pruner, self._warmup), direction="minimize", load_if_exists=True)
         self._storage_url = storage
         self._asked = 0
         self.started = time.perf_counter()
@@ -171,7 +172,7 @@ class Sweep:
         self._asked += 1
         task = {"number": trial.number, "trial_id": trial._trial_id, "preset": self.preset,
                 "values": dict(trial.params), "folds": self.plan.folds, "pruner": self.plan.pruner,
-                "study": self.study.study_name, "storage": self._storage_url}
+                "warmup": self._warmup, "study": self.study.study_name, "storage": self._storage_url}
         return trial, task
 
     def _tell(self, trial: Any, result: dict[str, Any]) -> dict[str, Any]:

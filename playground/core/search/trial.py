@@ -41,7 +41,7 @@ def _pruning_trial(task: dict[str, Any]) -> Any:
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.load_study(study_name=task["study"], storage=open_storage(task["storage"]),
-                              pruner=make_pruner(task["pruner"]))
+                              pruner=make_pruner(task["pruner"], task.get("warmup", 0)))
     return optuna.trial.Trial(study, task["trial_id"])
 
 
