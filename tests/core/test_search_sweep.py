@@ -155,3 +155,12 @@ def test_tpe_draws_within_the_range_and_an_rdb_storage_url_passes_through(tmp_pa
 
     stored = optuna.load_study(study_name="tpe", storage=url).get_trials()
     assert sorted(t.value for t in stored) == sorted(r["val_loss"] for r in results)
+
+
+def test_regression_folds_are_plain_shuffled_folds_of_the_training_data():
+    exp = load_preset(resolve_preset("linear-regression"))
+    ds = load_dataset(exp.data, exp.seed)
+    pooled = np.concatenate([ds.y_train, ds.y_val])
+    folds = list(fold_datasets(ds, 5, seed=exp.seed))
+    assert sorted(np.concatenate([f.y_val for f in folds]).ravel()) == sorted(pooled.ravel())
+    assert all(len(f.y_train) + len(f.y_val) == len(pooled) for f in folds)

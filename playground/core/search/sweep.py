@@ -195,8 +195,10 @@ class Sweep:
 
     def _run_in_workers(self) -> Iterator[dict[str, Any]]:
         from playground.core.search.pool import Pool
+        from playground.core.search.study import grid_size
 
-        pool = Pool(self.plan.workers)
+        most = grid_size(list(self.plan.params)) if self.plan.sampler == "grid" else self.plan.trials
+        pool = Pool(min(self.plan.workers, most))  # 3 trials on 16 cores: 3 workers, not 16
         asked: dict[int, Any] = {}
         try:
             while True:
