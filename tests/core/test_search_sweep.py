@@ -164,3 +164,13 @@ def test_regression_folds_are_plain_shuffled_folds_of_the_training_data():
     folds = list(fold_datasets(ds, 5, seed=exp.seed))
     assert sorted(np.concatenate([f.y_val for f in folds]).ravel()) == sorted(pooled.ravel())
     assert all(len(f.y_train) + len(f.y_val) == len(pooled) for f in folds)
+
+
+def test_workers_that_cannot_start_end_the_sweep_with_a_sentence(monkeypatch):
+    from playground.core.errors import PlaygroundError
+    from playground.core.search import pool
+
+    monkeypatch.setattr(pool, "WORKER", ("-c", "raise SystemExit(3)"))
+    sweep = Sweep(tiny(epochs=2), SweepPlan((parse_set("training.optimizer.lr=0.1,0.2"),), workers=1))
+    with pytest.raises(PlaygroundError, match=r"worker processes end before they start \(exit status 3\)"):
+        list(sweep.results())

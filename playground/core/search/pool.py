@@ -23,6 +23,7 @@ from typing import Any
 from playground.core.errors import PlaygroundError
 from playground.core.search.worker import THREAD_VARS
 
+WORKER = ("-m", "playground.core.search.worker")  # after the Python executable
 MAX_STARTS_LOST = 3  # workers in a row that die before their first trial: they cannot start here
 
 
@@ -39,7 +40,7 @@ class Worker:
     """One child process and the task it is running (None when idle)."""
 
     def __init__(self, env: dict[str, str]):
-        self.proc = subprocess.Popen([sys.executable, "-m", "playground.core.search.worker"], env=env,
+        self.proc = subprocess.Popen([sys.executable, *WORKER], env=env,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.task: dict[str, Any] | None = None
         self.ready = False
