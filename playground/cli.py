@@ -6,6 +6,7 @@
     nn-playground validate FILE...     check preset files
     nn-playground presets              list the shipped presets
     nn-playground data get|import ...  fetch data too large to ship (see cli_data)
+    nn-playground lr-find|sweep ...    search for settings (see cli_search)
 
 Exit statuses are `playground.exit_codes.ExitCode` (2, bad input, prints one line on stderr and no
 traceback). Heavy imports (torch, Qt) happen
@@ -24,7 +25,7 @@ from playground import __version__
 from playground.core.errors import PlaygroundError, SpecError
 from playground.exit_codes import ExitCode, summary
 
-COMMANDS = ("open", "train", "validate", "presets", "data")
+COMMANDS = ("open", "train", "validate", "presets", "data", "lr-find", "sweep")
 
 GUI_MISSING = ("The desktop app is not available yet in this installation ({reason}).\n"
                "The command-line tools work: try `nn-playground presets` or `nn-playground train circle`.")
@@ -111,7 +112,7 @@ def non_negative_int(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from playground import cli_data, cli_train
+    from playground import cli_data, cli_search, cli_train
 
     parser = argparse.ArgumentParser(
         prog="nn-playground",
@@ -125,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_open)
 
     cli_train.add_parser(sub, non_negative_int)
+    cli_search.add_parsers(sub, non_negative_int)
 
     p = sub.add_parser("validate", help="check preset files; print 'ok' or the problem for each")
     p.add_argument("files", nargs="+", metavar="FILE")

@@ -153,6 +153,10 @@ class Experiment:
     data: DataSpec = field(default_factory=DataSpec)
     network: NetworkSpec = field(default_factory=NetworkSpec)
     training: TrainingSpec = field(default_factory=TrainingSpec)
+    search: Mapping[str, Any] = field(default_factory=lambda: _frozen({}))  # the preset's own sweep, if any
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "search", _frozen(self.search))
 
 
 # ---------------------------------------------------------------- writing -------------------
@@ -190,4 +194,11 @@ def experiment_to_dict(exp: Experiment) -> dict[str, Any]:
             "grad_clip": t.grad_clip,
             "early_stopping": dict(t.early_stopping),
         },
+        **({"search": _plain(exp.search)} if exp.search else {}),  # only a preset that has one
     }
+
+
+def _plain(search: Mapping[str, Any]) -> dict[str, Any]:
+    """The search section as JSON data: its params mapping copied out of the frozen view."""
+    return {**search, "params": {k: (dict(v) if isinstance(v, Mapping) else list(v))
+                                 for k, v in search["params"].items()}}

@@ -20,6 +20,7 @@ from playground.core.losses import LOSSES
 from playground.core.optimizers import OPTIMIZERS
 from playground.core.params import validate_params
 from playground.core.schedules import SCHEDULES
+from playground.core.search.section import check_section
 from playground.core.spec import (
     DATA_PARAMS,
     EARLY_STOPPING_PARAMS,
@@ -106,7 +107,8 @@ def _training_from_dict(d: Any, path: str = "training") -> TrainingSpec:
 def experiment_from_dict(d: Any) -> Experiment:
     """Validate a JSON-like dict (current format version, already migrated) into an Experiment."""
     d = _obj(d, "")
-    _check_keys(d, {"format", "version", "name", "description", "seed", "data", "network", "training"}, "")
+    _check_keys(d, {"format", "version", "name", "description", "seed", "data", "network", "training",
+                    "search"}, "")
     name = d.get("name", "Untitled")
     if not isinstance(name, str):
         raise SpecError("name", "must be a string", name)
@@ -117,7 +119,8 @@ def experiment_from_dict(d: Any) -> Experiment:
     exp = Experiment(name=name, description=description, seed=seed,
                      data=_data_from_dict(d.get("data", {})),
                      network=_network_from_dict(d.get("network", {})),
-                     training=_training_from_dict(d.get("training", {})))
+                     training=_training_from_dict(d.get("training", {})),
+                     search=check_section(d.get("search", {})))
     check_experiment(exp)
     return exp
 

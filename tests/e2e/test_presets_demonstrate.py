@@ -506,6 +506,7 @@ DEMONSTRATED = {
     "overfitting-l2",
     "overfitting-dropout", "l1-sparsity", "early-stopping", "zero-init", "activation-linear",
     "activation-sigmoid-deep", "activation-relu-deep",
+    "lr-search-grid", "lr-search-random", "cross-validation",  # their sweeps: test_search_presets.py
 }
 
 
