@@ -17,25 +17,15 @@ import numpy as np
 
 from playground.core.activations import ACTIVATIONS
 from playground.core.experiment import Experiment
+from playground.core.keys import GRAD_NORM, layer_series
 
-GRAD, DEAD, SATURATED = "grad_norm", "dead", "saturated"  # per-layer history columns "<name>.<i>"
 VANISHING_BELOW, EXPLODING_ABOVE = 1e-2, 1e2
-
-
-def layer_series(history: Mapping[str, np.ndarray], *prefixes: str) -> dict[int, tuple[str, np.ndarray]]:
-    """{block index: (prefix, column)} of the history columns named "<prefix>.<i>"."""
-    out = {}
-    for key, column in history.items():
-        head, _, index = key.rpartition(".")
-        if head in prefixes and index.isdigit():
-            out[int(index)] = (head, column)
-    return out
 
 
 def gradient_ratio(history: Mapping[str, np.ndarray], window: int = 10) -> float | None:
     """Median over the last `window` epochs of (first layer's gradient norm / the head's); None
     without two layers' norms or without a finite positive ratio."""
-    grads = layer_series(history, GRAD)
+    grads = layer_series(history, GRAD_NORM)
     if len(grads) < 2:
         return None
     first, head = grads[min(grads)][1][-window:], grads[max(grads)][1][-window:]
@@ -51,7 +41,7 @@ def saturating(exp: Experiment | None) -> bool:
         return False
     for layer in exp.network.layers:
         entry = ACTIVATIONS.get(layer.params.get("activation", layer.params.get("function", "")))
-        if entry is not None and entry.extra.get("family") == "saturating":
+        if entry is not None and entry.family == "saturating":
             return True
     return False
 
@@ -77,5 +67,4 @@ def diagnose_gradients(history: Mapping[str, np.ndarray], exp: Experiment | None
     return GradientDiagnosis("healthy", ratio)
 
 
-__all__ = ["DEAD", "GRAD", "SATURATED", "GradientDiagnosis", "diagnose_gradients", "gradient_ratio",
-           "layer_series", "saturating"]
+__all__ = ["GradientDiagnosis", "diagnose_gradients", "gradient_ratio", "saturating"]

@@ -32,17 +32,20 @@ from playground.core.datasets.base import IMAGE, LINE1D, POINTS2D, Dataset
 from playground.core.divergence import DivergenceCheck, start_loss
 from playground.core.evaluation import Split, evaluate, grad_norms, score
 from playground.core.experiment import Experiment
-from playground.core.explain import StepDetail
+from playground.core.explain import StepDetail, penalised
 from playground.core.fastnet import FastNet, ineligible_reason
 from playground.core.history import MAX_ROWS, History
 from playground.core.inside import activity
+from playground.core.keys import activity_columns, grad_norm_columns
 from playground.core.losses import make_loss, target_tensor
 from playground.core.model import build_model
 from playground.core.optimizers import make_optimizer
 from playground.core.pace import Pace
 from playground.core.preflight import check_run
 from playground.core.probes import (
+    NEURON_RESOLUTION,
     conv_views,
+    curve_points,
     dense_weights,
     fitted_curve,
     line_maps,
@@ -64,7 +67,7 @@ class RunOptions:
     grid_resolution: int = 100
     slice_seconds: float = 1 / 30
     neuron_grids: bool = False
-    neuron_resolution: int = 40
+    neuron_resolution: int = NEURON_RESOLUTION
     max_units: int = 32
     weights: bool = False
     epochs: int | None = None  # overrides the experiment's epoch limit (0 = no limit)
@@ -108,7 +111,7 @@ class TrainingRun:
         self.epoch_limit = limit or None
         self._has_batchnorm = any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
                                   for m in self.model.modules())
-        self._weights = [p for p in self.model.parameters() if p.ndim > 1]
+        self._weights = [p for p in self.model.parameters() if penalised(p.ndim)]
         self._generator = torch.Generator().manual_seed(experiment.seed)
         self._commands = RunControl(paused=options.start_paused)
         self.history = History(options.history_rows)
@@ -317,7 +320,7 @@ class TrainingRun:
         self._last_grad_norms = self.fast.grad_norms() if self._fast_stepped else grad_norms(self.model)
         row = self._evaluate()
         row.update(epoch=self.epoch, lr=lr, seconds=self._elapsed)
-        row.update({f"grad_norm.{k}": v for k, v in self._last_grad_norms.items()})
+        row.update(grad_norm_columns(self._last_grad_norms))
         self.history.append(row)
         loss = row["train_loss"]
         if (diverged := self.divergence.check(self.epoch, loss, lr)) is not None:
@@ -345,7 +348,7 @@ class TrainingRun:
             row.update(test_row)
             row.update(evaluate(*args, self.val, *extra, prefix="val")[0])
             self._activity = activity(self.model, self.train.x)
-            row.update({f"{kind}.{i}": share for i, (kind, share) in self._activity.items()})
+            row.update(activity_columns(self._activity))
             self._latest_test.observe(value)
         finally:
             self.model.train()
@@ -367,7 +370,7 @@ class TrainingRun:
                 self._latest_test.observe(value)
             start += n
         self._activity = self.fast.activity(hidden)
-        row.update({f"{kind}.{i}": share for i, (kind, share) in self._activity.items()})
+        row.update(activity_columns(self._activity))
         return row
 
     def _early_stopping(self, row: dict[str, float]) -> tuple[str, str] | None:
@@ -411,8 +414,8 @@ class TrainingRun:
                                            o.neuron_resolution if o.neuron_grids else 0, o.max_units)
         elif ds.kind == LINE1D:
             curve = fitted_curve(self.model, ds)
-            if o.neuron_grids:  # twice the points of a map's side: a curve needs them to look smooth
-                neurons = line_maps(self.model, ds, 2 * o.neuron_resolution, o.max_units)
+            if o.neuron_grids:
+                neurons = line_maps(self.model, ds, curve_points(o.neuron_resolution), o.max_units)
         elif ds.kind == IMAGE:
             samples = predicted_classes(self.model, self.test.x[: o.sample_count])
             if o.conv_maps:

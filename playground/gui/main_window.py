@@ -366,7 +366,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         window_state.save(self, self.settings, self.splitter, self._tab_keys())
-        self.controller.shutdown(SHUTDOWN_MS)
+        self.controller.shutdown()
         self.session.shutdown(SHUTDOWN_MS)
         event.accept()
 

@@ -27,11 +27,11 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from playground.core.compat import check_training_split
+from playground.core.compat import check_experiment, check_training_split
 from playground.core.datasets import missing_data
 from playground.core.datasets.base import Dataset
 from playground.core.errors import PlaygroundError
-from playground.core.experiment import DataSpec, Experiment, check_combinations, default_experiment
+from playground.core.experiment import DataSpec, Experiment, default_experiment
 from playground.core.model import NetworkReport, inspect_network
 from playground.core.preflight import check_run
 from playground.gui.data_loader import DataKey, DataLoader, RecentData, is_csv
@@ -107,7 +107,7 @@ class _Derived:
     def settings_problem(self) -> str:
         if self._settings_problem is None:
             try:
-                check_combinations(self.experiment)
+                check_experiment(self.experiment)
                 if self.dataset is not None:
                     check_training_split(self.experiment, len(self.dataset.x_train))
                 self._settings_problem = ""

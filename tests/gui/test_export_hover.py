@@ -24,15 +24,15 @@ from playground.core.datasets import load_dataset  # noqa: E402
 from playground.core.experiment import default_experiment, experiment_from_dict  # noqa: E402
 from playground.core.presets import SHIPPED_DIR  # noqa: E402
 from playground.core.snapshot import FINISHED  # noqa: E402
+from playground.core.torch_setup import warm_up  # noqa: E402
 from playground.core.trainer import RunOptions, run_to_end  # noqa: E402
 from playground.gui import theme  # noqa: E402
 from playground.gui.export_actions import PNG_SCALE  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.plots.boundary import POINT_SIZE, point_losses  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
-from playground.gui.training import prepare_torch  # noqa: E402
 
-prepare_torch()
+warm_up()
 
 TIMEOUT = 20_000
 EPOCHS = 4

@@ -29,15 +29,15 @@ from playground.core.datasets import load_dataset  # noqa: E402
 from playground.core.experiment import Experiment, experiment_from_dict  # noqa: E402
 from playground.core.explain import StepDetail  # noqa: E402
 from playground.core.snapshot import DIVERGED, Snapshot  # noqa: E402
+from playground.core.torch_setup import warm_up  # noqa: E402
 from playground.core.trainer import RunOptions, TrainingRun  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.panels.thumbnails import dataset_pixmap  # noqa: E402
 from playground.gui.plots.boundary import UnitFocus  # noqa: E402
 from playground.gui.plots.regression import line_equation  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
-from playground.gui.training import prepare_torch  # noqa: E402
 
-prepare_torch()
+warm_up()
 
 TANH = {"type": "dense", "units": 3, "activation": "tanh"}
 CNN = [{"type": "conv2d", "filters": 2, "kernel_size": 3, "padding": "same"},

@@ -72,7 +72,7 @@ def _conv_on_points():
 
 def test_an_edit_inspects_the_network_once_for_every_view(window, monkeypatch):
     inspect = Calls(monkeypatch, core_model, "inspect_network")
-    static = Calls(monkeypatch, sys.modules["playground.core.experiment"], "check_combinations")
+    static = Calls(monkeypatch, sys.modules["playground.core.compat"], "check_experiment")
     window.session.edit(_wider_first_layer(window.session.experiment), "wider")
     # the designer, the Inside panel (network and conv views), step mode, dynamics and the run bar
     # all redrew: one inspection on the data for all of them, and one inside the core's static

@@ -33,8 +33,10 @@ from PySide6.QtCore import QCoreApplication, QLocale, Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from playground.core.diagnostics import DEAD, GRAD, SATURATED, diagnose_gradients, layer_series
+from playground.core.diagnostics import diagnose_gradients
 from playground.core.experiment import Experiment
+from playground.core.keys import DEAD, SATURATED, layer_series
+from playground.core.keys import GRAD_NORM as GRAD
 from playground.core.model import NetworkReport
 from playground.core.schedules import Schedule, make_schedule
 from playground.core.snapshot import Snapshot
