@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from playground.core.errors import SpecError
-from playground.core.snapshot import DIVERGED, STOPPED, STOPPED_EARLY
+from playground.core.run.state import RunState
 
 if TYPE_CHECKING:
     from playground.core.experiment import Experiment
     from playground.core.export import HistoryCsvStream
+    from playground.core.run.loop import TrainingRun
     from playground.core.snapshot import Snapshot
-    from playground.core.trainer import TrainingRun
 
 EXIT_OK, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 3, 130
 
@@ -55,7 +55,7 @@ def run_train(args: argparse.Namespace) -> int:
     torch.set_num_threads(1)  # measured: tiny networks train faster and steadier on one thread
 
     from playground.core.presets import load_preset, resolve_preset
-    from playground.core.trainer import RunOptions, TrainingRun
+    from playground.core.run.loop import RunOptions, TrainingRun
 
     path = resolve_preset(args.preset)
     exp = with_overrides(load_preset(path), args.epochs, args.seed, path.name)
@@ -83,7 +83,7 @@ def run_train(args: argparse.Namespace) -> int:
         print(json.dumps(result, allow_nan=False))
     elif not args.quiet:
         print(summary(result, args.out))
-    return {DIVERGED: EXIT_DIVERGED, STOPPED: EXIT_INTERRUPTED}.get(last.state, EXIT_OK)
+    return {RunState.DIVERGED: EXIT_DIVERGED, RunState.STOPPED: EXIT_INTERRUPTED}.get(last.state, EXIT_OK)
 
 
 def with_overrides(exp: Experiment, epochs: int | None, seed: int | None, file_name: str) -> Experiment:
@@ -199,7 +199,7 @@ def result_dict(exp: Experiment, run: TrainingRun, last: Snapshot) -> dict[str, 
         "train_accuracy": last.latest("train_accuracy"), "test_accuracy": last.latest("test_accuracy"),
         "seconds": last.elapsed,
         "epochs_per_second": last.epoch / last.elapsed if last.elapsed > 0 else float("nan"),
-        "diverged": last.state == DIVERGED, "stopped_early": last.state == STOPPED_EARLY,
+        "diverged": last.state == RunState.DIVERGED, "stopped_early": last.state == RunState.STOPPED_EARLY,
         "state": last.state, "message": last.message,
         "lr_changes": [{"epoch": e, "step": s, "lr": lr} for e, s, lr in last.lr_changes],
     }

@@ -23,9 +23,9 @@ from playground.core.experiment import (
 )
 
 _LAZY = {
-    "TrainingRun": "playground.core.trainer",
-    "RunOptions": "playground.core.trainer",
-    "run_to_end": "playground.core.trainer",
+    "TrainingRun": "playground.core.run.loop",
+    "RunOptions": "playground.core.run.loop",
+    "run_to_end": "playground.core.run.loop",
     "Snapshot": "playground.core.snapshot",
     "load_preset": "playground.core.presets",
     "save_preset": "playground.core.presets",

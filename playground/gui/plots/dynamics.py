@@ -36,8 +36,9 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from playground.core.activations import ACTIVATIONS
 from playground.core.experiment import Experiment
 from playground.core.model import NetworkReport
+from playground.core.run.state import RunState
 from playground.core.schedules import Schedule, make_schedule
-from playground.core.snapshot import RUNNING, Snapshot
+from playground.core.snapshot import Snapshot
 from playground.gui.plots import _style as st
 from playground.gui.plots.curves import nice_ceil
 
@@ -198,7 +199,7 @@ class DynamicsView(QWidget):
         if epochs is None or len(epochs) == 0:
             return
         key = (len(epochs), float(epochs[-1]), snap.lr)
-        streaming = snap.state == RUNNING
+        streaming = snap.state == RunState.RUNNING
         if key == self._drawn or (streaming and _now() - self._drawn_at < REFRESH_S):
             return
         self._drawn, self._drawn_at = key, _now() if streaming else -math.inf
