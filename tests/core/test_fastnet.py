@@ -1,7 +1,7 @@
 """The numpy fast path computes what torch computes, and the trainer's controls work on it.
 
 Each exactness test trains the same model from the same weights on the same batches twice: once
-with the trainer's torch step (`TrainingRun._step`) and once with the twin (`FastNet.step`), and
+with the run's torch step (`TorchStepper.step`) and once with the twin (`FastNet.step`), and
 compares weights and optimizer state. The two add in different orders, so they agree within the
 float32 rounding bound of tests/tolerance.py (derived from the number of steps and the longest sum),
 never within a tolerance tuned on one CPU.

@@ -11,7 +11,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 PROBE = """
 import json, sys
-import playground.core, playground.core.trainer, playground.core.presets, playground.core.export
+import playground.core, playground.core.run.loop, playground.core.presets, playground.core.export
 import playground.cli, playground.cli_train
 playground.cli.build_parser()
 print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in {"PySide6", "shiboken6", "pyqtgraph"})))

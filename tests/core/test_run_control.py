@@ -8,9 +8,9 @@ from playground.core.commands import Pause, SetLearningRate, SetParameter, StepB
 from playground.core.experiment import experiment_from_dict
 from playground.core.pace import Pace
 from playground.core.run import loop
+from playground.core.run.control import RunControl
 from playground.core.run.loop import RunOptions, TrainingRun
 from playground.core.run.state import RunState
-from playground.core.run_control import RunControl
 
 CIRCLE = {"seed": 3, "data": {"dataset": "circle", "samples": 200, "train_fraction": 0.5},
           "network": {"layers": [{"type": "dense", "units": 4, "activation": "tanh"}]},

@@ -47,12 +47,12 @@ from playground.core.optimizers import make_optimizer
 from playground.core.preflight import check_run
 from playground.core.probes import output_to_value
 from playground.core.run.callbacks import DivergenceStop, EarlyStopping, Ending, EpochLimit, ScheduleStep
+from playground.core.run.control import RunControl
 from playground.core.run.evaluator import Evaluator
 from playground.core.run.options import RunOptions
 from playground.core.run.snapshot_builder import Progress, SnapshotBuilder
 from playground.core.run.state import RunState
 from playground.core.run.stepper import FastStepper, Steppers, TorchStepper
-from playground.core.run_control import RunControl
 from playground.core.schedules import make_schedule
 from playground.core.snapshot import LrChange, Snapshot, with_lr_change
 
@@ -98,14 +98,23 @@ class TrainingRun:
         self._final = Ending(RunState.STOPPED, "")  # how the run ended (`_finish`)
         self._grad_norms: dict[str, float] = {}
         self._elapsed = 0.0
+        self._build_parts()
+        self._apply: dict[type, Callable] = {  # what the run does with each command RunControl hands back
+            SetParameter: self._set_parameter, WatchParameter: self._watch_parameter,
+            SetFeatureSample: self._set_feature_sample, SetLearningRate: self._set_learning_rate}
+
+    def _build_parts(self) -> None:
+        """Who steps (the numpy twin when the network allows it), who measures, what may end the run
+        after an epoch, and who reports."""
+        t, ds = self.experiment.training, self.dataset
         self.fast: FastNet | None = None
-        self.fast_reason = "turned off" if not options.fast else ineligible_reason(
+        self.fast_reason = "turned off" if not self.options.fast else ineligible_reason(
             self.model, self.loss_fn, self.optimizer)
         if self.fast_reason is None:
             self.fast = FastNet(self.model, self.loss_fn, self.optimizer, t.l1, t.l2, t.grad_clip)
         self.steppers = Steppers(TorchStepper(self.model, self.loss_fn, self.optimizer, t),
                                  None if self.fast is None else FastStepper(self.fast, self.optimizer),
-                                 self.train, torch.Generator().manual_seed(experiment.seed))
+                                 self.train, torch.Generator().manual_seed(self.experiment.seed))
         splits = (self.train, self.test, self.val)
         self.evaluator = Evaluator(self.model, self.loss_fn, ds, self.to_value, splits, self.fast)
         self.divergence = DivergenceCheck(start_loss(self.model, self.loss_fn, self.train),
@@ -113,11 +122,8 @@ class TrainingRun:
         self.early_stopping = EarlyStopping(t.early_stopping, self.model)
         self.callbacks = (DivergenceStop(self.divergence), self.schedule, self.early_stopping,
                           EpochLimit(self.epoch_limit))
-        self.reporter = SnapshotBuilder(self.model, ds, self.to_value, options, self.history, self.evaluator,
-                                        self._control, self.optimizer)
-        self._apply: dict[type, Callable] = {  # what the run does with each command RunControl hands back
-            SetParameter: self._set_parameter, WatchParameter: self._watch_parameter,
-            SetFeatureSample: self._set_feature_sample, SetLearningRate: self._set_learning_rate}
+        self.reporter = SnapshotBuilder(self.model, ds, self.to_value, self.options, self.history,
+                                        self.evaluator, self._control, self.optimizer)
 
     # ------------------------------------------------------------- control (thread-safe) ------
     def send(self, command: Command) -> None:

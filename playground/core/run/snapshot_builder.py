@@ -26,10 +26,10 @@ from playground.core.probes import (
     predicted_classes,
     values_at,
 )
+from playground.core.run.control import RunControl
 from playground.core.run.evaluator import Evaluator
 from playground.core.run.options import RunOptions
 from playground.core.run.state import FINAL_STATES, RunState
-from playground.core.run_control import RunControl
 from playground.core.snapshot import LrChange, Snapshot
 
 
