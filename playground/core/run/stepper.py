@@ -148,8 +148,9 @@ class Steppers:
 
     def step(self, lo: int, hi: int, watched: bool, number: int) -> StepDetail | None:
         """One step on rows lo:hi of the epoch; a watched step's detail (None when not watched)."""
-        stepper = self.pick(watched)
-        self.use(stepper)
+        stepper = self.torch if watched or self.fast is None else self.fast  # `pick`, inlined: the hot path
+        if stepper is not self._owner:
+            self.use(stepper)
         self._last = stepper
         if watched:
             return self.torch.watched_step(self.x[lo:hi], self.y[lo:hi], number)
