@@ -85,8 +85,11 @@ def test_explained_update_equals_torch_for_every_optimizer(name):
 def _count_torch_steps(run: TrainingRun) -> list[int]:
     """The step numbers `run` takes on torch (its fast path takes the others)."""
     steps: list[int] = []
-    original = run._step
-    run._step = lambda xb, yb, watched=False: (steps.append(run.step + 1), original(xb, yb, watched))
+    torch_stepper = run.steppers.torch
+    step, watched_step = torch_stepper.step, torch_stepper.watched_step
+    torch_stepper.step = lambda xb, yb: (steps.append(run.step + 1), step(xb, yb))[1]
+    torch_stepper.watched_step = lambda xb, yb, number: (steps.append(run.step + 1),
+                                                         watched_step(xb, yb, number))[1]
     return steps
 
 
