@@ -8,8 +8,8 @@ torch's per-operation overhead dominates there. Both change the same weight stor
 `Steppers` owns the rule between them (fastnet's docstring has the why): torch's optimizer holds
 the state between runs of steps; a stepper that keeps its own copy takes the state over before its
 first step (`take_state`) and hands it back (`give_state`) before another stepper steps or the
-run ends. A watched step always runs on torch. A compiled engine would be one more Stepper here,
-chosen by `Steppers.pick`; the loop does not change.
+run ends. A watched step always runs on torch. A compiled engine would be a Stepper in the twin's
+place (DESIGN: one fast path beside torch); the loop does not change.
 """
 
 from __future__ import annotations
@@ -135,10 +135,6 @@ class Steppers:
         else:
             self.x, self.y = self._train.x[perm], self._train.y[perm]
 
-    def pick(self, watched: bool) -> Stepper:
-        """The stepper for the next step: torch when it is watched or nothing faster can take it."""
-        return self.torch if watched or self.fast is None else self.fast
-
     def use(self, stepper: Stepper) -> None:
         """Make `stepper` the owner of the optimizer state (the one before hands it back first)."""
         if stepper is not self._owner:
@@ -148,7 +144,7 @@ class Steppers:
 
     def step(self, lo: int, hi: int, watched: bool, number: int) -> StepDetail | None:
         """One step on rows lo:hi of the epoch; a watched step's detail (None when not watched)."""
-        stepper = self.torch if watched or self.fast is None else self.fast  # `pick`, inlined: the hot path
+        stepper = self.torch if watched or self.fast is None else self.fast  # torch: watched, or no other
         if stepper is not self._owner:
             self.use(stepper)
         self._last = stepper
