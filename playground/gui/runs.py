@@ -43,7 +43,7 @@ class RunEntry:
     metrics: Mapping[str, float] = field(default_factory=dict)  # the newest snapshot's figures
     lr_changes: tuple[LrChange, ...] = ()  # live learning-rate changes, as the trainer applied them
     message: str = ""  # why it ended
-    state: str = RunState.RUNNING
+    state: RunState = RunState.RUNNING
     epoch: int = 0
     overlay: bool = False
 
@@ -141,7 +141,7 @@ class RunHistory(QObject):
         if news:
             self.changed.emit(entry.id)
 
-    def update_state(self, state: str) -> None:
+    def update_state(self, state: RunState) -> None:
         """An active run that was reset ends as "stopped", one that failed as "error".
 
         A new run that fails to build also reports "error", after retiring the run before it:

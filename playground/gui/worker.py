@@ -132,7 +132,7 @@ class TrainingController(QObject):
 
     # ------------------------------------------------------------------ properties --------
     @property
-    def state(self) -> str:
+    def state(self) -> RunState:
         return self._state
 
     @property
@@ -156,7 +156,7 @@ class TrainingController(QObject):
         return self._current is not None and self._state in _ACTIVE
 
     @property
-    def intent(self) -> str:
+    def intent(self) -> RunState:
         """The last request to the active run: running, paused, stepping or stopping (else the state)."""
         return self.request.wanted if self.is_active else self._state
 
@@ -391,7 +391,7 @@ class TrainingController(QObject):
         remote_error = isinstance(exc, (RunFailed, _RemotePlaygroundError))
         self.error.emit(str(exc) if remote_error else user_message(exc))
 
-    def _set_state(self, state: str) -> None:
+    def _set_state(self, state: RunState) -> None:
         if state != self._state:
             self._state = state
             self.state_changed.emit(state)
