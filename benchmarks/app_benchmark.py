@@ -37,9 +37,9 @@ from ticks import TickRecorder, run_for  # noqa: E402
 
 from playground.core.experiment import Experiment, default_experiment  # noqa: E402
 from playground.core.run.loop import RunOptions  # noqa: E402
+from playground.core.torch_setup import warm_up  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
-from playground.gui.worker import prepare_torch  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "app.json"
 
@@ -85,7 +85,7 @@ def gui_run(app: QApplication, exp: Experiment, seconds: float, settings_dir: Pa
     elapsed = time.perf_counter() - t0
     frames_clock.stop()
     epoch = controller.latest.epoch if controller.latest is not None else 0
-    assert controller.shutdown(3000)
+    assert controller.shutdown()
     window.hide()
     window.deleteLater()
     app.processEvents()
@@ -113,7 +113,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     t = time.perf_counter()
-    prepare_torch()
+    warm_up()
     prepare_ms = 1e3 * (time.perf_counter() - t)
     app = QApplication.instance() or QApplication(sys.argv)
     warm_trainer_process()

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from playground.core import torch_setup
 from playground.core.datasets import load_dataset
 from playground.core.experiment import DataSpec
 from playground.core.history import History
@@ -126,7 +127,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=2.0, help="measuring time per case and repeat")
     parser.add_argument("--repeats", type=int, default=3, help="interleaved repeats per case")
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    torch_setup.set_threads()  # as the app and `nn-playground train` do
     cases = {"circle (2-4-2-1, batch 10)": load_preset(resolve_preset("circle")),
              "spiral (2-8x6-1, batch 10)": spiral_8x6()}
     results: dict = {"machine": platform.platform(), "python": sys.version.split()[0],

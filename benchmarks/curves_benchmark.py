@@ -16,9 +16,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from playground.core import wire
+from playground.core import torch_setup, wire
 from playground.core.curves import classification_curves
 from playground.core.presets import load_preset, resolve_preset
 from playground.core.run.loop import RunOptions, TrainingRun
@@ -63,7 +62,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    torch_setup.set_threads()  # as the app and `nn-playground train` do
     results: dict = {"trainer": {}, "curves": {}}
     for name in PRESETS:
         runs: dict[bool, list[float]] = {False: [], True: []}

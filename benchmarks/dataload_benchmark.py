@@ -37,11 +37,11 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from ticks import TickRecorder  # noqa: E402
 
 from playground.core.experiment import default_experiment  # noqa: E402
+from playground.core.torch_setup import warm_up  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.panels import _edits  # noqa: E402
 from playground.gui.panels.data_panel import with_dataset  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
-from playground.gui.worker import prepare_torch  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "dataload.json"
 AFTER_S = 1.0  # keep timing this long after the data landed: the views draw it meanwhile
@@ -111,7 +111,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000, help="CSV rows and generated samples")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    prepare_torch()
+    warm_up()
     app = QApplication.instance() or QApplication(sys.argv)
     warm_trainer_process()
     results = {}

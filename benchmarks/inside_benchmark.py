@@ -37,9 +37,9 @@ from ticks import TickRecorder, run_for  # noqa: E402
 
 from playground.core.experiment import Experiment  # noqa: E402
 from playground.core.run.loop import RunOptions  # noqa: E402
+from playground.core.torch_setup import warm_up  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
-from playground.gui.worker import prepare_torch  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "inside.json"
 VIEW_OPTIONS = {"neuron_grids": True, "weights": True, "conv_maps": True}
@@ -92,7 +92,7 @@ def gui_run(app: QApplication, exp: Experiment, seconds: float, inside: bool) ->
     ticks.stop()
     latest = window.controller.latest
     epoch = latest.epoch if latest is not None else 0
-    assert window.controller.shutdown(3000)
+    assert window.controller.shutdown()
     window.close()
     window.deleteLater()
     app.processEvents()
@@ -110,7 +110,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="interleaved runs per case (medians reported)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    prepare_torch()
+    warm_up()
     app = QApplication.instance() or QApplication(sys.argv)
     warm_trainer_process()
     exp = spiral_8x6()

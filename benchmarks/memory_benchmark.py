@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from cases import warm_trainer_process  # noqa: E402
 
-from playground.core import remote  # noqa: E402
+from playground.core import remote, torch_setup  # noqa: E402
 from playground.core.experiment import default_experiment, experiment_to_dict  # noqa: E402
 from playground.core.history import MAX_ROWS, History  # noqa: E402
 from playground.core.run.loop import RunOptions, TrainingRun  # noqa: E402
@@ -174,11 +174,11 @@ def window(epochs: int) -> dict:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
+    from playground.core.torch_setup import warm_up
     from playground.gui.main_window import MainWindow
     from playground.gui.session import Session
-    from playground.gui.worker import prepare_torch
 
-    prepare_torch()
+    warm_up()
     app = QApplication.instance() or QApplication(sys.argv)
     warm_trainer_process()
     with tempfile.TemporaryDirectory() as folder:
@@ -210,7 +210,7 @@ def window(epochs: int) -> dict:
         win.toggle_training()
         wait_until(app, lambda: controller.state not in ("running", "paused"))
         seconds = time.perf_counter() - t0
-        assert controller.shutdown(3000)
+        assert controller.shutdown()
         win.hide()
         win.deleteLater()
         app.processEvents()
@@ -234,7 +234,7 @@ def main() -> None:
     parser.add_argument("--baseline", action="store_true", help="also run `core` without thinning")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    torch_setup.set_threads()  # as the app and `nn-playground train` do
     results: dict = {}
     for part in args.parts.split(","):
         results[part] = PARTS[part](args.simulated_epochs if part == "simulated" else args.epochs)

@@ -40,8 +40,8 @@ CASES = {
 
 CHILD = r"""
 import json, resource, sys
-import torch
-torch.set_num_threads(1)
+from playground.core.torch_setup import set_threads
+set_threads()
 from playground.core.budget import estimate, train_rows
 from playground.core.experiment import experiment_from_dict
 from playground.core.model import inspect_network

@@ -49,9 +49,9 @@ from ticks import run_for  # noqa: E402
 
 from playground.core.experiment import Experiment, default_experiment  # noqa: E402
 from playground.core.run.loop import TrainingRun  # noqa: E402
+from playground.core.torch_setup import warm_up  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
-from playground.gui.worker import prepare_torch  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "tabs.json"
 TABS = ("Output", "Inside", "Dynamics", "Step", "Runs")
@@ -163,7 +163,7 @@ def main() -> None:
     parser.add_argument("--tabs", nargs="+", choices=TABS, default=list(TABS), help="tabs to measure")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
-    prepare_torch()
+    warm_up()
     host_before = host_timeit_us()
     app = QApplication.instance() or QApplication(sys.argv)
     warm_trainer_process()

@@ -6,9 +6,10 @@
     nn-playground validate FILE...     check preset files
     nn-playground presets              list the shipped presets
     nn-playground data get|import ...  fetch data too large to ship (see cli_data)
+    nn-playground lr-find|sweep ...    search for settings (see cli_search)
 
-Exit statuses: 0 ok, 1 the app cannot start, 2 bad input (one line on stderr, no traceback),
-3 the run diverged, 4 a download failed, 130 stopped with Ctrl-C. Heavy imports (torch, Qt) happen
+Exit statuses are `playground.exit_codes.ExitCode` (2, bad input, prints one line on stderr and no
+traceback). Heavy imports (torch, Qt) happen
 inside the commands that need them, so `--help`, `presets` and a bad argument answer at once.
 """
 
@@ -22,9 +23,9 @@ from collections.abc import Sequence
 
 from playground import __version__
 from playground.core.errors import PlaygroundError, SpecError
+from playground.exit_codes import ExitCode, summary
 
-EXIT_OK, EXIT_NO_APP, EXIT_BAD_INPUT, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-COMMANDS = ("open", "train", "validate", "presets", "data")
+COMMANDS = ("open", "train", "validate", "presets", "data", "lr-find", "sweep")
 
 GUI_MISSING = ("The desktop app is not available yet in this installation ({reason}).\n"
                "The command-line tools work: try `nn-playground presets` or `nn-playground train circle`.")
@@ -55,7 +56,7 @@ def cmd_open(args: argparse.Namespace) -> int:
         print(GUI_MISSING.format(reason=reason), file=sys.stderr)
         if ".so" in str(e):
             print(QT_LIBS_HINT, file=sys.stderr)
-        return EXIT_NO_APP
+        return ExitCode.NO_APP
     return int(run_app(path) or 0)
 
 
@@ -77,7 +78,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(f"{name}: {' '.join(str(e).split())}")
         else:
             print(f"{name}: ok")
-    return EXIT_BAD_INPUT if bad else EXIT_OK
+    return ExitCode.BAD_INPUT if bad else ExitCode.OK
 
 
 def cmd_presets(args: argparse.Namespace) -> int:
@@ -87,14 +88,14 @@ def cmd_presets(args: argparse.Namespace) -> int:
     infos = shipped_presets()
     if not infos:
         error(f"no shipped presets found in {SHIPPED_DIR}")
-        return EXIT_BAD_INPUT
+        return ExitCode.BAD_INPUT
     width = max(len(i.name) for i in infos) + 2
     for info in infos:
         print(f"{info.name:<{width}}{info.title}")
         if info.description:
             print(textwrap.fill(info.description, width=100, initial_indent=" " * width,
                                 subsequent_indent=" " * width))
-    return EXIT_OK
+    return ExitCode.OK
 
 
 # ---------------------------------------------------------------- parsing -------------------
@@ -111,13 +112,12 @@ def non_negative_int(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from playground import cli_data, cli_train
+    from playground import cli_data, cli_search, cli_train
 
     parser = argparse.ArgumentParser(
         prog="nn-playground",
         description="A desktop neural-network playground. With no command, opens the app.",
-        epilog="Exit status: 0 ok, 1 app unavailable, 2 bad input, 3 training diverged, 4 download failed, "
-               "130 interrupted.")
+        epilog=summary())
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -126,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_open)
 
     cli_train.add_parser(sub, non_negative_int)
+    cli_search.add_parsers(sub, non_negative_int)
 
     p = sub.add_parser("validate", help="check preset files; print 'ok' or the problem for each")
     p.add_argument("files", nargs="+", metavar="FILE")
@@ -147,14 +148,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(args_list)
     except SystemExit as e:  # --help, --version, usage errors: argparse has printed the text
-        return e.code if isinstance(e.code, int) else EXIT_BAD_INPUT
+        return e.code if isinstance(e.code, int) else ExitCode.BAD_INPUT
     try:
         return args.handler(args)
     except PlaygroundError as e:
         error(str(e))
-        return EXIT_BAD_INPUT
+        return ExitCode.BAD_INPUT
     except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:  # `nn-playground presets | head`: the reader left; say nothing more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_NO_APP
+        return ExitCode.NO_APP

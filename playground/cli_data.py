@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-EXIT_OK, EXIT_DOWNLOAD_FAILED, EXIT_INTERRUPTED = 0, 4, 130
+from playground.exit_codes import ExitCode
+
 SETS = ("mnist",)
 
 
@@ -55,7 +56,7 @@ def run_get(args: argparse.Namespace) -> int:
             pass  # a broken import: download the published files over it
         else:
             print(f"Full MNIST is already in {where}.")
-            return EXIT_OK
+            return ExitCode.OK
     bar = Bar(sys.stderr) if sys.stderr.isatty() else None
     try:
         mnist_full.get(mirrors=[*(args.mirror or ()), *mnist_full.MIRRORS],
@@ -65,17 +66,17 @@ def run_get(args: argparse.Namespace) -> int:
         _clear(bar)
         _say(f"download cancelled: the {kept:,} bytes received so far are kept in {where}, and the next "
              "`nn-playground data get mnist` resumes from them")
-        return EXIT_INTERRUPTED
+        return ExitCode.INTERRUPTED
     except DownloadError as exc:
         _clear(bar)
         _say(str(exc))
-        return EXIT_DOWNLOAD_FAILED
+        return ExitCode.DOWNLOAD_FAILED
     except DataError:
         _clear(bar)
         raise
     _clear(bar)
     print(f"Full MNIST is ready in {where} (60,000 training and 10,000 test images, checked).")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -84,7 +85,7 @@ def run_import(args: argparse.Namespace) -> int:
 
     where = mnist_full.import_from(args.path)
     print(f"Full MNIST is ready in {where} (imported from {args.path}, checked).")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _say(message: str) -> None:

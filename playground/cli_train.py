@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from playground.core.errors import SpecError
+from playground.core.keys import is_grad_norm_key
 from playground.core.run.state import RunState
+from playground.exit_codes import ExitCode
 
 if TYPE_CHECKING:
     from playground.core.experiment import Experiment
@@ -30,7 +32,6 @@ if TYPE_CHECKING:
     from playground.core.run.loop import TrainingRun
     from playground.core.snapshot import Snapshot
 
-EXIT_OK, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 3, 130
 
 
 def add_parser(sub: Any, non_negative_int: Callable[[str], int]) -> None:
@@ -50,12 +51,11 @@ def add_parser(sub: Any, non_negative_int: Callable[[str], int]) -> None:
 
 def run_train(args: argparse.Namespace) -> int:
     """Load, override, train to the end, report; exit 3 if it diverged, 130 if interrupted."""
-    import torch
-
-    torch.set_num_threads(1)  # measured: tiny networks train faster and steadier on one thread
-
+    from playground.core import torch_setup
     from playground.core.presets import load_preset, resolve_preset
     from playground.core.run.loop import RunOptions, TrainingRun
+
+    torch_setup.set_threads()
 
     path = resolve_preset(args.preset)
     exp = with_overrides(load_preset(path), args.epochs, args.seed, path.name)
@@ -83,7 +83,8 @@ def run_train(args: argparse.Namespace) -> int:
         print(json.dumps(result, allow_nan=False))
     elif not args.quiet:
         print(summary(result, args.out))
-    return {RunState.DIVERGED: EXIT_DIVERGED, RunState.STOPPED: EXIT_INTERRUPTED}.get(last.state, EXIT_OK)
+    return {RunState.DIVERGED: ExitCode.DIVERGED, RunState.STOPPED: ExitCode.INTERRUPTED}.get(last.state,
+                                                                                        ExitCode.OK)
 
 
 def with_overrides(exp: Experiment, epochs: int | None, seed: int | None, file_name: str) -> Experiment:
@@ -215,7 +216,7 @@ def result_dict(exp: Experiment, run: TrainingRun, last: Snapshot) -> dict[str, 
         result.update(class_figures(last.confusion, run.dataset.class_names))
     result.update(samples_counts(exp, run.dataset))
     result["metrics"] = {k: float(v) for k, v in last.metrics.items()
-                         if not k.startswith("grad_norm.") and k not in ("epoch", "seconds")}
+                         if not is_grad_norm_key(k) and k not in ("epoch", "seconds")}
     return _clean(result)
 
 

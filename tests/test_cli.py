@@ -18,6 +18,7 @@ import torch
 from playground import cli, cli_train
 from playground.core.export import load_weights
 from playground.core.presets import SHIPPED_DIR, load_preset, shipped_presets
+from playground.exit_codes import ExitCode
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -50,7 +51,7 @@ def run_json(capsys, *args: str) -> tuple[int, dict, str]:
 
 def test_train_json_reports_the_run(capsys):
     code, r, err = run_json(capsys, "circle", "--epochs", "3")
-    assert code == 0 and err == ""
+    assert code == ExitCode.OK and err == ""
     assert r["epochs"] == 3 and r["state"] == "finished" and r["message"]
     assert r["diverged"] is False and r["stopped_early"] is False
     assert 0 < r["train_loss"] < 2 and 0 < r["test_loss"] < 2
@@ -61,7 +62,7 @@ def test_train_json_reports_the_run(capsys):
 
 
 def test_train_without_json_prints_a_summary_and_nothing_on_stderr_off_a_terminal(capsys):
-    assert cli.main(["train", "circle", "--epochs", "2"]) == 0
+    assert cli.main(["train", "circle", "--epochs", "2"]) == ExitCode.OK
     out, err = capsys.readouterr()
     assert err == ""
     assert out.startswith("Circle: finished after 2 epochs in ")
@@ -76,7 +77,7 @@ def test_the_seed_override_is_applied_and_reproducible(capsys):
 
 def test_linear_regression_reports_the_fitted_weight_and_bias(tmp_path, capsys):
     code, r, _ = run_json(capsys, str(preset(tmp_path / "line.json")))
-    assert code == 0 and r["task"] == "regression"
+    assert code == ExitCode.OK and r["task"] == "regression"
     assert r["train_accuracy"] is None and r["test_accuracy"] is None
     assert r["weights"] == [pytest.approx(3.0, abs=1e-3)] and r["bias"] == pytest.approx(2.0, abs=1e-3)
     assert r["r2"] == pytest.approx(1.0, abs=1e-6)
@@ -85,9 +86,9 @@ def test_linear_regression_reports_the_fitted_weight_and_bias(tmp_path, capsys):
 def test_divergence_exits_3_with_nulls_not_nan(tmp_path, capsys):
     path = preset(tmp_path / "hot.json", optimizer={"name": "sgd", "lr": 5.0})
     code, r, _ = run_json(capsys, str(path))
-    assert code == 3 and r["diverged"] is True and r["state"] == "diverged"
+    assert code == ExitCode.DIVERGED and r["diverged"] is True and r["state"] == "diverged"
     assert r["train_loss"] is None and "learning rate" in r["message"]
-    assert cli.main(["train", str(path)]) == 3
+    assert cli.main(["train", str(path)]) == ExitCode.DIVERGED
     out, _ = capsys.readouterr()
     assert "diverged after" in out and "probably too high" in out
 
@@ -99,11 +100,11 @@ def test_a_blow_up_without_nan_exits_3_with_the_advice(tmp_path, capsys):
     path = tmp_path / "circle-lr100.json"
     path.write_text(json.dumps(d))
     code, r, _ = run_json(capsys, str(path))
-    assert code == 3 and r["diverged"] is True and r["state"] == "diverged"
+    assert code == ExitCode.DIVERGED and r["diverged"] is True and r["state"] == "diverged"
     assert r["epochs"] < 10 and r["train_loss"] > 5 * 0.69  # a number: it blew up, it is not NaN
     assert r["message"].startswith("Loss blew up at epoch")
     assert "learning rate (100) is probably too high. Try 0.1, or turn on gradient clipping." in r["message"]
-    assert cli.main(["train", str(path)]) == 3
+    assert cli.main(["train", str(path)]) == ExitCode.DIVERGED
     out, _ = capsys.readouterr()
     assert "diverged after" in out and r["message"] in out
 
@@ -111,7 +112,7 @@ def test_a_blow_up_without_nan_exits_3_with_the_advice(tmp_path, capsys):
 def test_out_writes_history_weights_and_the_preset_actually_run(tmp_path, capsys):
     out_dir = tmp_path / "results" / "run1"
     code = cli.main(["train", "circle", "--epochs", "4", "--seed", "3", "--out", str(out_dir), "--quiet"])
-    assert code == 0 and capsys.readouterr() == ("", "")
+    assert code == ExitCode.OK and capsys.readouterr() == ("", "")
     with open(out_dir / "history.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [int(r["epoch"]) for r in rows] == [1, 2, 3, 4]
@@ -142,7 +143,8 @@ def test_train_json_reports_every_class_and_the_test_confusion_matrix_as_sklearn
 
     code, r, _ = run_json(capsys, name, "--epochs", "2", "--out", str(tmp_path))
     labels, pred = _test_predictions(tmp_path)
-    assert code == 0 and r["confusion_matrix"] == skm.confusion_matrix(labels, pred, labels=range(k)).tolist()
+    assert code == ExitCode.OK
+    assert r["confusion_matrix"] == skm.confusion_matrix(labels, pred, labels=range(k)).tolist()
     want = skm.classification_report(labels, pred, labels=range(k), output_dict=True, zero_division=0)
     assert [row["class"] for row in r["per_class"]] == [str(i) for i in range(k)]
     for i, row in enumerate(r["per_class"]):
@@ -157,7 +159,7 @@ def test_train_json_reports_every_class_and_the_test_confusion_matrix_as_sklearn
 
 
 def test_the_summary_lists_each_class_and_the_averages(capsys):
-    assert cli.main(["train", "blobs", "--epochs", "2"]) == 0
+    assert cli.main(["train", "blobs", "--epochs", "2"]) == ExitCode.OK
     lines = capsys.readouterr().out.splitlines()
     head = next(i for i, line in enumerate(lines) if "precision  recall     F1  support" in line)
     assert [line.split()[:2] for line in lines[head + 1:head + 7]] == [
@@ -177,7 +179,7 @@ def test_out_keeps_every_epoch_of_a_run_whose_history_is_thinned(tmp_path, capsy
     made: list[History] = []
     monkeypatch.setattr(loop, "History", lambda rows: made.append(History(32)) or made[-1])
     code = cli.main(["train", "circle", "--epochs", "300", "--out", str(tmp_path), "--quiet"])
-    assert code == 0 and len(made) == 1 and len(made[0]) <= 32 and made[0].level > 0
+    assert code == ExitCode.OK and len(made) == 1 and len(made[0]) <= 32 and made[0].level > 0
     with open(tmp_path / "history.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [int(r["epoch"]) for r in rows] == list(range(1, 301))
@@ -191,7 +193,7 @@ def test_out_that_cannot_be_a_folder_is_refused_before_training(tmp_path, capsys
     (tmp_path / "taken").write_text("a file")
     code = cli.main(["train", "circle", "--epochs", "100000", "--out", str(tmp_path / "taken")])
     _, err = capsys.readouterr()
-    assert code == 2 and err.count("\n") == 1 and "taken: cannot write" in err
+    assert code == ExitCode.BAD_INPUT and err.count("\n") == 1 and "taken: cannot write" in err
     assert "Traceback" not in err
 
 
@@ -206,7 +208,7 @@ def test_epochs_override_of_zero_would_run_forever_until_stopped(capsys, monkeyp
 
     monkeypatch.setattr(cli_train, "stop_on_interrupt", stop_at_once)
     code, r, _ = run_json(capsys, "circle", "--epochs", "0")
-    assert code == 130 and r["state"] == "stopped" and r["epoch_limit"] is None
+    assert code == ExitCode.INTERRUPTED and r["state"] == "stopped" and r["epoch_limit"] is None
 
 
 def test_the_first_ctrl_c_stops_the_run_the_second_interrupts():
@@ -223,7 +225,7 @@ def test_the_first_ctrl_c_stops_the_run_the_second_interrupts():
 def test_progress_goes_to_stderr_on_a_terminal_only(capsys, monkeypatch):
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     code, r, err = run_json(capsys, "circle", "--epochs", "3")
-    assert code == 0 and r["epochs"] == 3
+    assert code == ExitCode.OK and r["epochs"] == 3
     assert "\r" in err and "epoch 3/3" in err and "loss train" in err
 
 
@@ -242,13 +244,13 @@ def test_progress_line_shows_epoch_limit_losses_and_speed():
 @pytest.mark.parametrize("args", [["train", "nosuchpreset"], ["train", "circle", "--epochs", "-1"],
                                   ["train", "circle", "--seed", "x"], ["frobnicate.json"]])
 def test_bad_input_exits_2_with_one_line_and_no_traceback(args, capsys):
-    assert cli.main(args) == 2
+    assert cli.main(args) == ExitCode.BAD_INPUT
     out, err = capsys.readouterr()
     assert out == "" and "Traceback" not in err and err.strip()
 
 
 def test_a_bad_preset_to_train_names_file_and_field(tmp_path, capsys):
-    assert cli.main(["train", str(bad_lr_preset(tmp_path / "spiral.json"))]) == 2
+    assert cli.main(["train", str(bad_lr_preset(tmp_path / "spiral.json"))]) == ExitCode.BAD_INPUT
     out, err = capsys.readouterr()
     assert out == ""
     assert err.strip().splitlines() == [
@@ -256,14 +258,14 @@ def test_a_bad_preset_to_train_names_file_and_field(tmp_path, capsys):
 
 
 def test_a_seed_override_out_of_range_is_reported(capsys):
-    assert cli.main(["train", "circle", "--seed", str(2**31)]) == 2
+    assert cli.main(["train", "circle", "--seed", str(2**31)]) == ExitCode.BAD_INPUT
     assert "seed: must be <=" in capsys.readouterr().err
 
 
 def test_python_dash_m_playground_train_json_in_a_fresh_process():
     proc = subprocess.run([sys.executable, "-m", "playground", "train", "circle", "--epochs", "3", "--json"],
                           cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == ExitCode.OK, proc.stderr
     assert proc.stderr == ""
     r = json.loads(proc.stdout)
     assert r["epochs"] == 3 and r["state"] == "finished"
@@ -276,9 +278,10 @@ def test_validate_reports_every_file_and_exits_2_if_any_is_bad(tmp_path, capsys)
     bad = bad_lr_preset(tmp_path / "spiral.json")
     broken = tmp_path / "broken.json"
     broken.write_text('{"format": ')
-    assert cli.main(["validate", str(good)]) == 0
+    assert cli.main(["validate", str(good)]) == ExitCode.OK
     assert capsys.readouterr().out == f"{good}: ok\n"
-    assert cli.main(["validate", str(bad), str(good), str(broken), str(tmp_path / "gone.json")]) == 2
+    code = cli.main(["validate", str(bad), str(good), str(broken), str(tmp_path / "gone.json")])
+    assert code == ExitCode.BAD_INPUT
     lines = capsys.readouterr().out.splitlines()
     assert lines == [f"{bad}: training.optimizer.lr: must be > 0, got -1.0", f"{good}: ok",
                      f"{broken}: invalid JSON at line 1, column 12: Expecting value",
@@ -286,7 +289,7 @@ def test_validate_reports_every_file_and_exits_2_if_any_is_bad(tmp_path, capsys)
 
 
 def test_presets_lists_the_shipped_presets_with_title_and_description(capsys):
-    assert cli.main(["presets"]) == 0
+    assert cli.main(["presets"]) == ExitCode.OK
     out = capsys.readouterr().out
     names = [line.split()[0] for line in out.splitlines() if not line.startswith(" ")]
     assert names == sorted(names) == [i.name for i in shipped_presets()]
@@ -296,10 +299,20 @@ def test_presets_lists_the_shipped_presets_with_title_and_description(capsys):
 
 
 def test_help_and_version_exit_0(capsys):
-    assert cli.main(["--help"]) == 0
+    assert cli.main(["--help"]) == ExitCode.OK
     assert "train" in capsys.readouterr().out
-    assert cli.main(["--version"]) == 0
+    assert cli.main(["--version"]) == ExitCode.OK
     assert capsys.readouterr().out.startswith("nn-playground 0.")
+
+
+def test_exit_statuses_keep_their_published_numbers_and_help_lists_them(capsys):
+    """Scripts test these numbers (README, `--help`): the enum may not renumber them."""
+    assert {code.name: int(code) for code in ExitCode} == {
+        "OK": 0, "NO_APP": 1, "BAD_INPUT": 2, "DIVERGED": 3, "DOWNLOAD_FAILED": 4, "INTERRUPTED": 130}
+    cli.main(["--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert ("Exit status: 0 ok, 1 app unavailable, 2 bad input, 3 training diverged, 4 download failed, "
+            "130 interrupted.") in help_text
 
 
 # ---------------------------------------------------------------- opening the app -----------
@@ -315,25 +328,25 @@ def fake_app(monkeypatch):
 
 
 def test_no_arguments_opens_the_app_with_the_default_experiment(fake_app):
-    assert cli.main([]) == 0
+    assert cli.main([]) == ExitCode.OK
     assert fake_app == [None]
 
 
 def test_a_preset_file_or_name_opens_the_app_with_it(fake_app):
-    assert cli.main([str(SHIPPED_DIR / "circle.json")]) == 0
-    assert cli.main(["circle"]) == 0
+    assert cli.main([str(SHIPPED_DIR / "circle.json")]) == ExitCode.OK
+    assert cli.main(["circle"]) == ExitCode.OK
     assert fake_app == [str(SHIPPED_DIR / "circle.json")] * 2
 
 
 def test_a_bad_preset_is_reported_before_any_window_opens(fake_app, tmp_path, capsys):
-    assert cli.main([str(bad_lr_preset(tmp_path / "spiral.json"))]) == 2
+    assert cli.main([str(bad_lr_preset(tmp_path / "spiral.json"))]) == ExitCode.BAD_INPUT
     assert fake_app == []
     assert "spiral.json: training.optimizer.lr" in capsys.readouterr().err
 
 
 def test_a_missing_gui_gives_a_clear_message(monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "playground.gui.app", None)  # makes the import fail
-    assert cli.main([]) == 1
+    assert cli.main([]) == ExitCode.NO_APP
     assert "The desktop app is not available yet" in capsys.readouterr().err
 
 
@@ -381,7 +394,7 @@ def _broken_inputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
 def test_broken_preset_files_exit_2_with_one_sentence(tmp_path, capsys, monkeypatch, command, case):
     path, sentence = _broken_inputs(tmp_path)[case]
     monkeypatch.setattr(torch.nn.Linear, "__init__", lambda *a, **k: pytest.fail("a layer was built"))
-    assert cli.main([command, str(path)]) == 2
+    assert cli.main([command, str(path)]) == ExitCode.BAD_INPUT
     out, err = capsys.readouterr()
     line = (err if command == "train" else out).strip()
     assert len(line.splitlines()) == 1 and "Traceback" not in err
@@ -396,7 +409,7 @@ def test_a_fifo_preset_does_not_hang_a_fresh_process(tmp_path):
     os.mkfifo(fifo)
     proc = subprocess.run([sys.executable, "-m", "playground", "validate", str(fifo)], cwd=REPO,
                           capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 2 and proc.stderr == ""
+    assert proc.returncode == ExitCode.BAD_INPUT and proc.stderr == ""
     assert proc.stdout == (f"{fifo}: is a named pipe (FIFO), not a regular file; "
                            "a preset must be a regular file\n")
 
@@ -423,13 +436,31 @@ def test_validate_reads_the_csv_a_preset_refers_to(tmp_path, capsys, csv_text, p
     code = cli.main(["validate", str(path)])
     out = capsys.readouterr().out
     if problem is None:
-        assert code == 0 and out == f"{path}: ok\n"
+        assert code == ExitCode.OK and out == f"{path}: ok\n"
     else:
-        assert code == 2 and out.startswith(f"{path}: ") and problem in out and len(out.splitlines()) == 1
+        assert code == ExitCode.BAD_INPUT
+        assert out.startswith(f"{path}: ") and problem in out and len(out.splitlines()) == 1
 
 
 def test_train_on_a_csv_with_an_out_of_range_cell_exits_2_before_training(tmp_path, capsys):
     path = _csv_preset(tmp_path, "a,b,y\n1,2,0\n3,1e39,1\n5,6,0\n")
-    assert cli.main(["train", str(path), "--json"]) == 2
+    assert cli.main(["train", str(path), "--json"]) == ExitCode.BAD_INPUT
     out, err = capsys.readouterr()
     assert out == "" and err.startswith('nn-playground: data.csv: row 3, column "b": \'1e39\' is too large')
+
+
+LIGHT_PROBE = """
+import contextlib, io, json, sys
+from playground import cli
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    codes = [cli.main(["presets"]), cli.main(["--help"]), cli.main(["train"])]
+print(json.dumps([codes, sorted(m for m in ("torch", "PySide6") if m in sys.modules)]))
+"""
+
+
+def test_listing_presets_help_and_a_usage_error_never_load_torch():
+    """They answer at once: torch (1-2 s to import) is left to the commands that train or validate."""
+    out = subprocess.run([sys.executable, "-c", LIGHT_PROBE], cwd=REPO, capture_output=True, text=True,
+                         timeout=120, check=True)
+    codes, heavy = json.loads(out.stdout.strip().splitlines()[-1])
+    assert codes == [ExitCode.OK, ExitCode.OK, ExitCode.BAD_INPUT] and heavy == []

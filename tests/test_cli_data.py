@@ -18,6 +18,7 @@ from playground.core.datasets import mnist_full
 from playground.core.datasets.idx import TEST
 from playground.core.download import part_path
 from playground.core.presets import SHIPPED_DIR
+from playground.exit_codes import ExitCode
 from tests.fake_mnist import Mirror, fake_files, idx, remote_files, serve, write_folder, write_npz
 
 FILES = fake_files()
@@ -47,7 +48,7 @@ def test_get_downloads_checks_and_says_where(offline, capsys):
     assert out == f"Full MNIST is ready in {offline} (60,000 training and 10,000 test images, checked).\n"
     assert sorted(p.name for p in offline.iterdir()) == sorted(FILES)
     code, out, _ = run(capsys, "data", "get", "mnist")
-    assert code == 0 and out == f"Full MNIST is already in {offline}.\n"
+    assert code == ExitCode.OK and out == f"Full MNIST is already in {offline}.\n"
 
 
 def test_ctrl_c_cancels_keeps_the_part_and_the_next_get_resumes(offline, capsys, monkeypatch):
@@ -60,7 +61,7 @@ def test_ctrl_c_cancels_keeps_the_part_and_the_next_get_resumes(offline, capsys,
     first = mnist_full.FILES[0].name
     with serve(Mirror(dict(FILES))) as mirror:
         code, out, err = run(capsys, "data", "get", "mnist", "--mirror", mirror.url)
-        assert code == 130 and out == ""
+        assert code == ExitCode.INTERRUPTED and out == ""
         kept = part_path(offline, first).stat().st_size
         assert kept == 64 << 10
         assert err.strip().endswith(f"nn-playground: download cancelled: the {kept:,} bytes received so far "
@@ -70,7 +71,7 @@ def test_ctrl_c_cancels_keeps_the_part_and_the_next_get_resumes(offline, capsys,
         monkeypatch.setattr(mnist_full, "MIRRORS", ())
         monkeypatch.setattr(mnist_full, "FILES", remote_files(FILES))
         code, _, _ = run(capsys, "data", "get", "mnist", "--mirror", mirror.url)
-    assert code == 0 and (first, f"bytes={kept}-") in mirror.requests
+    assert code == ExitCode.OK and (first, f"bytes={kept}-") in mirror.requests
 
 
 def test_a_checksum_mismatch_exits_4_naming_the_file(offline, capsys, monkeypatch):
@@ -78,7 +79,7 @@ def test_a_checksum_mismatch_exits_4_naming_the_file(offline, capsys, monkeypatc
     files[mnist_full.FILES[1].name] = b"not the labels"
     with serve(Mirror(files)) as mirror:
         code, out, err = run(capsys, "data", "get", "mnist", "--mirror", mirror.url)
-    assert code == 4 and out == "" and len(err.strip().splitlines()) == 1
+    assert code == ExitCode.DOWNLOAD_FAILED and out == "" and len(err.strip().splitlines()) == 1
     assert err.startswith(f"nn-playground: {mnist_full.FILES[1].name}: could not download it (")
     assert "SHA-256" in err and "deleted" in err and "nn-playground data import mnist PATH" in err
     assert not (offline / mnist_full.FILES[1].name).exists()
@@ -88,7 +89,7 @@ def test_a_checksum_mismatch_exits_4_naming_the_file(offline, capsys, monkeypatc
 def test_no_mirror_answering_exits_4(offline, capsys):
     with serve(Mirror({})) as mirror:
         code, _, err = run(capsys, "data", "get", "mnist", "--mirror", mirror.url)
-    assert code == 4 and "HTTP 404" in err and "Traceback" not in err
+    assert code == ExitCode.DOWNLOAD_FAILED and "HTTP 404" in err and "Traceback" not in err
 
 
 def test_the_progress_bar_shows_file_and_megabytes():
@@ -117,7 +118,7 @@ def test_import_of_a_bad_file_exits_2_with_one_sentence_naming_it(offline, tmp_p
     source = write_folder(tmp_path / "files", compress=False)
     (source / TEST.labels).write_bytes(idx(np.zeros(9_000, np.uint8)))
     code, out, err = run(capsys, "data", "import", "mnist", str(source))
-    assert (code, out) == (2, "")
+    assert (code, out) == (ExitCode.BAD_INPUT, "")
     assert err == (f"nn-playground: {source / TEST.labels}: holds 9,000 examples, but MNIST's test part "
                    "has 10,000\n")
     assert not offline.exists()
@@ -128,12 +129,12 @@ def test_import_of_a_bad_file_exits_2_with_one_sentence_naming_it(offline, tmp_p
 def test_train_and_validate_without_full_mnist_say_how_to_get_it(capsys):
     assert mnist_full.missing()  # the sandboxed data folder is empty
     code, out, err = run(capsys, "train", "mnist-cnn-full")
-    assert (code, out) == (2, "") and len(err.strip().splitlines()) == 1
+    assert (code, out) == (ExitCode.BAD_INPUT, "") and len(err.strip().splitlines()) == 1
     assert err.startswith("nn-playground: full MNIST is not on this computer yet")
     assert "`nn-playground data get mnist`" in err
     path = SHIPPED_DIR / "mnist-cnn-full.json"
     code, out, _ = run(capsys, "validate", str(path), str(SHIPPED_DIR / "mnist-cnn.json"))
-    assert code == 2
+    assert code == ExitCode.BAD_INPUT
     assert out.splitlines() == [f"{path}: {mnist_full.missing_message()}",
                                 f"{SHIPPED_DIR / 'mnist-cnn.json'}: ok"]
 
@@ -156,7 +157,7 @@ def _digits(tmp_path, samples):
 def test_samples_above_what_the_set_holds_are_reported_not_hidden(tmp_path, capsys):
     code, out, _ = run(capsys, "train", _digits(tmp_path, 70_000), "--json")
     r = json.loads(out)
-    assert code == 0
+    assert code == ExitCode.OK
     assert (r["samples"], r["samples_requested"], r["samples_available"]) == (1797, 70_000, 1797)
     assert r["train_samples"] + r["val_samples"] + r["test_samples"] == 1797
     code, out, _ = run(capsys, "train", _digits(tmp_path, 70_000))

@@ -15,14 +15,11 @@ from importlib import import_module
 from typing import Any
 
 from playground.core.errors import DataError, PlaygroundError, ShapeError, SpecError
-from playground.core.experiment import (
-    Experiment,
-    default_experiment,
-    experiment_from_dict,
-    experiment_to_dict,
-)
+from playground.core.spec import Experiment, experiment_to_dict
 
 _LAZY = {
+    "default_experiment": "playground.core.validate",
+    "experiment_from_dict": "playground.core.validate",
     "TrainingRun": "playground.core.run.loop",
     "RunOptions": "playground.core.run.loop",
     "run_to_end": "playground.core.run.loop",
@@ -33,8 +30,8 @@ _LAZY = {
     "build_model": "playground.core.model",
 }
 
-__all__ = ["DataError", "Experiment", "PlaygroundError", "ShapeError", "SpecError", "default_experiment",
-           "experiment_from_dict", "experiment_to_dict", *_LAZY]
+__all__ = ["DataError", "Experiment", "PlaygroundError", "ShapeError", "SpecError", "experiment_to_dict",
+           *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

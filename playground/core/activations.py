@@ -1,17 +1,11 @@
-"""Activation functions as a table: one Entry per function, `factory()` builds the torch module.
-
-`extra` carries what statistics and initialisers need without `if name == ...` chains:
-- ``family``: ``"relu"`` (can switch units off: dead-unit statistics apply), ``"saturating"``
-  (bounded: saturated-unit statistics apply) or ``"linear"``.
-- ``range``: (low, high) of the outputs; a saturating unit is one stuck near either end.
-- ``gain``: the `torch.nn.init.calculate_gain` nonlinearity name that fits it (used by xavier/he).
-- ``head_only``: offered for the output head only (softmax: it mixes the units of a layer, which
-  only makes sense where they are class scores).
+"""Activation functions as a table: one ActivationEntry per function, `factory()` builds the torch
+module, and its fields carry what statistics and initialisers need without `if name == ...` chains.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from torch import nn
 
@@ -21,13 +15,23 @@ RELU, SATURATING, LINEAR = "relu", "saturating", "linear"
 _INF = math.inf
 
 
+@dataclass(frozen=True, kw_only=True)
+class ActivationEntry(Entry):
+    """An activation function and the facts about it that statistics and initialisers use."""
+
+    family: str  # RELU (can switch units off: dead units), SATURATING (bounded: stuck units) or LINEAR
+    range: tuple[float, float]  # (low, high) of the outputs; a saturated unit sits near either end
+    gain: str  # the `torch.nn.init.calculate_gain` nonlinearity that fits it (xavier, he)
+    head_only: bool = False  # softmax mixes a layer's units: only the output head's class scores
+
+
 def _entry(name: str, label: str, help: str, factory, family: str, low: float, high: float,
-           gain: str, head_only: bool = False) -> Entry:
-    return Entry(name, label, help, factory=factory,
-                 extra={"family": family, "range": (low, high), "gain": gain, "head_only": head_only})
+           gain: str, head_only: bool = False) -> ActivationEntry:
+    return ActivationEntry(name, label, help, factory=factory, family=family, range=(low, high), gain=gain,
+                           head_only=head_only)
 
 
-ACTIVATIONS: Registry[Entry] = Registry("activation", [
+ACTIVATIONS: Registry[ActivationEntry] = Registry("activation", [
     _entry("relu", "ReLU", "max(0, x): fast and simple; a unit whose input stays negative outputs 0 "
            "and stops learning (a 'dead' unit).", nn.ReLU, RELU, 0.0, _INF, "relu"),
     _entry("leaky_relu", "Leaky ReLU", "Like ReLU but lets 1% of negative inputs through, so units "
@@ -53,7 +57,7 @@ ACTIVATIONS: Registry[Entry] = Registry("activation", [
 
 def hidden_activations() -> tuple[str, ...]:
     """The activation names a hidden layer may use (all but the head-only ones)."""
-    return tuple(name for name, e in ACTIVATIONS.items() if not e.extra["head_only"])
+    return tuple(name for name, e in ACTIVATIONS.items() if not e.head_only)
 
 
 def make_activation(name: str) -> nn.Module:

@@ -29,8 +29,8 @@ from playground.core.errors import SpecError
 from playground.core.readfile import MiB, size_text
 
 if TYPE_CHECKING:
-    from playground.core.experiment import Experiment
     from playground.core.model import NetworkReport
+    from playground.core.spec import Experiment
 
 GiB = 1024 * MiB
 MEMORY_SHARE = 4  # a network may use at most a quarter of this machine's memory...

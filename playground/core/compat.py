@@ -2,7 +2,7 @@
 
 `check_experiment` runs when an experiment is read (presets, GUI edits) so a person hears "this
 loss does not fit this data" at once instead of at training time. It uses only what the
-registries say statically (a data set's ``kind``/``task``/``input_shape`` in ``extra``, a loss's
+registries say statically (a DatasetEntry's ``kind``/``task``/``input_shape``, a LossEntry's
 ``tasks``/``logits``), and skips a rule when that is unknown (the person's own CSV, say); the
 trainer checks again once the data is loaded. Imports are lazy so this module loads before the
 registries it reads are complete.
@@ -10,17 +10,16 @@ registries it reads are complete.
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Mapping
-from typing import Any
-
+from playground.core.budget import check_fits, train_rows
+from playground.core.datasets import DATASETS, DatasetEntry
 from playground.core.errors import SpecError
-from playground.core.experiment import Experiment
+from playground.core.losses import LOSSES
+from playground.core.model import inspect_network
+from playground.core.spec import Experiment
 
 _AUTO = {"binary": "binary_cross_entropy", "multiclass": "cross_entropy", "regression": "mse"}
 _TASK_WORDS = {"binary": "two-class classification", "multiclass": "multi-class classification",
                "regression": "regression"}
-_LOGIT_LOSSES = {"binary_cross_entropy", "cross_entropy"}
 
 
 def resolve_loss(loss_name: str, task: str) -> str:
@@ -38,37 +37,37 @@ def _or_list(names: list[str]) -> str:
     return f"{', '.join(names[:-1])} or {names[-1]}"
 
 
-def _static_input_shape(extra: Mapping[str, Any], features: tuple[str, ...]) -> tuple[int, ...] | None:
+def _static_input_shape(entry: DatasetEntry | None, features: tuple[str, ...]) -> tuple[int, ...] | None:
     """The model input shape when the registry alone tells it, else None (rule skipped)."""
-    if "input_shape" in extra:
-        return tuple(extra["input_shape"])
-    kind = extra.get("kind")
-    if kind == "points2d":
+    if entry is None:
+        return None
+    if entry.input_shape is not None:
+        return entry.input_shape
+    if entry.kind == "points2d":
         return (len(features),)
-    if kind == "line1d":
+    if entry.kind == "line1d":
         return (1,)
     return None
 
 
-def _output_units(extra: Mapping[str, Any], task: str | None) -> int:
-    if task == "multiclass":
-        return int(extra.get("output_units", extra.get("num_classes", 2)))
-    return 1
+def _output_units(entry: DatasetEntry | None, task: str | None) -> int:
+    if task != "multiclass":
+        return 1
+    return entry.num_classes if entry is not None and entry.num_classes else 2
 
 
-def _check_loss(exp: Experiment, losses: Mapping[str, Any], task: str | None) -> None:
+def _check_loss(exp: Experiment, task: str | None) -> None:
     loss = exp.training.loss
-    if task is not None and loss != "auto" and loss in losses:
-        tasks = losses[loss].extra.get("tasks", set())
+    if task is not None and loss != "auto" and loss in LOSSES:
+        tasks = LOSSES[loss].tasks
         if task not in tasks:
-            fits = [name for name, e in losses.items() if task in e.extra.get("tasks", ())]
+            fits = [name for name, e in LOSSES.items() if task in e.tasks]
             what = " and ".join(_TASK_WORDS.get(t, t) for t in sorted(tasks)) or "no task"
             raise SpecError("training.loss", f"{loss} is for {what}; '{exp.data.dataset}' is a "
                             f"{_TASK_WORDS.get(task, task)} data set — use {_or_list(fits)}", loss)
 
 
-def _head_message(exp: Experiment, losses: Mapping[str, Any], task: str | None,
-                  output_units: int | None) -> str:
+def _head_message(exp: Experiment, task: str | None, output_units: int | None) -> str:
     """Why the output activation and the loss cannot work together ("" when they can)."""
     head = exp.network.output.get("activation", "linear")
     if head == "softmax" and output_units == 1:
@@ -76,16 +75,17 @@ def _head_message(exp: Experiment, losses: Mapping[str, Any], task: str | None,
                 "sigmoid (or linear with binary_cross_entropy) for two classes")
     loss = exp.training.loss
     chosen = resolve_loss(loss, task) if task is not None or loss != "auto" else None
-    extra = losses[chosen].extra if chosen in losses else {}
+    entry = LOSSES.get(chosen) if chosen is not None else None
+    logits, probabilities = (entry.logits, entry.probabilities) if entry is not None else (False, False)
     how = " (chosen by 'auto')" if loss == "auto" else ""
-    if extra.get("logits", chosen in _LOGIT_LOSSES) and head == "softmax":
+    if logits and head == "softmax":
         return (f"{chosen}{how} applies log-softmax to the logits itself, so a softmax head would apply "
                 "softmax twice (double softmax: squashed scores, weak gradients); set the output "
                 "activation to linear, or pick cross_entropy_probs for a softmax head")
-    if extra.get("logits", chosen in _LOGIT_LOSSES) and head != "linear":
+    if logits and head != "linear":
         return (f"{chosen}{how} works on raw scores (logits) and applies sigmoid/softmax itself, so "
                 "the output activation must be linear (or pick a loss such as mse)")
-    if extra.get("probabilities") and head != "softmax":
+    if probabilities and head != "softmax":
         return (f"{chosen} takes class probabilities, so the output activation must be softmax (or "
                 "pick cross_entropy, which takes a linear head's logits)")
     return ""
@@ -94,7 +94,7 @@ def _head_message(exp: Experiment, losses: Mapping[str, Any], task: str | None,
 def check_head(exp: Experiment, task: str | None, output_units: int | None) -> None:
     """SpecError on ``network.output.activation`` when the head's activation does not fit the loss
     (a softmax head into cross-entropy: double softmax) or the task (softmax over one unit)."""
-    message = _head_message(exp, _registry("playground.core.losses", "LOSSES"), task, output_units)
+    message = _head_message(exp, task, output_units)
     if message:
         raise SpecError("network.output.activation", message,
                         exp.network.output.get("activation", "linear"))
@@ -130,9 +130,6 @@ def check_network(exp: Experiment, input_shape: tuple[int, ...], output_units: i
                   n_train: int | None = None) -> None:
     """SpecError naming the layer whose shapes cannot work, or with the numbers when the network
     would not fit in memory (see core/budget.py); `n_train` = rows in the training split, if known."""
-    from playground.core.budget import check_fits, train_rows
-    from playground.core.model import inspect_network
-
     report = inspect_network(exp.network, input_shape, output_units)
     if report.first_error is not None:
         index, message = report.first_error
@@ -142,21 +139,10 @@ def check_network(exp: Experiment, input_shape: tuple[int, ...], output_units: i
     check_fits(report, train_rows(exp, n_train))
 
 
-def _check_shapes(exp: Experiment, extra: Mapping[str, Any], task: str | None) -> None:
-    shape = _static_input_shape(extra, exp.data.features)
+def _check_shapes(exp: Experiment, entry: DatasetEntry | None, task: str | None) -> None:
+    shape = _static_input_shape(entry, exp.data.features)
     if shape is not None:
-        check_network(exp, shape, _output_units(extra, task))
-
-
-def _registry(module: str, name: str) -> Mapping[str, Any]:
-    """A registry, or an empty table while its module does not exist yet (its rules are skipped)."""
-    try:
-        found = importlib.import_module(module)
-    except ModuleNotFoundError as e:
-        if e.name != module:  # a broken import inside an existing module is a bug: show it
-            raise
-        return {}
-    return getattr(found, name, {})  # a package still without its __init__ is a namespace package
+        check_network(exp, shape, _output_units(entry, task))
 
 
 def check_training_split(exp: Experiment, n_train: int) -> None:
@@ -180,13 +166,10 @@ def check_training_split(exp: Experiment, n_train: int) -> None:
 
 def check_experiment(exp: Experiment) -> None:
     """Raise SpecError (naming the field to change) for settings that cannot work together."""
-    datasets = _registry("playground.core.datasets", "DATASETS")
-    losses = _registry("playground.core.losses", "LOSSES")
-    entry = datasets.get(exp.data.dataset)
-    extra: Mapping[str, Any] = entry.extra if entry is not None else {}
-    task = extra.get("task")
-    _check_loss(exp, losses, task)
-    check_head(exp, task, _output_units(extra, task) if task is not None else None)
+    entry = DATASETS.get(exp.data.dataset)
+    task = entry.task if entry is not None else None
+    _check_loss(exp, task)
+    check_head(exp, task, _output_units(entry, task) if task is not None else None)
     _check_early_stopping(exp, task)
     _check_batchnorm(exp)
-    _check_shapes(exp, extra, task)
+    _check_shapes(exp, entry, task)

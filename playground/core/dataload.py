@@ -33,7 +33,7 @@ from playground.core.datasets import load_dataset
 from playground.core.datasets.base import Dataset
 from playground.core.datasets.csv_data import Standardise
 from playground.core.errors import PlaygroundError
-from playground.core.experiment import DataSpec
+from playground.core.spec import DataSpec
 
 _FRAME = struct.Struct("<Q")
 NICE = 10  # a background job's courtesy on a small machine: the window's frames come first

@@ -14,6 +14,7 @@ from torch import nn
 
 from playground.core import metrics
 from playground.core.datasets.base import BINARY, MULTICLASS
+from playground.core.keys import block_id
 from playground.core.probes import OutputToValue
 
 
@@ -130,5 +131,5 @@ def grad_norms(model: nn.Sequential) -> dict[str, float]:
     for i, block in enumerate(model):
         grads = [p.grad for p in block.parameters() if p.grad is not None]
         if grads:
-            norms[str(i)] = float(torch.sqrt(sum((g * g).sum() for g in grads)))
+            norms[block_id(i)] = float(torch.sqrt(sum((g * g).sum() for g in grads)))
     return norms

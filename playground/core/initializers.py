@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from playground.core.activations import ACTIVATIONS
 from playground.core.registry import Entry, Registry
 
 
@@ -53,11 +54,9 @@ def apply_initializer(layer: nn.Module, name: str, scale: float = 1.0, activatio
     """
     if name == "default":
         return
-    from playground.core.activations import ACTIVATIONS
-
     entry = INITIALIZERS.lookup(name, "initializer")
     act = ACTIVATIONS.get(activation)
-    gain_name = act.extra["gain"] if act is not None else "linear"
+    gain_name = act.gain if act is not None else "linear"
     with torch.no_grad():
         entry.factory(layer.weight, float(scale), gain_name)
         if getattr(layer, "bias", None) is not None:

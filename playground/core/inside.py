@@ -11,10 +11,9 @@ import torch
 from torch import nn
 
 from playground.core.activations import ACTIVATIONS
+from playground.core.keys import DEAD, SATURATED, block_id
 from playground.core.layers import Block
 
-DEAD = "dead"
-SATURATED = "saturated"
 _SATURATION_MARGIN = 0.01  # within 1% of the output range's bound counts as saturated
 
 
@@ -25,27 +24,41 @@ def _units(h: torch.Tensor) -> torch.Tensor:
     return h.transpose(0, 1).reshape(h.shape[1], -1).T
 
 
+def unit_activity(activation: str, units: np.ndarray) -> tuple[str, float] | None:
+    """The health statistic of one hidden layer's outputs `units` (examples, units), float32:
+    (DEAD, share of units never above the floor) for ReLU-like activations, (SATURATED, share of
+    outputs within 1% of a bound of the range) for tanh/sigmoid, None for the others.
+
+    The one definition: the torch path (`activity`) and the numpy twin (`FastNet.activity`) both
+    call it, so the two cannot drift apart. Counts are divided in float32, as torch's mean does.
+    """
+    entry = ACTIVATIONS[activation]
+    family = entry.family
+    if family == "relu":
+        floor = 1e-3 if activation == "softplus" else 0.0
+        dead = np.count_nonzero(units.max(axis=0) <= floor)
+        return DEAD, float(np.float32(dead) / np.float32(units.shape[1]))
+    if family == "saturating":
+        lo, hi = entry.range
+        margin = (hi - lo) * _SATURATION_MARGIN
+        pinned = np.count_nonzero((units <= lo + margin) | (units >= hi - margin))
+        return SATURATED, float(np.float32(pinned) / np.float32(units.size))
+    return None
+
+
 @torch.no_grad()
 def activity(model: nn.Sequential, x: torch.Tensor, max_examples: int = 512) -> dict[str, tuple[str, float]]:
-    """Per hidden block index: ("dead", share of units never active) for ReLU-like layers, or
-    ("saturated", share of outputs pinned near a bound) for tanh/sigmoid. Model must be in eval mode."""
+    """Per hidden block index: `unit_activity` of its outputs on the first `max_examples` rows of
+    `x` (conv channels count as units). Model must be in eval mode."""
     h = x[:max_examples]
     out: dict[str, tuple[str, float]] = {}
     for i, block in enumerate(list(model)[:-1]):
         h = block(h)
         if not isinstance(block, Block) or block.activation is None or not len(h):
             continue
-        entry = ACTIVATIONS[block.activation]
-        family = entry.extra["family"]
-        u = _units(h)
-        if family == "relu":
-            floor = 1e-3 if block.activation == "softplus" else 0.0
-            out[str(i)] = (DEAD, float((u.max(dim=0).values <= floor).float().mean()))
-        elif family == "saturating":
-            lo, hi = entry.extra["range"]
-            margin = (hi - lo) * _SATURATION_MARGIN
-            pinned = (u <= lo + margin) | (u >= hi - margin)
-            out[str(i)] = (SATURATED, float(pinned.float().mean()))
+        stat = unit_activity(block.activation, _units(h).numpy())
+        if stat is not None:
+            out[block_id(i)] = stat
     return out
 
 

@@ -1,13 +1,8 @@
 """Layer types as a table: parameter schema, shape inference, parameter count and torch builder.
 
-Each Entry's `extra` holds:
-- ``infer(in_shape, params) -> out_shape``: raises `ShapeMismatch` with a message for a beginner.
-- ``count(in_shape, params) -> int``: trainable parameters, computed without building anything
-  (the designer re-infers on every edit; tests check it against the built torch model).
-- ``build(in_shape, params) -> Block``: the torch module for the layer (params complete, shape valid).
-- ``describe(params) -> str``: a short label such as ``Dense 4 tanh``.
-- ``icon`` (a one/two character glyph), ``category`` (``core``, ``conv``, ``regularisation``) and
-  ``needs_image`` (conv and pooling layers).
+Each LayerEntry says how to infer its output shape, count its parameters without building
+anything (the designer re-infers on every edit; tests check the count against the built torch
+model), build it, and describe it in a few words; and how the palette shows it.
 Shapes never include the batch dimension: ``(features,)`` or ``(channels, height, width)``.
 `OUTPUT` describes the head the same way (its ``units`` come from the task, not the person).
 """
@@ -16,7 +11,8 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from torch import nn
@@ -48,6 +44,23 @@ class Block(nn.Sequential):
 
     def extra_repr(self) -> str:
         return f"type={self.layer_type!r}, activation={self.activation!r}"
+
+
+def _no_parameters(s: Shape, p: Params) -> int:
+    return 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class LayerEntry(Entry):
+    """A layer type: its schema (Entry.params) and what the model builder and the designer need."""
+
+    infer: Callable[[Shape, Params], Shape]  # raises ShapeMismatch with a message for a beginner
+    build: Callable[[Shape, Params], Block]  # params complete, shape valid
+    describe: Callable[[Params], str]  # a short label such as ``Dense 4 tanh``
+    count: Callable[[Shape, Params], int] = _no_parameters  # trainable parameters, from shapes alone
+    icon: str  # a one or two character glyph
+    category: str  # ``core``, ``conv`` or ``regularisation``
+    needs_image: bool = False  # conv and pooling layers
 
 
 def shape_text(shape: Shape) -> str:
@@ -118,12 +131,10 @@ OUTPUT_PARAMS: tuple[Param, ...] = (
     _BIAS, _INIT, _SCALE,
 )
 
-OUTPUT = Entry("output", "Output", "The last Dense layer: one unit per class (1 for two classes or "
-               "regression), sized by the task.", params=OUTPUT_PARAMS, extra={
-                   "infer": _dense_infer("The output layer"), "count": _dense_count,
-                   "build": _dense_build("output"),
-                   "describe": lambda p: f"Output {p['units']} {p['activation']}",
-                   "icon": "out", "category": "core", "needs_image": False})
+OUTPUT = LayerEntry("output", "Output", "The last Dense layer: one unit per class (1 for two classes or "
+                    "regression), sized by the task.", params=OUTPUT_PARAMS,
+                    infer=_dense_infer("The output layer"), count=_dense_count, build=_dense_build("output"),
+                    describe=lambda p: f"Output {p['units']} {p['activation']}", icon="out", category="core")
 
 
 # ------------------------------------------------------------------ convolution --------------
@@ -186,7 +197,7 @@ def _pool(label: str, module: type[nn.Module], layer_type: str) -> dict[str, Any
         k, st = p["pool_size"], stride(p)
         return f"{label} {k}×{k}" + (f" stride {st}" if st != k else "")
 
-    return {"infer": infer, "count": lambda s, p: 0, "describe": describe,
+    return {"infer": infer, "describe": describe,
             "build": lambda s, p: Block(layer_type, None, pool=module(p["pool_size"], stride(p))),
             "category": "conv", "needs_image": True}
 
@@ -216,13 +227,11 @@ def _norm_build(s: Shape, p: Params) -> Block:
     return Block("batchnorm", None, norm=nn.BatchNorm1d(s[0]) if len(s) == 1 else nn.BatchNorm2d(s[0]))
 
 
-def _entry(name: str, label: str, help: str, params: tuple[Param, ...], **extra: Any) -> Entry:
-    extra.setdefault("count", lambda s, p: 0)
-    extra.setdefault("needs_image", False)
-    return Entry(name, label, help, params, extra=extra)
+def _entry(name: str, label: str, help: str, params: tuple[Param, ...], **parts: Any) -> LayerEntry:
+    return LayerEntry(name, label, help, params, **parts)
 
 
-LAYERS: Registry[Entry] = Registry("layer", [
+LAYERS: Registry[LayerEntry] = Registry("layer", [
     _entry("dense", "Dense", "A row of units, each connected to every input: the basic building "
            "block of a network.",
            (Param("units", int, 4, "Number of units (neurons) in the layer.", 1, 4096),

@@ -6,6 +6,7 @@ loop; tests check them against scikit-learn.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -123,3 +124,13 @@ def r2_score(pred: np.ndarray, target: np.ndarray) -> float:
     if ss_tot == 0:
         return float("nan")
     return 1.0 - float(np.sum((target - pred) ** 2)) / ss_tot
+
+
+def threshold_figures(counts: np.ndarray) -> dict[str, float]:
+    """Class 1's precision, recall and F1, the accuracy and the false positive rate of a 2×2 matrix
+    (rows true class, columns predicted)."""
+    report = class_report(counts)
+    negatives = int(counts[0].sum())
+    return {"precision": float(report.precision[1]), "recall": float(report.recall[1]),
+            "f1": float(report.f1[1]), "accuracy": report.accuracy,
+            "fpr": float(counts[0, 1] / negatives) if negatives else math.nan}

@@ -23,10 +23,9 @@ import torch
 from torch import nn
 
 from playground.core.errors import ShapeError, SpecError
-from playground.core.experiment import NetworkSpec
-from playground.core.layers import LAYERS, OUTPUT, Block, Shape, ShapeMismatch
+from playground.core.layers import LAYERS, OUTPUT, Block, LayerEntry, Shape, ShapeMismatch
 from playground.core.params import validate_params
-from playground.core.registry import Entry
+from playground.core.spec import NetworkSpec
 
 __all__ = ["Block", "LayerInfo", "NetworkReport", "build_model", "inspect_network", "probe_points"]
 
@@ -78,7 +77,7 @@ class NetworkReport:
         return self.layers[-1]
 
 
-def _params(entry: Entry, raw: Mapping[str, Any], path: str, units: int | None) -> dict[str, Any]:
+def _params(entry: LayerEntry, raw: Mapping[str, Any], path: str, units: int | None) -> dict[str, Any]:
     """Complete, checked params (the GUI may hand over partial ones); the head gets its units."""
     params = validate_params(entry.params, raw, path)
     if units is not None:
@@ -86,12 +85,12 @@ def _params(entry: Entry, raw: Mapping[str, Any], path: str, units: int | None) 
     return params
 
 
-def _flattened_images(entry: Entry, in_shape: Shape) -> str:
+def _flattened_images(entry: LayerEntry, in_shape: Shape) -> str:
     return (f"{entry.label} needs image input, but a Flatten before it turned the feature maps into "
             f"{in_shape[0]} numbers. Put Conv2D and pooling layers before Flatten.")
 
 
-def _inspect_one(index: int, type_name: str, entry: Entry | None, raw: Mapping[str, Any],
+def _inspect_one(index: int, type_name: str, entry: LayerEntry | None, raw: Mapping[str, Any],
                  in_shape: Shape | None, input_shape: Shape, units: int | None = None) -> LayerInfo:
     info = {"index": index, "type": type_name, "is_output": units is not None}
     if entry is None:
@@ -102,18 +101,18 @@ def _inspect_one(index: int, type_name: str, entry: Entry | None, raw: Mapping[s
     except SpecError as e:
         return LayerInfo(label=entry.label, in_shape=in_shape, out_shape=None,
                          error=f"Invalid setting {e}.", **info)
-    label = entry.extra["describe"](params)
+    label = entry.describe(params)
     if in_shape is None:
         return LayerInfo(label=label, in_shape=None, out_shape=None, **info)
     try:
-        out = tuple(entry.extra["infer"](in_shape, params))
+        out = tuple(entry.infer(in_shape, params))
     except ShapeMismatch as e:
         message = str(e)
-        if entry.extra.get("needs_image") and len(in_shape) == 1 and len(input_shape) == 3:
+        if entry.needs_image and len(in_shape) == 1 and len(input_shape) == 3:
             message = _flattened_images(entry, in_shape)
         return LayerInfo(label=label, in_shape=in_shape, out_shape=None, error=message, **info)
     return LayerInfo(label=label, in_shape=in_shape, out_shape=out,
-                     n_params=int(entry.extra["count"](in_shape, params)), **info)
+                     n_params=int(entry.count(in_shape, params)), **info)
 
 
 def inspect_network(spec: NetworkSpec, input_shape: tuple[int, ...], output_units: int) -> NetworkReport:
@@ -148,7 +147,7 @@ def build_model(spec: NetworkSpec, input_shape: tuple[int, ...], output_units: i
     blocks = []
     for info, (entry, raw, units) in zip(report.layers, entries, strict=True):
         params = _params(entry, raw, "", units)
-        blocks.append(entry.extra["build"](info.in_shape, params))
+        blocks.append(entry.build(info.in_shape, params))
     return nn.Sequential(*blocks)
 
 

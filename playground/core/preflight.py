@@ -11,8 +11,8 @@ from __future__ import annotations
 from playground.core.compat import check_head, check_network, check_training_split, resolve_loss
 from playground.core.datasets import Dataset, load_dataset
 from playground.core.errors import SpecError
-from playground.core.experiment import Experiment
 from playground.core.losses import LOSSES
+from playground.core.spec import Experiment
 
 
 def check_run(exp: Experiment, dataset: Dataset | None = None) -> Dataset:
@@ -20,7 +20,7 @@ def check_run(exp: Experiment, dataset: Dataset | None = None) -> Dataset:
     this machine's memory; returns the data. Raises DataError or SpecError."""
     ds = dataset if dataset is not None else load_dataset(exp.data, exp.seed)
     loss = resolve_loss(exp.training.loss, ds.task)
-    if ds.task not in LOSSES[loss].extra["tasks"]:
+    if ds.task not in LOSSES[loss].tasks:
         raise SpecError("training.loss", f"{loss} does not fit a {ds.task} task", exp.training.loss)
     check_head(exp, ds.task, ds.output_units)
     check_network(exp, ds.input_shape, ds.output_units, len(ds.x_train))

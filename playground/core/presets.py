@@ -21,8 +21,8 @@ from typing import Any, NamedTuple
 import playground
 from playground.core.atomic import atomic_write
 from playground.core.errors import SaveError, ShapeError, SpecError
-from playground.core.experiment import FORMAT, VERSION, Experiment, experiment_from_dict, experiment_to_dict
 from playground.core.readfile import FileRefused, MiB, read_regular
+from playground.core.spec import FORMAT, VERSION, Experiment, experiment_to_dict
 
 PACKAGE_DIR = Path(playground.__file__).resolve().parent
 SHIPPED_DIR = PACKAGE_DIR.parent / "presets"
@@ -161,6 +161,9 @@ def migrate(d: dict[str, Any]) -> dict[str, Any]:
 
 def preset_from_text(text: str, source_name: str) -> Experiment:
     """Parse, migrate and validate preset JSON; errors are SpecErrors starting with `source_name`."""
+    # Validation reads the registries (torch): imported here, `nn-playground presets` lists in 0.3 s.
+    from playground.core.validate import experiment_from_dict
+
     try:
         d = _parse_json(text)
         if not isinstance(d, dict):

@@ -15,21 +15,29 @@ from torch import nn
 
 from playground.core.datasets.base import BINARY, MULTICLASS, Dataset
 from playground.core.inside import feature_maps, first_conv_filters
+from playground.core.losses import LOSSES
 
 OutputToValue = Callable[[torch.Tensor], torch.Tensor]
+NEURON_RESOLUTION = 40  # side of each unit's map over the input plane (the trainer's default)
+
+
+def curve_points(resolution: int) -> int:
+    """Points of each unit's curve over a 1-D set's x range for a map `resolution`: twice a map's
+    side, which a curve needs to look smooth. The network view's input curves use the same count."""
+    return 2 * resolution
 
 
 def output_to_value(task: str, head_activation: str, loss: str) -> OutputToValue:
     """How raw model outputs become what is shown and scored.
 
-    binary: P(class 1) (sigmoid of logits for BCE, the output itself for a sigmoid head, clipped
-    otherwise); multiclass: class probabilities (softmax of logits, or a softmax head's own output);
-    regression: the value.
+    binary: P(class 1) (sigmoid of the logit for a loss on logits, BCE, the output itself for a
+    sigmoid head, clipped otherwise); multiclass: class probabilities (softmax of logits, or a
+    softmax head's own output); regression: the value.
     """
     if task == BINARY:
         if head_activation == "sigmoid":
             return lambda out: out
-        if loss == "binary_cross_entropy":
+        if loss in LOSSES and LOSSES[loss].logits:
             return torch.sigmoid
         return lambda out: out.clamp(0.0, 1.0)
     if task == MULTICLASS:

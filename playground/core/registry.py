@@ -1,13 +1,14 @@
 """Registries are tables: one Entry per layer type, loss, optimizer, schedule, dataset, initialiser.
 
 Adding an optimizer is adding one Entry; validation, the CLI and the GUI all read the same table,
-so there are no `if name == "adam"` chains spread over the code.
+so there are no `if name == "adam"` chains spread over the code. A registry whose entries carry
+more (a loss's tasks, a layer's shape inference) subclasses Entry with typed fields beside its table.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from playground.core.errors import SpecError
@@ -18,8 +19,7 @@ from playground.core.params import Param, validate_params
 class Entry:
     """A named, documented factory with a parameter schema.
 
-    `factory` is entry-specific (builds a torch module, optimizer, data set, ...); `extra` holds
-    entry-specific metadata (e.g. which tasks a loss fits) without growing this class.
+    `factory` is entry-specific (builds a torch module, optimizer, data set, ...).
     """
 
     name: str
@@ -27,7 +27,6 @@ class Entry:
     help: str
     params: tuple[Param, ...] = ()
     factory: Callable[..., Any] | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def validate(self, values: Mapping[str, Any] | None, path: str) -> dict[str, Any]:
         return validate_params(self.params, values, path)

@@ -164,8 +164,8 @@ class _Child:
     def train(self, msg: Message) -> None:
         import torch
 
-        from playground.core.experiment import experiment_from_dict
         from playground.core.run.loop import RunOptions, TrainingRun
+        from playground.core.validate import experiment_from_dict
 
         run_id, error, expected = msg["run"], "", True
         try:
@@ -195,21 +195,10 @@ class _Child:
         self.send({"op": "ended", "run": run_id, "error": error, "expected": expected})
 
 
-def warm_up() -> None:
-    """One intra-op thread, and torch's lazy first-optimizer import (1-3 s) paid before any run."""
-    import torch
-
-    import playground.core.run.loop  # noqa: F401 - an import error shows at start-up, not at the first run
-
-    torch.set_num_threads(1)
-    weight = torch.zeros(2, 1, requires_grad=True)
-    optimizer = torch.optim.SGD([weight], lr=0.1)
-    (torch.ones(3, 2) @ weight).sum().backward()
-    optimizer.step()
-
-
 def child_main() -> None:
     """Entry point of the child: messages on stdin/stdout; stray prints are sent to stderr."""
+    from playground.core.torch_setup import warm_up
+
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     logging.basicConfig(level=logging.WARNING, format="trainer process: %(levelname)s %(message)s")

@@ -2,36 +2,18 @@
 
 torch is imported on the main thread before the window exists: importing it lazily inside the
 training thread stalled the GUI for 115-171 ms on the first Train press (the import holds the GIL).
-Intra-op threads are set to one: the networks here are tiny, so extra threads only add
-synchronisation jitter to every step and steal the core the window needs to stay smooth.
+Intra-op threads are set by core/torch_setup.py.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    pass
+from playground.gui.theme import app_icon, apply_theme
 
 APP_NAME = "NN Playground"
 ORGANISATION = "NN Playground"
-
-# One palette for the whole instrument; the designer and plots use the same TF Playground colours.
-from playground.gui.theme import (  # noqa: E402, F401 - the theme used to live here
-    ACCENT,
-    ACCENT_DARK,
-    BACKGROUND,
-    BORDER,
-    MUTED,
-    STYLESHEET,
-    SURFACE,
-    TEXT,
-    WARM,
-    app_icon,
-    apply_theme,
-)
 
 
 def run_app(preset_path: str | None = None) -> int:
@@ -40,9 +22,9 @@ def run_app(preset_path: str | None = None) -> int:
     An invalid preset is reported in a message box with the core's error (file, field, value) and the
     app starts with the default experiment instead, so a bad file never keeps it from opening.
     """
-    import torch
+    from playground.core import torch_setup
 
-    torch.set_num_threads(1)
+    torch_setup.set_threads()  # imports torch on the main thread, before Qt
 
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication

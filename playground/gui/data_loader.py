@@ -59,7 +59,7 @@ def is_csv(spec: DataSpec) -> bool:
 def is_inline(spec: DataSpec) -> bool:
     """Whether `spec` is cheap enough to build on the GUI thread (a small generated set)."""
     entry = DATASETS.get(spec.dataset)
-    kind = entry.extra.get("kind") if entry is not None else None
+    kind = entry.kind if entry is not None else None
     return kind in (POINTS2D, LINE1D) and spec.samples <= INLINE_SAMPLES
 
 
@@ -68,7 +68,7 @@ def describe(spec: DataSpec) -> str:
     entry = DATASETS.get(spec.dataset)
     if is_csv(spec):
         return _tr("Reading {file}…").format(file=Path(str(spec.params.get("path", ""))).name)
-    if entry is not None and entry.extra.get("kind") in (POINTS2D, LINE1D):
+    if entry is not None and entry.kind in (POINTS2D, LINE1D):
         return _tr("Generating {count} samples of {name}…").format(count=_number(spec.samples),
                                                                    name=entry.label)
     return _tr("Loading {name}…").format(name=entry.label if entry is not None else spec.dataset)

@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from playground.core.compat import check_training_split
+from playground.core.compat import check_experiment, check_training_split
 from playground.core.errors import PlaygroundError
-from playground.core.experiment import Experiment, check_combinations
+from playground.core.experiment import Experiment
 from playground.core.run.loop import RunOptions
 from playground.core.run.state import RunState
 from playground.core.snapshot import Snapshot
@@ -269,7 +269,7 @@ class MainWindow(QMainWindow):
         if self.session.dataset is None:
             return self.session.dataset_error or "the data cannot be loaded"
         try:
-            check_combinations(self.session.experiment)
+            check_experiment(self.session.experiment)
             check_training_split(self.session.experiment, len(self.session.dataset.x_train))
         except PlaygroundError as exc:
             return str(exc)
@@ -431,7 +431,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self._save_settings()
-        self.controller.shutdown(SHUTDOWN_MS)
+        self.controller.shutdown()
         self.session.shutdown(SHUTDOWN_MS)
         event.accept()
 

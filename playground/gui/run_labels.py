@@ -46,7 +46,7 @@ def _layer_texts(exp: Experiment) -> tuple[str, ...]:
     """Each hidden layer as the designer names it ("Dense 8 tanh", "Dropout 0.3")."""
     texts = []
     for layer in exp.network.layers:
-        describe = LAYERS[layer.type].extra.get("describe") if layer.type in LAYERS else None
+        describe = LAYERS[layer.type].describe if layer.type in LAYERS else None
         texts.append(describe(layer.params) if describe is not None else layer.type)
     return tuple(texts)
 

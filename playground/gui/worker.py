@@ -30,7 +30,8 @@ Why it looks like this:
 * **The last click decides.** Pause, Resume, Step and Stop show at once and the trainer follows;
   reports from before the last click never move the state back (`run_intent`).
 * **torch on the main thread.** Importing torch in a thread stalled the GUI 115-171 ms; it is
-  imported here at start-up, and `prepare_torch` pays torch's lazy first-optimizer import up front.
+  imported here at start-up, and `torch_setup.warm_up` pays torch's lazy first-optimizer import up
+  front (what the trainer process does at its start, too).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from typing import Any
 import torch  # noqa: F401 - imported on the main thread at start-up (see above)
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from playground.core import commands, remote
+from playground.core import commands, remote, torch_setup
 from playground.core.datasets.base import Dataset
 from playground.core.experiment import Experiment, experiment_to_dict
 from playground.core.run.loop import RunOptions, TrainingRun
@@ -54,22 +55,8 @@ from playground.gui.trainer_link import EndedModel, ProcessWatch, RunFailed, edi
 from playground.gui.trainer_link import RemoteInputError as _RemotePlaygroundError
 
 _ACTIVE = frozenset({RunState.RUNNING, RunState.PAUSED})
-_torch_ready = False
 FRAME_MS = 16  # the frame clock: ~60 Hz, the display rate of a common screen
 user_message = remote.failure_text
-
-
-def prepare_torch() -> None:
-    """Once, on the main thread, before any run: one intra-op thread, and torch's lazy imports done.
-
-    The first `torch.optim` optimizer imports torch._dynamo (measured 1.2-3.3 s here); building
-    the first run on the main thread would freeze the window that long on the first Train press,
-    so a throw-away optimizer step pays it here, at start-up, where a wait is expected.
-    """
-    global _torch_ready
-    if not _torch_ready:
-        remote.warm_up()  # what the trainer process does at its start, too
-        _torch_ready = True
 
 
 class _Mailbox:
@@ -108,7 +95,7 @@ class TrainingController(QObject):
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        prepare_torch()
+        torch_setup.warm_up()  # on the main thread, before the first run is built here
         self._ended.connect(self._on_ended)
         self._mailbox = _Mailbox()
         self.frame_clock = QTimer(self)  # delivers the newest snapshot once per display frame
@@ -271,13 +258,12 @@ class TrainingController(QObject):
         """Choose the test image whose conv feature maps the snapshots carry."""
         self._command(commands.SetFeatureSample(int(index)))
 
-    def shutdown(self, timeout_ms: int = 3000) -> bool:
+    def shutdown(self) -> bool:
         """Stop the run and give the trainer process back (window close). True: nothing is left running.
 
-        The child finishes its run by itself and waits, pooled, for the next controller; the
-        pool is closed at exit. `timeout_ms` is kept for callers of the thread era.
+        Nothing here waits: the child finishes its run by itself and waits, pooled, for the next
+        controller; the pool is closed at exit.
         """
-        del timeout_ms
         self._retire()
         self._run_id += 1
         proc, self._proc = self._proc, None

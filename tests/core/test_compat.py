@@ -2,38 +2,34 @@
 
 The rule tests use a small stand-in data-set registry (so they pin the rules, not the shipped data
 sets) and the real loss registry; the last tests go through `experiment_from_dict` with the real
-registries and skip while those are not there.
+registries.
 """
 
-import sys
-import types
 from dataclasses import replace
 
 import pytest
 
+from playground.core import compat
 from playground.core.compat import check_experiment, resolve_loss
+from playground.core.datasets import DATASETS, DatasetEntry
 from playground.core.errors import SpecError
 from playground.core.experiment import DataSpec, Experiment, LayerSpec, NetworkSpec, TrainingSpec
-from playground.core.registry import Entry, Registry
+from playground.core.registry import Registry
 
 FAKE = Registry("dataset", [
-    Entry("circle", "Circle", "", extra={"kind": "points2d", "task": "binary"}),
-    Entry("spiral3", "Spiral", "", extra={"kind": "points2d", "task": "multiclass", "num_classes": 3}),
-    Entry("line", "Line", "", extra={"kind": "line1d", "task": "regression"}),
-    Entry("digits", "Digits", "", extra={"kind": "image", "task": "multiclass", "num_classes": 10,
-                                          "input_shape": (1, 8, 8)}),
-    Entry("photos", "Photos", "", extra={"kind": "image", "task": "multiclass"}),
-    Entry("csv", "CSV", "", extra={"kind": "table", "task": None}),
+    DatasetEntry("circle", "Circle", "", kind="points2d", task="binary"),
+    DatasetEntry("spiral3", "Spiral", "", kind="points2d", task="multiclass", num_classes=3),
+    DatasetEntry("line", "Line", "", kind="line1d", task="regression"),
+    DatasetEntry("digits", "Digits", "", kind="image", task="multiclass", num_classes=10,
+                 input_shape=(1, 8, 8)),
+    DatasetEntry("photos", "Photos", "", kind="image", task="multiclass"),
+    DatasetEntry("csv", "CSV", "", kind="table", task=None),
 ])
 
 
 @pytest.fixture(autouse=True)
 def fake_datasets(monkeypatch):
-    import playground.core.losses  # noqa: F401  (imports the real datasets.base before the swap)
-
-    module = types.ModuleType("playground.core.datasets")
-    module.DATASETS = FAKE
-    monkeypatch.setitem(sys.modules, "playground.core.datasets", module)
+    monkeypatch.setattr(compat, "DATASETS", FAKE)
 
 
 def exp(dataset="circle", loss="auto", layers=(), head="linear", features=("x1", "x2"),
@@ -187,9 +183,7 @@ def test_unknown_input_shape_skips_the_shape_rules():
 # ------------------------------------------------------------------ real registries ----------
 @pytest.fixture
 def real(monkeypatch):
-    monkeypatch.delitem(sys.modules, "playground.core.datasets")
-    pytest.importorskip("playground.core.datasets")
-    pytest.importorskip("playground.core.features")
+    monkeypatch.setattr(compat, "DATASETS", DATASETS)
     from playground.core.experiment import experiment_from_dict
 
     return experiment_from_dict

@@ -26,7 +26,7 @@ from playground.core.errors import DataError, SpecError
 from playground.core.features import apply_features
 
 BUILT_IN = [name for name in DATASETS if name != "csv"]
-BINARY_SETS = [n for n in BUILT_IN if DATASETS[n].extra["task"] == BINARY]
+BINARY_SETS = [n for n in BUILT_IN if DATASETS[n].task == BINARY]
 
 
 def load(name: str, seed: int = 0, **kw) -> object:
@@ -44,16 +44,16 @@ def _files_for_downloaded_sets(request):
     """The sets that need downloaded files get stand-ins (tests never touch the network)."""
     callspec = getattr(request.node, "callspec", None)
     name = callspec.params.get("name") if callspec is not None else None
-    if name in DATASETS and DATASETS[name].extra.get("download"):
+    if name in DATASETS and DATASETS[name].download:
         request.getfixturevalue("full_mnist")
 
 
 @pytest.mark.parametrize("name", BUILT_IN)
 def test_shapes_and_dtypes(name):
     entry = DATASETS[name]
-    assert entry.label and entry.help and entry.extra["kind"] in (POINTS2D, LINE1D, IMAGE)
+    assert entry.label and entry.help and entry.kind in (POINTS2D, LINE1D, IMAGE)
     ds = load(name, samples=200, noise=0.3, validation_fraction=0.2)
-    assert (ds.kind, ds.task) == (entry.extra["kind"], entry.extra["task"])
+    assert (ds.kind, ds.task) == (entry.kind, entry.task)
     assert len(ds.x_train) + len(ds.x_val) + len(ds.x_test) == 200
     for x, y in ((ds.x_train, ds.y_train), (ds.x_val, ds.y_val), (ds.x_test, ds.y_test)):
         assert x.dtype == np.float32 and x.shape == (len(y), *ds.input_shape)
@@ -62,8 +62,8 @@ def test_shapes_and_dtypes(name):
             assert y.dtype == np.float32 and y.shape == (len(x), 1) and ds.num_classes == 0
         else:
             assert y.dtype == np.int64 and y.ndim == 1 and y.min() >= 0 and y.max() < ds.num_classes
-    if "input_shape" in entry.extra:
-        assert ds.input_shape == entry.extra["input_shape"]
+    if entry.input_shape is not None:
+        assert ds.input_shape == entry.input_shape
     if ds.kind == POINTS2D:
         assert ds.input_shape == (2,) and ds.extent == (-6, 6, -6, 6) and ds.raw_train.shape == (80, 2)
         assert np.abs(np.concatenate([ds.raw_train, ds.raw_test])).max() <= 6 + 3  # noise may push out

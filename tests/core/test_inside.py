@@ -12,7 +12,7 @@ import torch
 from playground.core import watch
 from playground.core.experiment import experiment_from_dict
 from playground.core.explain import StepDetail, explain_update
-from playground.core.inside import DEAD, SATURATED, activity
+from playground.core.inside import DEAD, SATURATED, activity, unit_activity
 from playground.core.optimizers import OPTIMIZERS
 from playground.core.run.loop import RunOptions, TrainingRun
 from playground.core.run.state import RunState
@@ -194,6 +194,31 @@ def test_activity_counts_dead_relu_and_saturated_tanh():
     stats = activity(model, torch.randn(50, 2))
     assert stats["0"] == (DEAD, 0.5)
     assert stats["1"][0] == SATURATED and stats["1"][1] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("act", ["relu", "leaky_relu", "elu", "softplus", "gelu", "tanh", "sigmoid",
+                                 "linear"])
+def test_unit_activity_is_the_statistic_torch_states(act):
+    """The one definition both paths call, against the statistic written out in torch."""
+    from playground.core.activations import ACTIVATIONS
+
+    g = torch.Generator().manual_seed(1)
+    z = torch.randn(200, 16, generator=g) * 4 + torch.linspace(-12, 6, 16)  # some units always off
+    u = {"relu": torch.relu, "leaky_relu": torch.nn.functional.leaky_relu, "elu": torch.nn.functional.elu,
+         "softplus": torch.nn.functional.softplus, "gelu": torch.nn.functional.gelu, "tanh": torch.tanh,
+         "sigmoid": torch.sigmoid, "linear": lambda t: t}[act](z)
+    family = ACTIVATIONS[act].family
+    got = unit_activity(act, u.numpy())
+    if family == "relu":
+        floor = 1e-3 if act == "softplus" else 0.0
+        assert got == (DEAD, float((u.max(dim=0).values <= floor).float().mean()))
+    elif family == "saturating":
+        lo, hi = ACTIVATIONS[act].range
+        pinned = (u <= lo + 0.01 * (hi - lo)) | (u >= hi - 0.01 * (hi - lo))
+        assert got == (SATURATED, float(pinned.float().mean()))
+        assert 0 < got[1] < 1
+    else:
+        assert got is None
 
 
 def test_history_and_snapshot_carry_activity():

@@ -20,21 +20,21 @@ def test_every_activation_builds_and_keeps_shape(name):
     x = torch.linspace(-5, 5, 101).reshape(1, -1)
     y = module(x)
     assert y.shape == x.shape
-    low, high = ACTIVATIONS[name].extra["range"]
+    low, high = ACTIVATIONS[name].range
     assert (y >= low - 1e-6).all() and (y <= high + 1e-6).all()
-    assert ACTIVATIONS[name].extra["family"] in {"relu", "saturating", "linear"}
+    assert ACTIVATIONS[name].family in {"relu", "saturating", "linear"}
 
 
 def test_activation_registry_contents():
     assert list(ACTIVATIONS) == ["relu", "leaky_relu", "elu", "gelu", "softplus", "tanh", "sigmoid", "linear",
                                  "softmax"]
     assert isinstance(make_activation("linear"), nn.Identity)
-    assert {n for n, e in ACTIVATIONS.items() if e.extra["family"] == "saturating"} == {"tanh", "sigmoid",
+    assert {n for n, e in ACTIVATIONS.items() if e.family == "saturating"} == {"tanh", "sigmoid",
                                                                                          "softmax"}
-    assert [n for n, e in ACTIVATIONS.items() if e.extra["head_only"]] == ["softmax"]
+    assert [n for n, e in ACTIVATIONS.items() if e.head_only] == ["softmax"]
     z = torch.randn(5, 10)
     torch.testing.assert_close(make_activation("softmax")(z), torch.softmax(z, dim=1))  # per example
-    assert ACTIVATIONS["relu"].extra["family"] == "relu"
+    assert ACTIVATIONS["relu"].family == "relu"
 
 
 # ------------------------------------------------------------------ initialisers -------------
@@ -112,15 +112,15 @@ def test_initializer_follows_global_seed():
 
 # ------------------------------------------------------------------ layer entries ------------
 def _shape_for(name):
-    return (3, 9, 9) if LAYERS[name].extra["needs_image"] or name == "flatten" else (5,)
+    return (3, 9, 9) if LAYERS[name].needs_image or name == "flatten" else (5,)
 
 
 @pytest.mark.parametrize("name", list(LAYERS))
 def test_schema_defaults_validate(name):
     entry = LAYERS[name]
     assert entry.help and entry.label
-    assert entry.extra["category"] in {"core", "conv", "regularisation"}
-    assert 1 <= len(entry.extra["icon"]) <= 2
+    assert entry.category in {"core", "conv", "regularisation"}
+    assert 1 <= len(entry.icon) <= 2
     assert entry.validate({}, f"layer.{name}") == defaults(entry.params)
     for p in entry.params:
         assert p.help, f"{name}.{p.name} needs a help text"
@@ -134,16 +134,16 @@ def test_layer_defaults_build_infer_and_count_like_torch(name, image):
     shape = (3, 9, 9) if image else (5,)
     params = entry.validate({}, "")
     try:
-        out = entry.extra["infer"](shape, params)
+        out = entry.infer(shape, params)
     except ShapeMismatch as e:
         assert str(e)
         return
-    block = entry.extra["build"](shape, params)
+    block = entry.build(shape, params)
     assert isinstance(block, Block) and block.layer_type == name
     block.eval()
     y = block(torch.randn(4, *shape))
     assert tuple(y.shape[1:]) == tuple(out)
-    assert entry.extra["count"](shape, params) == sum(p.numel() for p in block.parameters())
+    assert entry.count(shape, params) == sum(p.numel() for p in block.parameters())
 
 
 def test_layer_registry_contents():
@@ -170,8 +170,8 @@ def test_conv_infer_matches_torch(size, kernel, stride, padding):
     entry = LAYERS["conv2d"]
     params = entry.validate({"filters": 2, "kernel_size": kernel, "stride": stride, "padding": padding}, "")
     shape = (1, size, size)
-    out = entry.extra["infer"](shape, params)
-    y = entry.extra["build"](shape, params)(torch.randn(1, *shape))
+    out = entry.infer(shape, params)
+    y = entry.build(shape, params)(torch.randn(1, *shape))
     assert tuple(y.shape[1:]) == out
     if padding == "same":
         assert out[1] == math.ceil(size / stride)
@@ -182,23 +182,23 @@ def test_conv_infer_matches_torch(size, kernel, stride, padding):
 def test_pool_infer_matches_torch(name, pool, stride):
     entry = LAYERS[name]
     params = entry.validate({"pool_size": pool, "stride": stride}, "")
-    out = entry.extra["infer"]((4, 11, 11), params)
-    y = entry.extra["build"]((4, 11, 11), params)(torch.randn(2, 4, 11, 11))
+    out = entry.infer((4, 11, 11), params)
+    y = entry.build((4, 11, 11), params)(torch.randn(2, 4, 11, 11))
     assert tuple(y.shape[1:]) == out
 
 
 def test_labels():
     d = LAYERS["dense"]
-    assert d.extra["describe"](d.validate({"units": 4}, "")) == "Dense 4 tanh"
+    assert d.describe(d.validate({"units": 4}, "")) == "Dense 4 tanh"
     c = LAYERS["conv2d"]
-    assert c.extra["describe"](c.validate({"filters": 32}, "")) == "Conv2D 32 3×3 relu"
+    assert c.describe(c.validate({"filters": 32}, "")) == "Conv2D 32 3×3 relu"
     m = LAYERS["maxpool2d"]
-    assert m.extra["describe"](m.validate({}, "")) == "MaxPool2D 2×2"
+    assert m.describe(m.validate({}, "")) == "MaxPool2D 2×2"
 
 
 def test_batchnorm_1d_and_2d():
     entry = LAYERS["batchnorm"]
-    assert isinstance(entry.extra["build"]((6,), {})[0], nn.BatchNorm1d)
-    assert isinstance(entry.extra["build"]((6, 4, 4), {})[0], nn.BatchNorm2d)
+    assert isinstance(entry.build((6,), {})[0], nn.BatchNorm1d)
+    assert isinstance(entry.build((6, 4, 4), {})[0], nn.BatchNorm2d)
     with pytest.raises(ShapeMismatch):
-        entry.extra["infer"]((6, 4), {})
+        entry.infer((6, 4), {})

@@ -88,3 +88,16 @@ def test_every_classification_run_reports_the_same_metrics():
         for split in ("train", "test"):
             for key in ("accuracy", "precision", "recall", "f1", "roc_auc"):
                 assert np.isfinite(snap.metrics[f"{split}_{key}"]), (dataset, split, key)
+
+
+def test_threshold_figures_of_a_two_by_two_table_match_sklearn():
+    truth = np.array([0] * 7 + [1] * 5)
+    pred = np.array([0, 0, 0, 0, 0, 1, 1, 0, 1, 1, 1, 1])
+    counts = metrics.confusion_matrix(pred, truth, 2)
+    f = metrics.threshold_figures(counts)
+    assert f["precision"] == pytest.approx(skm.precision_score(truth, pred))
+    assert f["recall"] == pytest.approx(skm.recall_score(truth, pred))
+    assert f["f1"] == pytest.approx(skm.f1_score(truth, pred))
+    assert f["accuracy"] == pytest.approx(skm.accuracy_score(truth, pred))
+    assert f["fpr"] == pytest.approx(2 / 7)
+    assert np.isnan(metrics.threshold_figures(np.array([[0, 0], [1, 3]]))["fpr"])  # no negatives

@@ -46,3 +46,23 @@ def test_adamw_decay_is_decoupled():
 def test_negative_learning_rate_is_rejected_with_path():
     with pytest.raises(Exception, match=r"training.optimizer.lr: must be > 0, got -1"):
         OPTIMIZERS["sgd"].validate({"lr": -1}, "training.optimizer")
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_every_entry_carries_its_rule_for_the_twin_and_the_step_view(name):
+    """One entry per optimizer: the twin finds its update by the torch class the entry builds, and
+    the Step view prints the entry's formula above the entry's worked numbers."""
+    from playground.core.explain import StepDetail, explain_update
+    from playground.core.optimizers import twin_update
+
+    entry = OPTIMIZERS[name]
+    w = torch.nn.Parameter(torch.tensor([1.0, -2.0]))
+    opt = make_optimizer(name, entry.validate({}, "training.optimizer"), [w])
+    assert twin_update(opt) is entry.twin and entry.twin.matches(opt.param_groups[0])
+    hyper = {"lr": 0.1, "momentum": 0.9, "alpha": 0.99, "eps": 1e-8, "beta1": 0.9, "beta2": 0.999,
+             "weight_decay": 0.01}
+    detail = StepDetail(name, hyper, "0.linear.weight", 0, grad=0.5, old=1.0, new=0.0, state_before={},
+                        state_after={})
+    _, lines = explain_update(detail)
+    assert entry.formula and lines[0] == f"rule:  {entry.formula}"
+    assert lines[1:-1] == entry.worked(detail)[1]

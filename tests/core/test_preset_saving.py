@@ -20,6 +20,7 @@ from playground.core.presets import (
     save_preset,
     user_presets_dir,
 )
+from playground.exit_codes import ExitCode
 
 
 def shipped_listing() -> dict[str, bytes]:
@@ -66,7 +67,7 @@ def test_train_out_into_the_install_folder_exits_2_and_writes_nothing(capsys):
     out = SHIPPED_DIR / "run"
     code = cli.main(["train", "circle", "--epochs", "1", "--quiet", "--out", str(out)])
     _, err = capsys.readouterr()
-    assert code == 2 and "read-only" in err and len(err.strip().splitlines()) == 1
+    assert code == ExitCode.BAD_INPUT and "read-only" in err and len(err.strip().splitlines()) == 1
     assert not out.exists() and shipped_listing() == before
 
 
@@ -75,6 +76,6 @@ def test_train_out_that_cannot_be_written_exits_2_naming_the_file(tmp_path, caps
     taken.write_text("a file where the folder should go")
     code = cli.main(["train", "circle", "--epochs", "1", "--quiet", "--out", str(taken)])
     _, err = capsys.readouterr()
-    assert code == 2 and str(taken) in err and "Traceback" not in err
+    assert code == ExitCode.BAD_INPUT and str(taken) in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
     assert os.listdir(tmp_path) == ["out"]

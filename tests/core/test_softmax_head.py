@@ -91,5 +91,5 @@ def test_a_csv_task_is_checked_once_its_data_is_loaded():
 
 def test_every_loss_states_its_formula():
     for name, entry in LOSSES.items():
-        assert entry.extra["formula"].startswith("L = "), name
-    assert "applies log-softmax itself" in LOSSES["cross_entropy"].extra["formula"]
+        assert entry.formula.startswith("L = "), name
+    assert "applies log-softmax itself" in LOSSES["cross_entropy"].formula

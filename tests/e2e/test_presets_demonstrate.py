@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 import torch
 
+from playground.core import torch_setup
 from playground.core.datasets import DATASETS, load_dataset
 from playground.core.divergence import BLOW_UP_EPOCHS, BLOW_UP_FACTOR
 from playground.core.errors import MissingDataError
@@ -40,7 +41,7 @@ ALL_FILES = sorted(p.stem for p in SHIPPED_DIR.glob("*.json"))
 @pytest.fixture(scope="module", autouse=True)
 def _one_torch_thread():
     before = torch.get_num_threads()
-    torch.set_num_threads(1)
+    torch_setup.set_threads()  # as `nn-playground train` does
     yield
     torch.set_num_threads(before)
 
@@ -506,6 +507,7 @@ DEMONSTRATED = {
     "overfitting-l2",
     "overfitting-dropout", "l1-sparsity", "early-stopping", "zero-init", "activation-linear",
     "activation-sigmoid-deep", "activation-relu-deep",
+    "lr-search-grid", "lr-search-random", "cross-validation",  # their sweeps: test_search_presets.py
 }
 
 
@@ -522,7 +524,7 @@ ENDINGS = {"lr-too-high": RunState.DIVERGED, "early-stopping": RunState.STOPPED_
 @pytest.mark.parametrize("name", ALL_FILES)
 def test_no_shipped_preset_comes_near_the_blow_up_rule(name, request):
     """Each preset ends as it always did, and its loss never stays even half-way to the ceiling."""
-    if DATASETS[preset(name).data.dataset].extra.get("download"):
+    if DATASETS[preset(name).data.dataset].download:
         request.getfixturevalue("full_mnist")  # stand-in files: the suite never downloads
     epochs, samples = GUARD_RUNS.get(name, (None, None))
     snap = trained(name, epochs, samples)

@@ -38,7 +38,7 @@ def controller(qtbot) -> Iterator[TrainingController]:
     """A TrainingController that must leave no running thread behind."""
     c = TrainingController()
     yield c
-    assert c.shutdown(3000)
+    assert c.shutdown()
     assert not any(t.isRunning() for t in c.findChildren(QThread))
 
 

@@ -22,13 +22,13 @@ from playground.core.experiment import default_experiment, experiment_from_dict 
 from playground.core.presets import SHIPPED_DIR  # noqa: E402
 from playground.core.run.loop import RunOptions, run_to_end  # noqa: E402
 from playground.core.run.state import RunState  # noqa: E402
+from playground.core.torch_setup import warm_up  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.panels import _edits  # noqa: E402
 from playground.gui.plots.boundary import POINT_SIZE, point_losses  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
-from playground.gui.worker import prepare_torch  # noqa: E402
 
-prepare_torch()
+warm_up()
 
 TIMEOUT = 20_000
 EPOCHS = 4

@@ -31,14 +31,14 @@ from playground.core.explain import StepDetail  # noqa: E402
 from playground.core.run.loop import RunOptions, TrainingRun  # noqa: E402
 from playground.core.run.state import RunState  # noqa: E402
 from playground.core.snapshot import Snapshot  # noqa: E402
+from playground.core.torch_setup import warm_up  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.panels.thumbnails import dataset_pixmap  # noqa: E402
 from playground.gui.plots.boundary import UnitFocus  # noqa: E402
 from playground.gui.plots.regression import line_equation  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
-from playground.gui.worker import prepare_torch  # noqa: E402
 
-prepare_torch()
+warm_up()
 
 TANH = {"type": "dense", "units": 3, "activation": "tanh"}
 CNN = [{"type": "conv2d", "filters": 2, "kernel_size": 3, "padding": "same"},

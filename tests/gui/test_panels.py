@@ -166,7 +166,7 @@ def test_training_panel_mirrors_external_edits_without_echo(qtbot, session):
 def test_data_panel_picks_a_dataset(qtbot, session):
     panel = DataPanel(session)
     qtbot.addWidget(panel)
-    other = next(n for n, e in DATASETS.items() if n != "circle" and e.extra.get("kind") == "points2d")
+    other = next(n for n, e in DATASETS.items() if n != "circle" and e.kind == "points2d")
     qtbot.mouseClick(panel.dataset_buttons[other], Qt.MouseButton.LeftButton)
     assert session.experiment.data.dataset == other
     assert panel.dataset_buttons[other].isChecked()

@@ -17,6 +17,7 @@ from playground.core.experiment import experiment_from_dict  # noqa: E402
 from playground.core.run.loop import RunOptions, run_to_end  # noqa: E402
 from playground.core.run.state import RunState  # noqa: E402
 from playground.core.snapshot import Snapshot  # noqa: E402
+from playground.core.torch_setup import warm_up  # noqa: E402
 from playground.gui.plots import _style as st  # noqa: E402
 from playground.gui.plots._preview import demo_experiment  # noqa: E402
 from playground.gui.plots.boundary import BoundaryView  # noqa: E402
@@ -24,9 +25,8 @@ from playground.gui.plots.curves import CurvesView, nice_ceil, peak_decimate  # 
 from playground.gui.plots.images import ConfusionView, SampleGridView  # noqa: E402
 from playground.gui.plots.output_panel import metrics_line  # noqa: E402
 from playground.gui.plots.regression import RegressionView, line_equation  # noqa: E402
-from playground.gui.worker import prepare_torch  # noqa: E402
 
-prepare_torch()  # one intra-op thread, as in the app: two threads on a busy machine are many times slower
+warm_up()  # one intra-op thread, as in the app: two threads on a busy machine are many times slower
 
 KINDS = {"circle": POINTS2D, "line": LINE1D, "digits": IMAGE}
 _runs: dict[str, tuple] = {}

@@ -18,6 +18,7 @@ from playground.core.experiment import default_experiment  # noqa: E402
 from playground.core.presets import load_preset, resolve_preset  # noqa: E402
 from playground.core.run.state import FINAL_STATES, RunState  # noqa: E402
 from playground.core.snapshot import Snapshot  # noqa: E402
+from playground.exit_codes import ExitCode  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.panels import _edits  # noqa: E402
 from playground.gui.plots import _style as st  # noqa: E402
@@ -211,7 +212,7 @@ def test_runs_tab_output_and_command_line_show_the_same_final_figures(qtbot, tmp
     """After early stopping put the best epoch back, every view shows that epoch's figures."""
     from playground.cli import main
 
-    assert main(["train", "early-stopping", "--json"]) == 0
+    assert main(["train", "early-stopping", "--json"]) == ExitCode.OK
     cli = json.loads(capsys.readouterr().out)
     w = open_window(qtbot, tmp_path, load_preset(resolve_preset("early-stopping")))
     try:

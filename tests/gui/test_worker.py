@@ -136,9 +136,27 @@ def test_shutdown_during_training_is_quick_and_leaves_no_thread(qtbot, controlle
     exp, ds = circle
     controller.start(exp, ds)
     qtbot.waitUntil(lambda: len(received) >= 3, timeout=WAIT)
-    assert controller.shutdown(3000)  # within its timeout: the speed itself is benchmarked, not tested
+    assert controller.shutdown()
     assert not any(t.isRunning() for t in controller.findChildren(QThread))
     assert not controller.is_active
+
+
+def test_shutdown_waits_for_nothing_and_pools_the_trainer_process(qtbot, controller, received, circle):
+    """No timeout to pass (it never waits): the child ends its run by itself, and the next
+    controller takes the same process from the pool instead of starting torch again."""
+    exp, ds = circle
+    controller.start(exp, ds)
+    qtbot.waitUntil(lambda: len(received) >= 2, timeout=WAIT)
+    proc = controller._proc
+    with pytest.raises(TypeError):
+        controller.shutdown(3000)
+    assert controller.shutdown() and not controller.is_active and proc.alive
+    following = worker.TrainingController()
+    try:
+        following.start(exp, ds)
+        assert following._proc is proc
+    finally:
+        assert following.shutdown()
 
 
 def test_shutdown_while_paused(qtbot, controller, circle):
@@ -146,7 +164,7 @@ def test_shutdown_while_paused(qtbot, controller, circle):
     with qtbot.waitSignal(controller.snapshot_ready, timeout=WAIT):
         controller.start(exp, ds, RunOptions(start_paused=True))
     assert controller.state == "paused"
-    assert controller.shutdown(3000)
+    assert controller.shutdown()
 
 
 def test_divergence_reports_the_trainers_message(qtbot, controller, circle):

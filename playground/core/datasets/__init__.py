@@ -1,14 +1,14 @@
 """The data-set table and the one public way to load data: `load_dataset(spec, seed)`.
 
-Every Entry's factory is a loader ``(spec, seed) -> Dataset`` over an already validated spec;
-``extra`` says statically what the set is (``kind``, ``task`` — None for the person's CSV, where
-the file decides — and where known ``input_shape``/``num_classes``) so checks can run before any
-data is loaded. Loading is deterministic: same (spec, seed), bit-identical arrays.
+Every DatasetEntry's factory is a loader ``(spec, seed) -> Dataset`` over an already validated
+spec; its fields say statically what the set is (``kind``, ``task`` — None for the person's CSV,
+where the file decides — and where known ``input_shape``/``num_classes``) so checks can run before
+any data is loaded. Loading is deterministic: same (spec, seed), bit-identical arrays.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from playground.core.datasets import images, lines, mnist_full, points
@@ -25,9 +25,9 @@ from playground.core.datasets.base import (
 )
 from playground.core.datasets.csv_data import load_csv
 from playground.core.errors import SpecError
-from playground.core.experiment import DATA_PARAMS, DataSpec
 from playground.core.params import Param
 from playground.core.registry import Entry, Registry
+from playground.core.spec import DATA_PARAMS, DataSpec
 
 _SAMPLES = next(p for p in DATA_PARAMS if p.name == "samples")
 ALL_SAMPLES = int(_SAMPLES.maximum)  # "every row there is"
@@ -35,16 +35,16 @@ ALL_SAMPLES = int(_SAMPLES.maximum)  # "every row there is"
 
 def default_samples(name: str) -> int:
     """How many examples data set `name` starts with: all of a fixed set or file, else 500."""
-    return int(DATASETS[name].extra.get("samples", _SAMPLES.default))
+    samples = DATASETS[name].samples
+    return int(_SAMPLES.default if samples is None else samples)
 
 
 def data_defaults(name: str) -> dict[str, Any]:
     """The data settings a person starts from on set `name`: its size, and its own train share if
     it has fixed train and test parts (full MNIST's 6/7 is its standard 60,000/10,000 split)."""
-    extra = DATASETS[name].extra
     out: dict[str, Any] = {"samples": default_samples(name)}
-    if "train_fraction" in extra:
-        out["train_fraction"] = extra["train_fraction"]
+    if DATASETS[name].train_fraction is not None:
+        out["train_fraction"] = DATASETS[name].train_fraction
     return out
 
 
@@ -53,15 +53,27 @@ def missing_data(name: str) -> str:
 
     Cheap (looks for the files, reads nothing): the app asks before loading, `validate` per preset.
     """
-    if DATASETS[name].extra.get("download") == mnist_full.NAME and mnist_full.missing():
+    if DATASETS[name].download == mnist_full.NAME and mnist_full.missing():
         return mnist_full.missing_message()
     return ""
 
 
+@dataclass(frozen=True, kw_only=True)
+class DatasetEntry(Entry):
+    """A data set's loader and what is known about it before loading (None: known once loaded)."""
+
+    kind: str  # POINTS2D, LINE1D, IMAGE or TABLE
+    task: str | None  # BINARY, MULTICLASS, REGRESSION; None: the file decides (CSV)
+    input_shape: tuple[int, ...] | None = None  # the model's input; points: from the features
+    num_classes: int | None = None
+    samples: int | None = None  # its size, for fixed sets and files (None: generated, 500 to start)
+    train_fraction: float | None = None  # its own train share, for a set with fixed parts
+    download: str | None = None  # the name of the files it needs fetched first (mnist_full.NAME)
+
+
 def _entry(name: str, label: str, help: str, factory, kind: str, task: str | None,
-           params: tuple[Param, ...] = (), **extra) -> Entry:
-    return Entry(name=name, label=label, help=help, params=params, factory=factory,
-                 extra={"kind": kind, "task": task, **extra})
+           params: tuple[Param, ...] = (), **known: Any) -> DatasetEntry:
+    return DatasetEntry(name, label, help, params, factory, kind=kind, task=task, **known)
 
 
 _CLASSES = Param("classes", int, 3, "Number of blobs, one class each.", minimum=3, maximum=5)
@@ -74,7 +86,7 @@ _CSV_PARAMS = (
           choices=("auto", "binary", "multiclass", "regression")),
 )
 
-DATASETS: Registry[Entry] = Registry("dataset", [
+DATASETS: Registry[DatasetEntry] = Registry("dataset", [
     _entry("circle", "Circle", "A disc of one class inside a ring of the other: needs a curved boundary.",
            points.loader(points.circle, BINARY), POINTS2D, BINARY),
     _entry("xor", "Exclusive or", "Opposite quadrants share a class: no single line separates them.",
@@ -126,4 +138,5 @@ def load_dataset(spec: DataSpec, seed: int) -> Dataset:
 
 
 __all__ = ["BINARY", "DATASETS", "IMAGE", "LINE1D", "MULTICLASS", "POINTS2D", "REGRESSION", "TABLE",
-           "TASKS", "DataSpec", "Dataset", "data_defaults", "default_samples", "load_dataset", "missing_data"]
+           "TASKS", "DataSpec", "Dataset", "DatasetEntry", "data_defaults", "default_samples", "load_dataset",
+           "missing_data"]

@@ -19,9 +19,9 @@ import numpy as np
 from playground.core.datasets.base import BINARY, MULTICLASS, POINTS2D, REGRESSION, TABLE, Dataset
 from playground.core.datasets.splits import assemble, margin_extent, split_indices, streams
 from playground.core.errors import DataError
-from playground.core.experiment import DATA_PARAMS, DataSpec
 from playground.core.features import apply_features
 from playground.core.readfile import FileRefused, MiB, open_regular
+from playground.core.spec import DATA_PARAMS, DataSpec
 
 MAX_AUTO_CLASSES = 20  # "auto": an integer target with at most this many values is a class label
 MAX_CLASSES = 100

@@ -16,7 +16,7 @@ import playground
 from playground.core.datasets.base import IMAGE, MULTICLASS, Dataset
 from playground.core.datasets.splits import assemble, split_indices, streams
 from playground.core.errors import DataError
-from playground.core.experiment import DataSpec
+from playground.core.spec import DataSpec
 
 PIXEL_NOISE_STD = 0.5  # at noise = 1
 DIGIT_NAMES = tuple(str(d) for d in range(10))

@@ -20,7 +20,7 @@ from playground.core.datasets.splits import (
     split_indices,
     streams,
 )
-from playground.core.experiment import DataSpec
+from playground.core.spec import DataSpec
 
 LINE_RANGE = (-2.0, 2.0)
 LINE_SLOPE, LINE_INTERCEPT = 3.0, 2.0

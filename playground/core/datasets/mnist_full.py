@@ -45,7 +45,7 @@ from playground.core.errors import DataError, MissingDataError
 from playground.core.userdirs import datasets_dir
 
 if TYPE_CHECKING:
-    from playground.core.experiment import DataSpec
+    from playground.core.spec import DataSpec
 
 NAME = "mnist"
 TOTAL = TRAIN.count + TEST.count

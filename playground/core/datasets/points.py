@@ -18,8 +18,8 @@ import numpy as np
 
 from playground.core.datasets.base import BINARY, MULTICLASS, POINTS2D, REGRESSION, Dataset
 from playground.core.datasets.splits import Streams, assemble, split_indices, streams
-from playground.core.experiment import DataSpec
 from playground.core.features import apply_features
+from playground.core.spec import DataSpec
 
 EXTENT = (-6.0, 6.0, -6.0, 6.0)
 TWO_PI = 2 * np.pi

@@ -18,6 +18,11 @@ elementwise activations, the output head, a leading Flatten and Dropout(0); the 
 SGD (momentum, Nesterov), AdaGrad, RMSProp (momentum), Adam and AdamW in their registered forms;
 the trainer's L1/L2 penalties and gradient-norm clipping. Anything else trains on torch.
 
+The optimizer's update and the loss with its gradient are not written here: the twin finds them on
+the registry entries (`optimizers.twin_update`, `losses.twin_loss`: `core.update_rules`,
+`core.loss_rules`), found once by the torch class at construction, so a step runs prebuilt calls
+with no lookup. The twin owns the flat buffers, the layers' forward and backward, and the hand-over.
+
 Which copy is authoritative (the one rule):
 
 * **Weights have a single storage.** The twin moves every parameter of the torch model into one

@@ -6,28 +6,19 @@ import functools
 import math
 from collections.abc import Callable
 
-import numpy as np
 import torch
 from torch import nn
 
 from playground.core.layers import Block
+from playground.core.losses import twin_loss
+from playground.core.optimizers import twin_update
 
-F32 = np.float32
 EVAL_CHUNK = 4096  # rows per forward pass in evaluation (bounds memory, as evaluation.evaluate)
 
 # activation codes
 _LINEAR, _RELU, _LEAKY, _TANH, _SIGMOID, _ELU, _SOFTPLUS, _GELU = range(8)
 _ACT_NAMES = {nn.Identity: "linear", nn.ReLU: "relu", nn.LeakyReLU: "leaky_relu", nn.Tanh: "tanh",
               nn.Sigmoid: "sigmoid", nn.ELU: "elu", nn.Softplus: "softplus", nn.GELU: "gelu"}
-
-
-def _const(value: float) -> np.ndarray:
-    """A 0-d float32 array: as a ufunc operand it costs far less than a Python float (which numpy
-    must inspect on every call) and rounds the same way (torch also casts scalars to float32)."""
-    return np.array(value, F32)
-
-
-ZERO, ONE, TWENTY = _const(0), _const(1), _const(20)
 _SQRT1_2 = 1 / math.sqrt(2)
 
 
@@ -100,50 +91,27 @@ def _blocks(model: nn.Module) -> list[tuple[int, nn.Linear | None, tuple[int, fl
     return out
 
 
-def _loss_kind(loss_fn: nn.Module) -> tuple[str, float] | str:
+def _loss_reason(loss_fn: nn.Module) -> str | None:
+    """None if the loss's registry entry has a twin form that fits this module, else why not."""
     if getattr(loss_fn, "reduction", None) != "mean":
         return "only mean-reduced losses are supported"
-    kind = type(loss_fn)
-    if kind is nn.MSELoss:
-        return "mse", 0.0
-    if kind is nn.L1Loss:
-        return "mae", 0.0
-    if kind is nn.HuberLoss:
-        return "huber", float(loss_fn.delta)
-    if kind is nn.BCEWithLogitsLoss:
-        if loss_fn.weight is not None or loss_fn.pos_weight is not None:
-            return "weighted binary cross-entropy is not supported"
-        return "bce", 0.0
-    if kind is nn.CrossEntropyLoss:
-        if loss_fn.weight is not None or loss_fn.label_smoothing != 0:
-            return "weighted or smoothed cross-entropy is not supported"
-        return "ce", 0.0
-    return f"loss {kind.__name__} is not supported"
+    rule = twin_loss(loss_fn)
+    if rule is None:
+        return f"loss {type(loss_fn).__name__} is not supported"
+    return rule.refuse(loss_fn)
 
 
-def _optimizer_kind(optimizer: torch.optim.Optimizer) -> str:
-    """'sgd', 'adagrad', 'rmsprop', 'adam', 'adamw', or a reason starting with 'optimizer'."""
+def _optimizer_reason(optimizer: torch.optim.Optimizer) -> str | None:
+    """None if the optimizer's registry entry has a twin form that fits its settings, else why not."""
     if len(optimizer.param_groups) != 1:
         return "optimizer with several parameter groups"
     g = optimizer.param_groups[0]
     if g.get("maximize") or g.get("differentiable") or g.get("fused") or g.get("capturable"):
         return "optimizer option (maximize/differentiable/fused/capturable) is not supported"
-    kind = type(optimizer)
-    if kind is torch.optim.SGD:
-        ok, name = g["dampening"] == 0 and g["weight_decay"] == 0, "sgd"
-    elif kind is torch.optim.Adagrad:
-        ok = g["lr_decay"] == 0 and g["weight_decay"] == 0 and g["initial_accumulator_value"] == 0
-        name = "adagrad"
-    elif kind is torch.optim.RMSprop:
-        ok, name = not g["centered"] and g["weight_decay"] == 0, "rmsprop"
-    elif kind is torch.optim.AdamW:
-        ok, name = not g["amsgrad"], "adamw"
-    elif kind is torch.optim.Adam:
-        ok = not g["amsgrad"] and g["weight_decay"] == 0 and not g.get("decoupled_weight_decay")
-        name = "adam"
-    else:
-        return f"optimizer {kind.__name__} is not supported"
-    return name if ok else f"optimizer {kind.__name__} with these settings is not supported"
+    rule, kind = twin_update(optimizer), type(optimizer).__name__
+    if rule is None:
+        return f"optimizer {kind} is not supported"
+    return None if rule.matches(g) else f"optimizer {kind} with these settings is not supported"
 
 
 def ineligible_reason(model: nn.Module, loss_fn: nn.Module, optimizer: torch.optim.Optimizer) -> str | None:
@@ -151,11 +119,11 @@ def ineligible_reason(model: nn.Module, loss_fn: nn.Module, optimizer: torch.opt
     blocks = _blocks(model)
     if isinstance(blocks, str):
         return blocks
-    loss = _loss_kind(loss_fn)
-    if isinstance(loss, str):
+    loss = _loss_reason(loss_fn)
+    if loss is not None:
         return loss
-    opt = _optimizer_kind(optimizer)
-    if opt.startswith("optimizer"):
+    opt = _optimizer_reason(optimizer)
+    if opt is not None:
         return opt
     linears = {id(p) for _, lin, _ in blocks if lin is not None for p in lin.parameters()}
     params = list(model.parameters())

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from playground.core.f32 import F32, ONE, TWENTY, ZERO
+from playground.core.f32 import const as _const
 from playground.core.fastnet.eligibility import (
     _ELU,
     _GELU,
@@ -19,18 +19,13 @@ from playground.core.fastnet.eligibility import (
     _SOFTPLUS,
     _SQRT1_2,
     _TANH,
-    F32,
-    ONE,
-    TWENTY,
-    ZERO,
-    _const,
     _erf,
 )
+from playground.core.update_rules import Op, op_to
 
 if TYPE_CHECKING:
     from playground.core.fastnet.twin import FastNet
 
-Op = tuple[Callable, tuple]  # (function, positional arguments): one numpy call of a program
 
 
 class _Item:
@@ -57,7 +52,7 @@ class _Program:
         widths = net.widths
         self.n = n
         self.x = np.empty((n, net.n_in), F32)
-        self.y = np.empty(n, np.int64) if net.loss == "ce" else np.empty((n, net.n_out), F32)
+        self.y = np.empty(n, np.int64) if net.loss_rule.integer_targets else np.empty((n, net.n_out), F32)
         self.z = [np.empty((n, k), F32) for k in widths]
         self.a = [np.empty_like(z) if it.keep_z else z for it, z in zip(net.items, self.z, strict=True)]
         self.t = [np.empty((n, k), F32) for k in widths]
@@ -93,10 +88,6 @@ class _Program:
         self.ops += net._penalty_ops() + net._update_ops()
 
 
-def _op(f: Callable, *args: object, out: np.ndarray) -> Op:
-    """A call that must name its output (np.maximum and np.minimum no longer take it positionally)."""
-    return functools.partial(f, out=out), args
-
 
 def _linear_ops(it: _Item, inp: np.ndarray, z: np.ndarray) -> list[Op]:
     """z = inp @ W.T + b, bias added after the products as torch's small-matrix addmm does."""
@@ -114,18 +105,18 @@ def _act_ops(it: _Item, z: np.ndarray, a: np.ndarray, t: np.ndarray, mask: np.nd
     if code == _LINEAR:
         return []
     if code == _RELU:
-        return [_op(np.maximum, z, ZERO, out=a)]
+        return [op_to(np.maximum, z, ZERO, out=a)]
     if code == _TANH:
         return [(np.tanh, (z, a))]
     if code == _SIGMOID:  # 1 / (1 + exp(-x))
         return [(np.negative, (z, a)), (np.exp, (a, a)), (np.add, (a, ONE, a)), (np.divide, (ONE, a, a))]
     if code == _LEAKY:  # x > 0 ? x : x * slope (0 < slope < 1)
-        return [(np.multiply, (z, it.arg, t)), _op(np.maximum, z, t, out=a)]
+        return [(np.multiply, (z, it.arg, t)), op_to(np.maximum, z, t, out=a)]
     if code == _ELU:  # x > 0 ? x : alpha * (exp(x) - 1)
-        ops: list[Op] = [_op(np.minimum, z, ZERO, out=t), (np.expm1, (t, t))]
+        ops: list[Op] = [op_to(np.minimum, z, ZERO, out=t), (np.expm1, (t, t))]
         if it.arg != 1:
             ops.append((np.multiply, (t, it.arg, t)))
-        return ops + [_op(np.maximum, z, ZERO, out=a), (np.add, (a, t, a))]
+        return ops + [op_to(np.maximum, z, ZERO, out=a), (np.add, (a, t, a))]
     if code == _SOFTPLUS:  # x > 20 ? x : log1p(exp(x))
         return [(np.exp, (z, a)), (np.log1p, (a, a)), (np.greater, (z, TWENTY, mask)),
                 (np.copyto, (a, z, "same_kind", mask))]
@@ -162,7 +153,7 @@ def _act_grad_ops(it: _Item, d: np.ndarray, z: np.ndarray, a: np.ndarray, t: np.
         return [(np.less_equal, (z, ZERO, mask)), (np.multiply, (d, it.arg, t)),
                 (np.copyto, (d, t, "same_kind", mask))]
     if code == _ELU:  # x <= 0 ? grad * alpha * exp(x) : grad
-        ops: list[Op] = [_op(np.minimum, z, ZERO, out=t), (np.exp, (t, t))]
+        ops: list[Op] = [op_to(np.minimum, z, ZERO, out=t), (np.exp, (t, t))]
         if it.arg != 1:
             ops += [(np.less_equal, (z, ZERO, mask)), (np.multiply, (d, it.arg, u)),
                     (np.copyto, (d, u, "same_kind", mask))]
@@ -175,30 +166,6 @@ def _act_grad_ops(it: _Item, d: np.ndarray, z: np.ndarray, a: np.ndarray, t: np.
     return [(_gelu_grad, (d, z))]
 
 
-def _target_ops(d: np.ndarray, rows: np.ndarray, labels: np.ndarray, inv: np.ndarray) -> None:
-    d[rows, labels] -= inv
-
-
 def _loss_ops(net: FastNet, prog: _Program, d: np.ndarray) -> list[Op]:
     """d = dLoss/d(output), as torch's loss backward computes it (mean reduction)."""
-    out, y, n = prog.out, prog.y, prog.n
-    numel = n * net.n_out
-    if net.loss == "bce":  # (sigmoid(x) - y) / numel
-        return [(np.negative, (out, d)), (np.exp, (d, d)), (np.add, (d, ONE, d)), (np.divide, (ONE, d, d)),
-                (np.subtract, (d, y, d)), (np.divide, (d, _const(numel), d))]
-    if net.loss == "mse":  # norm * (x - y), norm = 2 / numel in double, then float
-        return [(np.subtract, (out, y, d)), (np.multiply, (d, _const(2.0 / numel), d))]
-    if net.loss == "mae":  # mean backward (1 / numel in float) times sign(x - y)
-        return [(np.subtract, (out, y, d)), (np.sign, (d, d)),
-                (np.multiply, (d, _const(ONE / F32(numel)), d))]
-    if net.loss == "huber":  # norm * clamp(x - y, -delta, delta), norm = 1 / numel
-        return [(np.subtract, (out, y, d)), _op(np.maximum, d, net._neg_delta, out=d),
-                _op(np.minimum, d, net._delta, out=d), (np.multiply, (d, _const(1.0 / numel), d))]
-    # cross-entropy: log_softmax backward of nll's -1/n at the target = softmax / n - onehot / n,
-    # with log_softmax = x - (max + log(sum(exp(x - max)))) as torch's kernel computes it
-    top, logsum, t = np.empty((n, 1), F32), np.empty((n, 1), F32), np.empty_like(d)
-    inv = _const(ONE / F32(n))
-    return [(np.maximum.reduce, (out, 1, None, top, True)), (np.subtract, (out, top, t)), (np.exp, (t, d)),
-            (np.add.reduce, (d, 1, None, logsum, True)), (np.log, (logsum, logsum)),
-            (np.add, (logsum, top, logsum)), (np.subtract, (out, logsum, t)), (np.exp, (t, d)),
-            (np.multiply, (d, inv, d)), (_target_ops, (d, np.arange(n), y, inv))]
+    return net.loss_rule.grad_ops(prog.out, prog.y, d, net._delta)

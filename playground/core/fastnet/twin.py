@@ -8,16 +8,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from playground.core.activations import ACTIVATIONS
+from playground.core.f32 import F32
+from playground.core.f32 import const as _const
 from playground.core.fastnet.eligibility import (
     EVAL_CHUNK,
-    F32,
-    ONE,
-    ZERO,
     _blocks,
-    _const,
-    _loss_kind,
-    _optimizer_kind,
     ineligible_reason,
 )
 from playground.core.fastnet.program import (
@@ -25,7 +20,10 @@ from playground.core.fastnet.program import (
     _Item,
     _Program,
 )
-from playground.core.inside import _SATURATION_MARGIN, DEAD, SATURATED
+from playground.core.inside import unit_activity
+from playground.core.keys import block_id
+from playground.core.losses import twin_loss
+from playground.core.optimizers import twin_update
 
 
 class FastNet:
@@ -42,10 +40,12 @@ class FastNet:
         blocks = _blocks(model)
         assert not isinstance(blocks, str)
         self.model, self.optimizer = model, optimizer
-        self.loss, self.delta = _loss_kind(loss_fn)  # type: ignore[misc]
-        self.kind = _optimizer_kind(optimizer)
+        self.loss_rule = twin_loss(loss_fn)  # the loss's registry entry's twin form
+        self.delta = float(getattr(loss_fn, "delta", 0.0))  # Huber's threshold (0 for the others)
+        self.update = twin_update(optimizer)  # bound once: a step runs its prebuilt ops
+        self._per_step = self.update.per_step
         self.l1, self.l2, self.grad_clip = float(l1), float(l2), float(grad_clip)
-        self._delta, self._neg_delta = _const(self.delta), _const(-self.delta)
+        self._delta = _const(self.delta)
         last = len(model) - 1
         self.items: list[_Item] = []
         for i, _, act in blocks:
@@ -113,8 +113,8 @@ class FastNet:
         if lr != self._lr:
             self._lr = lr
             self._neg_lr.fill(-lr)
-        if self.kind in ("adam", "adamw"):
-            self._adam_scalars(lr)
+        if self._per_step is not None:
+            self._per_step(self.hyper, lr, self.t + 1)
         for f, args in prog.ops:
             f(*args)
         self.t += 1
@@ -141,100 +141,15 @@ class FastNet:
             np.multiply(g, coef, out=g)
 
     def _update_ops(self) -> list[Op]:
-        """torch's single-tensor optimizer arithmetic over the flat buffers, operation by operation."""
-        p, g, t, u, neg_lr = self.flat, self.grad, self.tmp, self.tmp2, self._neg_lr
-        s, h = self.state, self.hyper
-        kind = self.kind
-        if kind == "sgd":
-            ops: list[Op] = []
-            if "momentum" in h:  # buf = mu * buf + g (zeros at first: exactly g, as torch's clone)
-                buf, mu = s["momentum_buffer"], h["momentum"]
-                ops += [(np.multiply, (buf, mu, buf)), (np.add, (buf, g, buf))]
-                if h["nesterov"]:  # g + mu * buf
-                    ops += [(np.multiply, (buf, mu, t)), (np.add, (g, t, t))]
-                    g = t
-                else:
-                    g = buf
-            return ops + [(np.multiply, (g, neg_lr, u)), (np.add, (p, u, p))]  # p.add_(g, alpha=-lr)
-        if kind == "adagrad":  # sum += g*g; p += -lr * g / (sqrt(sum) + eps)
-            acc = s["sum"]
-            return [(np.multiply, (g, g, t)), (np.add, (acc, t, acc)), (np.sqrt, (acc, t)),
-                    (np.add, (t, h["eps"], t)), (np.multiply, (g, neg_lr, u)), (np.divide, (u, t, u)),
-                    (np.add, (p, u, p))]
-        if kind == "rmsprop":  # sq = alpha * sq + (1 - alpha) * g * g; avg = sqrt(sq) + eps
-            sq = s["square_avg"]
-            ops = [(np.multiply, (sq, h["alpha"], sq)), (np.multiply, (g, h["one_minus_alpha"], t)),
-                   (np.multiply, (t, g, t)), (np.add, (sq, t, sq)), (np.sqrt, (sq, t)),
-                   (np.add, (t, h["eps"], t))]
-            if "momentum" in h:  # buf = mu * buf + g / avg; p += -lr * buf
-                buf = s["momentum_buffer"]
-                ops += [(np.multiply, (buf, h["momentum"], buf)), (np.divide, (g, t, u)),
-                        (np.add, (buf, u, buf)), (np.multiply, (buf, neg_lr, u))]
-            else:  # p += -lr * g / avg
-                ops += [(np.multiply, (g, neg_lr, u)), (np.divide, (u, t, u))]
-            return ops + [(np.add, (p, u, p))]
-        m, v = s["exp_avg"], s["exp_avg_sq"]
-        ops = []
-        if kind == "adamw" and h["weight_decay"]:  # p *= 1 - lr * weight_decay
-            ops.append((np.multiply, (p, h["decay"], p)))
-        ops.append((np.subtract, (g, m, t)))  # m.lerp_(g, w), w = 1 - beta1
-        if h["lerp_low"]:  # m + w * (g - m)
-            ops += [(np.multiply, (t, h["lerp_weight"], t)), (np.add, (m, t, m))]
-        else:  # g - (g - m) * (1 - w)
-            ops += [(np.multiply, (t, h["one_minus_w"], t)), (np.subtract, (g, t, m))]
-        return ops + [
-            # v = beta2 * v + (1 - beta2) * g * g
-            (np.multiply, (v, h["beta2"], v)), (np.multiply, (g, h["one_minus_beta2"], t)),
-            (np.multiply, (t, g, t)), (np.add, (v, t, v)),
-            # denom = sqrt(v) / sqrt(1 - beta2^t) + eps;  p += -lr / (1 - beta1^t) * m / denom
-            (np.sqrt, (v, t)), (np.divide, (t, h["corr2"], t)), (np.add, (t, h["eps"], t)),
-            (np.multiply, (m, h["neg_step"], u)), (np.divide, (u, t, u)), (np.add, (p, u, p))]
-
-    def _adam_scalars(self, lr: float) -> None:
-        """This step's bias corrections (and AdamW's decay), as torch computes them in double."""
-        h, step = self.hyper, self.t + 1
-        b1, b2 = h["betas"]
-        h["corr2"].fill((1 - b2 ** step) ** 0.5)
-        h["neg_step"].fill(-(lr / (1 - b1 ** step)))
-        if self.kind == "adamw":
-            h["decay"].fill(1 - lr * h["weight_decay"])
+        """The optimizer's update over the flat buffers (its registry entry's twin form)."""
+        buffers = (self.flat, self.grad, self.tmp, self.tmp2, self._neg_lr)
+        return self.update.ops(buffers, self.state, self.hyper)
 
     # -------------------------------------------------------------- optimizer state -----------
-    _STATE_KEYS = {"sgd": ("momentum_buffer",), "adagrad": ("sum",),
-                   "rmsprop": ("square_avg", "momentum_buffer"),
-                   "adam": ("exp_avg", "exp_avg_sq"), "adamw": ("exp_avg", "exp_avg_sq")}
-
-    def _read_hyper(self) -> None:
-        """Hyper-parameters from the param group, as the float32 scalars torch's kernels use."""
-        g = self.optimizer.param_groups[0]
-        h: dict = {}
-        if self.kind == "sgd":
-            if g["momentum"]:
-                h["momentum"] = _const(g["momentum"])
-            h["nesterov"] = bool(g["nesterov"])
-        elif self.kind == "adagrad":
-            h["eps"] = _const(g["eps"])
-        elif self.kind == "rmsprop":
-            a = float(g["alpha"])
-            h.update(alpha=_const(a), one_minus_alpha=_const(1 - a), eps=_const(g["eps"]))
-            if g["momentum"] > 0:
-                h["momentum"] = _const(g["momentum"])
-        else:
-            b1, b2 = (float(b) for b in g["betas"])
-            w = F32(1 - b1)
-            h.update(betas=(b1, b2), lerp_weight=_const(w), lerp_low=abs(w) < 0.5, one_minus_w=_const(1 - w),
-                     beta2=_const(b2), one_minus_beta2=_const(1 - b2), eps=_const(g["eps"]),
-                     weight_decay=float(g["weight_decay"]), decay=_const(1), corr2=_const(1),
-                     neg_step=_const(0))
-        self.hyper = h
-
     def pull_state(self) -> None:
         """Take over torch's optimizer state (and hyper-parameters): the twin steps next."""
-        self._read_hyper()
-        keys = self._STATE_KEYS[self.kind]
-        if self.kind in ("sgd", "rmsprop") and "momentum" not in self.hyper:
-            keys = keys[:-1]  # no momentum buffer
-        self.state = {k: np.zeros_like(self.flat) for k in keys}
+        self.hyper = self.update.hyper(self.optimizer.param_groups[0])
+        self.state = {k: np.zeros_like(self.flat) for k in self.update.state_keys(self.hyper)}
         self._programs.clear()  # they refer to the arrays just replaced
         self.t = 0
         for p, o, n in self.slices:
@@ -245,16 +160,16 @@ class FastNet:
                 v = st.get(k)
                 if v is not None:
                     arr[o:o + n] = v.detach().reshape(-1).numpy()
-                    if self.kind == "sgd":
+                    if not self.update.counts_steps:
                         self.t = max(self.t, 1)  # torch keeps no step count for SGD
 
     def push_state(self) -> None:
         """Hand the optimizer state to torch, in torch's own format: a torch step comes next."""
-        if self.t == 0 and self.kind != "adagrad":
+        if self.t == 0 and not self.update.eager_state:
             return  # torch creates its state on its first step, as if the twin had never run
         for p, o, n in self.slices:
             st = self.optimizer.state[p]
-            if self.kind != "sgd":
+            if self.update.counts_steps:
                 st["step"] = torch.tensor(float(self.t), dtype=torch.float32)
             for k, arr in self.state.items():
                 st[k] = torch.from_numpy(arr[o:o + n].copy()).view(p.shape)
@@ -270,7 +185,7 @@ class FastNet:
             total = np.dot(g, g)
             if it.gb is not None:
                 total = total + np.dot(it.gb, it.gb)
-            out[str(it.block)] = float(np.sqrt(F32(total)))
+            out[block_id(it.block)] = float(np.sqrt(F32(total)))
         return out
 
     def forward(self, x: np.ndarray, hidden_rows: int = 0) -> tuple[np.ndarray, dict[int, np.ndarray]]:
@@ -299,41 +214,16 @@ class FastNet:
         (so it overflows where torch's does), summed in double and averaged in float32."""
         if not len(out):
             return float("nan")
-        if self.loss == "ce":
-            top = out.max(axis=1, keepdims=True)
-            logsum = np.log(np.exp(out - top).sum(axis=1, keepdims=True)) + top
-            terms = (logsum - out)[np.arange(len(out)), y]  # -log_softmax at the target
-        elif self.loss == "bce":  # (1 - y) * x - log_sigmoid(x)
-            log_sigmoid = np.minimum(out, ZERO) - np.log1p(np.exp(-np.abs(out)))
-            terms = (ONE - y) * out - log_sigmoid
-        else:
-            diff = out - y
-            if self.loss == "mse":
-                terms = diff * diff
-            elif self.loss == "mae":
-                terms = np.abs(diff)
-            else:  # huber
-                z, delta = np.abs(diff), self._delta
-                terms = np.where(z < delta, F32(0.5) * z * z, delta * (z - F32(0.5) * delta))
+        terms = self.loss_rule.terms(out, y, self._delta)
         total = F32(np.add.reduce(terms, axis=None, dtype=np.float64))
         return float(total / F32(terms.size))
 
     def activity(self, hidden: dict[int, np.ndarray]) -> dict[str, tuple[str, float]]:
-        """inside.activity's numbers, from the hidden outputs `forward` kept."""
+        """inside.activity's numbers (its `unit_activity`), from the hidden outputs `forward` kept."""
         out: dict[str, tuple[str, float]] = {}
         for it in self.items:
             u = hidden.get(it.block)
-            if u is None or not len(u):
-                continue
-            entry = ACTIVATIONS[it.act_name]
-            family = entry.extra["family"]
-            if family == "relu":
-                floor = 1e-3 if it.act_name == "softplus" else 0.0
-                dead = np.count_nonzero(u.max(axis=0) <= floor)
-                out[str(it.block)] = (DEAD, float(F32(dead) / F32(u.shape[1])))
-            elif family == "saturating":
-                lo, hi = entry.extra["range"]
-                margin = (hi - lo) * _SATURATION_MARGIN
-                pinned = np.count_nonzero((u <= lo + margin) | (u >= hi - margin))
-                out[str(it.block)] = (SATURATED, float(F32(pinned) / F32(u.size)))
+            stat = unit_activity(it.act_name, u) if u is not None and len(u) else None
+            if stat is not None:
+                out[block_id(it.block)] = stat
         return out

@@ -16,6 +16,7 @@ from playground.core.datasets.base import Dataset
 from playground.core.evaluation import Split, evaluate, score
 from playground.core.fastnet import FastNet
 from playground.core.inside import activity
+from playground.core.keys import activity_columns, grad_norm_columns
 from playground.core.probes import OutputToValue
 
 _PREFIXES = ("train", "test", "val")
@@ -39,7 +40,7 @@ class Evaluator:
         """The history row of an epoch just trained: its evaluation, lr, time and gradient norms."""
         row = self.evaluate()
         row.update(epoch=epoch, lr=lr, seconds=seconds)
-        row.update({f"grad_norm.{k}": v for k, v in norms.items()})
+        row.update(grad_norm_columns(norms))
         return row
 
     def evaluate(self) -> dict[str, float]:
@@ -56,7 +57,7 @@ class Evaluator:
             row.update(test_row)
             row.update(evaluate(model, self.loss_fn, self.val, *extra, prefix="val")[0])
             self.activity = activity(model, self.train.x)
-            row.update({f"{kind}.{i}": share for i, (kind, share) in self.activity.items()})
+            row.update(activity_columns(self.activity))
             self.latest_test.observe(value)
         finally:
             model.train()
@@ -77,5 +78,5 @@ class Evaluator:
                 self.latest_test.observe(value)
             start += n
         self.activity = self.fast.activity(hidden)
-        row.update({f"{kind}.{i}": share for i, (kind, share) in self.activity.items()})
+        row.update(activity_columns(self.activity))
         return row

@@ -37,7 +37,6 @@ from playground.core.compat import resolve_loss
 from playground.core.datasets.base import Dataset
 from playground.core.divergence import DivergenceCheck, start_loss
 from playground.core.evaluation import Split
-from playground.core.experiment import Experiment
 from playground.core.explain import StepDetail
 from playground.core.fastnet import FastNet, ineligible_reason
 from playground.core.history import History
@@ -55,6 +54,7 @@ from playground.core.run.state import RunState
 from playground.core.run.stepper import FastStepper, Steppers, TorchStepper
 from playground.core.schedules import make_schedule
 from playground.core.snapshot import LrChange, Snapshot, with_lr_change
+from playground.core.spec import Experiment
 
 __all__ = ["RunOptions", "TrainingRun", "run_to_end"]
 DEFAULT_OPTIONS = RunOptions()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from playground.core.history import MAX_ROWS
+from playground.core.probes import NEURON_RESOLUTION
 
 
 @dataclass(frozen=True)
@@ -14,7 +15,7 @@ class RunOptions:
     grid_resolution: int = 100
     slice_seconds: float = 1 / 30
     neuron_grids: bool = False
-    neuron_resolution: int = 40
+    neuron_resolution: int = NEURON_RESOLUTION
     max_units: int = 32
     weights: bool = False
     epochs: int | None = None  # overrides the experiment's epoch limit (0 = no limit)

@@ -19,6 +19,7 @@ from playground.core.pace import Pace
 from playground.core.probes import (
     OutputToValue,
     conv_views,
+    curve_points,
     dense_weights,
     fitted_curve,
     line_maps,
@@ -86,8 +87,8 @@ class SnapshotBuilder:
                 o.max_units)
         elif ds.kind == LINE1D:
             views["curve"] = fitted_curve(model, ds)
-            if o.neuron_grids:  # twice the points of a map's side: a curve needs them to look smooth
-                views["neuron_grids"] = line_maps(model, ds, 2 * o.neuron_resolution, o.max_units)
+            if o.neuron_grids:
+                views["neuron_grids"] = line_maps(model, ds, curve_points(o.neuron_resolution), o.max_units)
         elif ds.kind == IMAGE:
             views["sample_predictions"] = predicted_classes(model, test_x[: o.sample_count])
             if o.conv_maps:

@@ -20,9 +20,9 @@ import numpy as np
 import torch
 
 from playground.core.evaluation import Split, grad_norms
-from playground.core.experiment import TrainingSpec
-from playground.core.explain import StepDetail
+from playground.core.explain import StepDetail, penalised
 from playground.core.fastnet import FastNet
+from playground.core.spec import TrainingSpec
 from playground.core.watch import Watch
 
 
@@ -58,7 +58,7 @@ class TorchStepper:
     def __init__(self, model: torch.nn.Module, loss_fn: torch.nn.Module, optimizer: torch.optim.Optimizer,
                  training: TrainingSpec):
         self.model, self.loss_fn, self.optimizer, self.training = model, loss_fn, optimizer, training
-        self._weights = [p for p in model.parameters() if p.ndim > 1]
+        self._weights = [p for p in model.parameters() if penalised(p.ndim)]
         self.watch = Watch()  # the weight step mode explains, if any
 
     def take_state(self) -> None:

@@ -16,6 +16,7 @@ from playground.core.compat import check_head
 from playground.core.datasets.base import IMAGE, Dataset
 from playground.core.errors import SpecError
 from playground.core.experiment import Experiment
+from playground.core.keys import DEAD, SATURATED
 from playground.core.layers import LAYERS
 from playground.core.model import LayerInfo, NetworkReport
 from playground.gui.designer import look
@@ -153,10 +154,10 @@ def activity_warning(kind: str, share: float, function: str = "") -> tuple[str, 
     if not share > WARN_SHARE:
         return None
     pct = f"{share:.0%}"
-    if kind == "dead":
+    if kind == DEAD:
         return (f"⚠ {pct} dead", f"{pct} of units are dead: they output 0 for every training example; "
                 "try a lower learning rate, leaky ReLU or He initialisation.")
-    if kind == "saturated":
+    if kind == SATURATED:
         name = function or "tanh/sigmoid"
         return (f"⚠ {pct} saturated", f"{pct} of outputs are saturated: inputs are so large that {name} is "
                 "flat; gradients vanish; try smaller initial weights or a lower learning rate.")

@@ -24,6 +24,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication, QMenu, QScrollArea, QSizePolicy, QToolTip, QWidget
 
+from playground.core import keys
 from playground.core.experiment import Experiment
 from playground.core.layers import LAYERS
 from playground.core.model import NetworkReport, inspect_network
@@ -110,7 +111,7 @@ class NetworkCanvas(QWidget):
         layers = self._session.experiment.network.layers
         warnings = {}
         for key, (kind, share) in activity.items():
-            i = int(key)
+            i = keys.block_index(key)
             if 0 <= i < len(layers):
                 function = layers[i].params.get("activation", layers[i].params.get("function", ""))
                 found = blocks.activity_warning(kind, share, str(function))

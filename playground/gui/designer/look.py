@@ -32,7 +32,7 @@ _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 def _categories() -> list[str]:
     seen: list[str] = []
     for entry in LAYERS.values():
-        cat = str(entry.extra.get("category", ""))
+        cat = entry.category
         if cat not in seen:
             seen.append(cat)
     return seen
@@ -40,7 +40,7 @@ def _categories() -> list[str]:
 
 def category(type_name: str) -> str:
     entry = LAYERS.get(type_name)
-    return str(entry.extra.get("category", "")) if entry is not None else ""
+    return entry.category if entry is not None else ""
 
 
 def accent(type_name: str) -> QColor:
@@ -55,7 +55,7 @@ def glyph(type_name: str) -> str:
     entry = LAYERS.get(type_name)
     if entry is None:
         return "?"
-    icon = str(entry.extra.get("icon", ""))
+    icon = entry.icon
     return icon if 0 < len(icon) <= 2 else entry.label[:1]
 
 

@@ -12,7 +12,7 @@ import math
 from functools import lru_cache
 
 import numpy as np
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtGui import QImage
 
 from playground.gui.plots import _style as st
 
@@ -34,14 +34,6 @@ _CURVE_INK, _ZERO_INK, _PAPER_INK = (_pack(st.rgb(c)[None])[0] for c in (st.TEXT
 def class_colours(k: int) -> ARGB:
     """(k,) packed soft class colours, as in the boundary's predicted-class map."""
     return _pack(st.class_lut(k, keep=0.75))
-
-
-def diverging_colour(value: float, level: float, alpha: int = 255) -> QColor:
-    """The ramp's colour for one value (bias squares, hover cards)."""
-    t = 0.5 if level <= 0 or not math.isfinite(value) else 0.5 + 0.5 * max(-1.0, min(1.0, value / level))
-    c = QColor.fromRgba(int(DIVERGING[int(round(t * 255))]))
-    c.setAlpha(alpha)
-    return c
 
 
 def symmetric_level(values: np.ndarray, bound: float | None = None) -> float:
@@ -209,8 +201,3 @@ def to_images(stack: np.ndarray, lo: float | np.ndarray, hi: float | np.ndarray,
               flip: bool = False) -> list[QImage]:
     """One QImage per (h, w) slice of `stack` (n, h, w), each owning its pixels."""
     return [qimage(p) for p in pixels(stack, lo, hi, lut, flip)]
-
-
-def class_images(stack: np.ndarray, k: int) -> list[QImage]:
-    """Predicted-class maps (values 0..k-1) in the class palette, row 0 at the bottom."""
-    return [qimage(p) for p in class_pixels(stack, k)]

@@ -98,7 +98,7 @@ class Column:
 def _bound(activation: str | None) -> float | None:
     if activation is None or activation not in ACTIVATIONS:
         return None
-    lo, hi = ACTIVATIONS[activation].extra["range"]
+    lo, hi = ACTIVATIONS[activation].range
     top = max(abs(lo), abs(hi))
     return top if math.isfinite(top) else None
 

@@ -16,7 +16,8 @@ from PySide6.QtCore import QPointF, QRect, QRectF
 from PySide6.QtGui import QColor, QImage, QPainterPath
 
 from playground.core.datasets.base import BINARY, LINE1D, MULTICLASS, POINTS2D, Dataset
-from playground.core.probes import grid_points, line_points
+from playground.core.keys import block_id, parameter_key
+from playground.core.probes import NEURON_RESOLUTION, curve_points, grid_points, line_points
 from playground.core.snapshot import Snapshot
 from playground.gui.inside import _images as im
 from playground.gui.inside._layout import (
@@ -31,8 +32,8 @@ from playground.gui.inside._layout import (
 )
 from playground.gui.plots import _style as st
 
-INPUT_RES = 40  # resolution of the input feature maps, as the trainer's neuron maps
-INPUT_POINTS = 2 * INPUT_RES  # points of the input curves of 1-D data, as the trainer's unit curves
+INPUT_RES = NEURON_RESOLUTION  # the input feature maps' side, as the trainer's neuron maps
+INPUT_POINTS = curve_points(INPUT_RES)  # the input curves of 1-D data, as the trainer's unit curves
 CURVE_INK = 1.25  # width of a node's curve, in px
 BIG_CURVE = 160  # side in device px of a curve enlarged where no size is asked for
 _PAPER = int(QColor(st.PAPER).rgba())
@@ -217,8 +218,8 @@ class Scene:
             elif col.kind == HEAD and col.units == 1 and snap.curve is not None:
                 fit = snap.curve[1][None, None]  # 1-D: the output's curve is the fitted curve
                 self.maps[j] = Maps(fit, np.array([im.symmetric_level(fit)]))
-        self.activity = {j: snap.activity[str(c.layer)] for j, c in enumerate(self.columns)
-                         if str(c.layer) in snap.activity}
+        self.activity = {j: snap.activity[block_id(c.layer)] for j, c in enumerate(self.columns)
+                         if block_id(c.layer) in snap.activity}
         self._render_images()
         self._build_lines()
 
@@ -372,9 +373,9 @@ class Scene:
         """(state-dict key, flat index) of a weight or bias hit, as `TrainingRun.set_parameter` takes."""
         col = self.columns[hit.col]
         if hit.kind == "weight" and hit.col in self.weights:
-            return f"{col.layer}.linear.weight", hit.unit * self.weights[hit.col][0].shape[1] + hit.src
+            return parameter_key(col.layer, "weight"), hit.unit * self.weights[hit.col][0].shape[1] + hit.src
         if hit.kind == "bias":
-            return f"{col.layer}.linear.bias", hit.unit
+            return parameter_key(col.layer, "bias"), hit.unit
         return None
 
     def describe(self, hit: Hit) -> str:

@@ -12,6 +12,8 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
+from playground.core.datasets.base import MULTICLASS
+from playground.core.point_losses import point_losses
 from playground.gui.plots import _style as st
 
 BAR_AREA = 46  # px: the height of a bar at probability 1
@@ -50,7 +52,7 @@ class ClassProbabilities(QWidget):
         probs, truth = self.probabilities, self.truth
         if probs is None or truth is None or not 0 <= truth < len(probs):
             return ""
-        loss = -np.log(max(float(probs[truth]), 1e-7))  # the probability loss's clip (Keras's)
+        loss = float(point_losses(probs[None, :], np.array([truth]), MULTICLASS, "cross_entropy")[0])
         return self.tr("loss −log p({0}) = {1}").format(self._name(truth), f"{loss:.3g}")
 
     def text(self) -> str:

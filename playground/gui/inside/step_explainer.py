@@ -4,7 +4,7 @@ The person picks a weight (layer, weight or bias, row and column), presses Step 
 reads the optimizer's update rule with this step's numbers: gradient, optimizer state before and
 after (velocity, squared-gradient sums and averages, Adam's moments and bias corrections),
 learning rate, old → new value, and a line confirming that torch's own optimizer stored the same
-number. The numbers come from `explain_update(snapshot.step_detail)`, which recomputes the step
+number. The numbers come from `explain_step(snapshot.step_detail)`, which recomputes the step
 from what the trainer captured; the read-out shows whether the two agree instead of assuming it.
 
 The trainer records a watched weight only while this panel is visible (show/hide events), and
@@ -37,7 +37,8 @@ from PySide6.QtWidgets import (
 from playground.core.compat import resolve_loss
 from playground.core.datasets.base import Dataset
 from playground.core.experiment import Experiment
-from playground.core.explain import StepDetail, explain_update, gradient_terms
+from playground.core.explain import StepDetail, explain_step, gradient_terms, penalised
+from playground.core.keys import parse_parameter_key
 from playground.core.model import build_model, inspect_network
 from playground.core.optimizers import OPTIMIZERS
 from playground.core.run.state import RunState
@@ -85,7 +86,7 @@ def parameters(exp: Experiment, dataset: Dataset | None) -> list[ParameterInfo]:
         model = build_model(exp.network, dataset.input_shape, dataset.output_units)
     out = []
     for key, p in model.named_parameters():
-        block, kind = int(key.split(".")[0]), key.rsplit(".", 1)[-1]
+        block, kind = parse_parameter_key(key)
         info = report.layers[block]
         name = "Output" if info.is_output else f"Layer {block + 1} ({info.label})"
         shape = tuple(int(d) for d in p.shape)
@@ -307,15 +308,14 @@ class StepExplainer(QWidget):
         self.readout.setHtml(self._html(d))
 
     def _html(self, d: StepDetail) -> str:
-        predicted, lines = explain_update(d)
-        diff = abs(predicted - d.new)
+        explained = explain_step(d)
+        predicted, diff = explained.predicted, explained.difference
         self.values = {"grad": d.grad, "old": d.old, "new": predicted, "torch": d.new, "lr": d.hyper["lr"],
                        "difference": diff}
         entry = OPTIMIZERS.get(d.optimizer)
         info = next((p for p in self._params if p.key == d.parameter), None)
         where = info.label.rsplit(" ", 1)[0] if info is not None else d.parameter
         element = self._element_text(d)
-        rule = lines[0].removeprefix("rule:").strip()
         out = [f"<h3>{html.escape(entry.label if entry else d.optimizer)}</h3>",
                f"<div class='muted'>{html.escape(where)} {element} "
                f"<span style='font-size:8pt'>({html.escape(d.parameter)}, index {d.index})</span></div>"]
@@ -323,11 +323,11 @@ class StepExplainer(QWidget):
             which = self.tr("Explains step {0} of this run.").format(f"{d.step:,}")
             out.append(f"<div class='muted'>{html.escape(which)}</div>")
         out.append(f"<div class='section'>{html.escape(self.tr('GRADIENT'))}</div>")
-        penalised = info is not None and len(info.shape) > 1  # as the trainer: weights, not biases or norms
-        terms = gradient_terms(*self._loss, penalised) if self._loss[0] else []
+        weight = info is not None and penalised(len(info.shape))
+        terms = gradient_terms(*self._loss, weight) if self._loss[0] else []
         out += [f"<div>&nbsp;&nbsp;{_math(line)}</div>" for line in terms]
         out.append("<div class='section'>UPDATE RULE</div>")
-        out += [f"<div>&nbsp;&nbsp;{_math(part.strip())}</div>" for part in rule.split(";")]
+        out += [f"<div>&nbsp;&nbsp;{_math(part.strip())}</div>" for part in explained.formula.split(";")]
         out += ["<div class='section'>THIS STEP</div>", "<table>", self._row("gradient g", _num(d.grad))]
         names = [p.name for p in entry.params] if entry else list(d.hyper)
         out += [self._row(_HYPER_NAMES.get(n, n), _num(d.hyper[n])) for n in names if n in d.hyper]
@@ -341,7 +341,7 @@ class StepExplainer(QWidget):
                                      _num(d.state_after.get(key, math.nan))))
         out.append("</table>")
         out.append("<div class='section'>WORKED THROUGH</div>")
-        for line in lines[1:-1]:
+        for line in explained.worked:
             out += [f"<div>&nbsp;&nbsp;{_math(part)}</div>" for part in line.split(",  ")]
         out += ["<div class='section'>RESULT</div>",
                 f"<div><b>w: {_num(d.old)} {_math('→')} {_num(predicted)}</b></div>",

@@ -82,10 +82,10 @@ def with_dataset(exp: Experiment, name: str, params: dict[str, Any] | None = Non
     """
     entry = DATASETS[name]
     features = exp.data.features
-    if entry.extra.get("kind") != POINTS2D or DATASETS[exp.data.dataset].extra.get("kind") != POINTS2D:
+    if entry.kind != POINTS2D or DATASETS[exp.data.dataset].kind != POINTS2D:
         features = DEFAULT_FEATURES
     data = data_defaults(name)
-    if "train_fraction" not in data and "train_fraction" in DATASETS[exp.data.dataset].extra:
+    if "train_fraction" not in data and DATASETS[exp.data.dataset].train_fraction is not None:
         data["train_fraction"] = defaults(DATA_PARAMS)["train_fraction"]
     return _edits.with_data(exp, dataset=name, params={**defaults(entry.params), **(params or {})},
                             features=features, **data)
@@ -207,7 +207,7 @@ class DataPanel(QScrollArea):
         self.session.change_data(new.data, new.seed, text, merge_key)
 
     def _dataset_clicked(self, name: str) -> None:
-        if DATASETS[name].extra.get("kind") == TABLE:
+        if DATASETS[name].kind == TABLE:
             if not self.open_csv():
                 self._sync(self._exp)  # cancelled: put the check back on the current set
             return
@@ -301,7 +301,7 @@ class DataPanel(QScrollArea):
         """Show `exp`'s data settings (what was asked for) and rebuild the data-set form."""
         data = exp.data
         entry = DATASETS[data.dataset]
-        kind = entry.extra.get("kind")
+        kind = entry.kind
         for name, b in self.dataset_buttons.items():
             b.setChecked(name == data.dataset)
         self.data_form.set_values({p.name: getattr(data, p.name) for p in DATA_PARAMS})
@@ -337,7 +337,7 @@ class DataPanel(QScrollArea):
             self.preview.setWordWrap(True)
             self.counts_label.setText("")
             return
-        source = Path(str(exp.data.params.get("path", ""))).name if entry.extra.get("kind") == TABLE else ""
+        source = Path(str(exp.data.params.get("path", ""))).name if entry.kind == TABLE else ""
         self.dataset_label.setText(f"<b>{source or entry.label}</b> · {task_text(ds.task)}")
         self.preview.setPixmap(dataset_pixmap(ds, _PREVIEW, radius=2.4))
         counts = self.tr("{train:,} train · {test:,} test").format(train=len(ds.y_train), test=len(ds.y_test))

@@ -262,7 +262,7 @@ class RunBar(QWidget):
         """Grey out losses that cannot fit the current data's task (they would block Train)."""
         model = self.loss_combo.model()
         for i in range(1, self.loss_combo.count()):
-            tasks = LOSSES[self.loss_combo.itemData(i)].extra.get("tasks", ())
+            tasks = LOSSES[self.loss_combo.itemData(i)].tasks
             model.item(i).setEnabled(task is None or task in tasks)
 
     # ------------------------------------------------------------------ run state ---------

@@ -233,10 +233,10 @@ def _digit_icon(shape: tuple[int, ...], size: int) -> QIcon:
 
 def _render_thumbnail(name: str, size: int) -> QIcon:
     entry = DATASETS[name]
-    kind = entry.extra.get("kind")
+    kind = entry.kind
     if kind == IMAGE:
         # Drawn, not loaded: reading an image archive would cost a second at start-up.
-        return _digit_icon(tuple(entry.extra.get("input_shape", (1, 8, 8))), size)
+        return _digit_icon(entry.input_shape or (1, 8, 8), size)
     if kind not in (POINTS2D, LINE1D):
         return icon("csv")  # the person's own file: nothing to draw before it is chosen
     try:

@@ -1,5 +1,6 @@
-"""What the point views share: per-point losses in the run's loss family, loss-sized points, and the
-hover read-out (a card beside the cursor, a ring round the hovered point).
+"""What the point views share: per-point losses in the run's loss family (computed by
+`core.point_losses`), loss-sized points, and the hover read-out (a card beside the cursor, a ring
+round the hovered point).
 
 The decision boundary (2-D sets) and the fitted curve (1-D sets) both draw data points over what
 the model computes, and a person hovering either should see the same card and the same loss
@@ -18,18 +19,14 @@ import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, QEvent, QPointF
 from PySide6.QtGui import QFont
 
-from playground.core.compat import resolve_loss
-from playground.core.datasets.base import BINARY, MULTICLASS, REGRESSION
-from playground.core.errors import PlaygroundError
+from playground.core.datasets.base import BINARY, MULTICLASS
+from playground.core.losses import LOSSES
+from playground.core.point_losses import is_cross_entropy, point_loss_name, point_losses
 from playground.gui.plots import _style as st
 
 POINT_SIZE = 7
 SIZE_RANGE = (5, 16)  # px, for "size points by loss"
 HIT_PX = 6  # how near (in pixels) the mouse must be to a point's edge to hover it
-CROSS_ENTROPY, SQUARED, ABSOLUTE, HUBER = "cross-entropy", "squared error", "absolute error", "Huber loss"
-_FAMILIES = {"binary_cross_entropy": CROSS_ENTROPY, "cross_entropy": CROSS_ENTROPY, "mse": SQUARED,
-             "mae": ABSOLUTE, "huber": HUBER}
-_EPS = 1e-7
 # Points drawn per split. pyqtgraph draws each as a symbol with a brush picked in Python: 10^6
 # points took seconds to set and most of a second per paint. The splits are shuffled, so the first
 # ones are a fair sample, and an index into them is an index into the data set's split.
@@ -43,52 +40,20 @@ def shown(a: np.ndarray | None) -> np.ndarray | None:
 
 # ------------------------------------------------------------------ losses --------------------
 def loss_family(task: str, loss: str = "auto") -> str:
-    """How one point's loss is measured for `loss` ("auto": the task's usual loss) on `task`."""
-    try:
-        name = resolve_loss(loss, task)
-    except PlaygroundError:
-        name = "auto"
-    return _FAMILIES.get(name, SQUARED if task == REGRESSION else CROSS_ENTROPY)
+    """How one point's loss is measured for `loss` ("auto": the task's usual loss) on `task`: the
+    name its registry entry gives it ("squared error", "cross-entropy", ...)."""
+    return LOSSES[point_loss_name(task, loss)].point_name
 
 
-def error_loss(error: np.ndarray, family: str) -> np.ndarray:
-    """The loss of an error (prediction - target) in a regression family (Huber's delta is 1)."""
-    e = np.abs(np.asarray(error, dtype=np.float64))
-    if family == ABSOLUTE:
-        return e
-    if family == HUBER:
-        return np.where(e <= 1.0, 0.5 * e * e, e - 0.5)
-    return e * e
-
-
-def point_losses(values: np.ndarray, y: np.ndarray, task: str, loss: str = "auto") -> np.ndarray:
-    """Per-point loss: -log p(true class) for cross-entropies, else the error's loss.
-
-    `values` are the model's values as snapshots carry them (P(class 1) for two classes, class
-    probabilities for k, the value for regression).
-    """
-    values = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
-    family = loss_family(task, loss)
-    if family != CROSS_ENTROPY:
-        target = np.asarray(y, dtype=np.float64).reshape(len(y), -1)[:, 0]
-        return error_loss(values[:, 0] - target, family)
-    labels = np.asarray(y).reshape(-1).astype(int)
-    if task == BINARY:
-        p = np.where(labels == 1, values[:, 0], 1.0 - values[:, 0])
-    else:
-        p = values[np.arange(len(labels)), labels]
-    return -np.log(np.clip(p, _EPS, 1.0))
-
-
-def loss_scale(family: str, error: float) -> float:
+def loss_scale(task: str, loss: str, error: float) -> float:
     """The loss that draws a point about two thirds of the way to the largest size.
 
     Cross-entropy is in nats (p = 0.5 gives a middling size); the other families are measured by
     the loss of a typical `error` (a fifth of the targets' half-range, say).
     """
-    if family == CROSS_ENTROPY:
+    if is_cross_entropy(point_loss_name(task, loss)):
         return 1.0
-    return float(error_loss(np.asarray(error), family)) or 1.0
+    return float(point_losses(np.array([error]), np.zeros(1), task, loss)[0]) or 1.0
 
 
 def loss_sizes(losses: np.ndarray, scale: float) -> np.ndarray:

@@ -367,9 +367,9 @@ class BoundaryView(PointReadouts, st.PlotView):
         values = values[:n]
         # Cross-entropy is in nats; an error-based loss is measured against a typical error: a
         # fifth of the targets' half-range, or half a probability for two classes.
-        family = loss_family(ds.task, self._loss)
         error = 0.2 * (self._levels[1] or 1.0) if ds.task == REGRESSION else 0.5
-        return loss_sizes(point_losses(values, y, ds.task, self._loss), loss_scale(family, error))
+        scale = loss_scale(ds.task, self._loss, error)
+        return loss_sizes(point_losses(values, y, ds.task, self._loss), scale)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from playground.core.activations import ACTIVATIONS
 from playground.core.experiment import Experiment
+from playground.core.keys import DEAD, SATURATED, layer_series
+from playground.core.keys import GRAD_NORM as GRAD
 from playground.core.model import NetworkReport
 from playground.core.run.state import RunState
 from playground.core.schedules import Schedule, make_schedule
@@ -42,7 +44,6 @@ from playground.core.snapshot import Snapshot
 from playground.gui.plots import _style as st
 from playground.gui.plots.curves import nice_ceil
 
-GRAD, DEAD, SATURATED = "grad_norm", "dead", "saturated"
 REFRESH_S = 0.12  # while a run streams, one redraw in this long (as step mode's read-out)
 _now = time.monotonic  # the clock of the refresh pace (tests replace it)
 WARN_SHARE = 0.5  # the designer's badge threshold, drawn as a guide line
@@ -86,16 +87,6 @@ def planned_lr(schedule: Schedule, base_lr: float, last_epoch: int,
         epochs = np.unique(np.round(np.linspace(1, last_epoch, points)))
     lr = np.array([base_lr * schedule.factor(int(e) - 1) for e in epochs], dtype=float)
     return epochs, lr
-
-
-def _series(history: Mapping[str, np.ndarray], *prefixes: str) -> dict[int, tuple[str, np.ndarray]]:
-    """{block index: (prefix, column)} of the history columns named "<prefix>.<i>"."""
-    out = {}
-    for key, column in history.items():
-        head, _, index = key.rpartition(".")
-        if head in prefixes and index.isdigit():
-            out[int(index)] = (head, column)
-    return out
 
 
 class DynamicsView(QWidget):
@@ -204,9 +195,9 @@ class DynamicsView(QWidget):
             return
         self._drawn, self._drawn_at = key, _now() if streaming else -math.inf
         blocks = self._block_count(history)
-        self._draw_family(self.grad_curves, self.grad_plot, epochs, _series(history, GRAD), blocks)
+        self._draw_family(self.grad_curves, self.grad_plot, epochs, layer_series(history, GRAD), blocks)
         self._draw_family(self.activity_curves, self.activity_plot, epochs,
-                          _series(history, DEAD, SATURATED), blocks)
+                          layer_series(history, DEAD, SATURATED), blocks)
         self._update_legend()
         self._fit(epochs)
         self._draw_lr(epochs, history.get("lr"), snap)
@@ -236,7 +227,7 @@ class DynamicsView(QWidget):
     def _block_count(self, history: Mapping[str, np.ndarray]) -> int:
         if self._exp is not None:
             return len(self._exp.network.layers) + 1
-        return max(_series(history, GRAD), default=0) + 1
+        return max(layer_series(history, GRAD), default=0) + 1
 
     def _draw_family(self, curves: dict[int, pg.PlotDataItem], plot: pg.PlotItem, epochs: np.ndarray,
                      series: dict[int, tuple[str, np.ndarray]], blocks: int) -> None:
@@ -343,7 +334,7 @@ def gradient_ratio(history: Mapping[str, np.ndarray], window: int = 10) -> float
     The median, because one minibatch's gradient is noisy: a single epoch would make the sentence
     flip between "vanishing" and "healthy".
     """
-    grads = _series(history, GRAD)
+    grads = layer_series(history, GRAD)
     if len(grads) < 2:
         return None
     first, head = grads[min(grads)][1][-window:], grads[max(grads)][1][-window:]
@@ -359,7 +350,7 @@ def _saturating(exp: Experiment | None) -> bool:
         return False
     for layer in exp.network.layers:
         entry = ACTIVATIONS.get(layer.params.get("activation", layer.params.get("function", "")))
-        if entry is not None and entry.extra.get("family") == "saturating":
+        if entry is not None and entry.family == "saturating":
             return True
     return False
 

@@ -179,8 +179,8 @@ class RegressionView(PointReadouts, st.PlotView):
         # Measured against a typical error: a fifth of the targets' half-range (as the boundary does).
         span = st.finite_range(_column(ds.y_train)) or (0.0, 1.0)
         error = 0.2 * ((span[1] - span[0]) / 2 or 1.0)
-        family = loss_family(ds.task, self._loss)
-        return loss_sizes(point_losses(values, y, ds.task, self._loss), loss_scale(family, error))
+        scale = loss_scale(ds.task, self._loss, error)
+        return loss_sizes(point_losses(values, y, ds.task, self._loss), scale)
 
     # ------------------------------------------------------------------ layout ------------
     def _fit_range(self) -> None:

@@ -3,9 +3,9 @@
 A binary task gets a threshold slider: the test set's 2×2 confusion matrix, its precision, recall,
 F1 and accuracy, and a ring on each curve follow the slider live. The counts at every stop of the
 slider come with the snapshot (`core.curves.threshold_confusion`), so moving it costs no model
-call and no arithmetic beyond `class_report` of a 2×2 table. The threshold is a setting of this
-view, not of the run. A task with k classes gets its confusion matrix and each class's precision,
-recall, F1 and support with their macro and weighted averages.
+call and no arithmetic of its own (`core.metrics.threshold_figures` of a 2×2 table). The
+threshold is a setting of this view, not of the run. A task with k classes gets its confusion
+matrix and each class's precision, recall, F1 and support with their macro and weighted averages.
 
 It draws only while it is visible, and the newest snapshot when it becomes visible.
 """
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QVBoxLa
 
 from playground.core.curves import THRESHOLDS, Curves
 from playground.core.datasets.base import BINARY, MULTICLASS, Dataset
-from playground.core.metrics import ClassReport, class_report
+from playground.core.metrics import ClassReport, class_report, threshold_figures
 from playground.core.snapshot import Snapshot
 from playground.gui.plots import _style as st
 from playground.gui.plots.images import ConfusionView, class_label
@@ -40,16 +40,6 @@ def _num(value: float) -> str:
 
 def _percent(value: float) -> str:
     return f"{value:.1%}" if math.isfinite(value) else "–"
-
-
-def threshold_figures(counts: np.ndarray) -> dict[str, float]:
-    """Class 1's precision, recall and F1, the accuracy and the false positive rate of a 2×2 matrix
-    (rows true class, columns predicted)."""
-    report = class_report(counts)
-    negatives = int(counts[0].sum())
-    return {"precision": float(report.precision[1]), "recall": float(report.recall[1]),
-            "f1": float(report.f1[1]), "accuracy": report.accuracy,
-            "fpr": float(counts[0, 1] / negatives) if negatives else math.nan}
 
 
 def class_table(report: ClassReport, names: list[str]) -> str:
