@@ -41,7 +41,8 @@ from playground.core.explain import StepDetail, explain_step, gradient_terms, pe
 from playground.core.keys import parse_parameter_key
 from playground.core.model import build_model, inspect_network
 from playground.core.optimizers import OPTIMIZERS
-from playground.core.snapshot import RUNNING, Snapshot
+from playground.core.run.state import RunState
+from playground.core.snapshot import Snapshot
 from playground.gui.worker import TrainingController
 
 REFRESH_S = 0.12  # while training runs freely the read-out follows at ~8 Hz; paused, every step shows
@@ -280,7 +281,7 @@ class StepExplainer(QWidget):
             return  # showEvent renders the controller's latest snapshot
         self.counter.setText(f"Step {snap.step:,} · epoch {snap.epoch:,}")
         now = time.perf_counter()
-        if snap.state == RUNNING and now - self._last_render < REFRESH_S:
+        if snap.state == RunState.RUNNING and now - self._last_render < REFRESH_S:
             return
         self._last_render = now
         self._render_detail(snap)
@@ -374,7 +375,7 @@ if __name__ == "__main__":
 
     from playground.core.datasets import load_dataset
     from playground.core.experiment import default_experiment
-    from playground.core.trainer import RunOptions
+    from playground.core.run.loop import RunOptions
     from playground.gui.theme import apply_theme
 
     app = QApplication([])

@@ -38,8 +38,9 @@ from playground.core.experiment import Experiment
 from playground.core.keys import DEAD, SATURATED, layer_series
 from playground.core.keys import GRAD_NORM as GRAD
 from playground.core.model import NetworkReport
+from playground.core.run.state import RunState
 from playground.core.schedules import Schedule, make_schedule
-from playground.core.snapshot import RUNNING, Snapshot
+from playground.core.snapshot import Snapshot
 from playground.gui.plots import _style as st
 from playground.gui.plots.curves import nice_ceil
 
@@ -189,7 +190,7 @@ class DynamicsView(QWidget):
         if epochs is None or len(epochs) == 0:
             return
         key = (len(epochs), float(epochs[-1]), snap.lr)
-        streaming = snap.state == RUNNING
+        streaming = snap.state == RunState.RUNNING
         if key == self._drawn or (streaming and _now() - self._drawn_at < REFRESH_S):
             return
         self._drawn, self._drawn_at = key, _now() if streaming else -math.inf
