@@ -36,8 +36,8 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from ticks import TickRecorder, run_for  # noqa: E402
 
 from playground.core.experiment import Experiment, default_experiment  # noqa: E402
+from playground.core.run.loop import RunOptions  # noqa: E402
 from playground.core.torch_setup import warm_up  # noqa: E402
-from playground.core.trainer import RunOptions  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from playground.core.experiment import Experiment, experiment_from_dict
-from playground.core.trainer import RunOptions, TrainingRun
+from playground.core.run.loop import RunOptions, TrainingRun
 
 
 def spiral_8x6() -> Experiment:

@@ -28,7 +28,7 @@ from playground.core.experiment import DataSpec
 from playground.core.history import History
 from playground.core.presets import load_preset, resolve_preset
 from playground.core.probes import plane_maps
-from playground.core.trainer import RunOptions, TrainingRun
+from playground.core.run.loop import RunOptions, TrainingRun
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cases import spiral_8x6  # noqa: E402
@@ -70,25 +70,25 @@ def epoch_breakdown(exp, fast: bool) -> dict:
     run = TrainingRun(exp, RunOptions(epochs=0, fast=fast))
     gen = run.snapshots()
     next(gen)  # trains one slice: buffers, programs and optimizer state exist
-    run._start_epoch()
+    run.steppers.shuffle()
     b = run.batch_size
-    xb, yb = run._xp[:b], run._yp[:b]
+    xb, yb = run.steppers.x[:b], run.steppers.y[:b]
     steps = -(-len(run.train) // b)
     with np.errstate(all="ignore"):
         if fast:
-            xn, yn = run._xn[:b], run._yn[:b]
+            xn, yn = run.steppers.xn[:b], run.steppers.yn[:b]
             step = _best_us(lambda: run.fast.step(xn, yn, 1e-6), 500)
             norms = _best_us(run.fast.grad_norms)
         else:
-            step = _best_us(lambda: run._step(xb, yb), 100)
+            step = _best_us(lambda: run.steppers.torch.step(xb, yb), 100)
             from playground.core.evaluation import grad_norms
             norms = _best_us(lambda: grad_norms(run.model))
-        evaluate = _best_us(run._evaluate, 50)
-        row = run._evaluate()
+        evaluate = _best_us(run.evaluator.evaluate, 50)
+        row = run.evaluator.evaluate()
         row.update(epoch=1, lr=0.1, seconds=1.0)
         history = History()
         append = _best_us(lambda: history.append(row), 500)
-        shuffle = _best_us(run._start_epoch, 100)
+        shuffle = _best_us(run.steppers.shuffle, 100)
     run.stop()
     for _ in gen:
         pass

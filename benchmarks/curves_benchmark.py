@@ -20,8 +20,8 @@ import numpy as np
 from playground.core import torch_setup, wire
 from playground.core.curves import classification_curves
 from playground.core.presets import load_preset, resolve_preset
+from playground.core.run.loop import RunOptions, TrainingRun
 from playground.core.snapshot import Snapshot
-from playground.core.trainer import RunOptions, TrainingRun
 
 RESULTS = Path(__file__).resolve().parent / "results" / "curves.json"
 PRESETS = ("circle", "blobs", "digits-mlp")

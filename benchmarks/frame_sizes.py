@@ -17,7 +17,7 @@ from pathlib import Path
 
 from playground.core import messages, wire
 from playground.core.presets import load_preset, shipped_presets
-from playground.core.trainer import RunOptions, TrainingRun
+from playground.core.run.loop import RunOptions, TrainingRun
 
 RESULTS = Path(__file__).resolve().parent / "results" / "frames.json"
 APP_OPTIONS = RunOptions(neuron_grids=True, weights=True, conv_maps=True, epochs=0)  # as the window asks

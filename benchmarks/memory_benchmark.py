@@ -46,7 +46,7 @@ from cases import warm_trainer_process  # noqa: E402
 from playground.core import remote, torch_setup  # noqa: E402
 from playground.core.experiment import default_experiment, experiment_to_dict  # noqa: E402
 from playground.core.history import MAX_ROWS, History  # noqa: E402
-from playground.core.trainer import RunOptions, TrainingRun  # noqa: E402
+from playground.core.run.loop import RunOptions, TrainingRun  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "memory.json"
 EVERY = 10_000

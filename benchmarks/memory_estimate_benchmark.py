@@ -46,7 +46,7 @@ from playground.core.budget import estimate, train_rows
 from playground.core.experiment import experiment_from_dict
 from playground.core.model import inspect_network
 from playground.core.presets import load_preset
-from playground.core.trainer import RunOptions, TrainingRun
+from playground.core.run.loop import RunOptions, TrainingRun
 arg = sys.argv[1]
 exp = load_preset(arg) if arg.endswith(".json") else experiment_from_dict(json.loads(arg))
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

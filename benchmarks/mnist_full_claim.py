@@ -37,7 +37,7 @@ def main() -> int:
     from playground.core.datasets import load_dataset, mnist_full
     from playground.core.errors import PlaygroundError
     from playground.core.presets import SHIPPED_DIR, load_preset
-    from playground.core.trainer import RunOptions, TrainingRun
+    from playground.core.run.loop import RunOptions, TrainingRun
 
     if args.threads:
         torch.set_num_threads(args.threads)

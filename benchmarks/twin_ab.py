@@ -34,7 +34,10 @@ torch.set_num_threads(1)
 from cases import spiral_8x6
 import timeit
 from core_benchmark import measure_training
-from playground.core.trainer import RunOptions, TrainingRun
+try:  # where the tree keeps its trainer (core/run/ since issue 10)
+    from playground.core.run.loop import RunOptions, TrainingRun
+except ImportError:
+    from playground.core.trainer import RunOptions, TrainingRun
 from playground.core.experiment import experiment_from_dict, experiment_to_dict
 from playground.core.presets import load_preset, resolve_preset
 out = {{}}
@@ -48,7 +51,9 @@ for name, (preset, optimizer) in {cases!r}.items():
     run = TrainingRun(exp, RunOptions(epochs=0, grid_resolution=2))
     gen = run.snapshots()
     next(gen)  # one slice: the twin's programs and state exist
-    xb, yb, fast = run._xn[:run.batch_size], run._yn[:run.batch_size], run.fast
+    epoch = run.steppers if hasattr(run, "steppers") else None
+    xn, yn = (epoch.xn, epoch.yn) if epoch is not None else (run._xn, run._yn)
+    xb, yb, fast = xn[:run.batch_size], yn[:run.batch_size], run.fast
     best = min(timeit.repeat(lambda: fast.step(xb, yb, 0.01), number=2000, repeat=5)) / 2000
     run.stop()
     for _ in gen:

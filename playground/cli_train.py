@@ -23,14 +23,14 @@ from typing import IO, TYPE_CHECKING, Any
 
 from playground.core.errors import SpecError
 from playground.core.keys import is_grad_norm_key
-from playground.core.snapshot import DIVERGED, STOPPED, STOPPED_EARLY
+from playground.core.run.state import RunState
 from playground.exit_codes import ExitCode
 
 if TYPE_CHECKING:
     from playground.core.experiment import Experiment
     from playground.core.export import HistoryCsvStream
+    from playground.core.run.loop import TrainingRun
     from playground.core.snapshot import Snapshot
-    from playground.core.trainer import TrainingRun
 
 
 
@@ -53,7 +53,7 @@ def run_train(args: argparse.Namespace) -> int:
     """Load, override, train to the end, report; exit 3 if it diverged, 130 if interrupted."""
     from playground.core import torch_setup
     from playground.core.presets import load_preset, resolve_preset
-    from playground.core.trainer import RunOptions, TrainingRun
+    from playground.core.run.loop import RunOptions, TrainingRun
 
     torch_setup.set_threads()
 
@@ -83,7 +83,8 @@ def run_train(args: argparse.Namespace) -> int:
         print(json.dumps(result, allow_nan=False))
     elif not args.quiet:
         print(summary(result, args.out))
-    return {DIVERGED: ExitCode.DIVERGED, STOPPED: ExitCode.INTERRUPTED}.get(last.state, ExitCode.OK)
+    return {RunState.DIVERGED: ExitCode.DIVERGED, RunState.STOPPED: ExitCode.INTERRUPTED}.get(last.state,
+                                                                                        ExitCode.OK)
 
 
 def with_overrides(exp: Experiment, epochs: int | None, seed: int | None, file_name: str) -> Experiment:
@@ -199,7 +200,7 @@ def result_dict(exp: Experiment, run: TrainingRun, last: Snapshot) -> dict[str, 
         "train_accuracy": last.latest("train_accuracy"), "test_accuracy": last.latest("test_accuracy"),
         "seconds": last.elapsed,
         "epochs_per_second": last.epoch / last.elapsed if last.elapsed > 0 else float("nan"),
-        "diverged": last.state == DIVERGED, "stopped_early": last.state == STOPPED_EARLY,
+        "diverged": last.state == RunState.DIVERGED, "stopped_early": last.state == RunState.STOPPED_EARLY,
         "state": last.state, "message": last.message,
         "lr_changes": [{"epoch": e, "step": s, "lr": lr} for e, s, lr in last.lr_changes],
     }

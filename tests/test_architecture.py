@@ -38,7 +38,7 @@ def test_the_experiment_spec_is_a_leaf():
 
 PROBE = """
 import json, sys
-import playground.core, playground.core.trainer, playground.core.presets, playground.core.export
+import playground.core, playground.core.run.loop, playground.core.presets, playground.core.export
 import playground.cli, playground.cli_train
 playground.cli.build_parser()
 print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in {"PySide6", "shiboken6", "pyqtgraph"})))

@@ -127,7 +127,7 @@ def test_out_writes_history_weights_and_the_preset_actually_run(tmp_path, capsys
 
 def _test_predictions(out_dir: Path):
     """The test labels and the predictions of the weights a run wrote, recomputed with torch."""
-    from playground.core.trainer import TrainingRun
+    from playground.core.run.loop import TrainingRun
 
     run = TrainingRun(load_preset(out_dir / "preset.json"))
     run.model.load_state_dict(load_weights(out_dir / "weights.pt"))
@@ -173,11 +173,11 @@ def test_regression_reports_no_classes(tmp_path, capsys):
 
 def test_out_keeps_every_epoch_of_a_run_whose_history_is_thinned(tmp_path, capsys, monkeypatch):
     """history.csv streams every epoch to disk; the run's memory keeps a bounded, thinned history."""
-    from playground.core import trainer
     from playground.core.history import History
+    from playground.core.run import loop
 
     made: list[History] = []
-    monkeypatch.setattr(trainer, "History", lambda rows: made.append(History(32)) or made[-1])
+    monkeypatch.setattr(loop, "History", lambda rows: made.append(History(32)) or made[-1])
     code = cli.main(["train", "circle", "--epochs", "300", "--out", str(tmp_path), "--quiet"])
     assert code == ExitCode.OK and len(made) == 1 and len(made[0]) <= 32 and made[0].level > 0
     with open(tmp_path / "history.csv", newline="") as f:

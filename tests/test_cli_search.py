@@ -14,8 +14,8 @@ import pytest
 
 from playground import cli
 from playground.core.presets import SHIPPED_DIR, load_preset
+from playground.core.run.loop import RunOptions, run_to_end
 from playground.core.search.results import read_summary
-from playground.core.trainer import RunOptions, run_to_end
 from playground.exit_codes import ExitCode
 
 REPO = Path(__file__).resolve().parents[1]

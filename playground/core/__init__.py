@@ -20,9 +20,9 @@ from playground.core.spec import Experiment, experiment_to_dict
 _LAZY = {
     "default_experiment": "playground.core.validate",
     "experiment_from_dict": "playground.core.validate",
-    "TrainingRun": "playground.core.trainer",
-    "RunOptions": "playground.core.trainer",
-    "run_to_end": "playground.core.trainer",
+    "TrainingRun": "playground.core.run.loop",
+    "RunOptions": "playground.core.run.loop",
+    "run_to_end": "playground.core.run.loop",
     "Snapshot": "playground.core.snapshot",
     "load_preset": "playground.core.presets",
     "save_preset": "playground.core.presets",

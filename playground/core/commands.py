@@ -1,55 +1,115 @@
-"""The commands a window may send a training run in the trainer process: one table for both ends.
+"""The commands a window may send a training run: one type for the run's queue, its control, the
+process link and the window.
 
-Why a table: the trainer process used to call ``getattr(run, name)(*args)`` with whatever name came
-off the pipe, so a damaged message could call any method of the run. Now a name must be one of
-`Command`, its arguments must match that command's signature, and only the function `DISPATCH`
-holds for it runs; anything else is refused with a sentence saying why.
+Each command is a small frozen dataclass. The run queues them as they are (`TrainingRun.send`);
+`RunControl` takes the control ones (pause, resume, step, stop) and the run applies the others
+through an explicit table. Across the process link a command travels as its wire name and a list
+of arguments (`encode`/`decode`): no pickle, the name must be one of `COMMANDS` and the arguments
+must fit that command, or it is refused with a sentence saying why. (The trainer process used to
+call ``getattr(run, name)(*args)`` with whatever name came off the pipe.)
 """
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
-if TYPE_CHECKING:
-    from playground.core.trainer import TrainingRun
+_INT, _FLOAT, _TEXT, _NONE = "an integer", "a number", "a text", "nothing"
 
 
-class Command(enum.StrEnum):
-    """A control method of `TrainingRun` the window may call while the run trains."""
+@dataclass(frozen=True)
+class Pause:
+    """Pause within one slice, dropping any queued steps."""
 
-    PAUSE = "pause"
-    RESUME = "resume"
-    STEP_EPOCH = "step_epoch"
-    STEP_BATCH = "step_batch"
-    STOP = "stop"
-    SET_LEARNING_RATE = "set_learning_rate"
-    SET_PARAMETER = "set_parameter"
-    WATCH_PARAMETER = "watch_parameter"
-    SET_FEATURE_SAMPLE = "set_feature_sample"
+    name: ClassVar[str] = "pause"
+    kinds: ClassVar[tuple[tuple[str, ...], ...]] = ()
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Train freely again (drops queued steps)."""
+
+    name: ClassVar[str] = "resume"
+    kinds: ClassVar[tuple[tuple[str, ...], ...]] = ()
+
+
+@dataclass(frozen=True)
+class StepEpoch:
+    """Train exactly one more epoch, then stay paused (presses add up)."""
+
+    name: ClassVar[str] = "step_epoch"
+    kinds: ClassVar[tuple[tuple[str, ...], ...]] = ()
+
+
+@dataclass(frozen=True)
+class StepBatch:
+    """Do exactly one more optimizer step, then stay paused (presses add up)."""
+
+    name: ClassVar[str] = "step_batch"
+    kinds: ClassVar[tuple[tuple[str, ...], ...]] = ()
+
+
+@dataclass(frozen=True)
+class Stop:
+    """End the run within one slice (drops queued steps)."""
+
+    name: ClassVar[str] = "stop"
+    kinds: ClassVar[tuple[tuple[str, ...], ...]] = ()
+
+
+@dataclass(frozen=True)
+class SetLearningRate:
+    """The base learning rate from now on (the schedule keeps scaling it)."""
+
+    lr: float
+    name: ClassVar[str] = "set_learning_rate"
+    kinds: ClassVar[tuple[tuple[str, ...], ...]] = ((_FLOAT,),)
+
+
+@dataclass(frozen=True)
+class SetParameter:
+    """Overwrite one weight (state-dict `key`, flat `index`) between steps."""
+
+    key: str
+    index: int
+    value: float
+    name: ClassVar[str] = "set_parameter"
+    kinds: ClassVar[tuple[tuple[str, ...], ...]] = ((_TEXT,), (_INT,), (_FLOAT,))
+
+
+@dataclass(frozen=True)
+class WatchParameter:
+    """Record the optimizer's arithmetic for this weight (`key` None: watch none)."""
+
+    key: str | None
+    index: int = 0
+    name: ClassVar[str] = "watch_parameter"
+    kinds: ClassVar[tuple[tuple[str, ...], ...]] = ((_TEXT, _NONE), (_INT,))
+
+
+@dataclass(frozen=True)
+class SetFeatureSample:
+    """Which test image the feature maps are shown for."""
+
+    index: int
+    name: ClassVar[str] = "set_feature_sample"
+    kinds: ClassVar[tuple[tuple[str, ...], ...]] = ((_INT,),)
+
+
+Command = (Pause | Resume | StepEpoch | StepBatch | Stop | SetLearningRate | SetParameter | WatchParameter
+           | SetFeatureSample)
+CONTROLS = (Pause, Resume, StepEpoch, StepBatch, Stop)  # what `RunControl` takes; the run applies the rest
+# The wire name of every command: the only names the trainer process accepts.
+COMMANDS: dict[str, type[Command]] = {cls.name: cls for cls in (
+    Pause, Resume, StepEpoch, StepBatch, Stop, SetLearningRate, SetParameter, WatchParameter,
+    SetFeatureSample)}
+_CLASSES = frozenset(COMMANDS.values())
 
 
 class CommandError(ValueError):
     """A command that is not in the table, or arguments that do not fit it."""
-
-
-_INT, _FLOAT, _TEXT, _NONE = "an integer", "a number", "a text", "nothing"
-
-# Per command: the kinds each argument may be, and what runs it.
-DISPATCH: dict[Command, tuple[tuple[tuple[str, ...], ...], Callable[..., None]]] = {
-    Command.PAUSE: ((), lambda run: run.pause()),
-    Command.RESUME: ((), lambda run: run.resume()),
-    Command.STEP_EPOCH: ((), lambda run: run.step_epoch()),
-    Command.STEP_BATCH: ((), lambda run: run.step_batch()),
-    Command.STOP: ((), lambda run: run.stop()),
-    Command.SET_LEARNING_RATE: (((_FLOAT,),), lambda run, lr: run.set_learning_rate(lr)),
-    Command.SET_PARAMETER: (((_TEXT,), (_INT,), (_FLOAT,)),
-                            lambda run, key, index, value: run.set_parameter(key, index, value)),
-    Command.WATCH_PARAMETER: (((_TEXT, _NONE), (_INT,)),
-                              lambda run, key, index: run.watch_parameter(key, index)),
-    Command.SET_FEATURE_SAMPLE: (((_INT,),), lambda run, index: run.set_feature_sample(index)),
-}
 
 
 def _kind(value: Any) -> str:
@@ -64,24 +124,34 @@ def _kind(value: Any) -> str:
     return _TEXT if isinstance(value, str) else type(value).__name__
 
 
-def parse(name: Any, args: Any) -> tuple[Command, tuple[Any, ...]]:
-    """The command called `name` and its arguments, checked; CommandError with a sentence otherwise."""
-    try:
-        command = Command(name)
-    except ValueError:
-        raise CommandError(f"unknown command {name!r}: the trainer accepts only "
-                           f"{', '.join(c.value for c in Command)}") from None
-    signature, _ = DISPATCH[command]
-    if not isinstance(args, Sequence) or isinstance(args, str) or len(args) != len(signature):
-        raise CommandError(f"command {command.value!r} takes {len(signature)} arguments, got {args!r}")
-    for i, (value, kinds) in enumerate(zip(args, signature, strict=True)):
+def _checked(cls: type[Command], args: Any) -> tuple[Any, ...]:
+    """`args` if they fit `cls`, numbers made the kind it takes (1 is fine for 1.0); else CommandError."""
+    if not isinstance(args, Sequence) or isinstance(args, str) or len(args) != len(cls.kinds):
+        raise CommandError(f"command {cls.name!r} takes {len(cls.kinds)} arguments, got {args!r}")
+    out = []
+    for i, (value, kinds) in enumerate(zip(args, cls.kinds, strict=True)):
         kind = _kind(value)
-        if kind not in kinds and not (kind == _INT and _FLOAT in kinds):  # 1 is fine for 1.0
-            raise CommandError(f"argument {i + 1} of command {command.value!r} must be "
+        if kind == _INT and _FLOAT in kinds:
+            value, kind = float(value), _FLOAT
+        if kind not in kinds:
+            raise CommandError(f"argument {i + 1} of command {cls.name!r} must be "
                                f"{' or '.join(kinds)}, not {value!r}")
-    return command, tuple(args)
+        out.append(value)
+    return tuple(out)
 
 
-def apply(run: TrainingRun, command: Command, args: Sequence[Any]) -> None:
-    """Call what the table holds for `command` (arguments already checked by `parse`)."""
-    DISPATCH[command][1](run, *args)
+def decode(name: Any, args: Any) -> Command:
+    """The command called `name` with `args` (off the wire), checked; else CommandError with a sentence."""
+    cls = COMMANDS.get(name) if isinstance(name, str) else None
+    if cls is None:
+        raise CommandError(f"unknown command {name!r}: the trainer accepts only {', '.join(COMMANDS)}")
+    return cls(*_checked(cls, args))
+
+
+def encode(command: Command) -> tuple[str, list[Any]]:
+    """`command` as its wire name and arguments; CommandError, before anything is sent, if it is not
+    a command or its arguments do not fit."""
+    cls = type(command)
+    if cls not in _CLASSES:
+        raise CommandError(f"unknown command {command!r}: the trainer accepts only {', '.join(COMMANDS)}")
+    return cls.name, list(_checked(cls, dataclasses.astuple(command)))

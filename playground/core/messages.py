@@ -19,7 +19,8 @@ import numpy as np
 
 from playground.core import wire
 from playground.core.history import MAX_ROWS, History
-from playground.core.snapshot import FINAL_STATES, PAUSED, RUNNING, Snapshot
+from playground.core.run.state import SNAPSHOT_STATES, RunState
+from playground.core.snapshot import Snapshot
 from playground.core.wire import WireError
 
 Message = dict[str, Any]
@@ -44,7 +45,6 @@ HEARTBEAT_SECONDS = 0.5
 # starved of CPU. Long enough that a busy machine does not trip it, short enough to be "a few seconds".
 NOT_RESPONDING_SECONDS = 4.0
 _FRAME = struct.Struct("<Q")
-_STATES = frozenset({RUNNING, PAUSED}) | FINAL_STATES
 _SCALARS = {"epoch": int, "step": int, "state": str, "message": str, "elapsed": _NUMBER,
             "steps_per_second": _NUMBER, "epochs_per_second": _NUMBER, "lr": _NUMBER,
             "controls": int, "queued_epochs": int, "queued_batches": int}
@@ -109,7 +109,7 @@ def check_snapshot(snap: Snapshot) -> None:
     for name, kind in _SCALARS.items():
         if not _is(getattr(snap, name), kind):
             raise WireError(f"snapshot field {name!r} = {_short(getattr(snap, name))}")
-    if snap.state not in _STATES:
+    if snap.state not in SNAPSHOT_STATES:
         raise WireError(f"snapshot with unknown state {_short(snap.state)}")
     history = snap.history
     if not isinstance(history, Mapping):
@@ -150,4 +150,5 @@ class RunAssembler:
         if message["start"] != self.history.appended:
             raise ValueError(f"history rows {message['start']}.. arrived after {self.history.appended} rows")
         self.history.extend(part)
-        return dataclasses.replace(snap, history=self.history.views())
+        # the state arrives as its string: made the enum member again (it compares equal either way)
+        return dataclasses.replace(snap, history=self.history.views(), state=RunState(snap.state))

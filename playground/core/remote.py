@@ -11,8 +11,9 @@ stderr is the parent's, so logs and tracebacks show up where the app's do. A run
 child from the experiment's JSON (data generators are seeded, so the data is the same).
 
 Messages (`messages` checks each on arrival), parent → child: ``{"op": "start", "run", "experiment",
-"options"}``, ``{"op": "cmd", "run", "name", "args"}`` (a `commands.Command`, dispatched through its
-table), ``{"op": "quit"}``. Child → parent: ``{"op": "ready"}`` once, ``{"op": "snapshot", "run",
+"options"}``, ``{"op": "cmd", "run", "name", "args"}`` (a `commands.Command` as `commands.encode`
+writes it; decoded and checked here, then queued to the run), ``{"op": "quit"}``. Child → parent:
+``{"op": "ready"}`` once, ``{"op": "snapshot", "run",
 "snap", "start"}`` where ``snap.history`` holds only the epochs appended since the last snapshot,
 every one of them, the first being row number ``start`` (`RunAssembler` rebuilds the whole,
 bounded history from them), ``{"op": "ended", "run", "error", "expected"}`` after every run, and
@@ -44,7 +45,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from playground.core import commands, messages, wire
-from playground.core.commands import Command, CommandError
+from playground.core.commands import Command, CommandError, SetParameter, Stop
 from playground.core.errors import PlaygroundError, failure_text
 from playground.core.history import RowLog
 from playground.core.messages import RunAssembler  # noqa: F401 - the parent's half, used as remote.RunAssembler
@@ -77,7 +78,7 @@ class _Child:
         self.run_id = 0
         self.run: Any = None  # the TrainingRun now training
         self.kept: tuple[int, Any, RowLog] | None = None  # the run that ended last (see `revise`)
-        self.pending: dict[int, list[tuple[Command, tuple]]] = {}  # commands for runs not built yet
+        self.pending: dict[int, list[Command]] = {}  # commands for runs not built yet
 
     def send(self, message: Message) -> None:
         with self._out_lock:
@@ -107,17 +108,17 @@ class _Child:
         if op == "start":
             self.starts.put(msg)
             return
-        command, args = commands.parse(msg["name"], msg["args"])
+        command = commands.decode(msg["name"], msg["args"])
         with self.lock:
             if msg["run"] == self.run_id and self.run is not None:
-                commands.apply(self.run, command, args)
+                self.run.send(command)
             elif msg["run"] > self.run_id:
-                self.pending.setdefault(msg["run"], []).append((command, args))
+                self.pending.setdefault(msg["run"], []).append(command)
             elif self.kept is not None and msg["run"] == self.kept[0]:  # ended: Stop frees its model
-                if command == Command.STOP:
+                if isinstance(command, Stop):
                     self.kept = None
-                elif command == Command.SET_PARAMETER:
-                    commands.apply(self.kept[1], command, args)
+                elif isinstance(command, SetParameter):
+                    self.kept[1].send(command)
                     self.revise(*self.kept)
 
     def revise(self, run_id: int, run: Any, rows: RowLog) -> None:
@@ -163,7 +164,7 @@ class _Child:
     def train(self, msg: Message) -> None:
         import torch
 
-        from playground.core.trainer import RunOptions, TrainingRun
+        from playground.core.run.loop import RunOptions, TrainingRun
         from playground.core.validate import experiment_from_dict
 
         run_id, error, expected = msg["run"], "", True
@@ -173,8 +174,8 @@ class _Child:
             run = TrainingRun(experiment, RunOptions(**msg["options"]))
             with self.lock:
                 self.run_id, self.run, self.kept = run_id, run, None
-                for command, args in self.pending.pop(run_id, []):
-                    commands.apply(run, command, args)
+                for command in self.pending.pop(run_id, []):
+                    run.send(command)
                 self.pending = {k: v for k, v in self.pending.items() if k > run_id}
             rows = RowLog(run.history)  # every epoch's row: the window thins its own copy
             for snap in run.snapshots():
@@ -276,10 +277,10 @@ class TrainerProcess:
     def start_run(self, run_id: int, experiment: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
         return self.send({"op": "start", "run": run_id, "experiment": experiment, "options": options})
 
-    def command(self, run_id: int, command: Command, *args: Any) -> bool:
-        """Send `command` to run `run_id`; CommandError here, before sending, if the arguments do not fit."""
-        command, args = commands.parse(command, args)
-        return self.send({"op": "cmd", "run": run_id, "name": command.value, "args": list(args)})
+    def command(self, run_id: int, command: Command) -> bool:
+        """Send `command` to run `run_id`; CommandError here, before sending, if it does not fit the table."""
+        name, args = commands.encode(command)
+        return self.send({"op": "cmd", "run": run_id, "name": name, "args": args})
 
     def _read(self) -> None:
         """Hand each message on, then report the exit. Any bad message (damaged frame, unknown op, wrong

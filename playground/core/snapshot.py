@@ -13,18 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from playground.core.run.state import FINAL_STATES, RunState
+
 if TYPE_CHECKING:
     from playground.core.curves import Curves
-
-# Run states a snapshot can report.
-RUNNING = "running"
-PAUSED = "paused"
-FINISHED = "finished"  # epoch limit reached
-STOPPED = "stopped"  # stopped by the person
-STOPPED_EARLY = "stopped_early"  # early stopping fired
-DIVERGED = "diverged"  # loss became NaN/inf or blew up (see divergence.py)
-FINAL_STATES = frozenset({FINISHED, STOPPED, STOPPED_EARLY, DIVERGED})
-
 
 def _empty() -> Mapping[str, Any]:
     return MappingProxyType({})
@@ -82,7 +74,7 @@ class Snapshot:
 
     epoch: int
     step: int
-    state: str = RUNNING
+    state: RunState = RunState.RUNNING  # one of `state.SNAPSHOT_STATES`
     message: str = ""
     elapsed: float = 0.0
     steps_per_second: float = 0.0  # per second of training (pauses not counted), recent: see pace.py

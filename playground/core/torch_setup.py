@@ -30,7 +30,7 @@ def warm_up() -> None:
     global _warm
     if _warm:
         return
-    import playground.core.trainer  # noqa: F401 - an import error shows at start-up, not at the first run
+    import playground.core.run.loop  # noqa: F401 - an import error shows at start-up, not at the first run
 
     set_threads()
     weight = torch.zeros(2, 1, requires_grad=True)

@@ -29,7 +29,8 @@ from enum import IntEnum
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
-from playground.core.snapshot import RUNNING, Snapshot
+from playground.core.run.state import RunState
+from playground.core.snapshot import Snapshot
 
 FRAME_MS = 16  # the frame clock: ~60 Hz, the display rate of a common screen
 Spacing = float | Callable[[], float]
@@ -56,7 +57,7 @@ class _Spaced(QObject):
 
     @Slot(object)
     def offer(self, snap: Snapshot) -> None:
-        if snap.state == RUNNING:
+        if snap.state == RunState.RUNNING:
             now = _now()
             if now - self._last < self.gap():
                 return  # too soon: the stream brings a newer one

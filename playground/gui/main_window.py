@@ -29,8 +29,9 @@ from PySide6.QtWidgets import (
 
 from playground.core import edits as _edits
 from playground.core.experiment import Experiment
+from playground.core.run.loop import RunOptions
+from playground.core.run.state import RunState
 from playground.core.snapshot import Snapshot
-from playground.core.trainer import RunOptions
 from playground.gui import window_state
 from playground.gui.data_progress import DataProgress
 from playground.gui.designer import NetworkDesigner
@@ -58,12 +59,12 @@ APP_TITLE = "NN Playground"
 SHUTDOWN_MS = 3000
 
 _STATUS = {
-    "idle": "Ready: press Space to train.",
-    "finished": "Finished: reached the epoch limit.",
-    "stopped": "Stopped.",
-    "stopped_early": "Stopped early: the validation metric stopped improving.",
-    "diverged": "Diverged: the loss became NaN or infinite, or blew up.",
-    "error": "The run failed.",
+    RunState.IDLE: "Ready: press Space to train.",
+    RunState.FINISHED: "Finished: reached the epoch limit.",
+    RunState.STOPPED: "Stopped.",
+    RunState.STOPPED_EARLY: "Stopped early: the validation metric stopped improving.",
+    RunState.DIVERGED: "Diverged: the loss became NaN or infinite, or blew up.",
+    RunState.ERROR: "The run failed.",
     "starting": "Starting: the training process is building the run (the first run after start-up "
                 "also waits for it to load PyTorch).",
 }
@@ -217,16 +218,16 @@ class MainWindow(QMainWindow):
 
     def _refresh_status(self) -> None:
         blocker, state = self.train_blocker(), self.controller.state
-        if state == "error" and self._error:
+        if state == RunState.ERROR and self._error:
             text = f"Error: {self._error}"
-        elif state in ("diverged", "stopped_early") and self._final_message():
+        elif state in (RunState.DIVERGED, RunState.STOPPED_EARLY) and self._final_message():
             text = self._final_message()
-        elif state in ("running", "paused") and not self.controller.responding:
+        elif state in (RunState.RUNNING, RunState.PAUSED) and not self.controller.responding:
             text = self.tr("The training process is not responding: it has sent nothing for a few seconds "
                            "(stopped, or starved of CPU). The run goes on if it recovers; Reset abandons it.")
-        elif blocker and state not in ("running", "paused"):
+        elif blocker and state not in (RunState.RUNNING, RunState.PAUSED):
             text = f"Cannot train: {blocker}"
-        elif state in ("running", "paused") and self.controller.latest is None:
+        elif state in (RunState.RUNNING, RunState.PAUSED) and self.controller.latest is None:
             text = _STATUS["starting"]  # nothing from the trainer yet: say so rather than "Training"
         else:
             text = active_run_text(self.controller) or _STATUS.get(state, state)
@@ -288,14 +289,15 @@ class MainWindow(QMainWindow):
 
     def _on_state(self, state: str) -> None:
         self.run_bar.set_run_state(control_state(self.controller))
-        if state in ("running", "idle"):
+        if state in (RunState.RUNNING, RunState.IDLE):
             self._error = ""
         self._refresh_status()
 
     def _on_error(self, message: str) -> None:
         """Expected failures (bad data, shapes, divergence) as a message strip, never a traceback."""
         self._error = message
-        self.notice.show_message(message, "warning" if self.controller.state == "diverged" else "error")
+        severity = "warning" if self.controller.state == RunState.DIVERGED else "error"
+        self.notice.show_message(message, severity)
         self._refresh_status()
 
     # ------------------------------------------------------------------ run control -------
@@ -349,7 +351,7 @@ class MainWindow(QMainWindow):
         self.centre.tabBar().setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _discard_run(self, force: bool = False) -> None:
-        if force or self.controller.state != "idle" or self.controller.latest is not None:
+        if force or self.controller.state != RunState.IDLE or self.controller.latest is not None:
             self.controller.reset()
             self._clear_views()
 

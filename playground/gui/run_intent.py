@@ -12,10 +12,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from playground.core.snapshot import PAUSED, RUNNING, Snapshot
-
-# What an active run can be asked to do beyond running and pausing
-STEPPING, STOPPING = "stepping", "stopping"
+from playground.core.run.state import RunState
+from playground.core.snapshot import Snapshot
 
 
 class RunIntent(QObject):
@@ -25,7 +23,7 @@ class RunIntent(QObject):
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        self.wanted = RUNNING
+        self.wanted = RunState.RUNNING
         self.sent = 0  # control commands sent to the current run
         self.taken = 0  # ... and taken by its trainer, as its newest snapshot says
         self._progress: tuple = ()
@@ -38,10 +36,11 @@ class RunIntent(QObject):
 
     def start(self, paused: bool) -> None:
         """A new run, running or paused, with nothing sent to it yet."""
-        self.wanted, self.sent, self.taken, self._progress = (PAUSED if paused else RUNNING), 0, 0, ()
+        self.wanted = RunState.PAUSED if paused else RunState.RUNNING
+        self.sent, self.taken, self._progress = 0, 0, ()
         self._notify()
 
-    def asked(self, wanted: str) -> None:
+    def asked(self, wanted: RunState) -> None:
         """One more control command was sent; the run is to end up `wanted`."""
         self.sent += 1
         self.wanted = wanted
@@ -52,12 +51,12 @@ class RunIntent(QObject):
         state is the run's. The trainer then decides what the run is doing (still stepping, say)."""
         self.taken = snap.controls
         # what the status line shows besides the state (not every step: this is announced per change)
-        paused_at = snap.epoch if snap.state == PAUSED else None
+        paused_at = snap.epoch if snap.state == RunState.PAUSED else None
         self._progress = (paused_at, snap.queued_epochs, snap.queued_batches)
         answered = snap.done or self.settled
         if answered:
-            busy = snap.state == RUNNING and (snap.queued_epochs or snap.queued_batches)
-            self.wanted = STEPPING if busy else snap.state
+            busy = snap.state == RunState.RUNNING and (snap.queued_epochs or snap.queued_batches)
+            self.wanted = RunState.STEPPING if busy else snap.state
         self._notify()
         return answered
 

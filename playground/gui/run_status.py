@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
-from playground.core.snapshot import PAUSED, RUNNING
-from playground.gui.run_intent import STEPPING, STOPPING
+from playground.core.run.state import RunState
 from playground.gui.training import TrainingController
 
 
@@ -22,7 +21,7 @@ def control_state(controller: TrainingController) -> str:
     """The state the run controls show: "running" while training or stepping is asked for, "paused",
     "stopping", or the run's state when none is active."""
     intent = controller.intent
-    return RUNNING if intent == STEPPING else intent
+    return RunState.RUNNING if intent == RunState.STEPPING else intent
 
 
 def active_run_text(controller: TrainingController) -> str:
@@ -31,14 +30,14 @@ def active_run_text(controller: TrainingController) -> str:
     if not controller.is_active or snap is None:
         return ""
     settled, intent = request.settled, controller.intent
-    if intent == STOPPING:
+    if intent == RunState.STOPPING:
         return _tr("Stopping after this step…")
-    if intent == PAUSED:
+    if intent == RunState.PAUSED:
         if not settled:
             return _tr("Pausing after this step…")
         return _tr("Paused at epoch {0}. Space resumes, Ctrl+Right steps one epoch, Shift+Ctrl+Right "
                    "one batch.").format(f"{snap.epoch:,}")
-    if intent == STEPPING:
+    if intent == RunState.STEPPING:
         if settled and snap.queued_epochs:
             return _tr("Stepping one epoch at a time: %n to go. Space pauses and drops the rest, Esc "
                        "stops.", snap.queued_epochs)

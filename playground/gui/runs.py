@@ -19,11 +19,11 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from playground.core.experiment import Experiment, NamedSpec
-from playground.core.snapshot import PAUSED, RUNNING, STOPPED, LrChange, Snapshot, final_figure
+from playground.core.run.state import RunState
+from playground.core.snapshot import LrChange, Snapshot, final_figure
 from playground.gui.run_labels import run_label
 
 MAX_RUNS = 20
-IDLE, ERROR = "idle", "error"  # the controller's states beyond a snapshot's
 # One hue per run, none of them the live curves' blue/orange/green, so an overlay never reads as
 # the current run's train or test curve; deep tones, because overlays are drawn at ~35% opacity
 # and the pastel ones vanished on white.
@@ -43,7 +43,7 @@ class RunEntry:
     metrics: Mapping[str, float] = field(default_factory=dict)  # the newest snapshot's figures
     lr_changes: tuple[LrChange, ...] = ()  # live learning-rate changes, as the trainer applied them
     message: str = ""  # why it ended
-    state: str = RUNNING
+    state: RunState = RunState.RUNNING
     epoch: int = 0
     overlay: bool = False
 
@@ -141,17 +141,18 @@ class RunHistory(QObject):
         if news:
             self.changed.emit(entry.id)
 
-    def update_state(self, state: str) -> None:
+    def update_state(self, state: RunState) -> None:
         """An active run that was reset ends as "stopped", one that failed as "error".
 
         A new run that fails to build also reports "error", after retiring the run before it:
         that one only stopped (the controller's run id has moved on from it).
         """
         entry = self.current
-        if entry is None or entry.state not in (RUNNING, PAUSED) or state not in (IDLE, ERROR):
+        if (entry is None or entry.state not in (RunState.RUNNING, RunState.PAUSED)
+                or state not in (RunState.IDLE, RunState.ERROR)):
             return
         ours = self._controller is None or getattr(self._controller, "run_id", entry.id) == entry.id
-        entry.state = ERROR if state == ERROR and ours else STOPPED
+        entry.state = RunState.ERROR if state == RunState.ERROR and ours else RunState.STOPPED
         self.changed.emit(entry.id)
 
     # ------------------------------------------------------------------ editing -----------

@@ -16,9 +16,10 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from playground.core import remote
-from playground.core.commands import Command
+from playground.core.commands import Stop
 from playground.core.errors import PlaygroundError
-from playground.core.snapshot import FINAL_STATES, Snapshot
+from playground.core.run.state import FINAL_STATES, RunState
+from playground.core.snapshot import Snapshot
 
 
 class RunFailed(RuntimeError):
@@ -73,7 +74,7 @@ def exit_text(code: int, error: str) -> str:
 
 def edit_refusal(state: str) -> str:
     """Why a weight typed into the Inside view reaches no model, for a run in `state` that has none."""
-    if state == "error":
+    if state == RunState.ERROR:
         return QCoreApplication.translate(
             "TrainingController",
             "The run failed, so there is no model to edit: press Train to start a new run.")
@@ -102,7 +103,7 @@ class EndedModel(QObject):
         """Let the model go (a new run, Reset, closing): the process frees it."""
         run, self.run = self.run, None
         if run is not None and proc is not None:
-            proc.command(run[0], Command.STOP)
+            proc.command(run[0], Stop())
 
     def take(self, msg: dict[str, Any]) -> None:
         """On the reader thread: pass on a snapshot of the kept model; anything else is not for it."""

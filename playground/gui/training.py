@@ -48,20 +48,19 @@ from typing import Any
 import torch  # noqa: F401 - imported on the main thread at start-up (see above)
 from PySide6.QtCore import QObject, Signal, SignalInstance
 
-from playground.core import remote, torch_setup
-from playground.core.commands import Command
+from playground.core import commands, remote, torch_setup
 from playground.core.datasets.base import Dataset
 from playground.core.experiment import Experiment, experiment_to_dict
 from playground.core.preflight import check_run
-from playground.core.snapshot import DIVERGED, FINAL_STATES, PAUSED, RUNNING, Snapshot
-from playground.core.trainer import RunOptions
+from playground.core.run.loop import RunOptions
+from playground.core.run.state import FINAL_STATES, RunState
+from playground.core.snapshot import Snapshot
 from playground.gui.frames import FrameScheduler
-from playground.gui.run_intent import STEPPING, STOPPING, RunIntent
+from playground.gui.run_intent import RunIntent
 from playground.gui.trainer_link import EndedModel, ProcessWatch, RunFailed, edit_refusal, exit_text
 from playground.gui.trainer_link import RemoteInputError as _RemotePlaygroundError
 
-IDLE, ERROR = "idle", "error"
-_ACTIVE = frozenset({RUNNING, PAUSED})
+_ACTIVE = frozenset({RunState.RUNNING, RunState.PAUSED})
 user_message = remote.failure_text
 
 
@@ -107,7 +106,7 @@ class TrainingController(QObject):
         # (wire id, assembler) of the current run; replaced as a whole so the reader sees one or the other
         self._current: tuple[int, remote.RunAssembler] | None = None
         self.ended = EndedModel(self._deliver, self)  # the ended run's model, kept for edits
-        self._state = IDLE
+        self._state = RunState.IDLE
         self.request = RunIntent(self)  # the last click and whether the trainer has taken it
         self._latest: Snapshot | None = None
         self._last_start: tuple[Experiment, Dataset | None, RunOptions] | None = None
@@ -131,7 +130,7 @@ class TrainingController(QObject):
         return self.frames.followup
 
     @property
-    def state(self) -> str:
+    def state(self) -> RunState:
         return self._state
 
     @property
@@ -155,7 +154,7 @@ class TrainingController(QObject):
         return self._current is not None and self._state in _ACTIVE
 
     @property
-    def intent(self) -> str:
+    def intent(self) -> RunState:
         """The last request to the active run: running, paused, stepping or stopping (else the state)."""
         return self.request.wanted if self.is_active else self._state
 
@@ -182,27 +181,27 @@ class TrainingController(QObject):
         proc = self._process()
         proc.start_run(wire_id, experiment_to_dict(experiment), dataclasses.asdict(options))
         if self._watched is not None:
-            proc.command(wire_id, Command.WATCH_PARAMETER, *self._watched)
+            proc.command(wire_id, commands.WatchParameter(*self._watched))
         self.frames.start()
         self.request.start(options.start_paused)
-        self._set_state(PAUSED if options.start_paused else RUNNING)
+        self._set_state(RunState.PAUSED if options.start_paused else RunState.RUNNING)
         self.run_started.emit(self._run_id)
         return True
 
     def pause(self) -> None:
         """Pause within one slice, dropping any queued steps."""
-        self._control(Command.PAUSE, PAUSED)
+        self._control(commands.Pause(), RunState.PAUSED)
 
     def resume(self) -> None:
-        self._control(Command.RESUME, RUNNING)
+        self._control(commands.Resume(), RunState.RUNNING)
 
     def toggle(self) -> None:
         """Space: pause a run that trains or steps, resume a paused one (as the last click left it,
         not the last report), or start the last experiment again."""
         if self.is_active:
-            if self.request.wanted in (RUNNING, STEPPING):
+            if self.request.wanted in (RunState.RUNNING, RunState.STEPPING):
                 self.pause()
-            elif self.request.wanted == PAUSED:
+            elif self.request.wanted == RunState.PAUSED:
                 self.resume()
         elif self._last_start is not None:
             experiment, dataset, options = self._last_start
@@ -216,12 +215,12 @@ class TrainingController(QObject):
         Presses add up, one epoch each, until Pause or Stop drops those not done.
         """
         if self._paused_run():
-            self._control(Command.STEP_EPOCH, STEPPING)
+            self._control(commands.StepEpoch(), RunState.STEPPING)
 
     def step_batch(self) -> None:
         """Do exactly one optimizer step, then stay paused (starts the last experiment if idle)."""
         if self._paused_run():
-            self._control(Command.STEP_BATCH, STEPPING)
+            self._control(commands.StepBatch(), RunState.STEPPING)
 
     def _paused_run(self) -> bool:
         """An active run that may step (from idle the last experiment starts paused); False if none."""
@@ -231,29 +230,29 @@ class TrainingController(QObject):
             experiment, dataset, options = self._last_start
             if not self.start(experiment, dataset, replace(options, start_paused=True)):
                 return False
-        return self.request.wanted != STOPPING
+        return self.request.wanted != RunState.STOPPING
 
     def stop(self) -> None:
         """Stop within one slice; the final snapshot (state "stopped") keeps the results on screen."""
-        self._control(Command.STOP, STOPPING)
+        self._control(commands.Stop(), RunState.STOPPING)
 
     def reset(self) -> None:
         """Stop and forget the run: no more snapshots from it, state idle, no latest snapshot."""
         self._retire()
         self._run_id += 1
         self._latest = None
-        self._set_state(IDLE)
+        self._set_state(RunState.IDLE)
 
     def set_learning_rate(self, lr: float) -> None:
         """Change the learning rate of the running trainer from its next step on."""
-        self._command(Command.SET_LEARNING_RATE, float(lr))
+        self._command(commands.SetLearningRate(float(lr)))
 
     def set_parameter(self, key: str, index: int, value: float) -> str:
         """Overwrite one weight (state-dict key, flat index) of the live model before its next step, or
         of the one an ended run left (`EndedModel`). "" when sent, else why it could not be."""
         run = self._current or self.ended.run  # a run that ended but has not said so yet: still its id
-        args = (Command.SET_PARAMETER, key, int(index), float(value))
-        sent = run is not None and self._proc is not None and self._proc.command(run[0], *args)
+        edit = commands.SetParameter(key, int(index), float(value))
+        sent = run is not None and self._proc is not None and self._proc.command(run[0], edit)
         return "" if sent else edit_refusal(self._state)
 
     def edit_refusal(self) -> str:
@@ -263,11 +262,11 @@ class TrainingController(QObject):
     def watch_parameter(self, key: str | None, index: int = 0) -> None:
         """Ask the trainer to record the optimizer's arithmetic for one weight (None stops)."""
         self._watched = None if key is None else (key, index)
-        self._command(Command.WATCH_PARAMETER, key, int(index))
+        self._command(commands.WatchParameter(key, int(index)))
 
     def set_feature_sample(self, index: int) -> None:
         """Choose the test image whose conv feature maps the snapshots carry."""
-        self._command(Command.SET_FEATURE_SAMPLE, int(index))
+        self._command(commands.SetFeatureSample(int(index)))
 
     def shutdown(self) -> bool:
         """Stop the run and give the trainer process back (window close). True: nothing is left running.
@@ -290,12 +289,12 @@ class TrainingController(QObject):
             self._proc = remote.acquire(self._on_message)
         return self._proc
 
-    def _command(self, command: Command, *args: Any) -> bool:
+    def _command(self, command: commands.Command) -> bool:
         if self.is_active and self._proc is not None:
-            return self._proc.command(self._current[0], command, *args)  # False: the process is gone
+            return self._proc.command(self._current[0], command)  # False: the process is gone
         return False
 
-    def _control(self, command: Command, wanted: str) -> None:
+    def _control(self, command: commands.Command, wanted: RunState) -> None:
         """Send a pause/resume/step/stop; the run is to end up `wanted` (shown at once)."""
         if self._command(command):
             self.request.asked(wanted)
@@ -308,7 +307,7 @@ class TrainingController(QObject):
         self.watch.reset()
         self._mailbox.take()
         if current is not None and self._proc is not None:
-            self._proc.command(current[0], Command.STOP)
+            self._proc.command(current[0], commands.Stop())
 
     # Runs on the trainer process's reader thread: only hands data over.
     def _on_message(self, msg: dict[str, Any]) -> None:
@@ -345,13 +344,13 @@ class TrainingController(QObject):
         self.frames.show(snap)
         if run_id != self._run_id:
             return  # a slot started or reset a run: this snapshot's state is no longer news
-        if snap.state != RUNNING:
+        if snap.state != RunState.RUNNING:
             self.frames.flush()  # a pause or the end is one event, not a stream: all views at once
             if run_id != self._run_id:
                 return
         if self.request.answers(snap):  # else stale: sent before the trainer took the last click
             self._set_state(snap.state)
-        if snap.state == DIVERGED and snap.message and run_id == self._run_id:
+        if snap.state == RunState.DIVERGED and snap.message and run_id == self._run_id:
             self.error.emit(snap.message)
 
     def _on_ended(self, wire_id: int, message: str, expected: bool) -> None:
@@ -371,16 +370,16 @@ class TrainingController(QObject):
         if message:
             self._fail(_RemotePlaygroundError(message) if expected else RunFailed(message))
         elif self._state not in FINAL_STATES:
-            self._set_state(self._latest.state if self._latest is not None else IDLE)
+            self._set_state(self._latest.state if self._latest is not None else RunState.IDLE)
 
     def _fail(self, exc: BaseException) -> None:
         """The one error path: state "error" and one message (already worded if from the child)."""
         self.last_exception = exc
-        self._set_state(ERROR)
+        self._set_state(RunState.ERROR)
         remote_error = isinstance(exc, (RunFailed, _RemotePlaygroundError))
         self.error.emit(str(exc) if remote_error else user_message(exc))
 
-    def _set_state(self, state: str) -> None:
+    def _set_state(self, state: RunState) -> None:
         if state != self._state:
             self._state = state
             self.state_changed.emit(state)

@@ -12,8 +12,8 @@ import pytest
 from playground.core.errors import SpecError
 from playground.core.experiment import experiment_from_dict
 from playground.core.preflight import check_run
-from playground.core.snapshot import FINISHED
-from playground.core.trainer import TrainingRun, run_to_end
+from playground.core.run.loop import TrainingRun, run_to_end
+from playground.core.run.state import RunState
 
 BN_NET = {"layers": [{"type": "dense", "units": 4, "activation": "tanh"}, {"type": "batchnorm"}]}
 
@@ -54,7 +54,7 @@ def test_full_batch_on_a_split_of_one_is_refused_too():
 def test_without_batchnorm_a_split_of_one_trains():
     e = bn_exp(2, network={"layers": [{"type": "dense", "units": 4, "activation": "tanh"}]})
     check_run(e)
-    assert run_to_end(e).state == FINISHED
+    assert run_to_end(e).state == RunState.FINISHED
 
 
 def test_an_uneven_last_batch_of_one_is_folded_into_the_batch_before():
@@ -63,7 +63,7 @@ def test_an_uneven_last_batch_of_one_is_folded_into_the_batch_before():
     run = TrainingRun(e)
     assert len(run.train) == 11
     snap = run_to_end(e)
-    assert snap.state == FINISHED and snap.epoch == 3 and snap.step == 3
+    assert snap.state == RunState.FINISHED and snap.epoch == 3 and snap.step == 3
 
 
 def test_an_uneven_last_batch_of_two_stays_a_batch():

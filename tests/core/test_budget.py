@@ -19,7 +19,7 @@ from playground.core.experiment import (
 )
 from playground.core.model import inspect_network
 from playground.core.presets import preset_from_text
-from playground.core.trainer import TrainingRun
+from playground.core.run.loop import TrainingRun
 
 GiB = 2**30
 

@@ -8,8 +8,8 @@ from sklearn import metrics as skm
 from playground.core import curves, wire
 from playground.core.experiment import experiment_from_dict
 from playground.core.metrics import class_report
+from playground.core.run.loop import RunOptions, TrainingRun
 from playground.core.snapshot import Snapshot
-from playground.core.trainer import RunOptions, TrainingRun
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ import pytest
 from playground.core.divergence import BLOW_UP_EPOCHS, BLOW_UP_FACTOR, DivergenceCheck
 from playground.core.optimizers import OPTIMIZERS, suggested_lr, unstable_lr
 from playground.core.presets import SHIPPED_DIR, load_preset
-from playground.core.snapshot import DIVERGED
-from playground.core.trainer import RunOptions, TrainingRun, run_to_end
+from playground.core.run.loop import RunOptions, TrainingRun, run_to_end
+from playground.core.run.state import RunState
 
 
 def circle_at(lr: float):
@@ -33,7 +33,7 @@ def run(exp, fast: bool):
 @pytest.mark.parametrize("fast", [True, False], ids=["numpy", "torch"])
 def test_learning_rate_100_on_the_circle_diverges_with_advice(fast):
     snap = run(circle_at(100.0), fast)
-    assert snap.state == DIVERGED, snap.message
+    assert snap.state == RunState.DIVERGED, snap.message
     assert snap.epoch == BLOW_UP_EPOCHS  # far above the start from the first epoch on
     loss = snap.history["train_loss"]
     assert np.all(np.isfinite(loss))  # no NaN: the old rule never fired here
@@ -45,7 +45,7 @@ def test_learning_rate_100_on_the_circle_diverges_with_advice(fast):
 def test_both_paths_report_the_blow_up_at_the_same_epoch():
     fast, ref = run(circle_at(100.0), True), run(circle_at(100.0), False)
     assert TrainingRun(circle_at(100.0)).fast is not None  # the default run really is the numpy one
-    assert fast.state == ref.state == DIVERGED and fast.epoch == ref.epoch
+    assert fast.state == ref.state == RunState.DIVERGED and fast.epoch == ref.epoch
 
 
 def test_the_start_is_the_untrained_models_loss_on_both_paths():

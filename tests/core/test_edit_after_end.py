@@ -14,10 +14,10 @@ import pytest
 import torch
 
 from playground.core import remote
-from playground.core.commands import Command
+from playground.core.commands import SetParameter, StepEpoch, Stop
 from playground.core.experiment import default_experiment, experiment_to_dict
-from playground.core.snapshot import STOPPED
-from playground.core.trainer import RunOptions, TrainingRun
+from playground.core.run.loop import RunOptions, TrainingRun
+from playground.core.run.state import RunState
 from tests.core.test_remote import Inbox
 
 
@@ -46,7 +46,7 @@ def _stopped_run() -> tuple[TrainingRun, object]:
     last = None
     for last in snaps:  # noqa: B007
         pass
-    assert last.state == STOPPED
+    assert last.state == RunState.STOPPED
     return run, last
 
 
@@ -55,7 +55,7 @@ def test_revised_applies_the_edit_and_reports_the_edited_model_figures():
     assert run.revised() is None  # nothing edited: nothing to report again
     run.set_parameter("2.linear.bias", 0, 5.0)
     snap = run.revised()
-    assert snap.state == STOPPED and snap.epoch == last.epoch and snap.step == last.step
+    assert snap.state == RunState.STOPPED and snap.epoch == last.epoch and snap.step == last.step
     assert snap.message.startswith(last.message) and "edited by hand" in snap.message
     assert float(snap.weights[-1][1][0]) == 5.0
     assert float(dict(run.model.named_parameters())["2.linear.bias"].detach()) == 5.0
@@ -80,8 +80,8 @@ def _run_and_stop(proc: remote.TrainerProcess, inbox: Inbox) -> tuple[int, remot
     run = remote.new_run_id()
     options = dataclasses.asdict(RunOptions(grid_resolution=10, weights=True, start_paused=True))
     proc.start_run(run, experiment_to_dict(default_experiment()), options)
-    proc.command(run, Command.STEP_EPOCH)
-    proc.command(run, Command.STEP_EPOCH)
+    proc.command(run, StepEpoch())
+    proc.command(run, StepEpoch())
     assembler, last = remote.RunAssembler(), None
     while True:
         msg = inbox.next(run=run)
@@ -90,19 +90,19 @@ def _run_and_stop(proc: remote.TrainerProcess, inbox: Inbox) -> tuple[int, remot
             return run, assembler, last
         last = assembler.add(msg)
         if last.epoch == 2 and last.state == "paused":
-            proc.command(run, Command.STOP)
+            proc.command(run, Stop())
 
 
 def test_the_trainer_process_keeps_an_ended_run_model_for_edits(child):
     proc, inbox = child
     run, assembler, last = _run_and_stop(proc, inbox)
-    assert last.state == STOPPED and last.epoch == 2
-    proc.command(run, Command.SET_PARAMETER, "0.linear.weight", 3, -2.5)
+    assert last.state == RunState.STOPPED and last.epoch == 2
+    proc.command(run, SetParameter("0.linear.weight", 3, -2.5))
     msg = inbox.next("snapshot", run)
     assert msg["start"] == assembler.history.appended  # no new epochs came with it
     assert all(len(column) == 0 for column in msg["snap"].history.values())
     edited = assembler.add(msg)
-    assert edited.state == STOPPED and edited.epoch == 2 and len(edited.history["epoch"]) == 2
+    assert edited.state == RunState.STOPPED and edited.epoch == 2 and len(edited.history["epoch"]) == 2
     w0 = last.weights[0][0].copy()
     w0.flat[3] = -2.5
     np.testing.assert_array_equal(edited.weights[0][0], w0)
@@ -119,17 +119,17 @@ def _next_news(inbox: Inbox) -> dict:
 def test_stop_or_a_new_start_lets_the_kept_model_go(child):
     proc, inbox = child
     run, _, _ = _run_and_stop(proc, inbox)
-    proc.command(run, Command.STOP)  # the window's Reset or a new start: the child frees the model
-    proc.command(run, Command.SET_PARAMETER, "0.linear.bias", 0, 1.0)
-    proc.command(run, Command.STOP)
+    proc.command(run, Stop())  # the window's Reset or a new start: the child frees the model
+    proc.command(run, SetParameter("0.linear.bias", 0, 1.0))
+    proc.command(run, Stop())
     later = remote.new_run_id()  # the child reads in order: a reply to the edit would come first
     proc.start_run(later, experiment_to_dict(default_experiment()), dataclasses.asdict(
         RunOptions(grid_resolution=10, weights=True, start_paused=True)))
     assert _next_news(inbox)["run"] == later
-    proc.command(later, Command.STOP)
+    proc.command(later, Stop())
     assert inbox.next("ended", later)["error"] == ""
-    proc.command(run, Command.SET_PARAMETER, "0.linear.bias", 0, 1.0)  # an older run: nothing kept
-    proc.command(later, Command.SET_PARAMETER, "0.linear.bias", 0, 1.0)
+    proc.command(run, SetParameter("0.linear.bias", 0, 1.0))  # an older run: nothing kept
+    proc.command(later, SetParameter("0.linear.bias", 0, 1.0))
     msg = _next_news(inbox)
     assert msg["op"] == "snapshot" and msg["run"] == later
     assert float(msg["snap"].weights[0][1][0]) == 1.0

@@ -1,7 +1,7 @@
 """The numpy fast path computes what torch computes, and the trainer's controls work on it.
 
 Each exactness test trains the same model from the same weights on the same batches twice: once
-with the trainer's torch step (`TrainingRun._step`) and once with the twin (`FastNet.step`), and
+with the run's torch step (`TorchStepper.step`) and once with the twin (`FastNet.step`), and
 compares weights and optimizer state. The two add in different orders, so they agree within the
 float32 rounding bound of tests/tolerance.py (derived from the number of steps and the longest sum),
 never within a tolerance tuned on one CPU.
@@ -21,8 +21,9 @@ from playground.core.inside import activity
 from playground.core.losses import make_loss
 from playground.core.model import build_model
 from playground.core.optimizers import OPTIMIZERS, make_optimizer
-from playground.core.snapshot import DIVERGED, PAUSED, STOPPED_EARLY
-from playground.core.trainer import RunOptions, TrainingRun, run_to_end
+from playground.core.run.loop import RunOptions, TrainingRun, run_to_end
+from playground.core.run.state import RunState
+from playground.core.run.stepper import set_lr
 from tests.tolerance import assert_float32_close, float32_approx, run_terms
 
 STEPS = 40
@@ -58,7 +59,7 @@ def train_both(exp, steps: int = STEPS, lr_changes: dict[int, float] | None = No
     """`steps` optimizer steps through each path on the same batches (uneven last batch included)."""
     ref, fast = twin_runs(exp)
     if loss_fn is not None:
-        ref.loss_fn = fast.loss_fn = loss_fn
+        ref.loss_fn = fast.loss_fn = ref.steppers.torch.loss_fn = loss_fn
         t = exp.training
         fast.fast = FastNet(fast.model, loss_fn, fast.optimizer, t.l1, t.l2, t.grad_clip)
     fast.fast.pull_state()
@@ -67,10 +68,10 @@ def train_both(exp, steps: int = STEPS, lr_changes: dict[int, float] | None = No
     for i in range(steps):
         if lr_changes and i in lr_changes:
             for run in (ref, fast):
-                run._set_lr(lr_changes[i])
+                set_lr(run.optimizer, lr_changes[i])
         lo = (i * SIZE) % n
         hi = min(lo + SIZE, n)
-        ref._step(x[lo:hi], y[lo:hi])
+        ref.steppers.torch.step(x[lo:hi], y[lo:hi])
         fast.fast.step(x[lo:hi].numpy(), y[lo:hi].numpy(), fast.optimizer.param_groups[0]["lr"])
     return ref, fast
 
@@ -285,7 +286,7 @@ def test_numpy_evaluation_equals_torch_evaluation():
                 experiment(data={"dataset": "circle", "samples": 200, "validation_fraction": 0.2})):
         run = TrainingRun(exp, RunOptions(epochs=3))
         list(run.snapshots())
-        fast_row = run._fast_evaluate()
+        fast_row = run.evaluator.fast_evaluate()
         ds = run.dataset
         torch_row = {}
         for split, prefix in ((run.train, "train"), (run.test, "test"), (run.val, "val")):
@@ -338,7 +339,7 @@ def test_activity_counts_dead_and_saturated_units_like_torch():
     with torch.no_grad():
         run.model[0].linear.bias.copy_(torch.tensor([-50.0, -50.0, 0.0, 0.0]))
         run.model[1].linear.bias.copy_(torch.tensor([30.0, -30.0, 0.0, 0.0]))
-    _, hidden = run.fast.forward(run._eval_x, hidden_rows=512)
+    _, hidden = run.fast.forward(run.evaluator.x, hidden_rows=512)
     expected = activity(run.model.eval(), run.train.x)
     assert run.fast.activity(hidden) == expected
     assert expected["0"][1] >= 0.5 and expected["1"][1] >= 0.5
@@ -347,7 +348,7 @@ def test_activity_counts_dead_and_saturated_units_like_torch():
 def test_divergence_is_reported_at_the_same_epoch():
     exp = experiment("line", [], {"name": "sgd", "lr": 5.0}, batch_size=0, epochs=500)
     fast, ref = run_to_end(exp), run_to_end(exp, RunOptions(fast=False))
-    assert fast.state == ref.state == DIVERGED
+    assert fast.state == ref.state == RunState.DIVERGED
     assert fast.epoch == ref.epoch and fast.message == ref.message
 
 
@@ -358,7 +359,7 @@ def test_early_stopping_restores_the_best_weights_on_the_fast_path():
     run = TrainingRun(exp)
     snap = list(run.snapshots())[-1]
     ref = run_to_end(exp, RunOptions(fast=False))
-    assert snap.state == ref.state == STOPPED_EARLY and snap.epoch == ref.epoch
+    assert snap.state == ref.state == RunState.STOPPED_EARLY and snap.epoch == ref.epoch
     assert snap.latest("val_loss") == pytest.approx(float(np.nanmin(snap.history["val_loss"])), rel=1e-5)
     assert_float32_close(snap.history["val_loss"], ref.history["val_loss"], **run_terms(exp, ref.step))
     assert run.fast is not None
@@ -371,13 +372,13 @@ class Driver:
     def __init__(self, exp, fast: bool):
         self.run = TrainingRun(exp, RunOptions(start_paused=True, slice_seconds=0, fast=fast, epochs=0))
         self.gen = self.run.snapshots()
-        assert next(self.gen).state == PAUSED
+        assert next(self.gen).state == RunState.PAUSED
 
     def __call__(self, *commands):
         """Queue the commands; the first snapshot that is paused again (a step or epoch done)."""
         for name, *args in commands:
             getattr(self.run, name)(*args)
-        while (snap := next(self.gen)).state != PAUSED:
+        while (snap := next(self.gen)).state != RunState.PAUSED:
             pass
         return snap
 
@@ -419,8 +420,7 @@ def test_watch_set_parameter_and_live_lr_hand_over_state_exactly(opt):
         runs = [d.run for d in drivers]
         steps = ref.step
         assert_same_weights(*runs, steps=steps, batch=batch)
-        runs[1].fast.pull_state()
-        runs[1]._fast_owns_state = True
+        runs[1].steppers.use(runs[1].steppers.fast)  # the twin takes the state back: its copy is compared
         assert_same_optimizer_state(*runs, steps=steps, batch=batch)
         assert_close(fast.history["train_loss"], ref.history["train_loss"], runs[0], steps, batch)
         for (k, a), b in zip(runs[0].state_dict().items(), runs[1].state_dict().values(), strict=True):

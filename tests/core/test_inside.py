@@ -14,8 +14,8 @@ from playground.core.experiment import experiment_from_dict
 from playground.core.explain import StepDetail, explain_update
 from playground.core.inside import DEAD, SATURATED, activity, unit_activity
 from playground.core.optimizers import OPTIMIZERS
-from playground.core.snapshot import PAUSED
-from playground.core.trainer import RunOptions, TrainingRun
+from playground.core.run.loop import RunOptions, TrainingRun
+from playground.core.run.state import RunState
 from tests.tolerance import UPDATE_ROUNDINGS, float32_approx
 
 
@@ -35,7 +35,7 @@ class Stepper:
         self.run, self.snaps, self.cv = run, [], threading.Condition()
         self.thread = threading.Thread(target=self._consume, daemon=True)
         self.thread.start()
-        self.wait(lambda s: s.state == PAUSED)
+        self.wait(lambda s: s.state == RunState.PAUSED)
 
     def _consume(self):
         for s in self.run.snapshots():
@@ -51,7 +51,7 @@ class Stepper:
     def step(self):
         n, target = len(self.snaps), self.run.step + 1
         self.run.step_batch()
-        return self.wait(lambda s: s.step == target and s.state == PAUSED, n)
+        return self.wait(lambda s: s.step == target and s.state == RunState.PAUSED, n)
 
     def close(self):
         self.run.stop()
@@ -85,8 +85,11 @@ def test_explained_update_equals_torch_for_every_optimizer(name):
 def _count_torch_steps(run: TrainingRun) -> list[int]:
     """The step numbers `run` takes on torch (its fast path takes the others)."""
     steps: list[int] = []
-    original = run._step
-    run._step = lambda xb, yb, watched=False: (steps.append(run.step + 1), original(xb, yb, watched))
+    torch_stepper = run.steppers.torch
+    step, watched_step = torch_stepper.step, torch_stepper.watched_step
+    torch_stepper.step = lambda xb, yb: (steps.append(run.step + 1), step(xb, yb))[1]
+    torch_stepper.watched_step = lambda xb, yb, number: (steps.append(run.step + 1),
+                                                         watched_step(xb, yb, number))[1]
     return steps
 
 
@@ -117,11 +120,11 @@ def test_a_free_run_watches_at_the_panels_pace_and_each_step_by_hand(monkeypatch
     snaps = [next(gen) for _ in range(5)]
     assert torch_steps == [1] and all(s.step_detail.step == 1 for s in snaps)
     run.pause()
-    while next(gen).state != PAUSED:
+    while next(gen).state != RunState.PAUSED:
         pass
     for _ in range(3):  # stepped by hand: every step is explained, whatever the pace
         run.step_batch()
-        while (snap := next(gen)).state != PAUSED or snap.step != run.step:
+        while (snap := next(gen)).state != RunState.PAUSED or snap.step != run.step:
             pass
         assert snap.step_detail.step == snap.step == torch_steps[-1]
     run.stop()
@@ -135,7 +138,7 @@ def test_step_one_epoch_explains_the_epochs_last_step():
     try:
         n = len(stepper.snaps)
         run.step_epoch()
-        snap = stepper.wait(lambda s: s.epoch == 1 and s.state == PAUSED, n)
+        snap = stepper.wait(lambda s: s.epoch == 1 and s.state == RunState.PAUSED, n)
         d = snap.step_detail
         assert d.step == snap.step == run.step and d.parameter == "0.linear.bias" and d.index == 1
         assert d.state_before["step"] == snap.step - 1  # Adam's own count: the step before it

@@ -7,7 +7,7 @@ import pytest
 from playground.core import keys
 from playground.core.experiment import experiment_from_dict
 from playground.core.model import build_model
-from playground.core.trainer import RunOptions, TrainingRun
+from playground.core.run.loop import RunOptions, TrainingRun
 
 
 def two_layers():

@@ -77,7 +77,7 @@ def test_multiclass_scores_match_sklearn(rng, k, n):
 
 def test_every_classification_run_reports_the_same_metrics():
     from playground.core.experiment import experiment_from_dict
-    from playground.core.trainer import RunOptions, run_to_end
+    from playground.core.run.loop import RunOptions, run_to_end
 
     for dataset in ("circle", "blobs", "digits"):
         layers = [{"type": "flatten"}] if dataset == "digits" else []

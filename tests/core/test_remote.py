@@ -15,9 +15,17 @@ import numpy as np
 import pytest
 
 from playground.core import remote
-from playground.core.commands import Command, CommandError
+from playground.core.commands import (
+    CommandError,
+    Resume,
+    SetLearningRate,
+    SetParameter,
+    StepBatch,
+    StepEpoch,
+    Stop,
+)
 from playground.core.experiment import default_experiment, experiment_to_dict
-from playground.core.trainer import RunOptions, run_to_end
+from playground.core.run.loop import RunOptions, run_to_end
 from tests.tolerance import assert_float32_close, run_terms
 
 WAIT = 60.0  # s: the first message waits for torch to load in the child on a slow machine
@@ -80,19 +88,19 @@ def test_commands_reach_the_run_they_name(child):
     proc, inbox = child
     run = remote.new_run_id()
     proc.start_run(run, experiment_to_dict(default_experiment()), options(start_paused=True))
-    proc.command(run, Command.STEP_EPOCH)  # may arrive before the child has built the run: kept for it
-    proc.command(run - 1, Command.RESUME)  # an old run's command: ignored
+    proc.command(run, StepEpoch())  # may arrive before the child has built the run: kept for it
+    proc.command(run - 1, Resume())  # an old run's command: ignored
     while (msg := inbox.next("snapshot", run))["snap"].epoch < 1:  # running while the epoch is stepped,
         assert msg["snap"].state in ("paused", "running")  # when it takes more than one time slice
     while msg["snap"].state != "paused":
         msg = inbox.next("snapshot", run)
     assert msg["snap"].epoch == 1
-    proc.command(run, Command.SET_LEARNING_RATE, 0.5)
-    proc.command(run, Command.STEP_BATCH)
+    proc.command(run, SetLearningRate(0.5))
+    proc.command(run, StepBatch())
     while (msg := inbox.next("snapshot", run))["snap"].step == 25:
         pass
     assert msg["snap"].step == 26 and msg["snap"].lr == pytest.approx(0.5)
-    proc.command(run, Command.STOP)
+    proc.command(run, Stop())
     while (ended := inbox.next(run=run))["op"] != "ended":
         last = ended["snap"]
     assert last.state == "stopped" and ended["error"] == ""
@@ -149,11 +157,11 @@ def test_unknown_commands_and_malformed_messages_are_refused_and_the_run_goes_on
         assert proc.send(message)
         assert named in inbox.next("refused")["error"]
     assert proc.alive
-    proc.command(run, Command.STEP_EPOCH)  # the run and the child's reader are unharmed
+    proc.command(run, StepEpoch())  # the run and the child's reader are unharmed
     while (msg := inbox.next("snapshot", run))["snap"].epoch < 1:
         pass
     assert msg["snap"].state == "paused"
-    proc.command(run, Command.STOP)
+    proc.command(run, Stop())
     assert inbox.next("ended", run)["error"] == ""
     assert "the trainer process refused a message: unknown command 'state_dict'" in caplog.text
     caplog.clear()  # read: the test-wide guard fails a test on log warnings nobody looked at
@@ -164,7 +172,7 @@ def test_a_command_that_does_not_fit_is_refused_before_it_is_sent(child):
     with pytest.raises(CommandError):
         proc.command(1, "state_dict")
     with pytest.raises(CommandError):
-        proc.command(1, Command.SET_PARAMETER, "w", "one", 1.0)
+        proc.command(1, SetParameter("w", "one", 1.0))
 
 
 # A child that says it is ready, sends one frame of garbage, then waits for input forever.
@@ -230,7 +238,7 @@ def test_a_paused_child_keeps_beating_and_a_stopped_one_is_not_responding(child)
     finally:
         os.kill(proc.proc.pid, signal.SIGCONT)
     wait_for(lambda: proc.responding)
-    proc.command(run, Command.STOP)
+    proc.command(run, Stop())
     assert inbox.next("ended", run)["error"] == ""
 
 

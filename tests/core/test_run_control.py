@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from playground.core import trainer
+from playground.core.commands import Pause, SetLearningRate, SetParameter, StepBatch, StepEpoch, Stop
 from playground.core.experiment import experiment_from_dict
 from playground.core.pace import Pace
-from playground.core.run_control import RunControl
-from playground.core.snapshot import PAUSED, RUNNING, STOPPED
-from playground.core.trainer import RunOptions, TrainingRun
+from playground.core.run import loop
+from playground.core.run.control import RunControl
+from playground.core.run.loop import RunOptions, TrainingRun
+from playground.core.run.state import RunState
 
 CIRCLE = {"seed": 3, "data": {"dataset": "circle", "samples": 200, "train_fraction": 0.5},
           "network": {"layers": [{"type": "dense", "units": 4, "activation": "tanh"}]},
@@ -25,7 +26,7 @@ def started(paused: bool, **options):
     run = TrainingRun(experiment_from_dict(CIRCLE), RunOptions(start_paused=paused, **options))
     snaps = run.snapshots()
     first = next(snaps)
-    assert first.state == (PAUSED if paused else RUNNING)
+    assert first.state == (RunState.PAUSED if paused else RunState.RUNNING)
     return run, snaps
 
 
@@ -34,13 +35,14 @@ def test_pause_drops_the_step_presses_still_queued():
     for _ in range(5):
         run.step_epoch()
     snap = next(snaps)
-    assert (snap.state, snap.epoch, snap.queued_epochs, snap.controls) == (RUNNING, 1, 4, 5)
+    assert (snap.state, snap.epoch, snap.queued_epochs, snap.controls) == (RunState.RUNNING, 1, 4, 5)
     run.pause()
     paused = next(snaps)
-    assert (paused.state, paused.epoch, paused.queued_epochs, paused.controls) == (PAUSED, 1, 0, 6)
+    assert (paused.state, paused.epoch, paused.queued_epochs, paused.controls) == (RunState.PAUSED, 1, 0, 6)
     run.step_batch()  # a queued epoch left over would run before (or instead of) this one step
     after = next(snaps)
-    assert (after.state, after.step, after.epoch, after.queued_batches) == (PAUSED, paused.step + 1, 1, 0)
+    assert (after.state, after.step, after.epoch, after.queued_batches) == (
+        RunState.PAUSED, paused.step + 1, 1, 0)
 
 
 def test_stop_drops_the_queue_and_ends_the_run():
@@ -50,7 +52,7 @@ def test_stop_drops_the_queue_and_ends_the_run():
     assert next(snaps).queued_epochs == 4
     run.stop()
     snap = next(snaps)
-    assert (snap.state, snap.epoch, snap.queued_epochs) == (STOPPED, 1, 0) and snap.done
+    assert (snap.state, snap.epoch, snap.queued_epochs) == (RunState.STOPPED, 1, 0) and snap.done
 
 
 def test_resume_drops_the_queue_and_trains_on():
@@ -60,7 +62,7 @@ def test_resume_drops_the_queue_and_trains_on():
     next(snaps)
     run.resume()
     snap = next(snaps)
-    assert (snap.state, snap.queued_epochs, snap.controls) == (RUNNING, 0, 4)
+    assert (snap.state, snap.queued_epochs, snap.controls) == (RunState.RUNNING, 0, 4)
 
 
 def test_a_step_while_running_pauses_after_it():
@@ -68,7 +70,7 @@ def test_a_step_while_running_pauses_after_it():
     before = next(snaps)
     run.step_batch()
     snap = next(snaps)
-    assert snap.state == PAUSED and snap.step > before.step and snap.queued_batches == 0
+    assert snap.state == RunState.PAUSED and snap.step > before.step and snap.queued_batches == 0
 
 
 class FakeClock:
@@ -85,7 +87,7 @@ class FakeClock:
 @pytest.fixture
 def clock(monkeypatch) -> FakeClock:
     fake = FakeClock()
-    monkeypatch.setattr(trainer, "time", fake)  # the trainer reads only time.perf_counter
+    monkeypatch.setattr(loop, "time", fake)  # the loop reads only time.perf_counter
     return fake
 
 
@@ -94,11 +96,12 @@ def test_the_rate_after_a_pause_counts_training_time_only(clock):
     running = [next(snaps) for _ in range(3)][-1]
     run.pause()
     paused = next(snaps)
-    assert paused.state == PAUSED and paused.steps_per_second == running.steps_per_second  # the last real one
+    assert paused.state == RunState.PAUSED
+    assert paused.steps_per_second == running.steps_per_second  # the last real one
     clock.now += 100.0  # the person looks at the plots for a while
     run.resume()
     after = next(snaps)
-    assert after.state == RUNNING and after.step > paused.step
+    assert after.state == RunState.RUNNING and after.step > paused.step
     assert after.elapsed - paused.elapsed < 1.0  # the 100 s pause is not training time
     assert after.steps_per_second == pytest.approx(running.steps_per_second, rel=0.2)
 
@@ -116,13 +119,13 @@ def test_the_rate_holds_a_whole_epoch_with_its_evaluation(clock, monkeypatch):
     """Steps slower than a slice and a long evaluation, as a conv net's: right after an epoch, and
     paused there, the rate is the one the run keeps up, not one step per evaluation."""
     run, snaps = started(paused=False, slice_seconds=0.0005)  # one step a slice
-    evaluate = run._evaluate
+    evaluate = run.evaluator.evaluate
 
     def slow_evaluation():
         clock.now += 5.0
         return evaluate()
 
-    monkeypatch.setattr(run, "_evaluate", slow_evaluation)
+    monkeypatch.setattr(run.evaluator, "evaluate", slow_evaluation)
     first_of: dict[int, object] = {}  # epoch -> the first snapshot that counts it
     while 3 not in first_of:
         snap = next(snaps)
@@ -130,7 +133,7 @@ def test_the_rate_holds_a_whole_epoch_with_its_evaluation(clock, monkeypatch):
     run.pause()
     paused = next(snaps)
     two, three = first_of[2], first_of[3]
-    assert paused.state == PAUSED and (three.step - two.step) == 10  # one epoch of 10 steps
+    assert paused.state == RunState.PAUSED and (three.step - two.step) == 10  # one epoch of 10 steps
     assert paused.steps_per_second == (three.step - two.step) / (three.elapsed - two.elapsed)
     assert paused.epochs_per_second == 1 / (three.elapsed - two.elapsed)
     assert paused.steps_per_second > 1.5  # 10 steps in ~5 s; the last slice alone was 1 step in 5 s
@@ -149,13 +152,13 @@ def test_pace_keeps_a_second_of_training_and_the_last_figure_while_idle():
 
 def test_control_counts_what_it_takes_and_hands_the_rest_back():
     control = RunControl(paused=False)
-    for command in (("lr", 0.1), ("step", None), ("step", None), ("set", ("w", 0, 1.0)), ("pause", None)):
+    for command in (SetLearningRate(0.1), StepEpoch(), StepEpoch(), SetParameter("w", 0, 1.0), Pause()):
         control.put(command)
-    assert control.take(block=False) == [("lr", 0.1), ("set", ("w", 0, 1.0))]
+    assert control.take(block=False) == [SetLearningRate(0.1), SetParameter("w", 0, 1.0)]
     assert (control.taken, control.paused, control.epochs, control.idle) == (3, True, 0, True)
-    control.put(("step_batch", None))
+    control.put(StepBatch())
     control.take(block=False)
     assert control.stepping and not control.idle
-    control.put(("stop", None))
+    control.put(Stop())
     control.take(block=False)
     assert control.stopping and not control.stepping and control.taken == 5

@@ -9,8 +9,8 @@ import pytest
 
 from playground.core import wire
 from playground.core.messages import check_snapshot
+from playground.core.run.loop import RunOptions, TrainingRun
 from playground.core.snapshot import Snapshot, final_figure, with_lr_change
-from playground.core.trainer import RunOptions, TrainingRun
 from playground.core.wire import WireError
 from tests.core.test_trainer import exp
 

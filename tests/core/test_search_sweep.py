@@ -14,10 +14,10 @@ from playground.core import torch_setup
 from playground.core.datasets import load_dataset
 from playground.core.experiment import experiment_from_dict, experiment_to_dict
 from playground.core.presets import load_preset, resolve_preset
+from playground.core.run.loop import RunOptions, TrainingRun, run_to_end
 from playground.core.search.folds import fold_datasets
 from playground.core.search.paths import parse_set, trial_experiment
 from playground.core.search.sweep import Sweep, SweepPlan
-from playground.core.trainer import RunOptions, TrainingRun, run_to_end
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ from playground.core.errors import SpecError
 from playground.core.experiment import experiment_from_dict
 from playground.core.losses import LOSSES, make_loss
 from playground.core.preflight import check_run
-from playground.core.trainer import RunOptions, TrainingRun, run_to_end
+from playground.core.run.loop import RunOptions, TrainingRun, run_to_end
 
 
 def blobs(head: str = "softmax", loss: str = "cross_entropy_probs", **training):

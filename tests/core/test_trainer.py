@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from playground.core.experiment import experiment_from_dict, experiment_to_dict
-from playground.core.snapshot import DIVERGED, FINISHED, PAUSED, STOPPED, STOPPED_EARLY
-from playground.core.trainer import RunOptions, TrainingRun, run_to_end
+from playground.core.run.loop import RunOptions, TrainingRun, run_to_end
+from playground.core.run.state import RunState
 
 
 def exp(**overrides):
@@ -34,7 +34,7 @@ def exp(**overrides):
 def test_circle_learns_and_history_is_consistent():
     snap = run_to_end(exp(training__epochs=150, training__optimizer={"name": "adam", "lr": 0.03}))
     h = snap.history
-    assert snap.state == FINISHED and snap.epoch == 150
+    assert snap.state == RunState.FINISHED and snap.epoch == 150
     assert len(h["epoch"]) == 150 and np.array_equal(h["epoch"], np.arange(1, 151))
     assert h["test_loss"][-1] < 0.5 * h["test_loss"][0]
     assert h["test_accuracy"][-1] > 0.9
@@ -111,7 +111,7 @@ def test_snapshots_are_copies():
 def test_snapshots_follow_time_slices_not_steps():
     # A long slice: many steps, one snapshot (steps are not limited by the display rate).
     slow = list(TrainingRun(exp(training__epochs=3), RunOptions(slice_seconds=60)).snapshots())
-    assert len(slow) == 1 and slow[0].step == 30 and slow[0].state == FINISHED
+    assert len(slow) == 1 and slow[0].step == 30 and slow[0].state == RunState.FINISHED
     # A zero slice: one step per snapshot.
     fast = list(TrainingRun(exp(training__epochs=3), RunOptions(slice_seconds=0)).snapshots())
     assert [s.step for s in fast] == list(range(1, 31))
@@ -123,7 +123,7 @@ def test_stop_ends_an_unlimited_run():
     first = [next(gen) for _ in range(3)]
     run.stop()
     rest = list(gen)
-    assert rest[-1].state == STOPPED and rest[-1].done and not first[-1].done
+    assert rest[-1].state == RunState.STOPPED and rest[-1].done and not first[-1].done
     assert "Stopped" in rest[-1].message
 
 
@@ -139,10 +139,10 @@ def test_pause_step_resume_stop_from_another_thread():
 
     t = threading.Thread(target=consume)
     t.start()
-    _wait(lambda: seen and seen[-1].state == PAUSED)
+    _wait(lambda: seen and seen[-1].state == RunState.PAUSED)
     assert seen[-1].epoch == 0
     run.step_epoch()
-    _wait(lambda: seen[-1].epoch == 1 and seen[-1].state == PAUSED)
+    _wait(lambda: seen[-1].epoch == 1 and seen[-1].state == RunState.PAUSED)
     n = len(seen)
     run.step_epoch()
     _wait(lambda: seen[-1].epoch == 2)
@@ -154,7 +154,7 @@ def test_pause_step_resume_stop_from_another_thread():
     run.stop()
     assert done.wait(5)
     t.join(5)
-    assert seen[-1].state == STOPPED
+    assert seen[-1].state == RunState.STOPPED
 
 
 def _wait(cond, timeout=10.0):
@@ -172,7 +172,7 @@ def test_divergence_ends_cleanly_with_advice():
                "training__optimizer": {"name": "sgd", "lr": 5.0}, "training__epochs": 500,
                "training__batch_size": 0})
     snap = run_to_end(e)
-    assert snap.state == DIVERGED
+    assert snap.state == RunState.DIVERGED
     assert "lower" in snap.message.lower() or "try" in snap.message.lower()
     assert "epoch" in snap.message
 
@@ -196,7 +196,7 @@ def test_early_stopping_restores_best():
                "training__early_stopping": {"enabled": True, "patience": 20}})
     run = TrainingRun(e)
     snap = list(run.snapshots())[-1]
-    assert snap.state == STOPPED_EARLY and snap.epoch < 3000
+    assert snap.state == RunState.STOPPED_EARLY and snap.epoch < 3000
     val = snap.history["val_loss"]
     best = int(np.nanargmin(val))
     assert snap.epoch - (best + 1) >= 20
@@ -286,7 +286,7 @@ def test_restored_model_reports_its_own_metrics():
                "training__early_stopping": {"enabled": True, "patience": 20}})
     snap = run_to_end(e)
     best = float(np.nanmin(snap.history["val_loss"]))
-    assert snap.state == STOPPED_EARLY
+    assert snap.state == RunState.STOPPED_EARLY
     assert snap.latest("val_loss") == pytest.approx(best, rel=1e-5)
     assert snap.history["val_loss"][-1] > best  # the history itself still shows the stop epoch
 
@@ -316,7 +316,7 @@ def test_early_stopping_is_exact_after_its_history_was_thinned():
     e = exp(**{"data__validation_fraction": 0.3, "data__noise": 0.3, "data__samples": 200,
                "training__epochs": 3000, "training__early_stopping": {"enabled": True, "patience": 60}})
     whole, thinned = run_to_end(e), run_to_end(e, RunOptions(history_rows=160))
-    assert whole.state == STOPPED_EARLY and len(thinned.history["epoch"]) <= 160 < whole.epoch
+    assert whole.state == RunState.STOPPED_EARLY and len(thinned.history["epoch"]) <= 160 < whole.epoch
     assert thinned.message == whole.message and thinned.epoch == whole.epoch
     timing = {"seconds"}
     assert {k: v for k, v in thinned.metrics.items() if k not in timing} == \

@@ -25,8 +25,9 @@ from playground.core.divergence import BLOW_UP_EPOCHS, BLOW_UP_FACTOR
 from playground.core.errors import MissingDataError
 from playground.core.experiment import Experiment, experiment_to_dict
 from playground.core.presets import SHIPPED_DIR, load_preset, save_preset, shipped_presets
-from playground.core.snapshot import DIVERGED, FINISHED, STOPPED_EARLY, Snapshot
-from playground.core.trainer import RunOptions, TrainingRun, run_to_end
+from playground.core.run.loop import RunOptions, TrainingRun, run_to_end
+from playground.core.run.state import RunState
+from playground.core.snapshot import Snapshot
 
 REQUIRED = ("circle", "xor", "gauss", "spiral", "single-neuron", "linear-regression", "digits-mlp",
             "digits-cnn", "mnist-cnn", "batch-full", "batch-mini", "batch-stochastic", "optimizer-sgd",
@@ -144,7 +145,7 @@ LEARNS = [  # (preset, epochs, lowest acceptable test accuracy)
 @pytest.mark.parametrize(("name", "epochs", "accuracy"), LEARNS, ids=[c[0] for c in LEARNS])
 def test_classifier_reaches_a_high_test_accuracy(name, epochs, accuracy):
     snap = trained(name, epochs)
-    assert snap.state == FINISHED and snap.epoch == epochs
+    assert snap.state == RunState.FINISHED and snap.epoch == epochs
     assert snap.metrics["test_accuracy"] >= accuracy, snap.metrics["test_accuracy"]
     assert snap.history["test_loss"][-1] < 0.5 * snap.history["test_loss"][0]
 
@@ -194,7 +195,7 @@ IMAGES = [  # (preset, samples or None = the preset's, epochs, lowest acceptable
 def test_image_classifier_beats_chance_by_far(name, samples, epochs, accuracy):
     assert preset(name).training.loss == "cross_entropy"
     snap = trained(name, epochs, samples)
-    assert snap.state == FINISHED
+    assert snap.state == RunState.FINISHED
     assert snap.metrics["test_accuracy"] >= accuracy, snap.metrics["test_accuracy"]
 
 
@@ -218,7 +219,7 @@ def test_mnist_cnn_full_trains_from_the_downloaded_files(full_mnist):
     # The stand-in's digits are bars at ten heights: this checks the path from the files to a
     # trained CNN, not MNIST's accuracy (benchmarks/mnist_full_claim.py measures that on the real set).
     snap = trained("mnist-cnn-full", *FULL_RUN)
-    assert snap.state == FINISHED and snap.metrics["test_accuracy"] > 0.9, snap.metrics
+    assert snap.state == RunState.FINISHED and snap.metrics["test_accuracy"] > 0.9, snap.metrics
 
 
 def test_the_cnns_have_the_classic_layer_stack():
@@ -253,7 +254,7 @@ def test_mnist_mlp_is_the_courses_pytorch_mlp_and_passes_90_percent_within_10_ep
     assert (group["lr"], group["momentum"], group["dampening"], group["nesterov"], group["weight_decay"]) == (
         0.01, 0.9, 0, False, 0)
     snap = trained("mnist-mlp", None)  # the preset's own 10 epochs on all 5,000 images
-    assert snap.state == FINISHED and snap.epoch == 10
+    assert snap.state == RunState.FINISHED and snap.epoch == 10
     assert snap.metrics["test_accuracy"] >= 0.90, snap.history["test_accuracy"]
 
 
@@ -315,7 +316,7 @@ def test_too_high_a_learning_rate_diverges_with_advice():
     same_but_lr = with_training(exp, optimizer=fine.training.optimizer)
     assert replace(same_but_lr, name="", description="") == replace(fine, name="", description="")
     snap = train(exp, None)
-    assert snap.state == DIVERGED and snap.epoch <= 10  # stopped as it blows up, long before NaN
+    assert snap.state == RunState.DIVERGED and snap.epoch <= 10  # stopped as it blows up, long before NaN
     assert "learning rate (1) is probably too high" in snap.message, snap.message
     assert f"Try {fine.training.optimizer.params['lr']:g}," in snap.message, snap.message  # what works
     loss = snap.history["train_loss"]
@@ -358,7 +359,7 @@ def test_exponential_schedule_is_torchs_exponential_lr_and_calms_the_loss():
     assert exp.training.schedule.name == "exponential" and p["warmup_epochs"] == 0
     snap = trained("schedule-exponential", None)
     epochs = exp.training.epochs
-    assert snap.state == FINISHED and snap.epoch == epochs
+    assert snap.state == RunState.FINISHED and snap.epoch == epochs
     opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
     sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=p["gamma"])
     torch_lr = []
@@ -418,7 +419,7 @@ def test_early_stopping_stops_and_restores_the_best_epoch():
     es = exp.training.early_stopping
     assert es["enabled"] and es["restore_best"] and exp.data.validation_fraction > 0
     snap = trained("early-stopping", None)
-    assert snap.state == STOPPED_EARLY and snap.epoch < exp.training.epochs / 5
+    assert snap.state == RunState.STOPPED_EARLY and snap.epoch < exp.training.epochs / 5
     val = snap.history["val_loss"]
     best = int(np.argmin(val)) + 1
     assert snap.epoch == best + es["patience"]
@@ -426,7 +427,7 @@ def test_early_stopping_stops_and_restores_the_best_epoch():
     assert val[-1] > 1.1 * val[best - 1]  # the validation loss really turned around
     # The weights handed back are those of the best epoch: a run that simply ends there has them.
     at_best = trained("early-stopping", best)
-    assert at_best.state == FINISHED
+    assert at_best.state == RunState.FINISHED
     for (w, b), (w_best, b_best) in zip(snap.weights, at_best.weights, strict=True):
         assert np.array_equal(w, w_best) and np.array_equal(b, b_best)
 
@@ -517,7 +518,7 @@ DEMONSTRATED = {
 GUARD_RUNS = {"overfitting": (OVERFIT_EPOCHS, None), "overfitting-l2": (OVERFIT_EPOCHS, None),
               "overfitting-dropout": (OVERFIT_EPOCHS, None), **{c[0]: (c[2], c[1]) for c in IMAGES},
               "mnist-cnn-full": FULL_RUN}
-ENDINGS = {"lr-too-high": DIVERGED, "early-stopping": STOPPED_EARLY}
+ENDINGS = {"lr-too-high": RunState.DIVERGED, "early-stopping": RunState.STOPPED_EARLY}
 
 
 @pytest.mark.parametrize("name", ALL_FILES)
@@ -527,7 +528,7 @@ def test_no_shipped_preset_comes_near_the_blow_up_rule(name, request):
         request.getfixturevalue("full_mnist")  # stand-in files: the suite never downloads
     epochs, samples = GUARD_RUNS.get(name, (None, None))
     snap = trained(name, epochs, samples)
-    assert snap.state == ENDINGS.get(name, FINISHED), snap.message
+    assert snap.state == ENDINGS.get(name, RunState.FINISHED), snap.message
     if name == "lr-too-high":
         return
     exp = preset(name) if samples is None else with_data(preset(name), samples=samples)

@@ -11,8 +11,8 @@ import numpy as np  # noqa: E402
 from playground.core.datasets import load_dataset  # noqa: E402
 from playground.core.experiment import experiment_from_dict  # noqa: E402
 from playground.core.model import inspect_network  # noqa: E402
+from playground.core.run.loop import RunOptions  # noqa: E402
 from playground.core.snapshot import Snapshot  # noqa: E402
-from playground.core.trainer import RunOptions  # noqa: E402
 from playground.gui.plots.curves import CurvesView  # noqa: E402
 from playground.gui.plots.dynamics import DynamicsView  # noqa: E402
 from playground.gui.runs import RunHistory  # noqa: E402

@@ -21,7 +21,7 @@ from playground.core.datasets import load_dataset  # noqa: E402
 from playground.core.experiment import Experiment, experiment_from_dict  # noqa: E402
 from playground.core.model import inspect_network  # noqa: E402
 from playground.core.optimizers import OPTIMIZERS  # noqa: E402
-from playground.core.trainer import RunOptions  # noqa: E402
+from playground.core.run.loop import RunOptions  # noqa: E402
 from playground.gui.inside.step_explainer import StepExplainer, parameters  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.plots.dynamics import PLAN_POINTS, DynamicsView, diagnose  # noqa: E402
@@ -293,7 +293,8 @@ def test_planned_learning_rate_of_a_long_run_is_drawn_at_a_bounded_number_of_tru
 
 def test_a_streaming_run_is_drawn_at_the_refresh_pace_and_a_paused_one_at_once(qtbot, monkeypatch):
     """As the window registers the view: in phase 2 of the frame scheduler, spaced by REFRESH_S."""
-    from playground.core.snapshot import PAUSED, RUNNING, Snapshot
+    from playground.core.run.state import RunState
+    from playground.core.snapshot import Snapshot
     from playground.gui import frames as frames_module
     from playground.gui.frames import FrameScheduler, Phase
     from playground.gui.plots import dynamics
@@ -316,13 +317,13 @@ def test_a_streaming_run_is_drawn_at_the_refresh_pace_and_a_paused_one_at_once(q
     def drawn() -> int:
         return len(view.grad_curves[0].getData()[0])
 
-    offer(snap(3, RUNNING))
+    offer(snap(3, RunState.RUNNING))
     assert drawn() == 3
     clock[0] += dynamics.REFRESH_S / 2
-    offer(snap(5, RUNNING))
+    offer(snap(5, RunState.RUNNING))
     assert drawn() == 3  # too soon after the last redraw: skipped, the stream brings a newer one
     clock[0] += dynamics.REFRESH_S / 2
-    offer(snap(8, RUNNING))
+    offer(snap(8, RunState.RUNNING))
     assert drawn() == 8
-    offer(snap(9, PAUSED))  # no stream to wait for: drawn at once
+    offer(snap(9, RunState.PAUSED))  # no stream to wait for: drawn at once
     assert drawn() == 9

@@ -23,9 +23,9 @@ from playground.core import edits as _edits  # noqa: E402
 from playground.core.datasets import load_dataset  # noqa: E402
 from playground.core.experiment import default_experiment, experiment_from_dict  # noqa: E402
 from playground.core.presets import SHIPPED_DIR  # noqa: E402
-from playground.core.snapshot import FINISHED  # noqa: E402
+from playground.core.run.loop import RunOptions, run_to_end  # noqa: E402
+from playground.core.run.state import RunState  # noqa: E402
 from playground.core.torch_setup import warm_up  # noqa: E402
-from playground.core.trainer import RunOptions, run_to_end  # noqa: E402
 from playground.gui import theme  # noqa: E402
 from playground.gui.export_actions import PNG_SCALE  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
@@ -62,7 +62,7 @@ def window(qtbot, tmp_path, monkeypatch):
     w.show()
     qtbot.waitExposed(w)
     w.toggle_training()
-    qtbot.waitUntil(lambda: w.controller.state == FINISHED, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: w.controller.state == RunState.FINISHED, timeout=TIMEOUT)
     yield w
     w.close()
 

@@ -6,12 +6,13 @@ import pytest
 from PySide6.QtCore import SIGNAL
 from PySide6.QtWidgets import QWidget
 
-from playground.core.snapshot import PAUSED, RUNNING, Snapshot
+from playground.core.run.state import RunState
+from playground.core.snapshot import Snapshot
 from playground.gui import frames as frames_module
 from playground.gui.frames import FrameScheduler, Phase
 
 
-def _snap(epoch: int, state: str = RUNNING) -> Snapshot:
+def _snap(epoch: int, state: RunState = RunState.RUNNING) -> Snapshot:
     return Snapshot(epoch=epoch, step=epoch, state=state)
 
 
@@ -60,7 +61,7 @@ def test_a_spaced_view_gets_a_streaming_snapshot_once_per_spacing_and_others_at_
     clock[0] += 0.06
     frames.show(_snap(3))
     clock[0] += 0.01
-    frames.show(_snap(4, PAUSED))  # one event, not a stream: at once
+    frames.show(_snap(4, RunState.PAUSED))  # one event, not a stream: at once
     frames.show(_snap(5))  # and the stream after it starts at once too
     assert seen == [1, 3, 4, 5]
 
@@ -94,7 +95,7 @@ def test_a_deleted_view_is_no_longer_called(qtbot):
     frames.show(_snap(1))
     view.deleteLater()
     qtbot.waitUntil(lambda: not frames.findChildren(QWidget) and _deleted(view))
-    frames.show(_snap(2, PAUSED))
+    frames.show(_snap(2, RunState.PAUSED))
     assert View.seen == [1]
 
 

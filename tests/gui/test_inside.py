@@ -25,8 +25,9 @@ from playground.core.experiment import (  # noqa: E402
     default_experiment,
     experiment_from_dict,
 )
-from playground.core.snapshot import PAUSED, Snapshot  # noqa: E402
-from playground.core.trainer import RunOptions  # noqa: E402
+from playground.core.run.loop import RunOptions  # noqa: E402
+from playground.core.run.state import RunState  # noqa: E402
+from playground.core.snapshot import Snapshot  # noqa: E402
 from playground.gui.inside import _layout, _scene  # noqa: E402
 from playground.gui.inside.conv_view import ConvView  # noqa: E402
 from playground.gui.inside.inside_panel import IDLE_HINT, InsidePanel  # noqa: E402
@@ -192,7 +193,7 @@ def test_a_streaming_frame_redraws_a_few_changed_strips_and_a_paused_one_all(vie
         view.repaint()
         assert len(view.strips.stale(view.scene)) == expected_stale  # one redrawn per frame, oldest first
     assert view.strips.misses == 5 and view.strips.deferred == 3
-    view.update_snapshot(_snapshot(changed, state=PAUSED))
+    view.update_snapshot(_snapshot(changed, state=RunState.PAUSED))
     view.repaint()
     assert not view.strips.stale(view.scene)  # what stays on screen is exact
 
@@ -210,7 +211,7 @@ def test_deferred_painting_converts_now_and_paints_when_presented(qtbot, view):
     assert view.frames_rendered == frames + 1  # nothing painted yet
     view.present()
     qtbot.waitUntil(lambda: view.frames_rendered == frames + 2)
-    view.update_snapshot(_snapshot(state=PAUSED))  # a paused snapshot is converted and painted at once
+    view.update_snapshot(_snapshot(state=RunState.PAUSED))  # a paused snapshot is converted, painted at once
     qtbot.waitUntil(lambda: view.frames_rendered == frames + 3)
     assert not view._awaiting_present
 
@@ -237,7 +238,8 @@ def test_editing_the_output_bias_shifts_every_logit(qtbot, controller, circle):
     panel.show()
     qtbot.waitExposed(panel)
     controller.start(*circle, options=RunOptions(neuron_grids=True, weights=True, start_paused=True))
-    qtbot.waitUntil(lambda: controller.latest is not None and controller.latest.state == PAUSED, timeout=WAIT)
+    qtbot.waitUntil(lambda: controller.latest is not None and controller.latest.state == RunState.PAUSED,
+                    timeout=WAIT)
     before = controller.latest
     bias = float(before.weights[-1][1][0])
     view, delta = panel.network, 0.5
@@ -247,7 +249,7 @@ def test_editing_the_output_bias_shifts_every_logit(qtbot, controller, circle):
     qtbot.waitUntil(lambda: abs(float(controller.latest.weights[-1][1][0]) - (bias + delta)) < 1e-6,
                     timeout=WAIT)
     after = controller.latest
-    assert after.epoch == before.epoch and controller.state == PAUSED
+    assert after.epoch == before.epoch and controller.state == RunState.PAUSED
 
     def logit(p: np.ndarray) -> np.ndarray:
         p = p.astype(np.float64)

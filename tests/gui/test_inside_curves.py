@@ -17,8 +17,8 @@ from PySide6.QtGui import QColor, QImage  # noqa: E402
 
 from playground.core.datasets import load_dataset  # noqa: E402
 from playground.core.experiment import experiment_from_dict  # noqa: E402
+from playground.core.run.loop import RunOptions  # noqa: E402
 from playground.core.snapshot import Snapshot  # noqa: E402
-from playground.core.trainer import RunOptions  # noqa: E402
 from playground.gui.inside import _images as im  # noqa: E402
 from playground.gui.inside.network_view import NetworkView  # noqa: E402
 from playground.gui.neuron_focus import NeuronFocus, unit_focus  # noqa: E402

@@ -20,7 +20,7 @@ from PySide6.QtGui import QFont, QFontMetricsF  # noqa: E402
 from playground.core.datasets import load_dataset  # noqa: E402
 from playground.core.experiment import experiment_from_dict  # noqa: E402
 from playground.core.model import inspect_network  # noqa: E402
-from playground.core.trainer import RunOptions  # noqa: E402
+from playground.core.run.loop import RunOptions  # noqa: E402
 from playground.gui.inside import _paint  # noqa: E402
 from playground.gui.inside.network_view import NetworkView  # noqa: E402
 from playground.gui.plots.dynamics import DynamicsView  # noqa: E402

@@ -28,9 +28,10 @@ from PySide6.QtWidgets import QMessageBox  # noqa: E402
 from playground.core.datasets import load_dataset  # noqa: E402
 from playground.core.experiment import Experiment, experiment_from_dict  # noqa: E402
 from playground.core.explain import StepDetail  # noqa: E402
-from playground.core.snapshot import DIVERGED, Snapshot  # noqa: E402
+from playground.core.run.loop import RunOptions, TrainingRun  # noqa: E402
+from playground.core.run.state import RunState  # noqa: E402
+from playground.core.snapshot import Snapshot  # noqa: E402
 from playground.core.torch_setup import warm_up  # noqa: E402
-from playground.core.trainer import RunOptions, TrainingRun  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.panels.thumbnails import dataset_pixmap  # noqa: E402
 from playground.gui.plots.boundary import UnitFocus  # noqa: E402
@@ -98,7 +99,7 @@ def poisoned(snap: Snapshot, fill: str) -> Snapshot:
     changed = {f.name: poison(getattr(snap, f.name), numbers) for f in dataclasses.fields(snap)
                if f.name not in keep}
     changed["history"] = {**changed["history"], "epoch": snap.history["epoch"]}  # the x axis
-    return dataclasses.replace(snap, state=DIVERGED, **changed)
+    return dataclasses.replace(snap, state=RunState.DIVERGED, **changed)
 
 
 @pytest.fixture

@@ -14,9 +14,10 @@ import pytest  # noqa: E402
 from playground.core.datasets import load_dataset  # noqa: E402
 from playground.core.datasets.base import IMAGE, LINE1D, POINTS2D  # noqa: E402
 from playground.core.experiment import experiment_from_dict  # noqa: E402
-from playground.core.snapshot import PAUSED, Snapshot  # noqa: E402
+from playground.core.run.loop import RunOptions, run_to_end  # noqa: E402
+from playground.core.run.state import RunState  # noqa: E402
+from playground.core.snapshot import Snapshot  # noqa: E402
 from playground.core.torch_setup import warm_up  # noqa: E402
-from playground.core.trainer import RunOptions, run_to_end  # noqa: E402
 from playground.gui.plots import _style as st  # noqa: E402
 from playground.gui.plots._preview import demo_experiment  # noqa: E402
 from playground.gui.plots.boundary import BoundaryView  # noqa: E402
@@ -136,7 +137,7 @@ def test_curves_show_only_the_splits_a_run_has(qtbot):
     assert view.score_plot.getAxis("left").labelText == "accuracy"
     view.update_snapshot(dataclasses.replace(canned(train_loss=[5, 4, 3, 2, 1], test_loss=[6, 5, 4, 3, 2],
                                                     val_loss=[7, 6, 5, 4, 3], train_r2=[0, .2, .4, .6, .8]),
-                                             state=PAUSED))  # paused: drawn at once, axes and curves
+                                             state=RunState.PAUSED))  # paused: drawn at once, axes and curves
     assert view.loss_curves["val"].isVisible()
     assert view.score_plot.getAxis("left").labelText == "R²"
     assert view.score_curves["train"].isVisible() and not view.score_curves["test"].isVisible()
@@ -154,7 +155,8 @@ def test_a_streaming_frame_that_moves_an_axis_leaves_the_curves_to_the_next(qtbo
     view.update_snapshot(longer)  # the next frame (the same snapshot is enough)
     assert view.point_count == 12
     assert view.score_plot.viewRange()[0] == view.loss_plot.viewRange()[0]
-    view.update_snapshot(dataclasses.replace(canned(30, train_loss=np.linspace(5, 1, 30)), state=PAUSED))
+    paused = dataclasses.replace(canned(30, train_loss=np.linspace(5, 1, 30)), state=RunState.PAUSED)
+    view.update_snapshot(paused)
     assert view.point_count == 30  # a paused (or final) snapshot draws everything at once
 
 
@@ -174,7 +176,7 @@ def test_peak_decimation_keeps_spikes_and_gaps():
 def test_log_y_redraws_the_live_curves_in_log10(qtbot):
     view = CurvesView()
     qtbot.addWidget(view)
-    snap = dataclasses.replace(canned(4, train_loss=[1.0, 0.1, 0.01, 0.0]), state=PAUSED)
+    snap = dataclasses.replace(canned(4, train_loss=[1.0, 0.1, 0.01, 0.0]), state=RunState.PAUSED)
     view.update_snapshot(snap)
     view.set_log_y(True)
     np.testing.assert_allclose(view.loss_curves["train"].yData[:3], [0.0, -1.0, -2.0])

@@ -18,9 +18,9 @@ from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from playground.core import edits as _edits  # noqa: E402
 from playground.core.datasets import load_dataset  # noqa: E402
-from playground.core.snapshot import FINISHED  # noqa: E402
+from playground.core.run.loop import RunOptions, run_to_end  # noqa: E402
+from playground.core.run.state import RunState  # noqa: E402
 from playground.core.torch_setup import warm_up  # noqa: E402
-from playground.core.trainer import RunOptions, run_to_end  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.plots._points import POINT_SIZE, loss_family, point_losses  # noqa: E402
 from playground.gui.plots._preview import demo_experiment  # noqa: E402
@@ -160,14 +160,14 @@ def test_the_window_tells_the_views_the_loss(qtbot, tmp_path, monkeypatch):
     w.show()
     qtbot.waitExposed(w)
     w.toggle_training()
-    qtbot.waitUntil(lambda: w.controller.state == FINISHED, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: w.controller.state == RunState.FINISHED, timeout=TIMEOUT)
     view, ds = w.output.regression, w.session.dataset
     assert w.output.page == "line1d"
     text = view.hover_at(_scene(view, float(ds.raw_train[0, 0]), float(np.ravel(ds.y_train)[0])))
     assert text.startswith("train point") and text.endswith("(absolute error)")
     w.session.edit(_edits.with_training(w.session.experiment, loss="huber"), "loss")
     w.toggle_training()
-    qtbot.waitUntil(lambda: w.controller.state == FINISHED, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: w.controller.state == RunState.FINISHED, timeout=TIMEOUT)
     text = view.hover_at(_scene(view, float(ds.raw_train[0, 0]), float(np.ravel(ds.y_train)[0])))
     assert text.endswith("(Huber loss)")
     w.close()

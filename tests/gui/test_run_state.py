@@ -42,6 +42,9 @@ def open_window(qtbot, tmp_path: Path, experiment: Experiment | None = None) -> 
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
+    # the data may load in the background (Train and Step stay disabled until it lands): a click before
+    # that does nothing, so every test here starts once the window can train
+    qtbot.waitUntil(lambda: w.train_blocker() == "", timeout=TIMEOUT)
     return w
 
 

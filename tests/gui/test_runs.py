@@ -17,7 +17,8 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox  # noqa: E402
 from playground.core import edits as _edits  # noqa: E402
 from playground.core.experiment import default_experiment  # noqa: E402
 from playground.core.presets import load_preset, resolve_preset  # noqa: E402
-from playground.core.snapshot import FINAL_STATES, FINISHED, RUNNING, STOPPED, STOPPED_EARLY, Snapshot  # noqa: E402
+from playground.core.run.state import FINAL_STATES, RunState  # noqa: E402
+from playground.core.snapshot import Snapshot  # noqa: E402
 from playground.exit_codes import ExitCode  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.plots import _style as st  # noqa: E402
@@ -58,8 +59,8 @@ def train_once(qtbot, w: MainWindow) -> None:
     """Press Train and wait for the run to reach its epoch limit."""
     before = len(w.runs.entries())
     qtbot.mouseClick(w.run_bar.train_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: w.controller.state == FINISHED and len(w.runs.entries()) > before
-                    and w.runs.current.state == FINISHED, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: w.controller.state == RunState.FINISHED and len(w.runs.entries()) > before
+                    and w.runs.current.state == RunState.FINISHED, timeout=TIMEOUT)
 
 
 def overlay_check(w: MainWindow, run_id: int, on: bool) -> None:
@@ -75,7 +76,7 @@ def test_two_runs_in_a_row_make_two_entries(qtbot, window):
     # the same settings twice: nothing sets them apart but the optimizer and rate every label names
     assert first.label == "Run 1 · sgd lr 0.03" == run_label(1, window.session.experiment)
     assert first.colour != second.colour
-    assert first.epoch == second.epoch == EPOCHS and first.state == second.state == FINISHED
+    assert first.epoch == second.epoch == EPOCHS and first.state == second.state == RunState.FINISHED
     assert len(first.history["epoch"]) == EPOCHS
     assert first.history is not second.history
     panel = window.runs_panel
@@ -181,7 +182,7 @@ def test_a_live_learning_rate_change_is_in_the_run_s_label_tooltip_and_restore(q
         assert row.text().startswith(run.label + "\n")
         assert (f"Learning rate changed while training: 0.03 at the start, then 10 from epoch {epoch:,} "
                 f"(step {step:,}).") in row.toolTip()
-        assert f"{lr:g}" in run.message or run.state == STOPPED  # a divergence names the rate that ran
+        assert f"{lr:g}" in run.message or run.state == RunState.STOPPED  # a divergence names the rate run
         type_into(qtbot, w.run_bar.batch_box, "25")  # the session moves on ...
         assert w.session.experiment.training.batch_size == 25
         w.runs_panel.select(run.id)
@@ -216,7 +217,7 @@ def test_runs_tab_output_and_command_line_show_the_same_final_figures(qtbot, tmp
     w = open_window(qtbot, tmp_path, load_preset(resolve_preset("early-stopping")))
     try:
         qtbot.mouseClick(w.run_bar.train_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: w.runs.current is not None and w.runs.current.state == STOPPED_EARLY,
+        qtbot.waitUntil(lambda: w.runs.current is not None and w.runs.current.state == RunState.STOPPED_EARLY,
                         timeout=TIMEOUT)
         run, snap = w.runs.current, w.controller.latest
         qtbot.waitUntil(lambda: w.output.metrics.text().startswith(f"Epoch {snap.epoch:,} "))
@@ -235,7 +236,7 @@ def test_runs_tab_output_and_command_line_show_the_same_final_figures(qtbot, tmp
 
 # ---------------------------------------------------------------- history without a window ---
 
-def _snap(epoch: int, state: str = RUNNING) -> Snapshot:
+def _snap(epoch: int, state: str = RunState.RUNNING) -> Snapshot:
     history = {"epoch": np.arange(1.0, epoch + 1), "test_loss": np.linspace(1, 0.5, epoch)}
     return Snapshot(epoch=epoch, step=epoch, state=state, history=history)
 
@@ -271,9 +272,9 @@ def test_history_tells_only_epochs_and_states(qtbot):
 def test_a_run_that_fails_to_start_leaves_the_finished_one_alone(qtbot):
     runs = RunHistory()
     runs.record(1, default_experiment())
-    runs.update_snapshot(_snap(3, FINISHED))
+    runs.update_snapshot(_snap(3, RunState.FINISHED))
     runs.update_state("error")  # the next run could not be built: no run_started, no entry
-    assert runs.current.state == FINISHED and len(runs.entries()) == 1
+    assert runs.current.state == RunState.FINISHED and len(runs.entries()) == 1
     runs.record(2, default_experiment())
     runs.update_snapshot(_snap(1))
     runs.update_state("error")  # this run failed while training

@@ -18,8 +18,8 @@ from sklearn import metrics as skm  # noqa: E402
 
 from playground.core.curves import THRESHOLDS, Curves  # noqa: E402
 from playground.core.experiment import experiment_from_dict  # noqa: E402
+from playground.core.run.loop import RunOptions, TrainingRun  # noqa: E402
 from playground.core.torch_setup import warm_up  # noqa: E402
-from playground.core.trainer import RunOptions, TrainingRun  # noqa: E402
 from playground.gui.plots.scores import ScoresView  # noqa: E402
 
 warm_up()

@@ -17,7 +17,7 @@ from playground.core.errors import PlaygroundError
 from playground.core.experiment import LayerSpec, default_experiment
 from playground.core.layers import LAYERS
 from playground.core.params import defaults
-from playground.core.trainer import TrainingRun
+from playground.core.run.loop import TrainingRun
 from playground.gui.main_window import MainWindow
 from playground.gui.session import Session
 
@@ -94,7 +94,7 @@ def test_an_edit_inspects_the_network_once_for_every_view(window, monkeypatch):
 def test_train_validates_with_the_cached_checks_and_builds_no_run(qtbot, window, monkeypatch):
     inspect = Calls(monkeypatch, core_model, "inspect_network")
     checks = Calls(monkeypatch, preflight, "check_run")
-    built = Calls(monkeypatch, sys.modules["playground.core.trainer"], "build_model")
+    built = Calls(monkeypatch, core_model, "build_model")
     window.toggle_training()
     qtbot.waitUntil(lambda: window.controller.latest is not None, timeout=TIMEOUT)
     window.reset()

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from playground.core import remote
 from playground.core.experiment import default_experiment
-from playground.core.trainer import RunOptions
+from playground.core.run.loop import RunOptions
 from playground.gui.main_window import MainWindow
 from playground.gui.session import Session
 

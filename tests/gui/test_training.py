@@ -17,8 +17,8 @@ from playground.core.errors import PlaygroundError  # noqa: E402
 from playground.core.experiment import Experiment, LayerSpec, NamedSpec, default_experiment  # noqa: E402
 from playground.core.layers import LAYERS  # noqa: E402
 from playground.core.params import defaults  # noqa: E402
+from playground.core.run.loop import RunOptions, TrainingRun  # noqa: E402
 from playground.core.snapshot import Snapshot  # noqa: E402
-from playground.core.trainer import RunOptions, TrainingRun  # noqa: E402
 from playground.gui import training as worker  # noqa: E402
 from playground.gui.plots.output_panel import OutputPanel  # noqa: E402
 

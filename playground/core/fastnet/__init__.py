@@ -33,9 +33,10 @@ Which copy is authoritative (the one rule):
 * **Gradients** of a fast step live in the twin's own flat buffer (``p.grad`` belongs to torch
   steps); the trainer reports the norms of whichever did the last step.
 * **Optimizer state** (momentum buffers, running averages, step count) belongs to whichever side
-  did the last step. The trainer hands it over only when it switches sides: `push_state` writes the
-  twin's state into ``optimizer.state`` in torch's own format before a torch step (a watched,
-  explained step uses torch's optimizer), `pull_state` reads it back before the next fast step.
+  did the last step. The run (`run.stepper.Steppers`) hands it over only when it switches sides:
+  `push_state` writes the twin's state into ``optimizer.state`` in torch's own format before a torch
+  step (a watched, explained step uses torch's optimizer), `pull_state` reads it back before the
+  next fast step.
 * **Hyper-parameters** come from ``optimizer.param_groups``: the learning rate on every step (live
   changes and schedules), the others when the state is pulled.
 """

@@ -69,7 +69,7 @@ def lr_find(experiment: Any, steps: int = STEPS, start: float = START_LR, end: f
     run builds them). `should_stop()` is asked between steps, so a window can cancel it."""
     import torch
 
-    from playground.core.trainer import RunOptions, TrainingRun
+    from playground.core.run.loop import RunOptions, TrainingRun
 
     run = TrainingRun(experiment, RunOptions(fast=False, grid_resolution=8))
     model, optimizer, loss_fn = run.model, run.optimizer, run.loss_fn

@@ -48,8 +48,8 @@ def _pruning_trial(task: dict[str, Any]) -> Any:
 def _train(exp: Any, dataset: Any = None, trial: Any = None, on_epoch: Progress | None = None) -> dict:
     """Train `exp` to its end (or until pruned); its figures and its history."""
     from playground.core.datasets.base import REGRESSION
-    from playground.core.snapshot import DIVERGED
-    from playground.core.trainer import RunOptions, TrainingRun
+    from playground.core.run.loop import RunOptions, TrainingRun
+    from playground.core.run.state import RunState
 
     # A pruned run is judged between time slices: short ones let a hopeless run stop soon.
     slice_seconds = 0.01 if trial is not None else 0.1
@@ -73,7 +73,7 @@ def _train(exp: Any, dataset: Any = None, trial: Any = None, on_epoch: Progress 
             "test_accuracy": _num(last.latest("test_accuracy")) if classifying else None,
             "val_accuracy": _num(last.latest("val_accuracy")) if classifying else None,
             "epochs": int(last.epoch), "seconds": float(last.elapsed), "pruned": pruned,
-            "diverged": last.state == DIVERGED, "message": last.message, "history": history}
+            "diverged": last.state == RunState.DIVERGED, "message": last.message, "history": history}
 
 
 def _report(trial: Any, history: dict[str, Any], reported: int, every: int) -> tuple[int, bool]:

@@ -18,7 +18,8 @@ from playground.core.datasets.base import IMAGE, LINE1D, Dataset
 from playground.core.errors import PlaygroundError
 from playground.core.experiment import Experiment
 from playground.core.model import NetworkReport
-from playground.core.snapshot import FINAL_STATES, Snapshot
+from playground.core.run.state import FINAL_STATES, RunState
+from playground.core.snapshot import Snapshot
 from playground.gui.frames import Phase
 from playground.gui.inside._layout import network_problem
 from playground.gui.inside.conv_view import ConvView
@@ -169,7 +170,7 @@ class InsidePanel(QWidget):
             self._on_sample_changed(self.conv.sample)
 
     def _on_state(self, state: str) -> None:
-        if state == "idle":
+        if state == RunState.IDLE:
             self.clear()
         self._ended = state in FINAL_STATES
         self._refresh_hint()
@@ -213,7 +214,7 @@ def preview(name: str = "spiral") -> None:
 
     from playground.core.errors import PlaygroundError
     from playground.core.presets import load_preset, resolve_preset
-    from playground.core.trainer import RunOptions
+    from playground.core.run.loop import RunOptions
     from playground.gui.plots._preview import demo_experiment
 
     app = QApplication.instance() or QApplication(sys.argv)

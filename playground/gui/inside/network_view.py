@@ -28,7 +28,8 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from playground.core.datasets.base import Dataset
 from playground.core.experiment import Experiment
 from playground.core.model import NetworkReport
-from playground.core.snapshot import RUNNING, Snapshot
+from playground.core.run.state import RunState
+from playground.core.snapshot import Snapshot
 from playground.gui.inside import _paint
 from playground.gui.inside._editor import ValueEditor
 from playground.gui.inside._layout import Column, bias_rect, place, safe_columns
@@ -67,7 +68,7 @@ class NetworkView(QWidget):
         self.frame_ms = self.frame_cpu_ms = 0.0  # the last frame's conversion + paint, wall and CPU
         self._started_at = 0.0  # when the last frame's conversion began
         self.frames_rendered = 0
-        self._shown_state = RUNNING  # of the snapshot on screen: a streaming run may draw approximately
+        self._shown_state = RunState.RUNNING  # of the snapshot on screen: a streaming run may draw roughly
         self.deferred_paint = False  # convert now, paint at `present` (set by a panel that calls it)
         self._awaiting_present = False
         self._frame: QPixmap | None = None
@@ -130,7 +131,7 @@ class NetworkView(QWidget):
         self._ingest()
         self._prepare_s = time.perf_counter() - t  # added to the paint's own cost for pacing
         self._prepare_cpu_s = time.thread_time() - cpu
-        if self.deferred_paint and self._shown_state == RUNNING:
+        if self.deferred_paint and self._shown_state == RunState.RUNNING:
             self._awaiting_present = True  # painted at the start of the next frame (`present`)
             QTimer.singleShot(PRESENT_FALLBACK_MS, self, self.present)
         else:
@@ -251,7 +252,7 @@ class NetworkView(QWidget):
             if self.scene.columns:
                 p.drawPixmap(0, 0, self._labels())
                 _paint.paint_frame(p, self.scene, self.font(), self._step, self.strips,
-                                   exact=self._shown_state != RUNNING)
+                                   exact=self._shown_state != RunState.RUNNING)
             else:
                 p.setPen(QColor(st.MUTED))
                 p.drawText(QRectF(self.rect()).adjusted(20, 20, -20, -20),

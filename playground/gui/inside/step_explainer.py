@@ -377,7 +377,7 @@ if __name__ == "__main__":
 
     from playground.core.datasets import load_dataset
     from playground.core.experiment import default_experiment
-    from playground.core.trainer import RunOptions
+    from playground.core.run.loop import RunOptions
     from playground.gui.theme import apply_theme
 
     app = QApplication([])

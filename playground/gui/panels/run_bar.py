@@ -27,6 +27,7 @@ from playground.core import edits as _edits
 from playground.core.experiment import TRAINING_PARAMS, Experiment
 from playground.core.losses import LOSSES
 from playground.core.optimizers import OPTIMIZERS, suggested_lr, unstable_lr
+from playground.core.run.state import RunState
 from playground.core.snapshot import Snapshot
 from playground.gui import theme
 from playground.gui.session import Session
@@ -35,7 +36,7 @@ from playground.resources import icon
 
 # TensorFlow Playground's learning-rate choices: the arrows walk this ladder.
 LR_LADDER = LOG_LADDER
-ACTIVE_STATES = ("running", "paused")
+ACTIVE_STATES = (RunState.RUNNING, RunState.PAUSED)
 
 SHORTCUTS = {"train": "Space", "step": "Ctrl+Right", "step_batch": "Shift+Ctrl+Right", "reset": "Ctrl+R",
              "stop": "Esc"}
@@ -123,12 +124,12 @@ class RunBar(QWidget):
         self.reset_action.setIcon(icon("reset"))
         self.stop_action.setIcon(icon("stop"))
         self._blocked = ""
-        self._state = "idle"
+        self._state = RunState.IDLE
         self._build()
         session.changed.connect(self._on_changed)
         session.dataset_changed.connect(self._on_dataset_changed)
         self._sync(session.experiment)
-        self.set_run_state("idle")
+        self.set_run_state(RunState.IDLE)
 
     # ------------------------------------------------------------------ building ----------
     def _button(self, action: QAction, size: int, name: str) -> QToolButton:
@@ -270,9 +271,9 @@ class RunBar(QWidget):
     def set_run_state(self, state: str) -> None:
         """Reflect the controller's state: Train becomes Pause while running, Resume while paused."""
         self._state = state
-        running = state == "running"
+        running = state == RunState.RUNNING
         text, tip, name = (("&Pause", "Pause training", "pause") if running else
-                           ("&Resume", "Resume training", "play") if state == "paused" else
+                           ("&Resume", "Resume training", "play") if state == RunState.PAUSED else
                            ("&Train", "Start training", "play"))
         self.train_action.setText(text)
         self.train_action.setIcon(icon(name))

@@ -21,13 +21,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core.run.state import RunState
 from playground.gui.export_actions import ask_save_path, export_failed, export_history
 from playground.gui.run_labels import run_details
 from playground.gui.runs import RunEntry, RunHistory
 from playground.gui.session import Session
 
-_STATES = {"running": "running", "paused": "paused", "finished": "finished", "stopped": "stopped",
-           "stopped_early": "stopped early", "diverged": "diverged", "error": "failed"}
+_STATES = {RunState.RUNNING: "running", RunState.PAUSED: "paused", RunState.FINISHED: "finished",
+           RunState.STOPPED: "stopped", RunState.STOPPED_EARLY: "stopped early",
+           RunState.DIVERGED: "diverged", RunState.ERROR: "failed"}
 _ID = Qt.ItemDataRole.UserRole
 
 
@@ -223,7 +225,7 @@ def _demo() -> None:
     panel = RunsPanel(history, session)
 
     def next_run(state: str) -> None:
-        if state == "finished" and len(history.entries()) < 2:
+        if state == RunState.FINISHED and len(history.entries()) < 2:
             opt = session.experiment.training.optimizer
             faster = replace(opt, params={**opt.params, "lr": 0.1})
             session.edit(_edits.with_training(session.experiment, optimizer=faster), "lr")

@@ -30,7 +30,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
-from playground.core.snapshot import RUNNING, Snapshot
+from playground.core.run.state import RunState
+from playground.core.snapshot import Snapshot
 from playground.gui.plots import _style as st
 
 SPLITS = ("train", "test", "val")
@@ -157,7 +158,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
             return  # the history only grows when an epoch ends: most frames have nothing new
         self._drawn = key
         self._use_score(self._score_key_for(history))
-        streaming = snap.state == RUNNING and self.point_count and not self._deferred
+        streaming = snap.state == RunState.RUNNING and self.point_count and not self._deferred
         if self._fit_ranges(history, sync_score_x=not streaming) and streaming:
             self._drawn, self._deferred = None, True  # the axes moved this frame; the curves follow next
             return

@@ -226,7 +226,7 @@ class ScoresView(QWidget):
 if __name__ == "__main__":
     import sys
 
-    from playground.core.trainer import RunOptions
+    from playground.core.run.loop import RunOptions
     from playground.gui.plots._preview import preview
 
     preview(ScoresView, dataset=sys.argv[1] if len(sys.argv) > 1 else "circle",

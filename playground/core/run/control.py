@@ -18,52 +18,51 @@ in order and are handed back to the trainer, which applies them.
 from __future__ import annotations
 
 import queue
-from typing import Any
 
-CONTROLS = frozenset({"pause", "resume", "step", "step_batch", "stop"})
+from playground.core.commands import CONTROLS, Command, Pause, Resume, StepBatch, StepEpoch
 
 
 class RunControl:
     """The control state of one run, fed by `put` from any thread and read by the training loop."""
 
     def __init__(self, paused: bool = False):
-        self._queue: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Command] = queue.SimpleQueue()
         self.paused = paused
         self.epochs = 0  # Step-one-epoch presses not yet done (the one under way included)
         self.batches = 0  # Step-one-batch presses not yet done
         self.stopping = False
         self.taken = 0  # control commands taken so far
 
-    def put(self, command: tuple[str, Any]) -> None:
-        """Queue `(name, argument)`; thread-safe."""
+    def put(self, command: Command) -> None:
+        """Queue `command`; thread-safe."""
         self._queue.put(command)
 
-    def take(self, block: bool) -> list[tuple[str, Any]]:
+    def take(self, block: bool) -> list[Command]:
         """Apply every queued control command, in order (after waiting for any command if `block`);
         the other commands, in their order, for the caller to apply."""
         others = []
         while True:
             try:
-                name, arg = self._queue.get(block=block)
+                command = self._queue.get(block=block)
             except queue.Empty:
                 return others
             block = False
-            if name in CONTROLS:
-                self._apply(name)
+            if isinstance(command, CONTROLS):
+                self._apply(command)
             else:
-                others.append((name, arg))
+                others.append(command)
 
-    def _apply(self, name: str) -> None:
+    def _apply(self, command: Command) -> None:
         self.taken += 1
-        if name in ("pause", "resume", "stop"):
-            self.epochs = self.batches = 0  # each of these ends any stepping
-        if name == "pause":
+        if not isinstance(command, (StepEpoch, StepBatch)):
+            self.epochs = self.batches = 0  # pause, resume and stop each end any stepping
+        if isinstance(command, Pause):
             self.paused = True
-        elif name == "resume":
+        elif isinstance(command, Resume):
             self.paused = False
-        elif name == "step":  # a step means "this much, then stay paused", whatever the run was doing
+        elif isinstance(command, StepEpoch):  # "this much, then stay paused", whatever the run was doing
             self.paused, self.epochs = True, self.epochs + 1
-        elif name == "step_batch":
+        elif isinstance(command, StepBatch):
             self.paused, self.batches = True, self.batches + 1
         else:
             self.stopping = True
