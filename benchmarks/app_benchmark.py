@@ -72,7 +72,7 @@ def gui_run(app: QApplication, exp: Experiment, seconds: float, settings_dir: Pa
     window.resize(1440, 900)
     window.show()
     controller = window.controller
-    frames_clock = TickRecorder(timer=controller.frame_clock)  # the app's frames: its render clock
+    frames_clock = TickRecorder(timer=controller.frames.clock)  # the app's frames: its render clock
     first = []
     controller.snapshot_ready.connect(lambda _snap: first or first.append(time.perf_counter()))
     for _ in range(20):

@@ -36,10 +36,10 @@ from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 from ticks import TickRecorder  # noqa: E402
 
+from playground.core import edits as _edits  # noqa: E402
 from playground.core.experiment import default_experiment  # noqa: E402
 from playground.core.torch_setup import warm_up  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
-from playground.gui.panels import _edits  # noqa: E402
 from playground.gui.panels.data_panel import with_dataset  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
 

@@ -80,7 +80,7 @@ def gui_run(app: QApplication, exp: Experiment, seconds: float, inside: bool) ->
             paints.append(view.frame_ms)
             paints_cpu.append(view.frame_cpu_ms)
 
-    ticks = TickRecorder(also=sample_paint, timer=window.controller.frame_clock)  # the app's frames
+    ticks = TickRecorder(also=sample_paint, timer=window.controller.frames.clock)  # the app's frames
     t0 = time.perf_counter()
     window.toggle_training()  # shows the Inside tab, as a person pressing Space would see it
     if not inside:

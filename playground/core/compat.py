@@ -14,7 +14,7 @@ from playground.core.budget import check_fits, train_rows
 from playground.core.datasets import DATASETS, DatasetEntry
 from playground.core.errors import SpecError
 from playground.core.losses import LOSSES
-from playground.core.model import inspect_network
+from playground.core.model import NetworkReport, inspect_network
 from playground.core.spec import Experiment
 
 _AUTO = {"binary": "binary_cross_entropy", "multiclass": "cross_entropy", "regression": "mse"}
@@ -127,10 +127,12 @@ def _check_batchnorm(exp: Experiment) -> None:
 
 
 def check_network(exp: Experiment, input_shape: tuple[int, ...], output_units: int,
-                  n_train: int | None = None) -> None:
+                  n_train: int | None = None, report: NetworkReport | None = None) -> None:
     """SpecError naming the layer whose shapes cannot work, or with the numbers when the network
-    would not fit in memory (see core/budget.py); `n_train` = rows in the training split, if known."""
-    report = inspect_network(exp.network, input_shape, output_units)
+    would not fit in memory (see core/budget.py); `n_train` = rows in the training split, if known;
+    `report` = `inspect_network` of this network on these shapes, if the caller has it."""
+    if report is None:
+        report = inspect_network(exp.network, input_shape, output_units)
     if report.first_error is not None:
         index, message = report.first_error
         n = len(exp.network.layers)

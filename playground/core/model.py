@@ -130,14 +130,15 @@ def inspect_network(spec: NetworkSpec, input_shape: tuple[int, ...], output_unit
 
 
 def build_model(spec: NetworkSpec, input_shape: tuple[int, ...], output_units: int,
-                seed: int | None = None) -> nn.Sequential:
+                seed: int | None = None, report: NetworkReport | None = None) -> nn.Sequential:
     """The torch model for `spec` (layout in the module docstring).
 
     Raises ShapeError(layer index, message) for an impossible stack (the head's index is
     ``len(spec.layers)``). With `seed`, seeds the global torch RNG first so that the weights (and
-    later dropout masks) are reproducible.
+    later dropout masks) are reproducible. `report`: `inspect_network` of the same, if at hand.
     """
-    report = inspect_network(spec, input_shape, output_units)
+    if report is None:
+        report = inspect_network(spec, input_shape, output_units)
     if report.first_error is not None:
         raise ShapeError(*report.first_error)
     if seed is not None:

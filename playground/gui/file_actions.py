@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
 
 from playground.core.errors import PlaygroundError
 from playground.core.experiment import default_experiment
@@ -25,10 +25,8 @@ from playground.core.presets import (
     in_install_folder,
     load_preset,
     save_preset,
-    shipped_presets,
     user_presets_dir,
 )
-from playground.gui.full_mnist import FullMnistActions
 from playground.gui.session import Session
 
 MAX_RECENT = 8
@@ -69,9 +67,6 @@ class FileActions(QObject):
         self.quit_action = self._action("&Quit", QKeySequence("Ctrl+Q"), window.close, "Quit NN Playground")
         self.recent_menu = QMenu("Open &Recent", window)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
-        self.examples_menu = QMenu("&Examples", window)
-        self.examples_menu.setToolTipsVisible(True)
-        self._fill_examples()
 
     def _action(self, text: str, key, slot, tip: str) -> QAction:
         action = QAction(text, self.window)
@@ -80,31 +75,6 @@ class FileActions(QObject):
         action.setToolTip(f"{tip} ({_shortcut_text(key)})")
         action.triggered.connect(lambda _=False: slot())
         return action
-
-    # ------------------------------------------------------------------ menus -------------
-    def fill_file_menu(self, menu: QMenu) -> None:
-        menu.addAction(self.new_action)
-        menu.addAction(self.open_action)
-        menu.addMenu(self.recent_menu)
-        menu.addSeparator()
-        menu.addAction(self.save_action)
-        menu.addAction(self.save_as_action)
-        menu.addSeparator()
-        menu.addAction(self.quit_action)
-
-    def _fill_examples(self) -> None:
-        self.examples_menu.clear()
-        try:
-            presets = shipped_presets()
-        except (PlaygroundError, OSError) as exc:
-            self.examples_menu.addAction(f"(examples unavailable: {exc})").setEnabled(False)
-            return
-        for info in presets:
-            action = self.examples_menu.addAction(info.title)
-            action.setToolTip(info.description or info.title)
-            action.setStatusTip(info.description or info.title)
-            action.setData(str(info.path))
-            action.triggered.connect(lambda _=False, p=info.path: self.open_example(Path(p)))
 
     def recent_files(self) -> list[Path]:
         value = self.settings.value(RECENT_KEY, [])
@@ -246,51 +216,3 @@ class FileActions(QObject):
     def _cannot_save(self, message: str) -> bool:
         QMessageBox.warning(self.window, self.tr("Cannot save experiment"), message)
         return False
-
-
-def install_menus(window: QMainWindow, files: FileActions, session: Session, run_actions: list[QAction],
-                  panels: list[tuple[str, QWidget]]) -> dict[str, QMenu]:
-    """Build the menu bar: File, Edit, Run, Examples, View, Help. Returns the menus by name."""
-    bar = window.menuBar()
-    menus = {name: bar.addMenu(title) for name, title in
-             (("file", "&File"), ("edit", "&Edit"), ("run", "&Run"), ("view", "&View"), ("help", "&Help"))}
-    files.fill_file_menu(menus["file"])
-    FullMnistActions(window, session, menus["file"], files.quit_action)  # a child of the window
-    undo = session.undo_stack.createUndoAction(window, "&Undo")
-    undo.setShortcut(QKeySequence.StandardKey.Undo)
-    redo = session.undo_stack.createRedoAction(window, "&Redo")
-    redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-    menus["edit"].addActions([undo, redo])
-    menus["run"].addActions(run_actions)
-    bar.insertMenu(menus["view"].menuAction(), files.examples_menu)
-    menus["examples"] = files.examples_menu
-    for title, widget in panels:
-        toggle = QAction(title, window, checkable=True)
-        toggle.setChecked(not widget.isHidden())
-        toggle.toggled.connect(widget.setVisible)
-        menus["view"].addAction(toggle)
-    menus["help"].addAction("&Keyboard shortcuts", lambda: _show_shortcuts(window, files, run_actions,
-                                                                             [undo, redo]))
-    menus["help"].addAction("&About NN Playground", lambda: _about(window))
-    return menus
-
-
-def _show_shortcuts(window: QWidget, files: FileActions, run_actions: list[QAction],
-                    edit_actions: list[QAction]) -> None:
-    actions = run_actions + edit_actions + [files.new_action, files.open_action, files.save_action,
-                                            files.save_as_action, files.quit_action]
-    rows = "".join(f"<tr><td><b>{a.shortcut().toString(QKeySequence.SequenceFormat.NativeText)}</b>"
-                   f"&nbsp;&nbsp;</td><td>{a.text().replace('&', '')}</td></tr>" for a in actions)
-    box = QMessageBox(QMessageBox.Icon.NoIcon, "Keyboard shortcuts", f"<table>{rows}</table>",
-                      QMessageBox.StandardButton.Close, window)
-    box.setInformativeText("Space works everywhere except while typing in a text field.")
-    box.show()  # non-modal: keep it open while trying the keys
-
-
-def _about(window: QWidget) -> None:
-    from playground import __version__
-
-    QMessageBox.about(window, "About NN Playground",
-                      f"<b>NN Playground</b> {__version__}<p>Assemble a network, press Space, watch it "
-                      "learn. A desktop take on TensorFlow Playground, built on PyTorch, PySide6 and "
-                      "pyqtgraph.</p>")

@@ -16,44 +16,44 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QMimeData, QSettings, Qt
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication
+from PySide6.QtCore import QMimeData, QSettings, Qt
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QFrame,
-    QHBoxLayout,
     QLabel,
     QMainWindow,
     QSplitter,
     QTabWidget,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from playground.core.compat import check_experiment, check_training_split
-from playground.core.errors import PlaygroundError
+from playground.core import edits as _edits
 from playground.core.experiment import Experiment
 from playground.core.run.loop import RunOptions
 from playground.core.run.state import RunState
 from playground.core.snapshot import Snapshot
+from playground.gui import window_state
 from playground.gui.data_progress import DataProgress
 from playground.gui.designer import NetworkDesigner
 from playground.gui.export_actions import ExportActions
-from playground.gui.file_actions import FileActions, install_menus
+from playground.gui.file_actions import FileActions
+from playground.gui.frames import Phase
 from playground.gui.inside.inside_panel import InsidePanel
 from playground.gui.inside.step_explainer import StepExplainer
+from playground.gui.menus import install_menus
 from playground.gui.neuron_focus import NeuronFocus
-from playground.gui.panels import _edits
 from playground.gui.panels.data_panel import DataPanel
 from playground.gui.panels.run_bar import RunBar
 from playground.gui.panels.runs_panel import RunsPanel
 from playground.gui.panels.training_panel import TrainingPanel
+from playground.gui.plots.dynamics import REFRESH_S as DYNAMICS_SPACING
 from playground.gui.plots.dynamics import DynamicsView
 from playground.gui.plots.output_panel import OutputPanel
 from playground.gui.run_status import active_run_text, control_state
 from playground.gui.runs import RunHistory
 from playground.gui.session import Session
-from playground.gui.worker import TrainingController
+from playground.gui.training import TrainingController
+from playground.gui.widgets.notice import Notice
 
 APP_TITLE = "NN Playground"
 SHUTDOWN_MS = 3000
@@ -70,38 +70,6 @@ _STATUS = {
 }
 
 
-class Notice(QFrame):
-    """A dismissible message strip under the run bar: non-modal, never a traceback dialog."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("notice")
-        self.label = QLabel()
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        close = QToolButton()
-        close.setText("✕")
-        close.setAutoRaise(True)
-        close.setToolTip("Dismiss")
-        close.clicked.connect(self.hide)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(12, 6, 6, 6)
-        lay.addWidget(self.label, 1)
-        lay.addWidget(close)
-        self.hide()
-
-    def show_message(self, text: str, severity: str = "warning") -> None:
-        self.setProperty("severity", severity)
-        self.style().unpolish(self)
-        self.style().polish(self)
-        self.label.setText(text)
-        self.show()
-
-    @property
-    def text(self) -> str:
-        return "" if self.isHidden() else self.label.text()
-
-
 def _json_paths(mime: QMimeData) -> list[Path]:
     return [Path(u.toLocalFile()) for u in mime.urls()
             if u.isLocalFile() and u.toLocalFile().lower().endswith(".json")]
@@ -115,10 +83,11 @@ class MainWindow(QMainWindow):
         self.session = session if session is not None else Session(parent=self)
         self.settings = settings if settings is not None else QSettings()
         self.controller = TrainingController(self)
+        self.controller.checks = self.session.check  # Train's validation: the session's cached outcome
         self._error = ""
         self._build()
         self.files = FileActions(self, self.session, self.settings)
-        self._restore_settings()
+        window_state.restore(self, self.settings, self.splitter, self._tab_keys())
         self.menus = install_menus(self, self.files, self.session, self.run_actions,
                                    [("Data and training settings", self.side), ("Output", self.right)])
         self.exports = ExportActions(self, self.settings, self.output.plot_for_export, self._latest_history)
@@ -210,8 +179,9 @@ class MainWindow(QMainWindow):
         s.dataset_changed.connect(self._on_dataset_changed)
         s.pending_changed.connect(self._refresh_blocker)
         self.designer.problem_changed.connect(lambda _problem: self._refresh_blocker())
-        c.snapshot_ready.connect(self._on_snapshot)
-        c.snapshot_followup.connect(self._on_snapshot_followup)
+        c.frames.register(self._on_snapshot, Phase.MAIN)
+        c.frames.register(self._on_snapshot_followup, Phase.FOLLOWUP)
+        c.frames.register(self.dynamics.update_snapshot, Phase.FOLLOWUP, spacing=DYNAMICS_SPACING)
         c.state_changed.connect(self._on_state)
         c.request.changed.connect(lambda: self._on_state(c.state))  # a click, or the trainer catching up
         c.responding_changed.connect(lambda _responding: self._refresh_status())
@@ -226,38 +196,10 @@ class MainWindow(QMainWindow):
         bar.reset_action.triggered.connect(self.reset)
 
     # ------------------------------------------------------------------ settings ----------
-    def _restore_settings(self) -> None:
-        geometry = self.settings.value("window/geometry")
-        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
-            self.restoreGeometry(geometry)
-        else:
-            self._default_geometry()
-        state = self.settings.value("window/splitter")
-        if isinstance(state, QByteArray) and not state.isEmpty():
-            self.splitter.restoreState(state)
-        for key, tabs in self._tab_keys():
-            index = str(self.settings.value(key, 0))  # text in INI files; anything odd: the first tab
-            tabs.setCurrentIndex(int(index) if index.isdigit() else 0)
-
     def _tab_keys(self) -> list[tuple[str, QTabWidget]]:
         """The tab choices remembered between runs of the app: left, centre and right columns."""
         return [("window/side_tab", self.side), ("window/centre_tab", self.centre),
                 ("window/right_tab", self.right)]
-
-    def _default_geometry(self) -> None:
-        screen = QGuiApplication.primaryScreen()
-        avail = screen.availableGeometry() if screen is not None else None
-        w, h = 1440, 900
-        if avail is not None:
-            w, h = min(w, int(avail.width() * 0.95)), min(h, int(avail.height() * 0.92))
-        self.resize(w, h)
-
-    def _save_settings(self) -> None:
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/splitter", self.splitter.saveState())
-        for key, tabs in self._tab_keys():
-            self.settings.setValue(key, tabs.currentIndex())
-        self.settings.sync()
 
     # ------------------------------------------------------------------ state -------------
     def train_blocker(self) -> str:
@@ -268,12 +210,7 @@ class MainWindow(QMainWindow):
             return self.tr("the new data is still loading")
         if self.session.dataset is None:
             return self.session.dataset_error or "the data cannot be loaded"
-        try:
-            check_experiment(self.session.experiment)
-            check_training_split(self.session.experiment, len(self.session.dataset.x_train))
-        except PlaygroundError as exc:
-            return str(exc)
-        return ""
+        return self.session.settings_problem
 
     def _refresh_blocker(self) -> None:
         self.run_bar.set_blocked(self.train_blocker())
@@ -334,11 +271,12 @@ class MainWindow(QMainWindow):
     def _sync_run_views(self) -> None:
         """Layer names for the dynamics plots, the weights step mode can watch, the per-point loss."""
         self.dynamics.set_experiment(self.session.experiment, self.designer.report)
-        self.step_explainer.set_experiment(self.session.experiment, self.session.dataset)
+        self.step_explainer.set_experiment(self.session.experiment, self.session.dataset,
+                                           self.designer.report)
         self.output.set_loss(self.session.experiment.training.loss)
 
     def _on_snapshot(self, snap: Snapshot) -> None:
-        """First phase of a frame (see worker): the picture and the counters."""
+        """First phase of a frame (see training): the picture and the counters."""
         self.output.update_main(snap)
         self.run_bar.show_snapshot(snap)
         if self.status_label.text() == _STATUS["starting"]:
@@ -347,7 +285,6 @@ class MainWindow(QMainWindow):
     def _on_snapshot_followup(self, snap: Snapshot) -> None:
         """Second phase, one frame later: curves, dynamics and the designer's badges."""
         self.output.update_secondary(snap)
-        self.dynamics.update_snapshot(snap)
         self.designer.set_activity(snap.activity)
 
     def _on_state(self, state: str) -> None:
@@ -430,7 +367,7 @@ class MainWindow(QMainWindow):
         if not self.files.maybe_save():
             event.ignore()
             return
-        self._save_settings()
+        window_state.save(self, self.settings, self.splitter, self._tab_keys())
         self.controller.shutdown()
         self.session.shutdown(SHUTDOWN_MS)
         event.accept()

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from playground.gui.inside._layout import HIDDEN, Column
 from playground.gui.inside.network_view import NetworkView
 from playground.gui.plots.boundary import BoundaryView, UnitFocus
-from playground.gui.worker import TrainingController
+from playground.gui.training import TrainingController
 
 
 def unit_focus(column: Column | None, unit: int) -> UnitFocus | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication
 
 from playground.core.run.state import RunState
-from playground.gui.worker import TrainingController
+from playground.gui.training import TrainingController
 
 
 def _tr(text: str, n: int = -1) -> str:

@@ -10,6 +10,12 @@ a CSV file with a bad cell, or a Cancel, changes nothing (the person gets `data_
 other way the data changes (undo, opening a file) changes the experiment at once and loads its
 data behind it: `dataset` is None meanwhile and `dataset_changed` says when that changes. A few
 recent data sets are kept, so undoing a data edit is instant.
+
+What several views derive from the experiment and its data is computed here once per change and
+read by all of them: the network's shape inference (`report`: the designer, the Inside and Step
+views), the core's pre-run checks (`run_error`: Train's validation, without building a model)
+and the settings' combination rules (`settings_problem`: what keeps Train disabled). An edit
+(`_set`) or other data (a different `dataset` object) drops them.
 """
 
 from __future__ import annotations
@@ -21,9 +27,13 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from playground.core.compat import check_experiment, check_training_split
 from playground.core.datasets import missing_data
 from playground.core.datasets.base import Dataset
+from playground.core.errors import PlaygroundError
 from playground.core.experiment import DataSpec, Experiment, default_experiment
+from playground.core.model import NetworkReport, inspect_network
+from playground.core.preflight import check_run
 from playground.gui.data_loader import DataKey, DataLoader, RecentData, is_csv
 
 _MERGE_IDS: dict[str, int] = {}
@@ -72,6 +82,49 @@ class DataChange:
     merge_key: str | None
 
 
+class _Derived:
+    """What is computed from one experiment on one data set, each at most once (see the module doc)."""
+
+    def __init__(self, experiment: Experiment, dataset: Dataset | None):
+        self.experiment, self.dataset = experiment, dataset
+        self._report: NetworkReport | PlaygroundError | None = None
+        self._run_error: Exception | None | bool = False  # False: not checked yet
+        self._settings_problem: str | None = None
+
+    def report(self) -> NetworkReport | None:
+        ds = self.dataset
+        if ds is None:
+            return None
+        if self._report is None:
+            try:
+                self._report = inspect_network(self.experiment.network, ds.input_shape, ds.output_units)
+            except PlaygroundError as exc:  # the same error for every reader, as if each had asked
+                self._report = exc
+        if isinstance(self._report, PlaygroundError):
+            raise self._report
+        return self._report
+
+    def settings_problem(self) -> str:
+        if self._settings_problem is None:
+            try:
+                check_experiment(self.experiment)
+                if self.dataset is not None:
+                    check_training_split(self.experiment, len(self.dataset.x_train))
+                self._settings_problem = ""
+            except PlaygroundError as exc:
+                self._settings_problem = str(exc)
+        return self._settings_problem
+
+    def run_error(self) -> Exception | None:
+        if self._run_error is False:
+            try:
+                check_run(self.experiment, self.dataset, report=self.report())
+                self._run_error = None
+            except Exception as exc:  # noqa: BLE001 - the one error path words it (training.py)
+                self._run_error = exc
+        return self._run_error
+
+
 class Session(QObject):
     """Holds the experiment; emits `changed(new, old)` after every change, undo and redo included."""
 
@@ -99,6 +152,7 @@ class Session(QObject):
         # Who fetches a data set whose files are not on this computer yet (the window's Get full
         # MNIST); called with change_data's arguments. None: the change fails with the how-to sentence.
         self.fetch_missing: Callable[[DataSpec, int, str, str | None], None] | None = None
+        self._derived: _Derived | None = None
         self._load_current()
 
     def _on_clean_changed(self, clean: bool) -> None:
@@ -130,6 +184,43 @@ class Session(QObject):
         if self._error is not None and self._error[0] == key:
             return self._error[1]
         return QCoreApplication.translate("Session", "the data is still loading")
+
+    @property
+    def report(self) -> NetworkReport | None:
+        """Shape inference of the current network on the current data (None without data), computed
+        once per edit for every view that shows it."""
+        return self._derive().report()
+
+    @property
+    def run_error(self) -> Exception | None:
+        """Why a run of the current experiment would be refused before it starts (None: it can start).
+
+        The core's own pre-run checks (`preflight.check_run`: loss, head, shapes, memory, split) on
+        the cached report and data, once per edit; without data, `check_run` loads it, as a run would.
+        """
+        return self._derive().run_error()
+
+    @property
+    def settings_problem(self) -> str:
+        """Why the current settings cannot train together ("" when they can): the core's static
+        combination rules and, with the data loaded, its training split. Train's blocker; once per edit."""
+        return self._derive().settings_problem()
+
+    def check(self, experiment: Experiment, dataset: Dataset | None) -> None:
+        """Raise what a run of `experiment` on `dataset` would be refused with (the controller's
+        validation): cached for the current experiment and data, checked afresh for any other."""
+        if experiment is self._experiment and (dataset is None or dataset is self.dataset):
+            error = self.run_error
+        else:
+            error = _Derived(experiment, dataset).run_error()
+        if error is not None:
+            raise error
+
+    def _derive(self) -> _Derived:
+        ds = self.dataset
+        if self._derived is None or self._derived.dataset is not ds:
+            self._derived = _Derived(self._experiment, ds)
+        return self._derived
 
     @property
     def data_loading(self) -> bool:
@@ -204,6 +295,7 @@ class Session(QObject):
     def _set(self, new: Experiment, old: Experiment | None = None) -> None:
         old = self._experiment if old is None else old
         self._experiment = new
+        self._derived = None  # before any view hears of the edit
         if _key(new) != _key(old):
             self._applying = True
             try:

@@ -10,7 +10,7 @@ from PySide6.QtCore import QCoreApplication, QSettings, QThread
 
 from playground.core import remote
 from playground.gui.plots.output_panel import OutputPanel
-from playground.gui.worker import TrainingController
+from playground.gui.training import TrainingController
 
 
 @pytest.fixture(autouse=True)

@@ -15,11 +15,11 @@ import pytest  # noqa: E402
 from PySide6.QtCore import QCoreApplication, QLocale, QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox  # noqa: E402
 
+from playground.core import edits as _edits  # noqa: E402
 from playground.core.datasets import load_dataset  # noqa: E402
 from playground.core.experiment import DataSpec, default_experiment  # noqa: E402
 from playground.gui.data_loader import DataLoader  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
-from playground.gui.panels import _edits  # noqa: E402
 from playground.gui.panels.data_panel import with_dataset  # noqa: E402
 from playground.gui.plots._points import SHOWN_POINTS  # noqa: E402
 from playground.gui.session import Session  # noqa: E402

@@ -26,7 +26,7 @@ from playground.gui.inside.step_explainer import StepExplainer, parameters  # no
 from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.plots.dynamics import PLAN_POINTS, DynamicsView, diagnose  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
-from playground.gui.worker import TrainingController  # noqa: E402
+from playground.gui.training import TrainingController  # noqa: E402
 from tests.tolerance import UPDATE_ROUNDINGS, float32_approx  # noqa: E402
 
 WAIT = 20_000  # ms; each wait ends as soon as its condition holds
@@ -292,13 +292,22 @@ def test_planned_learning_rate_of_a_long_run_is_drawn_at_a_bounded_number_of_tru
 
 
 def test_a_streaming_run_is_drawn_at_the_refresh_pace_and_a_paused_one_at_once(qtbot, monkeypatch):
+    """As the window registers the view: in phase 2 of the frame scheduler, spaced by REFRESH_S."""
     from playground.core.run.state import RunState
     from playground.core.snapshot import Snapshot
+    from playground.gui import frames as frames_module
+    from playground.gui.frames import FrameScheduler, Phase
     from playground.gui.plots import dynamics
 
     clock = [100.0]
-    monkeypatch.setattr(dynamics, "_now", lambda: clock[0])
+    monkeypatch.setattr(frames_module, "_now", lambda: clock[0])
     view, _ = shown_view(qtbot, experiment())
+    frames = FrameScheduler(lambda: None)
+    frames.register(view.update_snapshot, Phase.FOLLOWUP, spacing=dynamics.REFRESH_S)
+
+    def offer(snapshot: Snapshot) -> None:
+        frames.show(snapshot)
+        frames.flush()
 
     def snap(epochs: int, state: str) -> Snapshot:
         e = np.arange(1.0, epochs + 1)
@@ -308,13 +317,13 @@ def test_a_streaming_run_is_drawn_at_the_refresh_pace_and_a_paused_one_at_once(q
     def drawn() -> int:
         return len(view.grad_curves[0].getData()[0])
 
-    view.update_snapshot(snap(3, RunState.RUNNING))
+    offer(snap(3, RunState.RUNNING))
     assert drawn() == 3
     clock[0] += dynamics.REFRESH_S / 2
-    view.update_snapshot(snap(5, RunState.RUNNING))
+    offer(snap(5, RunState.RUNNING))
     assert drawn() == 3  # too soon after the last redraw: skipped, the stream brings a newer one
     clock[0] += dynamics.REFRESH_S / 2
-    view.update_snapshot(snap(8, RunState.RUNNING))
+    offer(snap(8, RunState.RUNNING))
     assert drawn() == 8
-    view.update_snapshot(snap(9, RunState.PAUSED))  # no stream to wait for: drawn at once
+    offer(snap(9, RunState.PAUSED))  # no stream to wait for: drawn at once
     assert drawn() == 9

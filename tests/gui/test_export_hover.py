@@ -7,6 +7,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import csv  # noqa: E402
+import dataclasses  # noqa: E402
 import math  # noqa: E402
 import xml.etree.ElementTree as ET  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -15,16 +16,19 @@ import numpy as np  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
 import pytest  # noqa: E402
 from PySide6.QtCore import QPointF, QSettings  # noqa: E402
+from PySide6.QtGui import QColor, QImage  # noqa: E402
 from PySide6.QtWidgets import QFileDialog, QMessageBox  # noqa: E402
 
+from playground.core import edits as _edits  # noqa: E402
 from playground.core.datasets import load_dataset  # noqa: E402
 from playground.core.experiment import default_experiment, experiment_from_dict  # noqa: E402
 from playground.core.presets import SHIPPED_DIR  # noqa: E402
 from playground.core.run.loop import RunOptions, run_to_end  # noqa: E402
 from playground.core.run.state import RunState  # noqa: E402
 from playground.core.torch_setup import warm_up  # noqa: E402
+from playground.gui import theme  # noqa: E402
+from playground.gui.export_actions import PNG_SCALE  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
-from playground.gui.panels import _edits  # noqa: E402
 from playground.gui.plots.boundary import POINT_SIZE, point_losses  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
 
@@ -87,6 +91,53 @@ def test_file_menu_has_the_export_submenu(window):
     assert all(a.isEnabled() for a in window.exports.actions.values())
 
 
+def pixels(image: QImage) -> np.ndarray:
+    """The image as an (h, w, 3) uint8 RGB array."""
+    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+    w, h, line = rgb.width(), rgb.height(), rgb.bytesPerLine()
+    rows = np.frombuffer(rgb.constBits(), np.uint8, count=h * line).reshape(h, line)
+    return rows[:, :3 * w].reshape(h, w, 3).copy()  # a copy: the buffer goes with `rgb`
+
+
+def count_near(px: np.ndarray, colour: str, tolerance: int = 30) -> int:
+    """How many pixels lie within `tolerance` (per channel) of `colour`."""
+    c = QColor(colour)
+    target = np.array([c.red(), c.green(), c.blue()], dtype=np.int16)
+    return int(np.sum(np.all(np.abs(px.astype(np.int16) - target) <= tolerance, axis=-1)))
+
+
+# What each exported plot must show: colours of its own (the curves; the boundary's two classes).
+PLOT_COLOURS = {"loss": (theme.CURVE_COLOURS["train"], theme.CURVE_COLOURS["test"]),
+                "boundary": (theme.NEGATIVE, theme.POSITIVE)}
+
+
+def png_problems(image: QImage, plot: pg.PlotItem, name: str) -> list[str]:
+    """What is wrong with `image` as the PNG export of `plot` ([] when it is the plot)."""
+    if image.isNull():
+        return ["not a PNG image"]
+    problems = []
+    rect = plot.sceneBoundingRect()
+    width = int(round(rect.width() * PNG_SCALE))
+    height = width * rect.height() / rect.width()
+    if image.width() != width or abs(image.height() - height) > 2:
+        problems.append(f"size {image.width()}x{image.height()}, not {width}x{height:.0f}")
+    px = pixels(image)
+    colours, counts = np.unique(px[::4, ::4].reshape(-1, 3), axis=0, return_counts=True)
+    if len(colours) < 30 or counts.max() > 0.99 * counts.sum():
+        problems.append(f"blank: {len(colours)} colours, the commonest on {counts.max() / counts.sum():.0%}")
+    for colour in PLOT_COLOURS[name]:
+        if count_near(px, colour) < 10:  # a curve a few epochs long and its legend sample: ~20+
+            problems.append(f"no {colour} in the picture")
+    return problems
+
+
+def export_png(window: MainWindow, monkeypatch, path: Path, plot: str) -> QImage:
+    SaveDialog(monkeypatch).answers = [path]
+    window.exports.actions[f"{plot}:png"].trigger()
+    assert path.read_bytes().startswith(PNG_MAGIC)
+    return QImage(str(path))
+
+
 @pytest.mark.parametrize("plot", ["loss", "boundary"])
 def test_plots_export_as_png_and_svg(window, monkeypatch, tmp_path, plot):
     dialog = SaveDialog(monkeypatch)
@@ -95,11 +146,45 @@ def test_plots_export_as_png_and_svg(window, monkeypatch, tmp_path, plot):
     window.exports.actions[f"{plot}:png"].trigger()
     png = (tmp_path / f"{plot}.png").read_bytes()
     assert png.startswith(PNG_MAGIC) and len(png) > 1000
+    image = QImage(str(tmp_path / f"{plot}.png"))
+    assert png_problems(image, window.output.plot_for_export(plot), plot) == []  # the plot, its size, drawn
     window.exports.actions[f"{plot}:svg"].trigger()
     svg = tmp_path / "figures" / f"{plot}.svg"  # the suffix is added when the name has none
     root = ET.parse(svg).getroot()
     assert root.tag == "{http://www.w3.org/2000/svg}svg" and len(list(root.iter())) > 10
     assert Path(dialog.offered[1]).parent == tmp_path  # the second dialog opens where the first saved
+
+
+def test_the_pixel_checks_fail_on_a_blank_wrong_sized_or_other_picture(window, monkeypatch, tmp_path):
+    """Each check can fail: a blank image, a wrong size, and the other plot's picture are refused."""
+    loss, boundary = window.output.plot_for_export("loss"), window.output.plot_for_export("boundary")
+    good = export_png(window, monkeypatch, tmp_path / "loss.png", "loss")
+    blank = QImage(good.size(), QImage.Format.Format_RGB32)
+    blank.fill(QColor(theme.SURFACE))
+    train, test = theme.CURVE_COLOURS["train"], theme.CURVE_COLOURS["test"]
+    assert [p.split(":")[0] for p in png_problems(blank, loss, "loss")] == [
+        "blank", f"no {train} in the picture", f"no {test} in the picture"]
+    small = good.scaled(good.width() // 2, good.height() // 2)
+    assert png_problems(small, loss, "loss")[0].startswith("size")
+    other = export_png(window, monkeypatch, tmp_path / "boundary.png", "boundary")
+    assert png_problems(other, boundary, "boundary") == []
+    assert png_problems(other, loss, "loss")  # the boundary's picture is not the loss plot
+    assert png_problems(QImage(), loss, "loss") == ["not a PNG image"]
+
+
+def test_the_boundary_export_shows_the_model_on_screen(window, monkeypatch, tmp_path):
+    """Two different models draw two different boundaries, and the file follows the one shown."""
+    first = pixels(export_png(window, monkeypatch, tmp_path / "a.png", "boundary")).astype(np.int16)
+    reseeded = dataclasses.replace(window.session.experiment, seed=11)
+    other = run_to_end(reseeded, RunOptions(epochs=1))
+    window.output.update_main(other)
+    window.output.update_secondary(other)
+    second = export_png(window, monkeypatch, tmp_path / "b.png", "boundary")
+    assert png_problems(second, window.output.plot_for_export("boundary"), "boundary") == []
+    second_px = pixels(second).astype(np.int16)
+    assert second_px.shape == first.shape
+    changed = np.mean(np.any(np.abs(second_px - first) > 24, axis=-1))
+    assert changed > 0.05  # a different heat map over much of the plot, not a few pixels of noise
 
 
 def test_metric_history_exports_one_row_per_epoch(window, monkeypatch, tmp_path):

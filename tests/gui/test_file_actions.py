@@ -15,11 +15,11 @@ from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl  # noqa: E402
 from PySide6.QtGui import QDragEnterEvent, QDropEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox  # noqa: E402
 
+from playground.core import edits as _edits  # noqa: E402
 from playground.core.experiment import default_experiment, experiment_to_dict  # noqa: E402
 from playground.core.presets import SHIPPED_DIR, load_preset, shipped_presets, user_presets_dir  # noqa: E402
 from playground.gui.file_actions import MAX_RECENT  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
-from playground.gui.panels import _edits  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
 
 Button = QMessageBox.StandardButton

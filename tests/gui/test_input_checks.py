@@ -13,6 +13,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from playground.core import edits as _edits
 from playground.core.experiment import (
     LayerSpec,
     default_experiment,
@@ -20,7 +21,6 @@ from playground.core.experiment import (
     experiment_to_dict,
 )
 from playground.gui.main_window import MainWindow
-from playground.gui.panels import _edits
 from playground.gui.session import Session
 
 

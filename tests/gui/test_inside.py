@@ -203,7 +203,7 @@ def test_deferred_painting_converts_now_and_paints_when_presented(qtbot, view):
     frames = view.frames_rendered
     view.update_snapshot(_snapshot())  # streaming, and nobody calls `present`: painted a bit later
     qtbot.waitUntil(lambda: view.frames_rendered == frames + 1, timeout=2000)
-    # the view paces streaming frames: the next one is converted once its spacing has passed
+    # a while later (the window's FrameScheduler spaces streaming frames; here nobody does)
     qtbot.waitUntil(lambda: time.perf_counter() - view._started_at > 0.3)
     view.update_snapshot(_snapshot(level=2.0))
     qtbot.waitUntil(lambda: view._awaiting_present)  # converted, waiting for the next frame

@@ -13,10 +13,10 @@ import pytest  # noqa: E402
 from PySide6.QtCore import QCoreApplication, QSettings, Qt  # noqa: E402
 from PySide6.QtWidgets import QLineEdit, QMessageBox  # noqa: E402
 
+from playground.core import edits as _edits  # noqa: E402
 from playground.core.experiment import experiment_from_dict  # noqa: E402
 from playground.gui.designer import edits  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
-from playground.gui.panels import _edits  # noqa: E402
 from playground.gui.session import Session  # noqa: E402
 from tests.gui.keyboard import type_into  # noqa: E402
 

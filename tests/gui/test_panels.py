@@ -11,10 +11,10 @@ import pytest  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QFileDialog, QInputDialog  # noqa: E402
 
+from playground.core import edits as _edits  # noqa: E402
 from playground.core.datasets import DATASETS  # noqa: E402
 from playground.core.experiment import default_experiment  # noqa: E402
 from playground.core.optimizers import OPTIMIZERS  # noqa: E402
-from playground.gui.panels import _edits  # noqa: E402
 from playground.gui.panels.data_panel import DataPanel  # noqa: E402
 from playground.gui.panels.run_bar import LR_LADDER, RunBar  # noqa: E402
 from playground.gui.panels.thumbnails import thumbnail  # noqa: E402

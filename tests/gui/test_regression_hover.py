@@ -16,12 +16,12 @@ import pytest  # noqa: E402
 from PySide6.QtCore import QPointF, QSettings  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
+from playground.core import edits as _edits  # noqa: E402
 from playground.core.datasets import load_dataset  # noqa: E402
 from playground.core.run.loop import RunOptions, run_to_end  # noqa: E402
 from playground.core.run.state import RunState  # noqa: E402
 from playground.core.torch_setup import warm_up  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
-from playground.gui.panels import _edits  # noqa: E402
 from playground.gui.plots._points import POINT_SIZE, loss_family, point_losses  # noqa: E402
 from playground.gui.plots._preview import demo_experiment  # noqa: E402
 from playground.gui.session import Session  # noqa: E402

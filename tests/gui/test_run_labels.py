@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 
+from playground.core import edits as _edits
 from playground.core.experiment import LayerSpec, default_experiment
-from playground.gui.panels import _edits
 from playground.gui.run_labels import differences, lr_text, run_details, run_label
 
 BASE = default_experiment()  # sgd lr 0.03, batch 10, Dense 4 tanh → Dense 2 tanh on the circle

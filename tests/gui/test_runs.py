@@ -14,13 +14,13 @@ import pytest  # noqa: E402
 from PySide6.QtCore import QSettings, Qt  # noqa: E402
 from PySide6.QtWidgets import QFileDialog, QMessageBox  # noqa: E402
 
+from playground.core import edits as _edits  # noqa: E402
 from playground.core.experiment import default_experiment  # noqa: E402
 from playground.core.presets import load_preset, resolve_preset  # noqa: E402
 from playground.core.run.state import FINAL_STATES, RunState  # noqa: E402
 from playground.core.snapshot import Snapshot  # noqa: E402
 from playground.exit_codes import ExitCode  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
-from playground.gui.panels import _edits  # noqa: E402
 from playground.gui.plots import _style as st  # noqa: E402
 from playground.gui.plots.curves import OVERLAY_ALPHA, CurvesView  # noqa: E402
 from playground.gui.run_labels import run_label  # noqa: E402

@@ -19,6 +19,7 @@ from playground.core.experiment import Experiment
 from playground.core.keys import DEAD, SATURATED
 from playground.core.layers import LAYERS
 from playground.core.model import LayerInfo, NetworkReport
+from playground.gui import theme
 from playground.gui.designer import look
 
 INPUT, HIDDEN, OUTPUT = "input", "hidden", "output"
@@ -143,7 +144,7 @@ def _frame(view: BlockView, selected: bool, hovered: bool) -> tuple[QColor, QPen
 
 
 WARN_SHARE = 0.5  # above this share of dead / saturated units a block gets a warning badge
-_WARN_FILL, _WARN_EDGE, _WARN_TEXT = QColor("#fff4e5"), QColor("#f3b562"), QColor("#a35200")
+_WARN_FILL, _WARN_EDGE, _WARN_TEXT = QColor(theme.WARNING_FILL), QColor("#f3b562"), QColor("#a35200")
 
 
 def activity_warning(kind: str, share: float, function: str = "") -> tuple[str, str] | None:

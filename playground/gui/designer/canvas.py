@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QScrollArea, QSizePolicy, QTo
 from playground.core import keys
 from playground.core.experiment import Experiment
 from playground.core.layers import LAYERS
-from playground.core.model import NetworkReport, inspect_network
+from playground.core.model import NetworkReport
 from playground.gui.designer import blocks, edits, look
 from playground.gui.designer.blocks import BlockView
 from playground.gui.designer.mime import block_index, block_mime, layer_type
@@ -38,10 +38,7 @@ _MARGIN = 12
 
 def network_report(session: Session) -> NetworkReport | None:
     """Shape inference for the current stack, or None when there is no data to infer from."""
-    ds = session.dataset
-    if ds is None:
-        return None
-    return inspect_network(session.experiment.network, ds.input_shape, ds.output_units)
+    return session.report
 
 
 class NetworkCanvas(QWidget):

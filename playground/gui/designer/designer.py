@@ -17,6 +17,7 @@ from playground.core.budget import check_fits, train_rows
 from playground.core.errors import SpecError
 from playground.core.layers import LAYERS
 from playground.core.model import NetworkReport
+from playground.gui import theme
 from playground.gui.designer import blocks, edits, look
 from playground.gui.designer.canvas import NetworkCanvas
 from playground.gui.designer.inspector import LayerInspector
@@ -63,7 +64,7 @@ class NetworkDesigner(QWidget):
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.total_label = QLabel()
         self.total_label.setObjectName("totalParams")
-        self.total_label.setStyleSheet("color: #6b7785;")
+        self.total_label.setStyleSheet(f"color: {theme.MUTED};")
         self.message = QLabel()
         self.message.setObjectName("problemMessage")
         self.message.setWordWrap(True)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from playground.core.errors import PlaygroundError
 from playground.core.layers import LAYERS, OUTPUT_PARAMS
+from playground.gui import theme
 from playground.gui.designer import edits
 from playground.gui.session import Session
 from playground.gui.widgets.param_form import ParamForm
@@ -29,8 +30,8 @@ class LayerInspector(QFrame):
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("layerInspector")
-        self.setStyleSheet("#layerInspector { background: #ffffff; border: 1px solid #d3d8e0;"
-                           " border-radius: 8px; }")
+        self.setStyleSheet(f"#layerInspector {{ background: {theme.SURFACE}; "
+                           f"border: 1px solid {theme.BORDER}; border-radius: 8px; }}")
         self._session = session
         self._index = HEAD
         self._key: tuple[int, str] | None = None
@@ -41,12 +42,12 @@ class LayerInspector(QFrame):
         self.title.setFont(font)
         self.hint = QLabel()
         self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: #6b7785;")
+        self.hint.setStyleSheet(f"color: {theme.MUTED};")
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(10, 8, 10, 10)
         self._layout.setSpacing(4)
         self.empty = QLabel("This layer has no settings.")
-        self.empty.setStyleSheet("color: #6b7785; font-style: italic;")
+        self.empty.setStyleSheet(f"color: {theme.MUTED}; font-style: italic;")
         self._layout.addWidget(self.title)
         self._layout.addWidget(self.hint)
         self._layout.addWidget(self.empty)

@@ -12,18 +12,19 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 
 from playground.core.layers import LAYERS
+from playground.gui import theme
 
-BACKGROUND = QColor("#f6f7f9")
-BLOCK = QColor("#ffffff")
-BORDER = QColor("#d3d8e0")
-TEXT = QColor("#25303b")
-MUTED = QColor("#6b7785")
-SELECTED = QColor("#0877bd")  # TensorFlow Playground blue
+BACKGROUND = QColor(theme.BACKGROUND)
+BLOCK = QColor(theme.SURFACE)
+BORDER = QColor(theme.BORDER)
+TEXT = QColor(theme.TEXT)
+MUTED = QColor(theme.MUTED)
+SELECTED = QColor(theme.ACCENT)  # TensorFlow Playground blue
 SELECTED_FILL = QColor("#eaf3fb")
-ERROR = QColor("#d64545")
-ERROR_FILL = QColor("#fdeeee")
-INPUT_ACCENT = QColor("#f59322")  # TensorFlow Playground orange
-OUTPUT_ACCENT = QColor("#0877bd")
+ERROR = QColor(theme.ERROR)
+ERROR_FILL = QColor(theme.ERROR_FILL)
+INPUT_ACCENT = QColor(theme.WARM)  # TensorFlow Playground orange
+OUTPUT_ACCENT = QColor(theme.ACCENT)
 
 _ACCENTS = ("#3b82c4", "#e08a2c", "#4a9d6f", "#8c6bb8", "#c9556f", "#3fa3a8", "#8a8f98")
 _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")

@@ -14,6 +14,7 @@ from PySide6.QtGui import QDrag, QFont, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QWidget
 
 from playground.core.layers import LAYERS
+from playground.gui import theme
 from playground.gui.designer import look
 from playground.gui.designer.mime import LAYER_MIME, layer_mime
 
@@ -36,10 +37,10 @@ class LayerPalette(QListWidget):
         self.setSpacing(1)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setStyleSheet(
-            "QListWidget { background: #f6f7f9; border: none; outline: 0; }"
-            "QListWidget::item { padding: 3px 4px; border-radius: 5px; color: #25303b; }"
+            f"QListWidget {{ background: {theme.BACKGROUND}; border: none; outline: 0; }}"
+            f"QListWidget::item {{ padding: 3px 4px; border-radius: 5px; color: {theme.TEXT}; }}"
             "QListWidget::item:hover { background: #e8edf3; }"
-            "QListWidget::item:selected { background: #dbe8f5; color: #25303b; }")
+            f"QListWidget::item:selected {{ background: #dbe8f5; color: {theme.TEXT}; }}")
         self._fill()
         # doubleClicked, not activated: on some styles a single click activates, and a real
         # double-click would then add the layer twice. Enter is handled in keyPressEvent.

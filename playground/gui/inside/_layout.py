@@ -23,7 +23,7 @@ from playground.core.errors import PlaygroundError
 from playground.core.experiment import Experiment
 from playground.core.features import FEATURES
 from playground.core.layers import LAYERS, OUTPUT
-from playground.core.model import inspect_network
+from playground.core.model import NetworkReport, inspect_network
 from playground.core.params import validate_params
 
 MAX_SHOWN = 8  # units drawn per column; the rest collapse into "+k more"
@@ -114,10 +114,14 @@ def _input_labels(ds: Dataset, n: int) -> tuple[str, ...]:
     return tuple(FEATURES[name].label if name in FEATURES else name for name in names)
 
 
-def network_problem(experiment: Experiment, ds: Dataset) -> str:
-    """"" when the stack can be built on `ds`, else what to fix (the designer shows where)."""
+def network_problem(experiment: Experiment, ds: Dataset, report: NetworkReport | None = None) -> str:
+    """"" when the stack can be built on `ds`, else what to fix (the designer shows where).
+
+    `report`: `inspect_network` of the same, if at hand (the window's session caches it).
+    """
     try:
-        report = inspect_network(experiment.network, ds.input_shape, ds.output_units)
+        if report is None:
+            report = inspect_network(experiment.network, ds.input_shape, ds.output_units)
     except PlaygroundError as exc:
         return str(exc)
     if report.ok:
@@ -127,11 +131,13 @@ def network_problem(experiment: Experiment, ds: Dataset) -> str:
     return f"Fix the network in Design first ({where}): {message}"
 
 
-def build_columns(experiment: Experiment, ds: Dataset) -> tuple[list[Column], str]:
+def build_columns(experiment: Experiment, ds: Dataset,
+                  report: NetworkReport | None = None) -> tuple[list[Column], str]:
     """The columns for `experiment` on `ds`, or ([], why not) for a broken or non-vector stack."""
-    report = inspect_network(experiment.network, ds.input_shape, ds.output_units)
+    if report is None:
+        report = inspect_network(experiment.network, ds.input_shape, ds.output_units)
     if not report.ok:
-        return [], network_problem(experiment, ds)
+        return [], network_problem(experiment, ds, report)
     if len(ds.input_shape) != 1:
         return [], "Image inputs are shown as filters and feature maps."
     n_in = ds.input_shape[0]
@@ -177,12 +183,13 @@ def elide(hidden: list[Column], keep: int = MAX_HIDDEN) -> list[Column]:
     return first + last
 
 
-def safe_columns(experiment: Experiment, ds: Dataset | None) -> tuple[list[Column], str]:
+def safe_columns(experiment: Experiment, ds: Dataset | None,
+                 report: NetworkReport | None = None) -> tuple[list[Column], str]:
     """`build_columns` that turns any spec error into the "why not" text."""
     if ds is None:
         return [], "No data to show."
     try:
-        return build_columns(experiment, ds)
+        return build_columns(experiment, ds, report)
     except PlaygroundError as exc:
         return [], str(exc)
 

@@ -14,6 +14,7 @@ from functools import lru_cache
 from PySide6.QtCore import QCoreApplication, QLocale, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen
 
+from playground.gui import theme
 from playground.gui.inside import _images as im
 from playground.gui.inside._layout import OUTPUT_MAP, Column, header_top
 from playground.gui.inside._scene import Hit, Lines, Scene
@@ -338,7 +339,7 @@ def paint_card(p: QPainter, text: str, at: QPointF, area: QRectF) -> None:
 def paint_pinned(p: QPainter, scene: Scene, pinned: tuple[int, int], band: QRectF, base: QFont) -> None:
     """The clicked unit's map, large, in the band under the network, with what it is."""
     j, u = pinned
-    p.fillRect(band, QColor("#f6f7f9"))
+    p.fillRect(band, QColor(theme.BACKGROUND))
     p.setPen(QPen(QColor(st.BORDER), 1.0))
     p.drawLine(band.topLeft(), band.topRight())
     side = band.height() - 20

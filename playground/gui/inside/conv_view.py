@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QSpinBox, QToolT
 
 from playground.core.datasets.base import Dataset
 from playground.core.experiment import Experiment
-from playground.core.model import inspect_network
+from playground.core.model import NetworkReport, inspect_network
 from playground.core.snapshot import Snapshot
 from playground.gui.inside import _images as im
 from playground.gui.inside.class_probs import ClassProbabilities
@@ -203,13 +203,15 @@ class ConvView(QWidget):
     def sections(self) -> list[Section]:
         return self.canvas.sections
 
-    def set_network(self, experiment: Experiment, dataset: Dataset | None) -> None:
-        """The data (for the test images) and the layer names; clears the run."""
+    def set_network(self, experiment: Experiment, dataset: Dataset | None,
+                    report: NetworkReport | None = None) -> None:
+        """The data (for the test images) and the layer names (from `report`, if at hand); clears the run."""
         self.dataset = dataset
         self._labels = {}
         self._softmax_head = experiment.network.output.get("activation") == "softmax"
         if dataset is not None:
-            report = inspect_network(experiment.network, dataset.input_shape, dataset.output_units)
+            if report is None:
+                report = inspect_network(experiment.network, dataset.input_shape, dataset.output_units)
             self._labels = {i.index: f"Layer {i.index + 1} · {i.label}" for i in report.hidden}
         n = len(dataset.x_test) if dataset is not None else 1
         self.spin.blockSignals(True)

@@ -15,14 +15,17 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from playground.core.datasets.base import IMAGE, LINE1D, Dataset
+from playground.core.errors import PlaygroundError
 from playground.core.experiment import Experiment
+from playground.core.model import NetworkReport
 from playground.core.run.state import FINAL_STATES, RunState
 from playground.core.snapshot import Snapshot
+from playground.gui.frames import Phase
 from playground.gui.inside._layout import network_problem
 from playground.gui.inside.conv_view import ConvView
 from playground.gui.inside.network_view import NetworkView
 from playground.gui.session import Session
-from playground.gui.worker import TrainingController
+from playground.gui.training import TrainingController
 
 HINT, NETWORK, CONV = "hint", "network", "conv"
 _PAGES = (HINT, NETWORK, CONV)
@@ -64,16 +67,16 @@ class InsidePanel(QWidget):
         self._build()
         session.changed.connect(self._on_experiment_changed)
         session.dataset_changed.connect(self._on_dataset_changed)
-        # Two-phase frames (see worker): converted with the curves, painted with the next boundary.
-        controller.snapshot_followup.connect(self.update_snapshot)
-        controller.snapshot_ready.connect(self._present)
+        # Two-phase frames (see frames.py): converted with the curves, painted with the next boundary.
+        controller.frames.register(self.update_snapshot, Phase.FOLLOWUP, spacing=self._spacing)
+        controller.frames.register(self._present, Phase.MAIN)
         self.network.deferred_paint = True
         controller.run_started.connect(self._on_run_started)
         controller.state_changed.connect(self._on_state)
         self.network.parameter_edited.connect(self._on_parameter_edited)
         self.network.edit_refusal = controller.edit_refusal
         self.conv.sample_changed.connect(self._on_sample_changed)
-        self.set_network(session.experiment, session.dataset)
+        self.show_session()
 
     def _build(self) -> None:
         title = QLabel("INSIDE THE NETWORK")
@@ -93,12 +96,22 @@ class InsidePanel(QWidget):
         """Which view shows: "hint" (nothing to show), "network" or "conv"."""
         return _PAGES[self.pages.currentIndex()]
 
-    def set_network(self, experiment: Experiment, dataset: Dataset | None) -> None:
+    def show_session(self) -> None:
+        """Lay out the views for the session's experiment and data, with its cached inspection."""
+        s = self.session
+        try:
+            report = s.report
+        except PlaygroundError:
+            report = None  # each view words the error itself, as without a cache
+        self.set_network(s.experiment, s.dataset, report)
+
+    def set_network(self, experiment: Experiment, dataset: Dataset | None,
+                    report: NetworkReport | None = None) -> None:
         """Lay out the views for `experiment` on `dataset` and pick the one that fits the data."""
         self._pending, self._has_run = None, False
-        self.network.set_network(experiment, dataset)
-        self.conv.set_network(experiment, dataset)
-        problem = network_problem(experiment, dataset) if dataset is not None else ""
+        self.network.set_network(experiment, dataset, report)
+        self.conv.set_network(experiment, dataset, report)
+        problem = network_problem(experiment, dataset, report) if dataset is not None else ""
         if dataset is None:
             self._show(HINT, self.session.dataset_error or "No data to show.")
         elif problem:
@@ -124,6 +137,10 @@ class InsidePanel(QWidget):
             self.conv.update_snapshot(snap)
         self._refresh_hint()
 
+    def _spacing(self) -> float:
+        """The network view's own spacing of streaming frames; the conv view takes every one."""
+        return self.network.frame_spacing() if self.page == NETWORK else 0.0
+
     def _present(self, _snap: Snapshot) -> None:
         self.network.present()
 
@@ -142,10 +159,10 @@ class InsidePanel(QWidget):
 
     def _on_experiment_changed(self, new: Experiment, old: Experiment) -> None:
         if (new.network, new.data, new.seed) != (old.network, old.data, old.seed):
-            self.set_network(new, self.session.dataset)
+            self.show_session()
 
     def _on_dataset_changed(self) -> None:
-        self.set_network(self.session.experiment, self.session.dataset)
+        self.show_session()
 
     def _on_run_started(self, _run_id: int) -> None:
         self.clear()

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from playground.core.datasets.base import Dataset
 from playground.core.experiment import Experiment
+from playground.core.model import NetworkReport
 from playground.core.run.state import RunState
 from playground.core.snapshot import Snapshot
 from playground.gui.inside import _paint
@@ -87,10 +88,14 @@ class NetworkView(QWidget):
         return QSize(560, 520)
 
     # ------------------------------------------------------------------ API ---------------
-    def set_network(self, experiment: Experiment, dataset: Dataset | None) -> None:
-        """Lay out the columns for `experiment` on `dataset` (no snapshot needed); clears the run."""
+    def set_network(self, experiment: Experiment, dataset: Dataset | None,
+                    report: NetworkReport | None = None) -> None:
+        """Lay out the columns for `experiment` on `dataset` (no snapshot needed); clears the run.
+
+        `report`: the network's inspection on `dataset`, if at hand (the window's session caches it).
+        """
         was_pinned = self._pinned is not None
-        columns, self.problem = safe_columns(experiment, dataset)
+        columns, self.problem = safe_columns(experiment, dataset, report)
         self.scene.set_columns(columns, dataset)
         self._pending, self._hover, self._pinned = None, None, None
         self.editor.hide()
@@ -102,17 +107,22 @@ class NetworkView(QWidget):
         """Show `snap`: converted in an event of its own, then painted, so neither step holds the
         window's thread for long; a hidden view converts nothing until it is shown.
 
-        While a run streams, frames start at least three times their own cost apart and at most
-        16 a second (the maps change smoothly at that rate, and at 30 the frames carrying them made
-        the window's slowest 1% of frames ~2 ms slower here), so the view takes at most a third of
-        the window's thread from the plots; a paused or final snapshot is drawn at once.
+        While a run streams, the window's FrameScheduler spaces the snapshots it gets by
+        `frame_spacing`.
         """
         self._pending = snap
-        spacing = min(0.25, max(1 / 16, 3 * self._render_s))
-        due = snap.state != RunState.RUNNING or time.perf_counter() - self._started_at >= spacing
-        if due and not self._scheduled and self.isVisible():
+        if not self._scheduled and self.isVisible():
             self._scheduled = True
             QTimer.singleShot(0, self, self._prepare)
+
+    def frame_spacing(self) -> float:
+        """Seconds between streaming frames: at least three times their own cost, at most 16 a second.
+
+        The maps change smoothly at that rate, and at 30 the frames carrying them made the window's
+        slowest 1% of frames ~2 ms slower here, so the view takes at most a third of the window's
+        thread from the plots.
+        """
+        return min(0.25, max(1 / 16, 3 * self._render_s))
 
     def _prepare(self) -> None:
         self._scheduled = False

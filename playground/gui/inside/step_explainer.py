@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import html
 import math
-import time
 from dataclasses import dataclass
 
 import torch
@@ -39,11 +38,11 @@ from playground.core.datasets.base import Dataset
 from playground.core.experiment import Experiment
 from playground.core.explain import StepDetail, explain_step, gradient_terms, penalised
 from playground.core.keys import parse_parameter_key
-from playground.core.model import build_model, inspect_network
+from playground.core.model import NetworkReport, build_model, inspect_network
 from playground.core.optimizers import OPTIMIZERS
-from playground.core.run.state import RunState
 from playground.core.snapshot import Snapshot
-from playground.gui.worker import TrainingController
+from playground.gui import theme
+from playground.gui.training import TrainingController
 
 REFRESH_S = 0.12  # while training runs freely the read-out follows at ~8 Hz; paused, every step shows
 TOLERANCE = 1e-5  # relative: torch steps in float32, the explanation in float64
@@ -51,13 +50,13 @@ _HYPER_NAMES = {"lr": "learning rate", "momentum": "momentum μ", "alpha": "deca
                 "beta1": "β₁", "beta2": "β₂", "weight_decay": "weight decay λ"}
 _STATE_NAMES = {"momentum_buffer": "velocity v", "sum": "sum of g² s", "square_avg": "avg of g² s",
                 "exp_avg": "1st moment m", "exp_avg_sq": "2nd moment v", "step": "step t"}
-_CSS = """
-body { color: #25303b; }
-h3 { font-size: 10pt; margin: 0; }
-.section { color: #6b7785; font-size: 8pt; letter-spacing: 1px; margin-top: 8px; }
-.muted { color: #6b7785; } .ok { color: #2e7d4f; } .bad { color: #d64545; }
-td { padding-right: 8px; }
-.arrow { font-family: sans-serif; }
+_CSS = f"""
+body {{ color: {theme.TEXT}; }}
+h3 {{ font-size: 10pt; margin: 0; }}
+.section {{ color: {theme.MUTED}; font-size: 8pt; letter-spacing: 1px; margin-top: 8px; }}
+.muted {{ color: {theme.MUTED}; }} .ok {{ color: #2e7d4f; }} .bad {{ color: {theme.ERROR}; }}
+td {{ padding-right: 8px; }}
+.arrow {{ font-family: sans-serif; }}
 """
 
 
@@ -70,20 +69,23 @@ class ParameterInfo:
     label: str
 
 
-def parameters(exp: Experiment, dataset: Dataset | None) -> list[ParameterInfo]:
+def parameters(exp: Experiment, dataset: Dataset | None,
+               report: NetworkReport | None = None) -> list[ParameterInfo]:
     """The model's trainable tensors in order, named "Layer 1 (Dense 4 tanh) · weight 4×2".
 
     The keys come from building the model on torch's meta device: the model's own naming is the
     truth (no copy of each layer's internals here), and meta tensors cost no memory and draw no
-    random numbers, so a run's seeded initialisation is untouched.
+    random numbers, so a run's seeded initialisation is untouched. `report`: the network's
+    inspection on `dataset`, if at hand (the window's session caches it).
     """
     if dataset is None:
         return []
-    report = inspect_network(exp.network, dataset.input_shape, dataset.output_units)
+    if report is None:
+        report = inspect_network(exp.network, dataset.input_shape, dataset.output_units)
     if not report.ok:
         return []
     with torch.device("meta"):
-        model = build_model(exp.network, dataset.input_shape, dataset.output_units)
+        model = build_model(exp.network, dataset.input_shape, dataset.output_units, report=report)
     out = []
     for key, p in model.named_parameters():
         block, kind = parse_parameter_key(key)
@@ -122,12 +124,12 @@ class StepExplainer(QWidget):
         self._loss: tuple[str, float, float] = ("", 0.0, 0.0)  # resolved loss name, l1, l2
         self._source: tuple | None = None
         self._shown: tuple | None = None
-        self._last_render = 0.0
         self.values: dict[str, float] = {}  # the numbers on display (tests, accessibility)
         self.step_batch_action = step_batch or self._own_action("Step one &batch", controller.step_batch)
         self.step_epoch_action = step_epoch or self._own_action("Step one &epoch", controller.step_epoch)
         self._build()
-        controller.snapshot_ready.connect(self.update_snapshot)
+        controller.frames.register(self.update_snapshot)
+        controller.frames.register(self.update_detail, spacing=REFRESH_S)
         self.clear()
 
     def _own_action(self, text: str, slot: object) -> QAction:
@@ -175,8 +177,8 @@ class StepExplainer(QWidget):
         mono.setPointSizeF(max(8.0, self.font().pointSizeF()))
         self.readout.document().setDefaultFont(mono)
         self.readout.setOpenLinks(False)
-        self.readout.setStyleSheet("QTextBrowser { background: #ffffff; border: 1px solid #d3d8e0; "
-                                   "border-radius: 6px; padding: 6px; }")
+        self.readout.setStyleSheet(f"QTextBrowser {{ background: {theme.SURFACE}; "
+                                   f"border: 1px solid {theme.BORDER}; border-radius: 6px; padding: 6px; }}")
         lay = QVBoxLayout(self)
         lay.setContentsMargins(10, 10, 10, 10)
         lay.setSpacing(8)
@@ -210,7 +212,8 @@ class StepExplainer(QWidget):
             return self._params[i].key, self.row_box.value()
         return self._params[i].key, self.row_box.value() * math.prod(shape[1:]) + self.col_box.value()
 
-    def set_experiment(self, exp: Experiment, dataset: Dataset | None) -> None:
+    def set_experiment(self, exp: Experiment, dataset: Dataset | None,
+                       report: NetworkReport | None = None) -> None:
         """List the model's tensors; keep the chosen one if it still exists, else the first weight."""
         task = dataset.task if dataset is not None else None
         t = exp.training
@@ -219,7 +222,7 @@ class StepExplainer(QWidget):
         if source == self._source and self._params:
             return  # most edits (learning rate, batch size, ...) leave the tensors as they are
         self._source = source
-        params = parameters(exp, dataset)
+        params = parameters(exp, dataset, report)
         if params == self._params:
             return
         keep = self.watched
@@ -276,15 +279,14 @@ class StepExplainer(QWidget):
 
     # ------------------------------------------------------------------ snapshots ----------
     def update_snapshot(self, snap: Snapshot) -> None:
-        """Show the last step's numbers (throttled while training runs freely; none while hidden)."""
-        if not self.isVisible():
-            return  # showEvent renders the controller's latest snapshot
-        self.counter.setText(f"Step {snap.step:,} · epoch {snap.epoch:,}")
-        now = time.perf_counter()
-        if snap.state == RunState.RUNNING and now - self._last_render < REFRESH_S:
-            return
-        self._last_render = now
-        self._render_detail(snap)
+        """Count the step of every snapshot (none while hidden)."""
+        if self.isVisible():  # else showEvent shows the controller's latest snapshot
+            self.counter.setText(f"Step {snap.step:,} · epoch {snap.epoch:,}")
+
+    def update_detail(self, snap: Snapshot) -> None:
+        """Show the last step's numbers (spaced by the FrameScheduler while training runs freely)."""
+        if self.isVisible():
+            self._render_detail(snap)
 
     def clear(self) -> None:
         """No run: the counter and the read-out go back to their hints."""

@@ -32,12 +32,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core import edits as _edits
 from playground.core.datasets import DATASETS, data_defaults
 from playground.core.datasets.base import POINTS2D, TABLE
 from playground.core.experiment import DATA_PARAMS, Experiment
 from playground.core.features import FEATURES
 from playground.core.params import defaults
-from playground.gui.panels import _edits
 from playground.gui.panels.thumbnails import PREVIEW_POINTS, dataset_pixmap, task_text, thumbnail
 from playground.gui.panels.training_panel import section
 from playground.gui.session import Session

@@ -23,12 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core import edits as _edits
 from playground.core.experiment import TRAINING_PARAMS, Experiment
 from playground.core.losses import LOSSES
 from playground.core.optimizers import OPTIMIZERS, suggested_lr, unstable_lr
 from playground.core.run.state import RunState
 from playground.core.snapshot import Snapshot
-from playground.gui.panels import _edits
+from playground.gui import theme
 from playground.gui.session import Session
 from playground.gui.widgets.number_field import LOG_LADDER, NumberField, format_number
 from playground.resources import icon
@@ -40,9 +41,10 @@ ACTIVE_STATES = (RunState.RUNNING, RunState.PAUSED)
 SHORTCUTS = {"train": "Space", "step": "Ctrl+Right", "step_batch": "Shift+Ctrl+Right", "reset": "Ctrl+R",
              "stop": "Esc"}
 # The step icon, smaller: one batch is a small step, one epoch the full one.
-_SMALL_STEP_SVG = (b'<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24" viewBox="0 0 24 24">'
-                   b'<path d="M8 8.5v7l5.2-3.5z" fill="#25303b"/>'
-                   b'<rect x="14.4" y="8.5" width="1.9" height="7" rx="0.6" fill="#25303b"/></svg>')
+_SMALL_STEP_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24" viewBox="0 0 24 24">'
+                   f'<path d="M8 8.5v7l5.2-3.5z" fill="{theme.TEXT}"/>'
+                   f'<rect x="14.4" y="8.5" width="1.9" height="7" rx="0.6" fill="{theme.TEXT}"/>'
+                   '</svg>').encode()
 
 
 def small_step_icon() -> QIcon:

@@ -214,9 +214,9 @@ def _demo() -> None:
 
     import pyqtgraph as pg
 
+    from playground.core import edits as _edits
     from playground.core.experiment import default_experiment
-    from playground.gui.panels import _edits
-    from playground.gui.worker import TrainingController
+    from playground.gui.training import TrainingController
 
     app = pg.mkQApp()
     session = Session(_edits.with_training(default_experiment(), epochs=100))

@@ -19,15 +19,15 @@ from playground.core.datasets.base import BINARY, IMAGE, LINE1D, MULTICLASS, POI
 from playground.core.errors import PlaygroundError
 from playground.core.experiment import DataSpec
 from playground.core.params import defaults
+from playground.gui import theme
 from playground.gui.plots._style import finite_range
 from playground.resources import icon
 
-NEGATIVE = QColor("#f59322")
-POSITIVE = QColor("#0877bd")
-CLASS_COLOURS = ("#f59322", "#0877bd", "#4a9d6f", "#c9556f", "#8c6bb8", "#3fa3a8", "#d4a72c", "#8a8f98",
-                 "#5b6bd6", "#a0522d")
-PAPER = QColor("#ffffff")
-FRAME = QColor("#d3d8e0")
+NEGATIVE = QColor(theme.NEGATIVE)
+POSITIVE = QColor(theme.POSITIVE)
+CLASS_COLOURS = theme.CLASS_COLOURS
+PAPER = QColor(theme.SURFACE)
+FRAME = QColor(theme.BORDER)
 
 _THUMB_SAMPLES = 240
 _cache: dict[tuple[str, int], QIcon] = {}
@@ -130,7 +130,7 @@ def paint_image(p: QPainter, rect: QRectF, image: np.ndarray) -> None:
     cell = side / max(h, w)
     left, top = rect.center().x() - cell * w / 2, rect.center().y() - cell * h / 2
     p.setPen(Qt.PenStyle.NoPen)
-    ink = QColor("#25303b")
+    ink = QColor(theme.TEXT)
     for r in range(h):
         for c in range(w):
             if img[r, c] > 0.02:
@@ -189,7 +189,7 @@ def _letter_icon(text: str, size: int) -> QIcon:
     pix.fill(Qt.GlobalColor.transparent)
     p = QPainter(pix)
     _frame(p, QRectF(0, 0, size, size))
-    p.setPen(QColor("#6b7785"))
+    p.setPen(QColor(theme.MUTED))
     p.drawText(QRectF(0, 0, size, size), Qt.AlignmentFlag.AlignCenter, text)
     p.end()
     return QIcon(pix)

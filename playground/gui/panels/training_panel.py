@@ -24,12 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core import edits as _edits
 from playground.core.experiment import EARLY_STOPPING_PARAMS, SEED_PARAM, TRAINING_PARAMS, Experiment
 from playground.core.losses import LOSSES
 from playground.core.optimizers import OPTIMIZERS
 from playground.core.registry import Registry
 from playground.core.schedules import SCHEDULES
-from playground.gui.panels import _edits
 from playground.gui.session import Session
 from playground.gui.widgets.number_field import NumberField
 from playground.gui.widgets.param_form import ParamForm

@@ -41,7 +41,7 @@ def preview(view_factory: Callable[[], Any], dataset: str = "circle", options: A
     import pyqtgraph as pg
 
     from playground.core.datasets import load_dataset
-    from playground.gui.worker import TrainingController
+    from playground.gui.training import TrainingController
 
     app = pg.mkQApp()
     exp = demo_experiment(dataset)

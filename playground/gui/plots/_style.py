@@ -14,18 +14,14 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
-NEGATIVE = "#f59322"
-POSITIVE = "#0877bd"
-CLASS_COLOURS = ("#f59322", "#0877bd", "#4a9d6f", "#c9556f", "#8c6bb8", "#3fa3a8", "#d4a72c", "#8a8f98",
-                 "#5b6bd6", "#a0522d")
-TEXT = "#25303b"
-MUTED = "#6b7785"
-BORDER = "#d3d8e0"
-WRONG = "#d64545"
-PAPER = "#ffffff"
-TRAIN_OUTLINE = "#ffffff"
-TEST_OUTLINE = "#25303b"
-CURVE_COLOURS = {"train": "#0877bd", "test": "#f59322", "val": "#4a9d6f"}
+from playground.gui import theme
+
+NEGATIVE, POSITIVE, CLASS_COLOURS = theme.NEGATIVE, theme.POSITIVE, theme.CLASS_COLOURS
+CURVE_COLOURS = theme.CURVE_COLOURS
+TEXT, MUTED, BORDER = theme.TEXT, theme.MUTED, theme.BORDER
+WRONG = theme.ERROR
+PAPER = TRAIN_OUTLINE = theme.SURFACE
+TEST_OUTLINE = theme.TEXT
 
 
 def rgb(colour: str) -> np.ndarray:

@@ -14,8 +14,9 @@ Three stacked plots share the epoch axis, so a glance reads them together:
 Like the loss curves, items are created once (a curve per layer appears the first time its
 history column does) and fed with `setData`; a snapshot is drawn only when its history grew, and
 axis ranges move in round steps so the axes are not re-laid out every frame. While a run streams,
-the view follows at ~8 Hz (REFRESH_S): redrawing a dozen per-layer curves of thousands of epochs
-for every snapshot took a third of a core (spiral, tabs_benchmark), which the trainer then lacked.
+the view follows at ~8 Hz (REFRESH_S, its spacing with the window's FrameScheduler): redrawing a
+dozen per-layer curves of thousands of epochs for every snapshot took a third of a core (spiral,
+tabs_benchmark), which the trainer then lacked.
 A paused or finished run's snapshot is always drawn.
 """
 
@@ -23,32 +24,29 @@ from __future__ import annotations
 
 import html
 import math
-import time
 from collections.abc import Mapping
 from functools import lru_cache
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QLocale, Qt
+from PySide6.QtCore import QCoreApplication, QLocale, Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from playground.core.activations import ACTIVATIONS
+from playground.core.diagnostics import diagnose_gradients
 from playground.core.experiment import Experiment
 from playground.core.keys import DEAD, SATURATED, layer_series
 from playground.core.keys import GRAD_NORM as GRAD
 from playground.core.model import NetworkReport
-from playground.core.run.state import RunState
 from playground.core.schedules import Schedule, make_schedule
 from playground.core.snapshot import Snapshot
 from playground.gui.plots import _style as st
 from playground.gui.plots.curves import nice_ceil
 
-REFRESH_S = 0.12  # while a run streams, one redraw in this long (as step mode's read-out)
-_now = time.monotonic  # the clock of the refresh pace (tests replace it)
+REFRESH_S = 0.12  # while a run streams, one redraw in this long (the FrameScheduler spaces it)
 WARN_SHARE = 0.5  # the designer's badge threshold, drawn as a guide line
 MAX_LEGEND = 8  # legend entries: a deeper stack shows its first and last four and how many are between
-_LR_COLOUR = "#0877bd"
+_LR_COLOUR = st.POSITIVE
 PLAN_POINTS = 2048  # most epochs the planned learning rate is drawn at
 _PLAN_COLOUR = "#7fb3d9"  # the same blue, lighter: the plan is what has not happened yet
 # Depth ramp: light orange at the input side, through red-violet, to dark blue at the output.
@@ -99,7 +97,6 @@ class DynamicsView(QWidget):
         self._schedule: Schedule | None = None
         self._ranges: dict[str, tuple[float, float]] = {}
         self._drawn: tuple | None = None
-        self._drawn_at = -math.inf  # when a streaming snapshot was last drawn (`_now`)
         self._pending: Snapshot | None = None
         self.grad_curves: dict[int, pg.PlotDataItem] = {}
         self.activity_curves: dict[int, pg.PlotDataItem] = {}
@@ -190,10 +187,9 @@ class DynamicsView(QWidget):
         if epochs is None or len(epochs) == 0:
             return
         key = (len(epochs), float(epochs[-1]), snap.lr)
-        streaming = snap.state == RunState.RUNNING
-        if key == self._drawn or (streaming and _now() - self._drawn_at < REFRESH_S):
+        if key == self._drawn:
             return
-        self._drawn, self._drawn_at = key, _now() if streaming else -math.inf
+        self._drawn = key
         blocks = self._block_count(history)
         self._draw_family(self.grad_curves, self.grad_plot, epochs, layer_series(history, GRAD), blocks)
         self._draw_family(self.activity_curves, self.activity_plot, epochs,
@@ -328,47 +324,28 @@ class DynamicsView(QWidget):
         st.set_range_once(self._ranges, key, plot, axis, span, 0.02 if axis == "x" else 0.04)
 
 
-def gradient_ratio(history: Mapping[str, np.ndarray], window: int = 10) -> float | None:
-    """Median over the last `window` epochs of (first layer's gradient norm / the head's).
-
-    The median, because one minibatch's gradient is noisy: a single epoch would make the sentence
-    flip between "vanishing" and "healthy".
-    """
-    grads = layer_series(history, GRAD)
-    if len(grads) < 2:
-        return None
-    first, head = grads[min(grads)][1][-window:], grads[max(grads)][1][-window:]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = first / head
-    ratio = ratio[np.isfinite(ratio) & (ratio > 0)]
-    return float(np.median(ratio)) if ratio.size else None
-
-
-def _saturating(exp: Experiment | None) -> bool:
-    """True if a hidden layer uses tanh/sigmoid (then ReLU is the first thing to suggest)."""
-    if exp is None:
-        return False
-    for layer in exp.network.layers:
-        entry = ACTIVATIONS.get(layer.params.get("activation", layer.params.get("function", "")))
-        if entry is not None and entry.family == "saturating":
-            return True
-    return False
-
-
 def diagnose(history: Mapping[str, np.ndarray], exp: Experiment | None = None) -> str:
-    """One sentence about the recent epochs: vanishing or exploding gradients, or that they look fine."""
-    ratio = gradient_ratio(history)
-    if ratio is None:
-        return "Gradient norm per layer (log scale), unit activity and learning rate per epoch."
-    if ratio < 1e-2:
-        tips = ("ReLU, fewer layers, Xavier/He initialisation or BatchNorm" if _saturating(exp) else
-                "He initialisation, BatchNorm, a residual-free shallower stack or Adam")
-        return (f"Vanishing gradients: the first layer's gradient is {ratio:.1e}× the output's, so it "
-                f"barely learns. Try {tips}.")
-    if ratio > 1e2:
-        return (f"Exploding gradients: the first layer's gradient is {ratio:.1e}× the output's. Try a "
-                "lower learning rate, gradient clipping or smaller initial weights.")
-    return f"Gradients reach the first layer at {ratio:.2g}× the output's size: healthy."
+    """One sentence about the recent epochs (the verdict is core.diagnostics')."""
+    d = diagnose_gradients(history, exp)
+    tr = QCoreApplication.translate
+    if d.verdict == "vanishing":
+        if d.saturating:
+            return tr("DynamicsView", "Vanishing gradients: the first layer's gradient is {0}× the "
+                      "output's, so it barely learns. Try ReLU, fewer layers, Xavier/He initialisation or "
+                      "BatchNorm."
+                      ).format(f"{d.ratio:.1e}")
+        return tr("DynamicsView", "Vanishing gradients: the first layer's gradient is {0}× the output's, so "
+                  "it barely learns. Try He initialisation, BatchNorm, a residual-free shallower stack or "
+                  "Adam.").format(f"{d.ratio:.1e}")
+    if d.verdict == "exploding":
+        return tr("DynamicsView", "Exploding gradients: the first layer's gradient is {0}× the output's. "
+                  "Try a lower learning rate, gradient clipping or smaller initial weights."
+                  ).format(f"{d.ratio:.1e}")
+    if d.verdict == "healthy":
+        return tr("DynamicsView", "Gradients reach the first layer at {0}× the output's size: healthy."
+                  ).format(f"{d.ratio:.2g}")
+    return tr("DynamicsView", "Gradient norm per layer (log scale), unit activity and learning rate per "
+              "epoch.")
 
 
 if __name__ == "__main__":

@@ -200,7 +200,7 @@ class ConfusionView(st.PlotView):
         for (r, c), n in np.ndenumerate(counts):
             if self.counts is None or self.counts[r, c] != n:
                 self.texts[r][c].setText(str(int(n)) if n else "")
-            self.texts[r][c].setColor("#ffffff" if n > 0.55 * top else st.TEXT)
+            self.texts[r][c].setColor(st.PAPER if n > 0.55 * top else st.TEXT)
         self.counts = counts.copy()
 
     def clear(self) -> None:

@@ -19,7 +19,7 @@ from playground.core.layers import LAYERS  # noqa: E402
 from playground.core.params import defaults  # noqa: E402
 from playground.core.run.loop import RunOptions, TrainingRun  # noqa: E402
 from playground.core.snapshot import Snapshot  # noqa: E402
-from playground.gui import worker  # noqa: E402
+from playground.gui import training as worker  # noqa: E402
 from playground.gui.plots.output_panel import OutputPanel  # noqa: E402
 
 WAIT = 8000  # ms: generous for a loaded CI machine; each wait ends as soon as its condition holds

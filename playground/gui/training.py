@@ -9,22 +9,25 @@ Why it looks like this:
   reader thread that only blocks on the pipe. A run is started by sending its experiment; the
   child is reused for the next run (and pooled between controllers), so only the first run pays
   for starting torch there.
-* **Validation on the calling (main) thread.** `TrainingRun(...)` is also built here (data and
-  model in milliseconds), so bad input is a synchronous error (one message, state "error"), with
-  the core's own message, before anything is sent.
+* **Validation on the calling (main) thread.** The core's pre-run checks (`preflight.check_run`:
+  loss, head, shapes, memory, split: what `TrainingRun` checks before building anything) run
+  here, so bad input is a synchronous error (one message, state "error"), with the core's own
+  message, before anything is sent. The window hands in its session's cached outcome (`checks`);
+  building a whole run here for it cost the GUI thread 12-27 ms per press.
 * **Coalescing with a one-slot mailbox, drained by a frame clock.** The reader drops every
-  snapshot into a lock-protected slot (overwriting any older one); a 60 Hz timer on the GUI thread
-  takes the newest one and delivers it. So the GUI always renders the newest state, never a
-  backlog, and the trainer never waits for the display. Rendering on the clock (as a game loop
-  does on vsync), not whenever a message happens to arrive, keeps each frame's work inside its
-  own 16.7 ms: the clock stays on its grid instead of being pushed back by a frame drawn just
-  before it was due.
+  snapshot into a lock-protected slot (overwriting any older one); the window's `FrameScheduler`
+  (gui/frames.py: a 60 Hz timer on the GUI thread) takes the newest one and delivers it. So the
+  GUI always renders the newest state, never a backlog, and the trainer never waits for the
+  display. Rendering on the clock (as a game loop does on vsync), not whenever a message happens
+  to arrive, keeps each frame's work inside its own 16.7 ms: the clock stays on its grid instead
+  of being pushed back by a frame drawn just before it was due.
 * **Two-phase frames.** Drawing everything for a snapshot in one tick took 13-20 ms here (the
   boundary ~4 ms, the curves ~8 ms, the rest of the window more), which is a whole frame. So a
-  tick that delivers a new snapshot (`snapshot_ready`: the views a person watches most, the
-  boundary and the network) is followed by a tick that hands the same snapshot to
-  `snapshot_followup` (curves, dynamics, counters), and takes no new one. Snapshots come every
-  ~33 ms, so every view still shows every snapshot, and no tick carries all of the work.
+  tick that delivers a new snapshot (`snapshot_ready`, `Phase.MAIN`: the views a person watches
+  most, the boundary and the network) is followed by a tick that hands the same snapshot to
+  `snapshot_followup` (`Phase.FOLLOWUP`: curves, dynamics, counters), and takes no new one.
+  Snapshots come every ~33 ms, so every view still shows every snapshot, and no tick carries all
+  of the work. Views register with `controller.frames`.
 * **Run ids.** Every run has a fresh id; the reader ignores messages from any other run, so a new
   start or a reset can never show an old run's snapshot, even if its event was already queued.
 * **The last click decides.** Pause, Resume, Step and Stop show at once and the trainer follows;
@@ -38,24 +41,26 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 import torch  # noqa: F401 - imported on the main thread at start-up (see above)
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Signal, SignalInstance
 
 from playground.core import commands, remote, torch_setup
 from playground.core.datasets.base import Dataset
 from playground.core.experiment import Experiment, experiment_to_dict
-from playground.core.run.loop import RunOptions, TrainingRun
+from playground.core.preflight import check_run
+from playground.core.run.loop import RunOptions
 from playground.core.run.state import FINAL_STATES, RunState
 from playground.core.snapshot import Snapshot
+from playground.gui.frames import FrameScheduler
 from playground.gui.run_intent import RunIntent
 from playground.gui.trainer_link import EndedModel, ProcessWatch, RunFailed, edit_refusal, exit_text
 from playground.gui.trainer_link import RemoteInputError as _RemotePlaygroundError
 
 _ACTIVE = frozenset({RunState.RUNNING, RunState.PAUSED})
-FRAME_MS = 16  # the frame clock: ~60 Hz, the display rate of a common screen
 user_message = remote.failure_text
 
 
@@ -85,8 +90,6 @@ class TrainingController(QObject):
     person last asked for, shown at once.
     """
 
-    snapshot_ready = Signal(object)  # the newest Snapshot of the current run
-    snapshot_followup = Signal(object)  # the same Snapshot one frame later, for the secondary views
     state_changed = Signal(str)
     responding_changed = Signal(bool)  # the trainer process went silent (False) or spoke again (True)
     error = Signal(str)
@@ -95,13 +98,10 @@ class TrainingController(QObject):
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
-        torch_setup.warm_up()  # on the main thread, before the first run is built here
+        torch_setup.warm_up()  # on the main thread, before any run (torch imported here, not in a thread)
         self._ended.connect(self._on_ended)
         self._mailbox = _Mailbox()
-        self.frame_clock = QTimer(self)  # delivers the newest snapshot once per display frame
-        self.frame_clock.setTimerType(Qt.TimerType.PreciseTimer)
-        self.frame_clock.setInterval(FRAME_MS)
-        self.frame_clock.timeout.connect(self._on_frame)
+        self.frames = FrameScheduler(self._on_frame, self)  # delivers the newest snapshot once per frame
         self._run_id = 0
         # (wire id, assembler) of the current run; replaced as a whole so the reader sees one or the other
         self._current: tuple[int, remote.RunAssembler] | None = None
@@ -109,15 +109,26 @@ class TrainingController(QObject):
         self._state = RunState.IDLE
         self.request = RunIntent(self)  # the last click and whether the trainer has taken it
         self._latest: Snapshot | None = None
-        self._followup: Snapshot | None = None  # delivered this frame, due to the secondary views next
         self._last_start: tuple[Experiment, Dataset | None, RunOptions] | None = None
         self.last_exception: BaseException | None = None  # for tests and logs; users see `error`
         self._watched: tuple[str, int] | None = None  # survives restarts, like a debugger watch
         self.watch = ProcessWatch(self)
         self.watch.changed.connect(self.responding_changed)
         self._proc: remote.TrainerProcess | None = remote.acquire(self._on_message)  # warm by first Train
+        # Raises what a run of (experiment, dataset) would be refused with; the window's session caches it
+        self.checks: Callable[[Experiment, Dataset | None], object] = check_run
 
     # ------------------------------------------------------------------ properties --------
+    @property
+    def snapshot_ready(self) -> SignalInstance:
+        """The newest Snapshot of the current run (phase 1 of its frame)."""
+        return self.frames.ready
+
+    @property
+    def snapshot_followup(self) -> SignalInstance:
+        """The same Snapshot one frame later, for the secondary views (phase 2)."""
+        return self.frames.followup
+
     @property
     def state(self) -> RunState:
         return self._state
@@ -161,8 +172,7 @@ class TrainingController(QObject):
         self._run_id += 1
         self._last_start = (experiment, dataset, options)
         try:
-            # The core's own checks, synchronously; torch only (building the numpy twin is the child's job)
-            TrainingRun(experiment, replace(options, fast=False), dataset)
+            self.checks(experiment, dataset)  # the core's own checks, synchronously
         except Exception as exc:  # construction errors share the one error path
             self._fail(exc)
             return False
@@ -172,7 +182,7 @@ class TrainingController(QObject):
         proc.start_run(wire_id, experiment_to_dict(experiment), dataclasses.asdict(options))
         if self._watched is not None:
             proc.command(wire_id, commands.WatchParameter(*self._watched))
-        self.frame_clock.start()
+        self.frames.start()
         self.request.start(options.start_paused)
         self._set_state(RunState.PAUSED if options.start_paused else RunState.RUNNING)
         self.run_started.emit(self._run_id)
@@ -293,9 +303,8 @@ class TrainingController(QObject):
         """Forget the current run (its late messages no longer match) and ask the child to stop it."""
         current, self._current = self._current, None
         self.ended.release(self._proc)
-        self.frame_clock.stop()
+        self.frames.stop()
         self.watch.reset()
-        self._followup = None
         self._mailbox.take()
         if current is not None and self._proc is not None:
             self._proc.command(current[0], commands.Stop())
@@ -320,30 +329,23 @@ class TrainingController(QObject):
             pass
 
     def _on_frame(self) -> None:
+        """A tick with no phase 2 due: the newest snapshot, if any."""
         self.watch.tick(self._proc)
-        if self._followup is not None:
-            self._flush_followup()
-        elif self._current is None:
-            self.frame_clock.stop()
+        if self._current is None:
+            self.frames.stop()
         else:
             self._deliver(self._mailbox.take())
-
-    def _flush_followup(self) -> None:
-        snap, self._followup = self._followup, None
-        if snap is not None:
-            self.snapshot_followup.emit(snap)
 
     def _deliver(self, snap: Snapshot | None) -> None:
         if snap is None:
             return
         run_id = self._run_id
         self._latest = snap
-        self._followup = snap
-        self.snapshot_ready.emit(snap)
+        self.frames.show(snap)
         if run_id != self._run_id:
             return  # a slot started or reset a run: this snapshot's state is no longer news
         if snap.state != RunState.RUNNING:
-            self._flush_followup()  # a pause or the end is one event, not a stream: all views at once
+            self.frames.flush()  # a pause or the end is one event, not a stream: all views at once
             if run_id != self._run_id:
                 return
         if self.request.answers(snap):  # else stale: sent before the trainer took the last click
@@ -355,15 +357,15 @@ class TrainingController(QObject):
         if self._current is None or wire_id != self._current[0]:
             return
         run_id = self._run_id
-        self._flush_followup()
+        self.frames.flush()
         self._deliver(self._mailbox.take())  # the final snapshot, if the clock has not taken it yet
         if run_id != self._run_id:
             return
-        self._flush_followup()  # no more frames: the secondary views get the final snapshot now
+        self.frames.flush()  # no more frames: the secondary views get the final snapshot now
         if run_id != self._run_id:
             return
         self._current, self.ended.run = None, None if message else self._current  # the process keeps it
-        self.frame_clock.stop()
+        self.frames.stop()
         self.watch.reset()
         if message:
             self._fail(_RemotePlaygroundError(message) if expected else RunFailed(message))

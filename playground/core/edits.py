@@ -2,7 +2,8 @@
 
 The run bar and the training panel offer some of the same settings (learning rate, loss,
 optimizer, batch size); both build the new value here so the two can never disagree on what
-"change the optimizer" means.
+"change the optimizer" means. Plain functions of Experiment values, so they live in the core
+(no Qt): scripts and tests use the same edits the app makes.
 """
 
 from __future__ import annotations
