@@ -51,6 +51,7 @@ from playground.gui.plots.dynamics import DynamicsView
 from playground.gui.plots.output_panel import OutputPanel
 from playground.gui.run_status import active_run_text, control_state
 from playground.gui.runs import RunHistory
+from playground.gui.search_actions import SearchActions
 from playground.gui.session import Session
 from playground.gui.worker import TrainingController
 
@@ -123,6 +124,7 @@ class MainWindow(QMainWindow):
         self.exports = ExportActions(self, self.settings, self.output.plot_for_export, self._latest_history)
         self.menus["file"].insertMenu(self.files.quit_action, self.exports.menu)
         self.menus["file"].insertSeparator(self.files.quit_action)
+        self.search = SearchActions(self)  # the Sweep dock, its menu items, the lr Find… button
         self._connect()
         self.setAcceptDrops(True)
         self.output.set_dataset(self.session.dataset)
@@ -429,6 +431,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self._save_settings()
+        self.search.shutdown()
         self.controller.shutdown()
         self.session.shutdown(SHUTDOWN_MS)
         event.accept()
