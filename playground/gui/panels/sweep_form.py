@@ -170,6 +170,9 @@ class SweepForm(QWidget):
                 raise SweepInputError(_tr("{setting}: “{text}” is not a list of values or a range "
                                           "({problem}).").format(setting=row.label, text=text,
                                                                  problem=e.message)) from None
+            if "" in param.values:
+                raise SweepInputError(_tr("{setting}: “{text}” has an empty value (two commas in a row, or "
+                                          "one at an end).").format(setting=row.label, text=text))
             if row.numeric and not param.is_range:
                 for v in param.values:
                     if isinstance(v, bool) or not isinstance(v, (int, float)):
