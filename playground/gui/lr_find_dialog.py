@@ -30,6 +30,7 @@ from playground.core.errors import PlaygroundError, failure_text
 from playground.core.experiment import Experiment
 from playground.core.search.lr_find import END_LR, START_LR, STEPS, LrFinding
 from playground.core.spec import experiment_to_dict
+from playground.gui.plots import _style as st
 from playground.gui.session import Session
 from playground.gui.widgets.number_field import format_number
 
@@ -102,14 +103,13 @@ class LrFindDialog(QDialog):
         self.status.setWordWrap(True)
         self.progress = QProgressBar()
         self.progress.setRange(0, steps)
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(background=st.PAPER)
         self.plot.setMinimumSize(460, 260)
+        st.style_plot(self.plot.getPlotItem(), self.tr("learning rate"), self.tr("smoothed loss"))
         self.plot.setLogMode(x=True, y=False)
-        self.plot.setLabel("bottom", self.tr("learning rate"))
-        self.plot.setLabel("left", self.tr("smoothed loss"))
-        self.plot.showGrid(x=True, y=True, alpha=0.2)
-        self.curve = self.plot.plot([], [], pen=pg.mkPen("#1f77b4", width=2))
-        self.marker = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#d62728", width=2))
+        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        self.curve = self.plot.plot([], [], pen=pg.mkPen(st.POSITIVE, width=2))
+        self.marker = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(st.NEGATIVE, width=2))
         self.marker.hide()
         self.plot.addItem(self.marker)
         self.reason = QLabel()

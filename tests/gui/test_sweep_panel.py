@@ -103,6 +103,9 @@ def test_a_grid_fills_the_table_and_the_scatter_as_trials_finish(qtbot, panel):
     best = min(results, key=lambda t: t["val_loss"])
     assert table.item(0, 0).text() == str(best["number"])
     assert table.item(0, 0).font().bold() and not table.item(1, 0).font().bold()  # the best is bold
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
+                     pos=QPoint(header.sectionViewportPosition(val_col) + 5, 5))
+    assert table.item(1, 0).text() == str(best["number"])  # a second click: highest first
     # the scatter: learning rate (log axis: 0.003..0.3 spans 100x) against the validation loss
     xs, ys, log = panel.results.scatter_data()
     assert log

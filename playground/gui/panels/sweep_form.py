@@ -145,6 +145,7 @@ class SweepForm(QWidget):
         """Tick `path` with `text` as its values (tests, and a preset's own search section)."""
         self.checks[path].setChecked(True)
         self.edits[path].setText(text)
+        self.edits[path].setCursorPosition(0)  # the list's start in view
 
     # ------------------------------------------------------------------ reading -----------
     def label_of(self, path: str) -> str:

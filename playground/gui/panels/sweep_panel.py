@@ -95,6 +95,7 @@ class SweepPanel(QWidget):
         for i, w in enumerate((left, middle, self.results.plot_box)):
             split.addWidget(w)
             split.setStretchFactor(i, (0, 3, 2)[i])
+        split.setSizes([300, 640, 420])
         outer = QVBoxLayout(self)
         outer.setContentsMargins(8, 8, 8, 8)
         outer.addWidget(split)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.search.paths import LOG_SPAN
+from playground.gui.plots import _style as st
 
 _KEY = Qt.ItemDataRole.UserRole
 FIGURES = ("val_loss", "test_loss", "test_accuracy")
@@ -91,15 +92,15 @@ class SweepResults(QWidget):
         self.x_choice = QComboBox()
         self.x_choice.setToolTip(_tr("The swept setting on the scatter's x axis"))
         self.x_choice.currentIndexChanged.connect(lambda _i: self._draw_scatter())
-        self.scatter = pg.PlotWidget()
+        self.scatter = pg.PlotWidget(background=st.PAPER)
         self.scatter.setObjectName("sweepScatter")
         self.scatter.setMinimumSize(260, 180)
-        self.scatter.setLabel("left", _tr("validation loss"))
-        self.scatter.showGrid(x=True, y=True, alpha=0.2)
+        st.style_plot(self.scatter.getPlotItem(), "", _tr("validation loss"))
+        self.scatter.showGrid(x=True, y=True, alpha=0.15)
         self.points = self.scatter.plot([], [], pen=None, symbol="o", symbolSize=9,
-                                        symbolBrush=pg.mkBrush("#1f77b4"), symbolPen=None)
-        self.best_point = self.scatter.plot([], [], pen=None, symbol="star", symbolSize=16,
-                                            symbolBrush=pg.mkBrush("#d62728"), symbolPen=None)
+                                        symbolBrush=pg.mkBrush(st.POSITIVE), symbolPen=None)
+        self.best_point = self.scatter.plot([], [], pen=None, symbol="star", symbolSize=18,
+                                            symbolBrush=pg.mkBrush(st.NEGATIVE), symbolPen=None)
         plot_box = QWidget()
         plot_lay = QVBoxLayout(plot_box)
         plot_lay.setContentsMargins(0, 0, 0, 0)
@@ -206,13 +207,15 @@ class SweepResults(QWidget):
         axis = self.scatter.getAxis("bottom")
         if numeric:
             xs = [float(v) for v in values]
-            axis.setTicks(None)
+            distinct = sorted(set(xs))  # a grid's few values: a tick at each (log mode ticks in log10)
+            axis.setTicks([[(math.log10(v) if log else v, _fmt(v)) for v in distinct]]
+                          if 0 < len(distinct) <= 8 else None)
         else:  # names (optimizers): one tick each
             names = list(dict.fromkeys(str(v) for v in values))
             xs = [float(names.index(str(v))) for v in values]
             axis.setTicks([list(enumerate(names))])
         self.scatter.setLogMode(x=log, y=False)
-        self.scatter.setLabel("bottom", self.labels.get(path, path or ""))
+        self.scatter.setLabel("bottom", self.labels.get(path, path or ""), color=st.MUTED)
         ys = [t["val_loss"] for t in done]
         self.points.setData(xs, ys)
         best = [i for i, t in enumerate(done) if t["number"] == self.best]
