@@ -9,7 +9,9 @@ workers (the pool kills and reaps them), then the thread ends and `done` carries
 
 from __future__ import annotations
 
+import os
 import time
+from contextlib import suppress
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal
@@ -17,6 +19,18 @@ from PySide6.QtCore import QObject, QThread, Signal
 from playground.core.errors import failure_text
 
 PROGRESS_EVERY = 0.25  # seconds between progress signals
+WORKER_NICE = 10  # workers below the window's priority: W workers on W cores stay smooth to watch
+
+
+def lower_priority(pid: int) -> None:
+    """Lower a worker's scheduling priority (where the platform allows; the sweep is no slower
+    when the window is idle, and the window keeps its frame rate when it is not)."""
+    if pid == os.getpid():
+        return  # trials in this process: never lower the window's own priority
+    with suppress(OSError, AttributeError):  # gone already; no setpriority on Windows
+        nice = min(19, os.getpriority(os.PRIO_PROCESS, 0) + WORKER_NICE)
+        if os.getpriority(os.PRIO_PROCESS, pid) < nice:
+            os.setpriority(os.PRIO_PROCESS, pid, nice)
 
 
 class _Consumer(QThread):
@@ -89,6 +103,7 @@ class SweepRunner(QObject):
                 self.progress.emit(figures)
         elif kind == "started":
             self.pids.append(event["pid"])
+            lower_priority(event["pid"])
             self.started.emit(event)
         elif kind == "result":
             self.result.emit({k: v for k, v in event.items() if k != "type"})

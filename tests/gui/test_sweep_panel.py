@@ -124,6 +124,8 @@ def test_stop_ends_every_worker_and_leaves_no_process(qtbot, panel):
     pids = [e["pid"] for e in started]
     assert len(set(pids)) == 2 and all(_alive(pid) for pid in pids) and pids != [os.getpid()] * 2
     assert _column(panel, "Status")[0].startswith("running")
+    if hasattr(os, "getpriority"):  # the workers yield the CPU to the window
+        assert all(os.getpriority(os.PRIO_PROCESS, pid) > os.getpriority(os.PRIO_PROCESS, 0) for pid in pids)
     with qtbot.waitSignal(panel.finished, timeout=TIMEOUT):
         _click(qtbot, panel.stop_button)
     assert not any(_alive(pid) for pid in pids)
