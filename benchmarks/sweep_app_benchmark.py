@@ -56,6 +56,7 @@ def _stats(ms: np.ndarray) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0, help="seconds of sweep to time the GUI over")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (2)")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "w.ini"), QSettings.Format.IniFormat)
@@ -66,7 +67,7 @@ def main() -> None:
     panel = window.search.panel
     panel.form.set_values("training.optimizer.lr", "0.003, 0.01, 0.03, 0.1, 0.3, 1")
     panel.form.epochs.setValue(100_000)
-    panel.form.workers.setValue(int(os.environ.get("SWEEP_WORKERS", "2")))
+    panel.form.workers.setValue(args.workers)
     idle = TickRecorder()  # the same window with no sweep: what this machine's load alone costs
     idle.start()
     run_for(app, args.seconds)
@@ -97,7 +98,7 @@ def main() -> None:
            "stop_seconds": stop_s, "workers": len(set(pids)), "worker_processes_left": len(left),
            "trials_started": len(started), "load_average": os.getloadavg(), "cpus": os.cpu_count(),
            "python": platform.python_version()}
-    for key, what in (("idle_frame_ms", "no sweep"), ("frame_ms", "a sweep on 2 workers")):
+    for key, what in (("idle_frame_ms", "no sweep"), ("frame_ms", f"a sweep on {args.workers} workers")):
         f = out[key]
         print(f"GUI tick interval, {what} ({f['ticks']} ticks): p50 {f['p50']:.1f} ms, "
               f"p99 {f['p99']:.1f} ms, max {f['max']:.1f} ms")

@@ -219,7 +219,7 @@ class MainWindow(QMainWindow):
         c.error.connect(self._on_error)
         self.runs.follow(c, lambda: self.session.experiment)  # runs start with the session's experiment
         for signal in (self.runs.added, self.runs.changed, self.runs.removed):
-            signal.connect(lambda _id: self.output.curves.set_overlays(self.runs.overlays()))
+            signal.connect(lambda _id: self.search.show_overlays())
         bar.train_action.triggered.connect(self.toggle_training)
         bar.step_action.triggered.connect(self.step)
         bar.step_batch_action.triggered.connect(self.step_batch)

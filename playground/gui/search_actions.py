@@ -44,8 +44,13 @@ class SearchActions(QObject):
         window.menus["run"].addAction(self.sweep_action)
         window.menus["file"].insertAction(window.files.quit_action, self.open_results_action)
         window.menus["file"].insertSeparator(window.files.quit_action)
+        self.panel.overlays_changed.connect(self.show_overlays)
         self.dialog: LrFindDialog | None = None
         window.run_bar.lr_find_button.clicked.connect(self.find_lr)
+
+    def show_overlays(self) -> None:
+        """The loss plot's faint curves: the runs ticked in the Runs tab, then the sweep's trials."""
+        self.window.output.curves.set_overlays(self.window.runs.overlays() + self.panel.overlays())
 
     def show_panel(self) -> None:
         self.dock.show()

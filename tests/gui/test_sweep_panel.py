@@ -82,6 +82,7 @@ def test_a_grid_fills_the_table_and_the_scatter_as_trials_finish(qtbot, panel):
     assert panel.form.checks[LR].isChecked()
     _spin(qtbot, panel.form.epochs, 3)
     _spin(qtbot, panel.form.workers, 2)
+    _click(qtbot, panel.overlay_check)
     results = []
     panel.runner.result.connect(results.append)
     with qtbot.waitSignal(panel.finished, timeout=TIMEOUT):
@@ -111,6 +112,20 @@ def test_a_grid_fills_the_table_and_the_scatter_as_trials_finish(qtbot, panel):
     assert log
     assert sorted(zip(xs, ys, strict=True)) == sorted((lr, t["val_loss"]) for lr, t in by_lr.items())
     assert not panel.runner.running and panel.run_button.isEnabled()
+    # each trial's validation curves, in its row's colour, ready for the loss plot
+    overlays = panel.overlays()
+    assert sorted(label for _id, label, _c, _h in overlays) == ["Trial 0", "Trial 1"]
+    for run_id, label, colour, history in overlays:
+        number = int(label.split()[-1])
+        assert run_id < 0 and colour == panel.colour(number)
+        assert list(history["epoch"]) == [1, 2, 3] and "test_loss" not in history
+        assert history["val_loss"][-1] == pytest.approx(by_lr[_lr_of(results, number)]["val_loss"])
+    _click(qtbot, panel.overlay_check)
+    assert panel.overlays() == []
+
+
+def _lr_of(results: list[dict], number: int) -> float:
+    return next(t["params"][LR] for t in results if t["number"] == number)
 
 
 def test_stop_ends_every_worker_and_leaves_no_process(qtbot, panel):
@@ -231,3 +246,20 @@ def test_the_shortcut_shows_the_sweep_panel_and_file_opens_saved_results(qtbot, 
     assert len(warnings) == 1 and str(tmp_path / "summary.json") in warnings[0]
     assert window.search.open_results(_saved_sweep(tmp_path / "sweep"))
     assert window.search.panel.results.table.rowCount() == 3
+
+
+def test_trials_curves_overlay_the_loss_plot_beside_the_runs(qtbot, window):
+    panel, curves = window.search.panel, window.output.curves
+    window.search.sweep_action.trigger()
+    history = {"epoch": [1, 2, 3], "val_loss": [0.7, 0.5, 0.4], "test_loss": [0.8, 0.6, 0.5]}
+    trial = {"number": 4, "params": {LR: 0.01}, "state": "complete", "val_loss": 0.4, "history": history}
+    panel.runner.result.emit(trial)  # as a worker's result arrives
+    assert not curves.overlay_curves  # not asked for
+    _click(qtbot, panel.overlay_check)
+    assert list(curves.overlay_curves) == [-5]
+    xs, ys = curves.overlay_curves[-5].loss.getData()
+    assert list(xs) == [1, 2, 3] and list(ys) == [0.7, 0.5, 0.4]  # validation, not test
+    window.runs.changed.emit(0)  # a run's epoch ended: the runs' overlays are redrawn, the trial stays
+    assert list(curves.overlay_curves) == [-5]
+    _click(qtbot, panel.overlay_check)
+    assert not curves.overlay_curves

@@ -5,7 +5,9 @@ the form into a core Sweep (checked before anything starts: a bad value is refus
 under the form, naming the setting and the value) and hands it to the SweepRunner, whose thread
 posts each trial's start, progress and result here. Stop ends every worker. "Use this" loads the
 selected trial's values into the session as one undoable edit; a saved sweep (summary.json)
-opens into the same table.
+opens into the same table. With "Curves on the loss plot" ticked, each finished trial's
+validation curves are overlaid on the Output tab's loss plot, in the colour of its table row
+(validation, not test: the sweep chooses on validation data).
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -28,6 +32,7 @@ from playground.core.experiment import Experiment
 from playground.core.spec import experiment_to_dict
 from playground.gui.panels.sweep_form import SweepForm, SweepInputError
 from playground.gui.panels.sweep_results import SweepResults
+from playground.gui.runs import RUN_COLOURS
 from playground.gui.session import Session
 from playground.gui.sweep_runner import SweepRunner
 
@@ -36,6 +41,7 @@ class SweepPanel(QWidget):
     """A sweep over the session's experiment; edits only through the session."""
 
     finished = Signal()  # the sweep ended (finished, stopped or failed) and its summary is shown
+    overlays_changed = Signal()  # what `overlays()` returns changed
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
@@ -43,7 +49,7 @@ class SweepPanel(QWidget):
         self.session = session
         self.runner = SweepRunner(self)
         self.form = SweepForm()
-        self.results = SweepResults()
+        self.results = SweepResults(colour=self.colour)
         self.run_button = QPushButton(self.tr("Run"))
         self.stop_button = QPushButton(self.tr("Stop"))
         self.use_button = QPushButton(self.tr("Use this"))
@@ -56,6 +62,11 @@ class SweepPanel(QWidget):
         self.error.hide()
         self.status = QLabel(self.tr("Tick the settings to vary, give their values, press Run."))
         self.status.setWordWrap(True)
+        self.overlay_check = QCheckBox(self.tr("Curves on the loss plot"))
+        self.overlay_check.setToolTip(self.tr("Overlay each finished trial's validation curves on the "
+                                              "Output tab's loss plot, in its row's colour"))
+        self.overlay_check.toggled.connect(lambda _on: self.overlays_changed.emit())
+        self._curves: dict[int, dict[str, np.ndarray]] = {}  # finished trials' validation histories
         self._layout()
         self.run_button.clicked.connect(self.run)
         self.stop_button.clicked.connect(self.stop)
@@ -87,6 +98,7 @@ class SweepPanel(QWidget):
         mid.addWidget(self.status)
         mid.addWidget(self.results.table, 1)
         row = QHBoxLayout()
+        row.addWidget(self.overlay_check)
         row.addStretch(1)
         row.addWidget(self.use_button)
         mid.addLayout(row)
@@ -113,6 +125,7 @@ class SweepPanel(QWidget):
         self.error.hide()
         paths = [p.path for p in sweep.plan.params]
         self.results.reset(paths, {p: self.form.label_of(p) for p in paths})
+        self._set_curves({})
         note = f" {sweep.note}" if sweep.note else ""
         self.status.setText(self.tr("Running: the objective is the validation loss, never the test loss."
                                     ) + note)
@@ -128,6 +141,10 @@ class SweepPanel(QWidget):
 
     def _on_result(self, trial: dict[str, Any]) -> None:
         self.results.update_trial(trial)
+        if trial.get("history") and trial["state"] != "failed":
+            keep = {k: np.array([np.nan if v is None else v for v in vs], dtype=np.float64)
+                    for k, vs in trial["history"].items() if not k.startswith("test_")}
+            self._set_curves({**self._curves, trial["number"]: keep})
         best = self.runner.sweep.best() if self.runner.sweep is not None else None
         self.results.set_best(best["number"] if best else None)
 
@@ -144,6 +161,23 @@ class SweepPanel(QWidget):
             done=done, count=len(summary["trials"]), seconds=summary.get("seconds") or 0.0))
         self._enable()
         self.finished.emit()
+
+    def _set_curves(self, curves: dict[int, dict[str, np.ndarray]]) -> None:
+        self._curves = curves
+        if self.overlay_check.isChecked():
+            self.overlays_changed.emit()
+
+    @staticmethod
+    def colour(number: int) -> str:
+        return RUN_COLOURS[number % len(RUN_COLOURS)]
+
+    def overlays(self) -> list[tuple[int, str, str, dict[str, np.ndarray]]]:
+        """(id, label, colour, history) per finished trial, for CurvesView.set_overlays (ids below
+        zero: never a run's)."""
+        if not self.overlay_check.isChecked():
+            return []
+        return [(-1 - n, self.tr("Trial {n}").format(n=n), self.colour(n), history)
+                for n, history in sorted(self._curves.items())]
 
     def _show_error(self, text: str) -> None:
         self.error.setText(text)
@@ -181,6 +215,7 @@ class SweepPanel(QWidget):
         from playground.core.search.results import read_summary
 
         summary = read_summary(folder)
+        self._set_curves({})  # a summary keeps no histories
         paths = list(dict.fromkeys(p for t in summary["trials"] for p in t.get("params", {})))
         self.results.show_summary(summary, {p: self.form.label_of(p) for p in paths})
         self.error.hide()

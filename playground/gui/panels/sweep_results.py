@@ -9,6 +9,7 @@ are positive and span more than 10×, as the sweep draws such ranges) and the va
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import pyqtgraph as pg
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground.core.search.paths import LOG_SPAN
+from playground.gui.panels.runs_panel import swatch
 from playground.gui.plots import _style as st
 
 _KEY = Qt.ItemDataRole.UserRole
@@ -76,8 +78,9 @@ def log_scaled(values: list[Any]) -> bool:
 class SweepResults(QWidget):
     """The trial table and the scatter; `trials` holds each trial's latest dict by number."""
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, colour: Callable[[int], str] | None = None):
         super().__init__(parent)
+        self.colour = colour  # a trial's colour by number (its overlay curves), if any
         self.paths: list[str] = []
         self.labels: dict[str, str] = {}
         self.trials: dict[int, dict[str, Any]] = {}
@@ -129,6 +132,8 @@ class SweepResults(QWidget):
     def update_trial(self, trial: dict[str, Any]) -> None:
         """Add or refresh trial `trial["number"]` (a started, progress or result dict)."""
         number = trial["number"]
+        if not self.table.columnCount():  # no sweep announced its settings: take this trial's
+            self.reset(list(trial.get("params", {})), self.labels)
         merged = {**self.trials.get(number, {}), **trial}
         self.trials[number] = merged
         self.table.setSortingEnabled(False)  # rows would move under us while we fill one
@@ -176,6 +181,8 @@ class SweepResults(QWidget):
         if state == "running" and t.get("epoch"):
             status = _tr("running · epoch {epoch}").format(epoch=t["epoch"])
         cells = [_Item(str(t["number"]), t["number"]), _Item(status, state)]
+        if self.colour is not None:
+            cells[0].setIcon(swatch(self.colour(t["number"])))  # its curves' colour on the loss plot
         for p in self.paths:
             v = t.get("params", {}).get(p)
             cells.append(_Item(_fmt(v), v if v is not None else ""))
