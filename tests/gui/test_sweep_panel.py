@@ -168,7 +168,16 @@ def test_bad_input_is_refused_in_a_sentence_before_anything_starts(qtbot, panel,
     assert panel.run_button.isEnabled()
 
 
+def test_the_form_starts_from_the_presets_own_search_section(panel, session):
+    assert [p for p, c in panel.form.checks.items() if c.isChecked()] == [LR]
+    assert panel.form.edits[LR].text() == "0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0"
+    assert panel.form.sampler.currentData() == "grid" and panel.form.epochs.value() == 60
+    plan = panel.form.plan()
+    assert plan.params[0].values == (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)
+
+
 def test_the_form_reads_random_draws_over_a_range_and_cross_validation(qtbot, panel):
+    _click(qtbot, panel.form.checks[LR])  # the preset's own grid of rates: not this time
     _type(qtbot, panel, "training.l2", "1e-5..0.1")
     panel.form.sampler.setCurrentIndex(panel.form.sampler.findData("random"))
     assert panel.form.trials.isEnabled()
@@ -263,3 +272,29 @@ def test_trials_curves_overlay_the_loss_plot_beside_the_runs(qtbot, window):
     assert list(curves.overlay_curves) == [-5]
     _click(qtbot, panel.overlay_check)
     assert not curves.overlay_curves
+
+
+def test_workers_that_cannot_start_end_the_sweep_with_a_sentence(qtbot, panel, monkeypatch):
+    from playground.core.search import pool
+
+    monkeypatch.setattr(pool, "WORKER", ("-c", "import sys; sys.exit(3)"))  # Python starts, the worker dies
+    _type(qtbot, panel, LR, "0.01, 0.1")
+    with qtbot.waitSignal(panel.finished, timeout=TIMEOUT):
+        _click(qtbot, panel.run_button)
+    assert panel.error.isVisible() and "worker processes end before they start" in panel.error.text()
+    assert panel.run_button.isEnabled() and not panel.runner.running
+
+
+def test_closing_the_window_ends_a_running_sweep_and_its_workers(qtbot, window):
+    panel = window.search.panel
+    window.search.sweep_action.trigger()
+    _type(qtbot, panel, LR, "0.01, 0.1")
+    _spin(qtbot, panel.form.epochs, 100_000)
+    _spin(qtbot, panel.form.workers, 2)
+    started = []
+    panel.runner.started.connect(started.append)
+    _click(qtbot, panel.run_button)
+    qtbot.waitUntil(lambda: len(started) == 2, timeout=TIMEOUT)
+    window.close()
+    assert not panel.runner.running
+    assert not any(_alive(e["pid"]) for e in started)

@@ -9,6 +9,7 @@ sentence naming the setting and the value (SweepInputError), and nothing runs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,6 +75,7 @@ class SweepForm(QWidget):
         self.checks: dict[str, QCheckBox] = {}
         self.edits: dict[str, QLineEdit] = {}
         self._rows: list[Setting] = []
+        self._search: Any = None  # the experiment's own search section, last offered
         self.grid = QGridLayout()
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.sampler = QComboBox()
@@ -116,8 +118,36 @@ class SweepForm(QWidget):
     def set_experiment(self, exp: Experiment) -> None:
         """Rows for `exp`'s settings; what was ticked and typed stays (by path)."""
         rows = settings_of(exp)
-        if [r.path for r in rows] == [r.path for r in self._rows]:
+        if [r.path for r in rows] != [r.path for r in self._rows]:
+            self._set_rows(rows)
+            if exp.training.epochs:
+                self.epochs.setValue(min(exp.training.epochs, self.epochs.maximum()))
+        if exp.search != self._search:
+            self._search = exp.search
+            self.offer_search(exp.search)
+
+    def offer_search(self, search: Any) -> None:
+        """Fill the form from a preset's own `search` section (lr-search-grid: its grid of rates)."""
+        from playground.core.search.paths import normal_path
+
+        if not search or not search.get("params"):
             return
+        for check in self.checks.values():
+            check.setChecked(False)
+        for path, spec in search["params"].items():
+            path = normal_path(path)
+            if path in self.checks:
+                text = (f"{spec['low']}..{spec['high']}" if isinstance(spec, Mapping)
+                        else ", ".join(str(v) for v in spec))
+                self.set_values(path, text)
+        self.sampler.setCurrentIndex(max(0, self.sampler.findData(search.get("sampler", "grid"))))
+        self.trials.setValue(int(search.get("trials", self.trials.value())))
+        folds = int(search.get("folds", 0))
+        self.cross_validate.setChecked(folds >= 2)
+        if folds >= 2:
+            self.folds.setValue(folds)
+
+    def _set_rows(self, rows: list[Setting]) -> None:
         kept = {p: (self.checks[p].isChecked(), self.edits[p].text()) for p in self.checks}
         while self.grid.count():
             item = self.grid.takeAt(0)
@@ -138,8 +168,6 @@ class SweepForm(QWidget):
             self.grid.addWidget(check, i, 0)
             self.grid.addWidget(edit, i, 1)
             self.checks[row.path], self.edits[row.path] = check, edit
-        if exp.training.epochs:
-            self.epochs.setValue(min(exp.training.epochs, self.epochs.maximum()))
 
     def set_values(self, path: str, text: str) -> None:
         """Tick `path` with `text` as its values (tests, and a preset's own search section)."""
