@@ -51,6 +51,7 @@ from playground.gui.plots.dynamics import DynamicsView
 from playground.gui.plots.output_panel import OutputPanel
 from playground.gui.run_status import active_run_text, control_state
 from playground.gui.runs import RunHistory
+from playground.gui.search_actions import SearchActions
 from playground.gui.session import Session
 from playground.gui.training import TrainingController
 from playground.gui.widgets.notice import Notice
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
         self.exports = ExportActions(self, self.settings, self.output.plot_for_export, self._latest_history)
         self.menus["file"].insertMenu(self.files.quit_action, self.exports.menu)
         self.menus["file"].insertSeparator(self.files.quit_action)
+        self.search = SearchActions(self)  # the Sweep dock, its menu items, the lr Find… button
         self._connect()
         self.setAcceptDrops(True)
         self.output.set_dataset(self.session.dataset)
@@ -188,7 +190,7 @@ class MainWindow(QMainWindow):
         c.error.connect(self._on_error)
         self.runs.follow(c, lambda: self.session.experiment)  # runs start with the session's experiment
         for signal in (self.runs.added, self.runs.changed, self.runs.removed):
-            signal.connect(lambda _id: self.output.curves.set_overlays(self.runs.overlays()))
+            signal.connect(lambda _id: self.search.show_overlays())
         bar.train_action.triggered.connect(self.toggle_training)
         bar.step_action.triggered.connect(self.step)
         bar.step_batch_action.triggered.connect(self.step_batch)
@@ -368,6 +370,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         window_state.save(self, self.settings, self.splitter, self._tab_keys())
+        self.search.shutdown()
         self.controller.shutdown()
         self.session.shutdown(SHUTDOWN_MS)
         event.accept()

@@ -178,6 +178,13 @@ class RunBar(QWidget):
             w.setMinimumWidth(110)
             w.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.lr_box.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)  # as wide as before
+        self.lr_find_button = QToolButton(text=self.tr("Find…"), focusPolicy=Qt.FocusPolicy.NoFocus,
+                                          toolTip=self.tr("Find a learning rate with the range test"))
+        lr_row = QWidget()  # the field and its Find… button (gui/search_actions.py opens the dialog)
+        row = QHBoxLayout(lr_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.lr_box)
+        row.addWidget(self.lr_find_button)
 
         lay = QHBoxLayout(self)
         lay.setContentsMargins(18, 8, 18, 8)
@@ -188,7 +195,7 @@ class RunBar(QWidget):
         lay.addSpacing(22)
         lay.addWidget(_column("Epoch", self.epoch_label, self.rate_label))
         # Columns spread over the width like TF Playground's header, but never drift far apart.
-        for caption, w, below in (("Learning rate", self.lr_box, self.lr_warning),
+        for caption, w, below in (("Learning rate", lr_row, self.lr_warning),
                                   ("Loss", self.loss_combo, None), ("Optimizer", self.optimizer_combo, None),
                                   ("Batch size", self.batch_box, None)):
             lay.addSpacing(26)
