@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from playground.core import snapshot as report
+from playground.core.augment import augment, fast_reason
 from playground.core.compat import resolve_loss
 from playground.core.curves import LatestTest
 from playground.core.datasets.base import IMAGE, LINE1D, POINTS2D, Dataset
@@ -131,8 +132,8 @@ class TrainingRun:
         self._elapsed = 0.0
         self._pace = Pace()
         self.fast: FastNet | None = None
-        self.fast_reason = "turned off" if not options.fast else ineligible_reason(
-            self.model, self.loss_fn, self.optimizer)
+        self.fast_reason = "turned off" if not options.fast else fast_reason(experiment.data.augment) or \
+            ineligible_reason(self.model, self.loss_fn, self.optimizer)
         if self.fast_reason is None:
             self.fast = FastNet(self.model, self.loss_fn, self.optimizer, t.l1, t.l2, t.grad_clip)
             splits = [s.x for s in (self.train, self.test, self.val)]
@@ -290,6 +291,7 @@ class TrainingRun:
     def _step(self, xb: torch.Tensor, yb: torch.Tensor, watched: bool = False) -> None:
         t = self.experiment.training
         self.optimizer.zero_grad(set_to_none=True)
+        xb = augment(xb, self.experiment.data.augment, self._generator)  # training batches only
         loss = self.loss_fn(self.model(xb), yb)
         if t.l2:
             loss = loss + 0.5 * t.l2 * sum((w * w).sum() for w in self._weights)  # ½λ‖w‖²
