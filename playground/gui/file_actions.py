@@ -28,6 +28,7 @@ from playground.core.presets import (
     shipped_presets,
     user_presets_dir,
 )
+from playground.gui.calculator import calculator_action
 from playground.gui.full_mnist import FullMnistActions
 from playground.gui.session import Session
 
@@ -271,6 +272,7 @@ def install_menus(window: QMainWindow, files: FileActions, session: Session, run
         menus["view"].addAction(toggle)
     menus["help"].addAction("&Keyboard shortcuts", lambda: _show_shortcuts(window, files, run_actions,
                                                                              [undo, redo]))
+    menus["help"].addAction(calculator_action(window))  # Ctrl+K: optimizer and loss by hand
     menus["help"].addAction("&About NN Playground", lambda: _about(window))
     return menus
 

@@ -95,12 +95,13 @@ def _categorical(y: np.ndarray, p: np.ndarray, logits: bool) -> LossResult:
     else:
         entry = LOSSES["cross_entropy_probs"]
         if np.any((p < 0) | (p > 1)):
-            raise CalcError("predictions: probabilities must lie from 0 to 1 (for raw scores use logits)")
+            raise CalcError("predictions: probabilities must lie from 0 to 1 "
+                            "(raw scores are logits: choose logits)")
         sums = p.sum(axis=1)
         bad = np.flatnonzero(np.abs(sums - 1) > SUM_TOLERANCE)
         if len(bad):
             raise CalcError(f"predictions: row {bad[0] + 1} sums to {sums[bad[0]]:.6g}, not 1: a row holds "
-                            "the probabilities of all classes (for raw scores use logits)")
+                            "the probabilities of all classes (raw scores are logits: choose logits)")
         probs = p
     terms = entry.per_example(p, labels)
     lines = []

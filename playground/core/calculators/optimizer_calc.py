@@ -18,6 +18,7 @@ import torch
 from playground.core.calculators.numbers import CalcError, same_length, vector_text
 from playground.core.explain import StepDetail, explain_step
 from playground.core.optimizers import OPTIMIZERS, OptimizerEntry
+from playground.core.params import Param
 
 Vector = tuple[float, ...]
 
@@ -64,6 +65,24 @@ class OptimizerInputs:
         if self.t < 0:
             raise CalcError(f"t counts the steps already taken, so it cannot be negative, got {self.t!r}")
 
+
+# The scalar inputs as Params: the app's calculator builds its number fields from them.
+SCALARS = (
+    Param("lr", float, 0.1, "Learning rate α.", minimum=0, maximum=100, min_exclusive=True, log_scale=True,
+          label="learning rate"),
+    Param("beta", float, 0.9, "Momentum's β (the fraction of the velocity kept), also Adam's β₁.",
+          minimum=0, maximum=0.9999, label="β"),
+    Param("beta2", float, 0.999, "Adam's β₂: the decay of the squared-gradient average.", minimum=0,
+          maximum=0.99999, label="β₂"),
+    Param("alpha", float, 0.99, "RMSProp's decay of the squared-gradient average.", minimum=0,
+          maximum=0.9999, label="α (RMSProp)"),
+    Param("eps", float, 1e-8, "ε, added to the root in the denominator.", minimum=0, maximum=1,
+          min_exclusive=True, log_scale=True, label="ε"),
+    Param("weight_decay", float, 0.01, "AdamW's decoupled weight decay λ.", minimum=0, maximum=1,
+          label="weight decay"),
+    Param("t", int, 0, "Steps already taken before this one (Adam's bias corrections use t + 1).",
+          minimum=0, maximum=10**6, label="steps taken t"),
+)
 
 # The course's momentum example, and what the course prints for it (see COURSE_NOTE).
 COURSE_EXAMPLE = OptimizerInputs(w=(1.0, 2.0), g=(-0.5, -1.0), lr=0.1, beta=0.9, v=(0.5, 0.1))
