@@ -140,17 +140,17 @@ class OptimizerTab(QWidget):
             self.error.setText(str(e))
             return
         self.error.setText("")
-        parts = [f"<h3>{html.escape(self.tr('One step of each optimizer'))}</h3>"]
-        for s in steps:
-            parts.append(f"<b>{html.escape(s.label)}</b>: <span class='formula'>{html.escape(s.formula)}"
-                         "</span><br>" + "".join(_lines(w) for w in s.worked)
-                         + f"&nbsp;&nbsp;<span class='result'>→ {vector_text(s.new)}</span><br>")
-        parts.append(f"<h3>{html.escape(self.tr('Momentum: three conventions'))}</h3>")
+        parts = [f"<h3>{html.escape(self.tr('Momentum: three conventions'))}</h3>"]  # the course's example
         for c in forms:
             parts.append(f"<b>{html.escape(c.convention.label)}</b>: <span class='formula'>"
                          f"{html.escape(c.convention.formula)}</span><br>{_lines(c.lines)}"
                          f"&nbsp;&nbsp;<span class='result'>→ {vector_text(c.new)}</span><br>")
         parts += [f"<p class='note'>{html.escape(n)}</p>" for n in optimizer_calc.notes(x)]
+        parts.append(f"<h3>{html.escape(self.tr('One step of each optimizer'))}</h3>")
+        for s in steps:
+            parts.append(f"<b>{html.escape(s.label)}</b>: <span class='formula'>{html.escape(s.formula)}"
+                         "</span><br>" + "".join(_lines(w) for w in s.worked)
+                         + f"&nbsp;&nbsp;<span class='result'>→ {vector_text(s.new)}</span><br>")
         self.output.setHtml("".join(parts))
 
 

@@ -53,6 +53,7 @@ def test_the_preview_grid_keeps_originals_in_the_first_column():
     grid = preview_grid(images, {"shift": 1, "rotate": 10.0, "noise": 0.1}, seed=3, rows=2, columns=3)
     assert grid.shape == (2 * 9 - 1, 3 * 9 - 1) and grid.dtype == np.uint8
     expected = ((1 - images[0, 0]) * 255).astype(np.uint8)
+    assert np.all(grid[8, :] == int(0.8 * 255))  # the line between two images
     assert np.array_equal(grid[:8, :8], expected)
     assert not np.array_equal(grid[:8, 9:17], expected)  # an augmented draw
     assert np.array_equal(grid, preview_grid(images, {"shift": 1, "rotate": 10.0, "noise": 0.1}, 3, 2, 3))

@@ -182,13 +182,18 @@ def _pytorch(x: OptimizerInputs) -> tuple[Vector, Vector | None, list[str]]:
     return step.new, None, [line for lines in step.worked for line in lines]  # its lines show v
 
 
+def _n(x: float) -> str:
+    """A number inside a formula line: negatives in brackets, so 0.1·(−0.5) never reads 0.1·-0.5."""
+    return f"({x:.6g})".replace("-", "−") if x < 0 else f"{x:.6g}"
+
+
 def _textbook(x: OptimizerInputs) -> tuple[Vector, Vector | None, list[str]]:
     lines, new_w, new_v = [], [], []
     for w, g, v in zip(x.w, x.g, _velocity(x), strict=True):
         v2 = x.beta * v - x.lr * g
         w2 = w + v2
-        lines += [f"v ← {x.beta:.6g}·{v:.6g} − {x.lr:.6g}·{g:.6g} = {v2:.6g}",
-                  f"θ ← {w:.6g} + {v2:.6g} = {w2:.6g}"]
+        lines += [f"v ← {_n(x.beta)}·{_n(v)} − {_n(x.lr)}·{_n(g)} = {v2:.6g}",
+                  f"θ ← {_n(w)} + {_n(v2)} = {w2:.6g}"]
         new_w.append(w2)
         new_v.append(v2)
     return tuple(new_w), tuple(new_v), lines
@@ -198,7 +203,7 @@ def _course(x: OptimizerInputs) -> tuple[Vector, Vector | None, list[str]]:
     lines, new_w = [], []
     for w, g, v in zip(x.w, x.g, _velocity(x), strict=True):
         w2 = w - x.lr * g + x.beta * (v - x.lr * g)
-        lines.append(f"ω ← {w:.6g} − {x.lr:.6g}·{g:.6g} + {x.beta:.6g}·({v:.6g} − {x.lr:.6g}·{g:.6g})"
+        lines.append(f"ω ← {_n(w)} − {_n(x.lr)}·{_n(g)} + {_n(x.beta)}·({_n(v)} − {_n(x.lr)}·{_n(g)})"
                      f" = {w2:.6g}")
         new_w.append(w2)
     return tuple(new_w), None, lines

@@ -22,8 +22,8 @@ from playground.gui.session import Session
 from playground.gui.widgets.number_field import NumberField
 
 ROWS, COLUMNS = 4, 5  # images shown, and per image: the original and COLUMNS - 1 augmented draws
-TILE = 34  # pixels per image in the preview
-GAP = 3
+WIDTH = 200  # the preview's width in pixels (the data panel's preview is as wide)
+GAP_SHADE = 0.8  # the lines between images: light grey, so white margins of the digits stay apart
 
 
 def preview_grid(images: np.ndarray, spec: dict, seed: int, rows: int = ROWS,
@@ -33,7 +33,7 @@ def preview_grid(images: np.ndarray, spec: dict, seed: int, rows: int = ROWS,
     n, _, h, w = pick.shape
     generator = torch.Generator().manual_seed(seed)
     tiles = [pick] + [augment(pick, spec, generator) for _ in range(columns - 1)]
-    grid = np.full((n * (h + 1) - 1, columns * (w + 1) - 1), 1.0, dtype=np.float32)
+    grid = np.full((n * (h + 1) - 1, columns * (w + 1) - 1), GAP_SHADE, dtype=np.float32)
     for c, batch in enumerate(tiles):
         for r in range(n):
             grid[r * (h + 1):r * (h + 1) + h, c * (w + 1):c * (w + 1) + w] = 1.0 - batch[r, 0].numpy()
@@ -104,10 +104,7 @@ class AugmentBox(QWidget):
             self.preview.clear()
             return
         grid = preview_grid(ds.x_train, dict(exp.data.augment), exp.seed + self.draw)
-        scale = max(1, TILE // ds.x_train.shape[-1])
         image = QImage(grid.data, grid.shape[1], grid.shape[0], grid.strides[0],
                        QImage.Format.Format_Grayscale8)
-        pixmap = QPixmap.fromImage(image.copy()).scaled(grid.shape[1] * scale, grid.shape[0] * scale,
-                                                        Qt.AspectRatioMode.KeepAspectRatio,
-                                                        Qt.TransformationMode.FastTransformation)
-        self.preview.setPixmap(pixmap)
+        pixmap = QPixmap.fromImage(image.copy())
+        self.preview.setPixmap(pixmap.scaledToWidth(WIDTH, Qt.TransformationMode.FastTransformation))
