@@ -122,3 +122,21 @@ def test_an_augmented_run_stays_off_the_fast_engine_and_trains_differently():
     assert TrainingRun(plain_exp, RunOptions(epochs=1)).fast_reason is None  # the MLP would go fast
     runs = [run_to_end(e, RunOptions(epochs=1, grid_resolution=8, weights=True)) for e in (exp, plain_exp)]
     assert not all(np.array_equal(a, b) for a, b in zip(*(r.weights for r in runs), strict=True))
+
+
+def test_evaluation_sees_the_images_as_they_are():
+    """The reported training loss is the model's loss on the unaugmented training images, even with
+    augmentation so strong that an augmented evaluation would differ by far."""
+    d = digits_dict(shift=2, rotate=30, noise=0.5)
+    d["data"]["samples"] = 500
+    d["training"]["optimizer"] = {"name": "adam", "lr": 0.01}
+    exp = experiment_from_dict(d)
+    run = TrainingRun(exp, RunOptions(epochs=5, grid_resolution=8))
+    for last in run.snapshots():  # noqa: B007
+        pass
+    run.model.eval()
+    with torch.no_grad():
+        clean = run.loss_fn(run.model(run.train.x), run.train.y).item()
+        noisy = run.loss_fn(run.model(augment(run.train.x, exp.data.augment, gen())), run.train.y).item()
+    assert last.history["train_loss"][-1] == pytest.approx(clean, rel=1e-4)
+    assert abs(noisy - clean) > 0.01 * clean  # 100 times the tolerance above: the check can tell
