@@ -7,6 +7,7 @@
     nn-playground presets              list the shipped presets
     nn-playground data get|import ...  fetch data too large to ship (see cli_data)
     nn-playground lr-find|sweep ...    search for settings (see cli_search)
+    nn-playground calc optimizer|loss  worked examples by hand (see cli_calc)
 
 Exit statuses are `playground.exit_codes.ExitCode` (2, bad input, prints one line on stderr and no
 traceback). Heavy imports (torch, Qt) happen
@@ -25,7 +26,7 @@ from playground import __version__
 from playground.core.errors import PlaygroundError, SpecError
 from playground.exit_codes import ExitCode, summary
 
-COMMANDS = ("open", "train", "validate", "presets", "data", "lr-find", "sweep")
+COMMANDS = ("open", "train", "validate", "presets", "data", "lr-find", "sweep", "calc")
 
 GUI_MISSING = ("The desktop app is not available yet in this installation ({reason}).\n"
                "The command-line tools work: try `nn-playground presets` or `nn-playground train circle`.")
@@ -112,7 +113,7 @@ def non_negative_int(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from playground import cli_data, cli_search, cli_train
+    from playground import cli_calc, cli_data, cli_search, cli_train
 
     parser = argparse.ArgumentParser(
         prog="nn-playground",
@@ -136,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_presets)
 
     cli_data.add_parser(sub)
+    cli_calc.add_parser(sub)
     parser.set_defaults(handler=cmd_open, preset=None)
     return parser
 

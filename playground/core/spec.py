@@ -45,9 +45,11 @@ class DataSpec:
     validation_fraction: float = 0.0  # carved out of the training part; used by early stopping
     features: tuple[str, ...] = ("x1", "x2")
     params: Mapping[str, Any] = field(default_factory=lambda: _frozen({}))  # data-set specific
+    augment: Mapping[str, Any] = field(default_factory=lambda: _frozen({}))  # images; {} = off (core.augment)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", _frozen(self.params))
+        object.__setattr__(self, "augment", _frozen(self.augment))
         object.__setattr__(self, "features", tuple(self.features))
 
 
@@ -178,6 +180,7 @@ def experiment_to_dict(exp: Experiment) -> dict[str, Any]:
             "validation_fraction": exp.data.validation_fraction,
             "features": list(exp.data.features),
             "params": dict(exp.data.params),
+            **({"augment": dict(exp.data.augment)} if exp.data.augment else {}),  # only when on
         },
         "network": {
             "layers": [{"type": layer.type, **layer.params} for layer in exp.network.layers],

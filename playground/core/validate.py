@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from playground.core.augment import check_augment
 from playground.core.compat import check_experiment
-from playground.core.datasets import DATASETS
+from playground.core.datasets import DATASETS, IMAGE
 from playground.core.errors import SpecError
 from playground.core.features import FEATURES
 from playground.core.layers import LAYERS, OUTPUT_PARAMS
@@ -60,7 +61,7 @@ def _named(d: Any, path: str, key: str, registry: Any) -> tuple[str, dict[str, A
 
 def _data_from_dict(d: Any, path: str = "data") -> DataSpec:
     d = _obj(d, path)
-    _check_keys(d, {"dataset", "features", "params", *(p.name for p in DATA_PARAMS)}, path)
+    _check_keys(d, {"dataset", "features", "params", "augment", *(p.name for p in DATA_PARAMS)}, path)
     entry = DATASETS.lookup(d.get("dataset", "circle"), f"{path}.dataset")
     names = {p.name for p in DATA_PARAMS}
     common = validate_params(DATA_PARAMS, {k: v for k, v in d.items() if k in names}, path)
@@ -72,7 +73,8 @@ def _data_from_dict(d: Any, path: str = "data") -> DataSpec:
         FEATURES.lookup(f, f"{path}.features[{i}]")
     if len(set(features)) != len(features):
         raise SpecError(f"{path}.features", "lists a feature twice", features)
-    return DataSpec(dataset=entry.name, features=tuple(features), params=params, **common)
+    augment = check_augment(d.get("augment"), f"{path}.augment", entry.kind == IMAGE)
+    return DataSpec(dataset=entry.name, features=tuple(features), params=params, augment=augment, **common)
 
 
 def _network_from_dict(d: Any, path: str = "network") -> NetworkSpec:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QWidget
 
 from playground.core.errors import PlaygroundError
 from playground.core.presets import shipped_presets
+from playground.gui.calculator import calculator_action
 from playground.gui.file_actions import FileActions
 from playground.gui.full_mnist import FullMnistActions
 from playground.gui.session import Session
@@ -70,6 +71,7 @@ def install_menus(window: QMainWindow, files: FileActions, session: Session, run
         toggle.setChecked(not widget.isHidden())
         toggle.toggled.connect(widget.setVisible)
         menus["view"].addAction(toggle)
+    menus["help"].addAction(calculator_action(window))  # Ctrl+K: optimizer and loss by hand
     menus["help"].addAction("&Keyboard shortcuts", lambda: _show_shortcuts(window, files, run_actions,
                                                                              [undo, redo]))
     menus["help"].addAction("&About NN Playground", lambda: _about(window))

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageB
 from playground.core import edits as _edits  # noqa: E402
 from playground.core.datasets import load_dataset  # noqa: E402
 from playground.core.experiment import DataSpec, default_experiment  # noqa: E402
+from playground.gui import data_loader  # noqa: E402
 from playground.gui.data_loader import DataLoader  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.panels.data_panel import with_dataset  # noqa: E402
@@ -161,7 +162,24 @@ def test_a_csv_with_a_bad_cell_changes_nothing_and_says_where(qtbot, window, tmp
     assert window.output.page == "points2d" and window.output.dataset is window.session.dataset
 
 
-def test_a_million_samples_are_generated_while_the_window_runs(qtbot, window, ticks):
+@pytest.fixture
+def held_builds(monkeypatch) -> threading.Event:
+    """Large generated sets wait for this event before they are built: whether the loader is still
+    busy when the test looks must not depend on how fast this machine builds a million points."""
+    release = threading.Event()
+    real = data_loader.load_dataset
+
+    def held(spec, seed):
+        if spec.samples >= MILLION:  # only the job's thread builds sets this large
+            release.wait(WAIT / 1000)
+        return real(spec, seed)
+
+    monkeypatch.setattr(data_loader, "load_dataset", held)
+    yield release
+    release.set()  # never leave a job's thread waiting
+
+
+def test_a_million_samples_are_generated_while_the_window_runs(qtbot, window, ticks, held_builds):
     session, samples = window.session, window.data_panel.data_form.controls["samples"]
     before = session.experiment
     type_into(qtbot, samples, str(MILLION))
@@ -169,6 +187,7 @@ def test_a_million_samples_are_generated_while_the_window_runs(qtbot, window, ti
     assert_runs_while_loading(qtbot, window, ticks)
     assert "Circle" in window.data_progress.text
     qtbot.mouseClick(window.data_progress.cancel_button, Qt.MouseButton.LeftButton)
+    held_builds.set()  # the cancelled build runs out and is ignored; the next one goes straight through
     assert session.experiment == before
     assert samples.value() == before.data.samples  # the box shows what is current again
     with qtbot.waitSignal(session.changed, timeout=WAIT):

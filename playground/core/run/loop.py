@@ -21,6 +21,7 @@ from contextlib import nullcontext
 import numpy as np
 import torch
 
+from playground.core.augment import fast_reason
 from playground.core.commands import (
     Command,
     Pause,
@@ -108,13 +109,16 @@ class TrainingRun:
         after an epoch, and who reports."""
         t, ds = self.experiment.training, self.dataset
         self.fast: FastNet | None = None
-        self.fast_reason = "turned off" if not self.options.fast else ineligible_reason(
-            self.model, self.loss_fn, self.optimizer)
+        augmentation = self.experiment.data.augment
+        self.fast_reason = "turned off" if not self.options.fast else fast_reason(augmentation) or \
+            ineligible_reason(self.model, self.loss_fn, self.optimizer)
         if self.fast_reason is None:
             self.fast = FastNet(self.model, self.loss_fn, self.optimizer, t.l1, t.l2, t.grad_clip)
-        self.steppers = Steppers(TorchStepper(self.model, self.loss_fn, self.optimizer, t),
+        generator = torch.Generator().manual_seed(self.experiment.seed)  # shuffling, then augmentation
+        torch_stepper = TorchStepper(self.model, self.loss_fn, self.optimizer, t, augmentation, generator)
+        self.steppers = Steppers(torch_stepper,
                                  None if self.fast is None else FastStepper(self.fast, self.optimizer),
-                                 self.train, torch.Generator().manual_seed(self.experiment.seed))
+                                 self.train, generator)
         splits = (self.train, self.test, self.val)
         self.evaluator = Evaluator(self.model, self.loss_fn, ds, self.to_value, splits, self.fast)
         self.divergence = DivergenceCheck(start_loss(self.model, self.loss_fn, self.train),

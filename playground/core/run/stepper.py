@@ -14,11 +14,13 @@ place (DESIGN: one fast path beside torch); the loop does not change.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 import numpy as np
 import torch
 
+from playground.core.augment import augment
 from playground.core.evaluation import Split, grad_norms
 from playground.core.explain import StepDetail, penalised
 from playground.core.fastnet import FastNet
@@ -56,8 +58,10 @@ class TorchStepper:
     numpy = False
 
     def __init__(self, model: torch.nn.Module, loss_fn: torch.nn.Module, optimizer: torch.optim.Optimizer,
-                 training: TrainingSpec):
+                 training: TrainingSpec, augmentation: Mapping[str, float] | None = None,
+                 generator: torch.Generator | None = None):
         self.model, self.loss_fn, self.optimizer, self.training = model, loss_fn, optimizer, training
+        self._augmentation, self._generator = augmentation or {}, generator  # image sets (core.augment)
         self._weights = [p for p in model.parameters() if penalised(p.ndim)]
         self.watch = Watch()  # the weight step mode explains, if any
 
@@ -79,6 +83,7 @@ class TorchStepper:
     def _backward(self, x: torch.Tensor, y: torch.Tensor) -> None:
         t = self.training
         self.optimizer.zero_grad(set_to_none=True)
+        x = augment(x, self._augmentation, self._generator)  # training batches only
         loss = self.loss_fn(self.model(x), y)
         if t.l2:
             loss = loss + 0.5 * t.l2 * sum((w * w).sum() for w in self._weights)  # ½λ‖w‖²

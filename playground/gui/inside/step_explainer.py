@@ -42,6 +42,7 @@ from playground.core.model import NetworkReport, build_model, inspect_network
 from playground.core.optimizers import OPTIMIZERS
 from playground.core.snapshot import Snapshot
 from playground.gui import theme
+from playground.gui.calculator import calculator_button
 from playground.gui.training import TrainingController
 
 REFRESH_S = 0.12  # while training runs freely the read-out follows at ~8 Hz; paused, every step shows
@@ -167,6 +168,7 @@ class StepExplainer(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.batch_button)
         buttons.addWidget(self.epoch_button)
+        buttons.addWidget(calculator_button(self))  # the worked examples with typed numbers
         buttons.addStretch(1)
         self.counter = QLabel()
         self.counter.setObjectName("counter")

@@ -34,10 +34,11 @@ from PySide6.QtWidgets import (
 
 from playground.core import edits as _edits
 from playground.core.datasets import DATASETS, data_defaults
-from playground.core.datasets.base import POINTS2D, TABLE
+from playground.core.datasets.base import IMAGE, POINTS2D, TABLE
 from playground.core.experiment import DATA_PARAMS, Experiment
 from playground.core.features import FEATURES
 from playground.core.params import defaults
+from playground.gui.panels.augment_box import AugmentBox
 from playground.gui.panels.thumbnails import PREVIEW_POINTS, dataset_pixmap, task_text, thumbnail
 from playground.gui.panels.training_panel import section
 from playground.gui.session import Session
@@ -87,8 +88,9 @@ def with_dataset(exp: Experiment, name: str, params: dict[str, Any] | None = Non
     data = data_defaults(name)
     if "train_fraction" not in data and DATASETS[exp.data.dataset].train_fraction is not None:
         data["train_fraction"] = defaults(DATA_PARAMS)["train_fraction"]
+    augment = exp.data.augment if entry.kind == IMAGE else {}  # images only (core.augment)
     return _edits.with_data(exp, dataset=name, params={**defaults(entry.params), **(params or {})},
-                            features=features, **data)
+                            features=features, augment=augment, **data)
 
 
 class DataPanel(QScrollArea):
@@ -157,6 +159,7 @@ class DataPanel(QScrollArea):
         self.counts_label = _hint("")
         self.counts_label.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         lay.addWidget(self.counts_label)
+        lay.addWidget(AugmentBox(self.session))  # image sets only: shift, rotate, noise and a preview
         lay.addStretch(1)
 
         self.regenerate_button.clicked.connect(self.regenerate)
