@@ -61,6 +61,11 @@ class TwinUpdate:
     eager_state: bool = False  # torch creates the state with the optimizer (AdaGrad), not at step 1
 
 
+def signed(x: float) -> str:
+    """A number as an operand in a worked line: negatives in brackets, so `0.1·(−0.5)`, never `0.1·-0.5`."""
+    return f"({x:.6g})".replace("-", "−") if x < 0 else f"{x:.6g}"
+
+
 # ------------------------------------------------------------------ SGD, momentum, Nesterov ------
 def _sgd_hyper(g: dict) -> dict:
     h: dict[str, Any] = {"nesterov": bool(g["nesterov"])}
@@ -91,7 +96,7 @@ SGD = TwinUpdate("sgd", torch.optim.SGD, lambda g: g["dampening"] == 0 and g["we
 def worked_sgd(d: StepDetail) -> tuple[float, Lines]:
     lr, g = d.hyper["lr"], d.grad
     new = d.old - lr * g
-    return new, [f"w ← {d.old:.6g} − {lr:.6g}·{g:.6g} = {new:.6g}"]
+    return new, [f"w ← {d.old:.6g} − {lr:.6g}·{signed(g)} = {new:.6g}"]
 
 
 def worked_momentum(d: StepDetail, nesterov: bool = False) -> tuple[float, Lines]:
@@ -99,10 +104,10 @@ def worked_momentum(d: StepDetail, nesterov: bool = False) -> tuple[float, Lines
     first = "momentum_buffer" not in d.state_before
     v = g if first else mu * d.state_before["momentum_buffer"] + g
     lines = ["first step: v ← g" if first else
-             f"v ← {mu:.6g}·{d.state_before['momentum_buffer']:.6g} + {g:.6g} = {v:.6g}"]
+             f"v ← {mu:.6g}·{signed(d.state_before['momentum_buffer'])} + {signed(g)} = {v:.6g}"]
     step = g + mu * v if nesterov else v
     new = d.old - lr * step
-    lines.append(f"w ← {d.old:.6g} − {lr:.6g}·{step:.6g} = {new:.6g}")
+    lines.append(f"w ← {d.old:.6g} − {lr:.6g}·{signed(step)} = {new:.6g}")
     return new, lines
 
 
@@ -130,7 +135,7 @@ def worked_adagrad(d: StepDetail) -> tuple[float, Lines]:
     s = d.state_before.get("sum", 0.0) + g * g
     new = d.old - lr * g / (_sqrt(s) + eps)
     return new, [f"s ← {s:.6g}",
-                 f"w ← {d.old:.6g} − {lr:.6g}·{g:.6g} / ({_sqrt(s):.6g} + {eps:.3g}) = {new:.6g}"]
+                 f"w ← {d.old:.6g} − {lr:.6g}·{signed(g)} / ({_sqrt(s):.6g} + {eps:.3g}) = {new:.6g}"]
 
 
 # ------------------------------------------------------------------ RMSProp ----------------------
@@ -173,7 +178,7 @@ def worked_rmsprop(d: StepDetail) -> tuple[float, Lines]:
         lines.append(f"with momentum: b ← μ·b + g/(√s+ε) = {buf:.6g};  w ← w − lr·b = {new:.6g}")
     else:
         new = d.old - lr * g / denom
-        lines.append(f"w ← {d.old:.6g} − {lr:.6g}·{g:.6g} / {denom:.6g} = {new:.6g}")
+        lines.append(f"w ← {d.old:.6g} − {lr:.6g}·{signed(g)} / {denom:.6g} = {new:.6g}")
     return new, lines
 
 
@@ -245,7 +250,7 @@ def worked_adam(d: StepDetail, decoupled: bool = False) -> tuple[float, Lines]:
     new = w - (lr / c1) * m / (_sqrt(v) / _sqrt(c2) + eps)
     lines += [f"step t = {t:.0f}", f"m ← {m:.6g},  v ← {v:.6g}",
               f"bias corrections: m̂ = m/(1−β₁ᵗ) = {m / c1:.6g},  v̂ = v/(1−β₂ᵗ) = {v / c2:.6g}",
-              f"w ← {w:.6g} − {lr:.6g}·{m / c1:.6g} / ({_sqrt(v / c2):.6g} + {eps:.3g}) = {new:.6g}"]
+              f"w ← {w:.6g} − {lr:.6g}·{signed(m / c1)} / ({_sqrt(v / c2):.6g} + {eps:.3g}) = {new:.6g}"]
     return new, lines
 
 

@@ -91,6 +91,15 @@ def test_every_registered_optimizer_is_worked_with_lines_per_weight():
         assert len(s.worked) == 3 and all(s.worked) and s.formula == OPTIMIZERS[s.name].formula
 
 
+def test_negative_operands_are_bracketed_in_every_worked_line():
+    """`0.1·-0.5` reads as a typo to a learner; every rule writes `0.1·(−0.5)`."""
+    course = OptimizerInputs(w=(1.0, 2.0), g=(-0.5, -1.0), lr=0.1, beta=0.9, v=(-0.5, 0.1))
+    lines = [line for s in all_steps(course) + all_steps(STATEFUL) for weight in s.worked for line in weight]
+    assert any("(−0.5)" in line for line in lines)
+    for line in lines:
+        assert not any(bad in line for bad in ("·-", "·−", "+ -", "+ −", "- -", "− -", "− −")), line
+
+
 @pytest.mark.parametrize("change, message", [
     (dict(g=(1.0,)), "g has 1 value(s) but w has 2"),
     (dict(v=(1.0, 2.0, 3.0)), "v has 3 value(s) but w has 2"),

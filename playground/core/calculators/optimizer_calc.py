@@ -19,6 +19,7 @@ from playground.core.calculators.numbers import CalcError, same_length, vector_t
 from playground.core.explain import StepDetail, explain_step
 from playground.core.optimizers import OPTIMIZERS, OptimizerEntry
 from playground.core.params import Param
+from playground.core.update_rules import signed as _n
 
 Vector = tuple[float, ...]
 
@@ -180,11 +181,6 @@ def _pytorch(x: OptimizerInputs) -> tuple[Vector, Vector | None, list[str]]:
     inputs = OptimizerInputs(w=x.w, g=x.g, lr=x.lr, beta=x.beta, v=_velocity(x))
     step = step_of("momentum", inputs)
     return step.new, None, [line for lines in step.worked for line in lines]  # its lines show v
-
-
-def _n(x: float) -> str:
-    """A number inside a formula line: negatives in brackets, so 0.1·(−0.5) never reads 0.1·-0.5."""
-    return f"({x:.6g})".replace("-", "−") if x < 0 else f"{x:.6g}"
 
 
 def _textbook(x: OptimizerInputs) -> tuple[Vector, Vector | None, list[str]]:
