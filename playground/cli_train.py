@@ -187,7 +187,9 @@ def _clean(obj: Any) -> Any:
 
 
 def result_dict(exp: Experiment, run: TrainingRun, last: Snapshot) -> dict[str, Any]:
-    """Everything --json prints; NaN is null. Linear regression (no hidden layer) adds the fit."""
+    """Everything --json prints; NaN is null. Linear regression (no hidden layer) adds the fit, and
+    a linear model its coefficients in the data's own units (un-standardised)."""
+    from playground.core.coefficients import coefficients
     from playground.core.datasets.base import REGRESSION
     from playground.core.probes import dense_weights
 
@@ -214,6 +216,9 @@ def result_dict(exp: Experiment, run: TrainingRun, last: Snapshot) -> dict[str, 
             result["bias"] = None if b is None else (float(b[0]) if b.shape[0] == 1 else b.tolist())
     elif last.confusion is not None:
         result.update(class_figures(last.confusion, run.dataset.class_names))
+    coefs = coefficients(exp.network, run.dataset, dense_weights(run.model))
+    if coefs is not None:
+        result["coefficients"] = coefs
     result.update(samples_counts(exp, run.dataset))
     result["metrics"] = {k: float(v) for k, v in last.metrics.items()
                          if not is_grad_norm_key(k) and k not in ("epoch", "seconds")}

@@ -233,6 +233,29 @@ def test_open_csv_sets_dataset_params(qtbot, session, tmp_path, monkeypatch):
     assert session.dataset.used == 40 and not session.dataset.capped  # every row, whatever came before
 
 
+def test_the_standardize_checkbox_trains_a_csv_on_its_own_numbers_undoably(qtbot, session, tmp_path):
+    csv_path = tmp_path / "line.csv"
+    csv_path.write_text("x,y\n" + "\n".join(f"{i},{3 * i + 2}" for i in range(20)) + "\n")
+    panel = DataPanel(session)
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(session.changed, timeout=30_000):
+        session.change_data(_edits.with_data(session.experiment, dataset="csv", samples=1_000_000,
+                                             params={"path": str(csv_path), "task": "regression"}).data,
+                            session.experiment.seed, "Use line.csv")
+    box = panel.params_form.controls["standardize"]
+    assert list(panel.params_form.controls) == ["standardize"]  # file, target, task: through Open CSV…
+    assert box.isChecked() and "numbers as written" in box.toolTip()
+    assert abs(float(session.dataset.x_train.mean())) < 1e-5
+    with qtbot.waitSignal(session.changed, timeout=30_000):
+        box.click()  # a checkbox in a never-shown scroll area has no size to click on
+    assert session.experiment.data.params["standardize"] is False and not box.isChecked()
+    assert sorted(session.dataset.x_train[:, 0].tolist()) == sorted(  # the file's own x values
+        (session.dataset.y_train[:, 0] - 2) / 3)
+    with qtbot.waitSignal(session.changed, timeout=30_000):
+        session.undo_stack.undo()
+    assert session.experiment.data.params.get("standardize", True) is True and box.isChecked()
+
+
 def test_each_data_set_starts_from_its_own_sample_count_and_a_cap_is_shown(qtbot, session):
     panel = DataPanel(session)
     qtbot.addWidget(panel)

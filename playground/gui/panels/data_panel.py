@@ -50,6 +50,8 @@ _PREVIEW = 200
 _LAST_CSV_DIR = "files/last_csv_dir"
 DEFAULT_FEATURES = ("x1", "x2")
 CSV_FILTER = "CSV files (*.csv);;All files (*)"
+# A CSV's file, target and task are chosen through Open CSV…; its switches sit in the form.
+_TABLE_SWITCHES = tuple(p for p in DATASETS["csv"].params if p.kind is bool)
 
 
 def _hint(text: str) -> QLabel:
@@ -308,8 +310,8 @@ class DataPanel(QScrollArea):
         for name, b in self.dataset_buttons.items():
             b.setChecked(name == data.dataset)
         self.data_form.set_values({p.name: getattr(data, p.name) for p in DATA_PARAMS})
-        self._rebuild_params(entry.params if kind != TABLE else ())
-        self.params_form.set_values(data.params)
+        self._rebuild_params(entry.params if kind != TABLE else _TABLE_SWITCHES)
+        self.params_form.set_values({**defaults(entry.params), **data.params})  # an unset one: its default
         is_2d = kind == POINTS2D
         for name, b in self.feature_buttons.items():
             b.blockSignals(True)
