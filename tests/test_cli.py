@@ -75,6 +75,18 @@ def test_the_seed_override_is_applied_and_reproducible(capsys):
     assert runs[2]["train_loss"] != runs[0]["train_loss"]
 
 
+def test_the_data_seed_and_training_seed_are_overridden_apart(tmp_path, capsys):
+    """--seed and --data-seed each set their own seed (what each one draws: tests/core/test_seeds.py)."""
+    base = run_json(capsys, "moons", "--epochs", "1")[1]
+    weights = run_json(capsys, "moons", "--epochs", "1", "--seed", "9", "--out", str(tmp_path / "b"))[1]
+    data = run_json(capsys, "moons", "--epochs", "1", "--data-seed", "9", "--out", str(tmp_path / "c"))[1]
+    assert (weights["seed"], weights["data_seed"]) == (9, base["data_seed"])
+    assert (data["seed"], data["data_seed"]) == (base["seed"], 9)
+    assert len({base["train_loss"], weights["train_loss"], data["train_loss"]}) == 3
+    saved = [load_preset(tmp_path / k / "preset.json") for k in "bc"]
+    assert [(e.seed, e.data_seed) for e in saved] == [(9, base["data_seed"]), (base["seed"], 9)]
+
+
 def test_linear_regression_reports_the_fitted_weight_and_bias(tmp_path, capsys):
     code, r, _ = run_json(capsys, str(preset(tmp_path / "line.json")))
     assert code == ExitCode.OK and r["task"] == "regression"

@@ -258,7 +258,7 @@ class MainWindow(QMainWindow):
                 self.controller.set_learning_rate(_edits.learning_rate(new))
         elif _edits.affects_run(new, old):
             self._discard_run()
-        if new.data != old.data or new.seed != old.seed:
+        if new.data != old.data or new.data_seed != old.data_seed:
             self.output.set_dataset(self.session.dataset)
         self._sync_run_views()
         self._refresh_title()

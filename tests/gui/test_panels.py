@@ -153,6 +153,23 @@ def test_training_panel_settings_reach_the_session(qtbot, session):
     assert not panel.early_form.controls["patience"].isEnabled()
 
 
+def test_new_weights_changes_only_the_training_seed_and_keeps_the_data(qtbot, session):
+    panel = TrainingPanel(session)
+    qtbot.addWidget(panel)
+    before, data = session.experiment, session.dataset
+    qtbot.mouseClick(panel.new_weights_button, Qt.MouseButton.LeftButton)
+    after = session.experiment
+    assert after.seed != before.seed and after.data_seed == before.data_seed
+    assert session.dataset is data  # nothing reloaded: the same arrays
+    assert panel.seed_box.value() == after.seed and panel.data_seed_box.value() == before.data_seed
+    assert session.undo_stack.undoText() == "New weights"
+    session.undo_stack.undo()
+    assert session.experiment == before and panel.seed_box.value() == before.seed
+    with qtbot.waitSignal(session.changed, timeout=30_000):
+        type_into(qtbot, panel.data_seed_box, "77")
+    assert (session.experiment.data_seed, session.experiment.seed) == (77, before.seed)
+
+
 def test_training_panel_mirrors_external_edits_without_echo(qtbot, session):
     panel = TrainingPanel(session)
     qtbot.addWidget(panel)
@@ -200,11 +217,11 @@ def test_data_form_and_regenerate(qtbot, session):
     qtbot.addWidget(panel)
     type_into(qtbot, panel.data_form.controls["noise"], ".25")
     assert session.experiment.data.noise == pytest.approx(0.25)
-    seed = session.experiment.seed
+    seed, data_seed = session.experiment.seed, session.experiment.data_seed
     qtbot.mouseClick(panel.regenerate_button, Qt.MouseButton.LeftButton)
-    assert session.experiment.seed != seed
+    assert session.experiment.data_seed != data_seed and session.experiment.seed == seed  # same weights
     session.undo_stack.undo()
-    assert session.experiment.seed == seed
+    assert session.experiment.data_seed == data_seed
     assert panel.preview.pixmap() is not None and not panel.preview.pixmap().isNull()
 
 
