@@ -49,14 +49,24 @@ def coefficients(network: NetworkSpec, ds: Dataset,
     w, b = layers[0]
     if w.shape[0] != 1 or len(ds.feature_names) != w.shape[1]:
         return None
+    line = in_data_units(ds, w, b)
+    if line is None:
+        return None
+    slopes, intercept = line
+    return {**{name: float(s) for name, s in zip(ds.feature_names, slopes, strict=True)},
+            INTERCEPT: intercept}
+
+
+def in_data_units(ds: Dataset, w: np.ndarray, b: np.ndarray | None) -> tuple[np.ndarray, float] | None:
+    """One output unit's weights w (1, in) and bias b as slopes and intercept on the data's own
+    numbers (None if the inputs are not an affine map of the data's columns)."""
     scale = _scaling(ds, w.shape[1])
     if scale is None:
         return None
     mean, std = scale
-    slopes = w[0].astype(np.float64) / std
-    intercept = (0.0 if b is None else float(b[0])) - float(np.dot(slopes, mean))
-    return {**{name: float(s) for name, s in zip(ds.feature_names, slopes, strict=True)},
-            INTERCEPT: intercept}
+    slopes = np.asarray(w, dtype=np.float64)[0] / std
+    shifted = mean != 0  # an unshifted column adds nothing (not inf·0 = nan from a diverged weight)
+    return slopes, (0.0 if b is None else float(b[0])) - float(np.dot(slopes[shifted], mean[shifted]))
 
 
 def coefficients_text(coefs: dict[str, float]) -> str:

@@ -276,6 +276,7 @@ class MainWindow(QMainWindow):
         self.step_explainer.set_experiment(self.session.experiment, self.session.dataset,
                                            self.designer.report)
         self.output.set_loss(self.session.experiment.training.loss)
+        self.output.set_network(self.session.experiment.network)
 
     def _on_snapshot(self, snap: Snapshot) -> None:
         """First phase of a frame (see training): the picture and the counters."""

@@ -120,3 +120,15 @@ def test_no_coefficients_for_a_hidden_layer_or_features_that_are_not_the_columns
     d["network"]["layers"] = [{"type": "dense", "units": 3, "activation": "tanh"}]
     run = TrainingRun(experiment_from_dict(d))
     assert coefficients(run.experiment.network, run.dataset, dense_weights(run.model)) is None
+
+
+def test_a_one_column_csv_regression_is_a_line_set_and_a_one_column_classifier_is_not(tmp_path, course_line):
+    ds = load_dataset(experiment_from_dict(linear(course_line, True, 0.1, 1)).data, 0)
+    assert ds.kind == "line1d" and ds.raw_train.shape == (50, 1) and ds.feature_names == ("x",)
+    np.testing.assert_allclose(ds.transform(ds.raw_train), ds.x_train, rtol=1e-6)
+    x0, x1, y0, y1 = ds.extent
+    assert x0 < ds.raw_train.min() and x1 > ds.raw_train.max() and y0 < 2.1 and y1 > 4.9
+    labels = write_csv(tmp_path / "labels.csv", ("x", "k"), [(i, i % 2) for i in range(10)])
+    d = linear(labels, True, 0.1, 1)
+    d["data"]["params"]["task"] = "auto"
+    assert load_dataset(experiment_from_dict(d).data, 0).kind == "table"

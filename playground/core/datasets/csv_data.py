@@ -4,7 +4,8 @@ Errors name the file, the row (counted as a person counts lines in the file, hea
 column and the bad value. Inputs are standardised with the *training* split's mean and std so no
 test information leaks in (unless `standardize` is off: then the numbers as written are the model's
 inputs); the Dataset's transform applies the same scaling to new points. Targets are never scaled. Two
-input columns make a 2-D point set (boundary plots and features work), more make a table.
+input columns make a 2-D point set (boundary plots and features work), more make a table; one input
+column with a numeric target is a 1-D line set (the points and the fitted curve are drawn).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from playground.core.datasets.base import BINARY, MULTICLASS, POINTS2D, REGRESSION, TABLE, Dataset
+from playground.core.datasets.base import BINARY, LINE1D, MULTICLASS, POINTS2D, REGRESSION, TABLE, Dataset
 from playground.core.datasets.splits import assemble, margin_extent, split_indices, streams
 from playground.core.errors import DataError
 from playground.core.features import apply_features
@@ -221,6 +222,9 @@ def load_csv(spec: DataSpec, seed: int) -> Dataset:
     common = dict(name=name, task=task, num_classes=len(class_names) if task != REGRESSION else 0,
                   x=transform(raw), y=labels, class_names=class_names, transform=transform,
                   available=len(table.values), requested=_asked(spec.samples))
+    if len(inputs) == 1 and task == REGRESSION:  # drawn as the built-in line set: points and the fit
+        return assemble(parts, kind=LINE1D, raw=raw, feature_names=inputs,
+                        extent=margin_extent(raw[:, 0], y, 0.05), **common)
     if is_2d:
         names = inputs if spec.features == ("x1", "x2") else spec.features
         return assemble(parts, kind=POINTS2D, raw=raw, feature_names=names,
