@@ -71,6 +71,7 @@ def in_data_units(ds: Dataset, w: np.ndarray, b: np.ndarray | None) -> tuple[np.
 
 def coefficients_text(coefs: dict[str, float]) -> str:
     """``3.001·x + 1.999``: the fitted line as a person writes it (names from the data)."""
-    terms = [f"{value:.4g}·{name}" for name, value in coefs.items() if name != INTERCEPT]
-    text = " + ".join(terms + [f"{coefs[INTERCEPT]:.4g}"])
-    return text.replace("+ -", "− ").replace("-", "−")
+    (value, name), *rest = [*((v, f"·{n}") for n, v in coefs.items() if n != INTERCEPT),
+                            (coefs[INTERCEPT], "")]
+    first = ("−" if value < 0 else "") + f"{abs(value):.4g}{name}"
+    return first + "".join(f" {'−' if v < 0 else '+'} {abs(v):.4g}{n}" for v, n in rest)

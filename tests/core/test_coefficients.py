@@ -132,3 +132,7 @@ def test_a_one_column_csv_regression_is_a_line_set_and_a_one_column_classifier_i
     d = linear(labels, True, 0.1, 1)
     d["data"]["params"]["task"] = "auto"
     assert load_dataset(experiment_from_dict(d).data, 0).kind == "table"
+
+
+def test_the_fitted_line_is_written_with_its_signs_and_the_columns_names_as_they_are():
+    assert coefficients_text({"x-1": -1.5, "b": 0.25, "intercept": -4.0}) == "−1.5·x-1 + 0.25·b − 4"
