@@ -39,7 +39,10 @@ def add_parser(sub: Any, non_negative_int: Callable[[str], int]) -> None:
                        description="Train a preset headless and report the result.")
     p.add_argument("preset", metavar="PRESET", help="preset file, or a shipped preset name such as circle")
     p.add_argument("--epochs", type=non_negative_int, help="epoch limit (overrides the preset; 0 = none)")
-    p.add_argument("--seed", type=non_negative_int, help="random seed (overrides the preset)")
+    p.add_argument("--seed", type=non_negative_int,
+                   help="training seed: initial weights, shuffling, dropout (overrides the preset)")
+    p.add_argument("--data-seed", type=non_negative_int,
+                   help="data seed: points, noise, train/test split (overrides the preset)")
     p.add_argument("--json", action="store_true", help="print one JSON object with the results")
     p.add_argument("--out", type=Path, metavar="DIR",
                    help="write history.csv, weights.pt and the preset.json actually run into DIR")
@@ -58,7 +61,7 @@ def run_train(args: argparse.Namespace) -> int:
     torch_setup.set_threads()
 
     path = resolve_preset(args.preset)
-    exp = with_overrides(load_preset(path), args.epochs, args.seed, path.name)
+    exp = with_overrides(load_preset(path), args.epochs, args.seed, path.name, args.data_seed)
     try:
         # The boundary grid is only drawn by the app; a tiny one keeps snapshots cheap here.
         run = TrainingRun(exp, RunOptions(grid_resolution=8, slice_seconds=0.1))
@@ -87,14 +90,17 @@ def run_train(args: argparse.Namespace) -> int:
                                                                                         ExitCode.OK)
 
 
-def with_overrides(exp: Experiment, epochs: int | None, seed: int | None, file_name: str) -> Experiment:
-    """The experiment with --epochs/--seed applied, validated again as a whole."""
+def with_overrides(exp: Experiment, epochs: int | None, seed: int | None, file_name: str,
+                   data_seed: int | None = None) -> Experiment:
+    """The experiment with --epochs/--seed/--data-seed applied, validated again as a whole."""
     from playground.core.experiment import experiment_from_dict, experiment_to_dict
 
     if epochs is not None:
         exp = dataclasses.replace(exp, training=dataclasses.replace(exp.training, epochs=epochs))
     if seed is not None:
         exp = dataclasses.replace(exp, seed=seed)
+    if data_seed is not None:
+        exp = dataclasses.replace(exp, data_seed=data_seed)
     try:
         return experiment_from_dict(experiment_to_dict(exp))
     except SpecError as e:
@@ -187,13 +193,16 @@ def _clean(obj: Any) -> Any:
 
 
 def result_dict(exp: Experiment, run: TrainingRun, last: Snapshot) -> dict[str, Any]:
-    """Everything --json prints; NaN is null. Linear regression (no hidden layer) adds the fit."""
+    """Everything --json prints; NaN is null. Linear regression (no hidden layer) adds the fit, and
+    a linear model its coefficients in the data's own units (un-standardised)."""
+    from playground.core.coefficients import coefficients
     from playground.core.datasets.base import REGRESSION
     from playground.core.probes import dense_weights
 
     task = run.dataset.task
     result: dict[str, Any] = {
         "preset": exp.name, "dataset": exp.data.dataset, "task": task, "seed": exp.seed,
+        "data_seed": exp.data_seed,
         "epochs": last.epoch, "epoch_limit": run.epoch_limit, "steps": last.step,
         "train_loss": last.latest("train_loss"), "test_loss": last.latest("test_loss"),
         "val_loss": last.latest("val_loss"),
@@ -214,6 +223,9 @@ def result_dict(exp: Experiment, run: TrainingRun, last: Snapshot) -> dict[str, 
             result["bias"] = None if b is None else (float(b[0]) if b.shape[0] == 1 else b.tolist())
     elif last.confusion is not None:
         result.update(class_figures(last.confusion, run.dataset.class_names))
+    coefs = coefficients(exp.network, run.dataset, dense_weights(run.model))
+    if coefs is not None:
+        result["coefficients"] = coefs
     result.update(samples_counts(exp, run.dataset))
     result["metrics"] = {k: float(v) for k, v in last.metrics.items()
                          if not is_grad_norm_key(k) and k not in ("epoch", "seconds")}

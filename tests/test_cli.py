@@ -75,12 +75,38 @@ def test_the_seed_override_is_applied_and_reproducible(capsys):
     assert runs[2]["train_loss"] != runs[0]["train_loss"]
 
 
+def test_the_data_seed_and_training_seed_are_overridden_apart(tmp_path, capsys):
+    """--seed and --data-seed each set their own seed (what each one draws: tests/core/test_seeds.py)."""
+    base = run_json(capsys, "moons", "--epochs", "1")[1]
+    weights = run_json(capsys, "moons", "--epochs", "1", "--seed", "9", "--out", str(tmp_path / "b"))[1]
+    data = run_json(capsys, "moons", "--epochs", "1", "--data-seed", "9", "--out", str(tmp_path / "c"))[1]
+    assert (weights["seed"], weights["data_seed"]) == (9, base["data_seed"])
+    assert (data["seed"], data["data_seed"]) == (base["seed"], 9)
+    assert len({base["train_loss"], weights["train_loss"], data["train_loss"]}) == 3
+    saved = [load_preset(tmp_path / k / "preset.json") for k in "bc"]
+    assert [(e.seed, e.data_seed) for e in saved] == [(9, base["data_seed"]), (base["seed"], 9)]
+
+
 def test_linear_regression_reports_the_fitted_weight_and_bias(tmp_path, capsys):
     code, r, _ = run_json(capsys, str(preset(tmp_path / "line.json")))
     assert code == ExitCode.OK and r["task"] == "regression"
     assert r["train_accuracy"] is None and r["test_accuracy"] is None
     assert r["weights"] == [pytest.approx(3.0, abs=1e-3)] and r["bias"] == pytest.approx(2.0, abs=1e-3)
     assert r["r2"] == pytest.approx(1.0, abs=1e-6)
+    assert r["coefficients"] == {"x": r["weights"][0], "intercept": r["bias"]}  # no scaling: the weights
+
+
+def test_a_standardised_csv_line_reports_its_coefficients_in_the_files_units(tmp_path, capsys):
+    """The course's y = 3x + 2 from a CSV: the weights are in standardised units, the coefficients not."""
+    xs = [i / 99 for i in range(100)]
+    (tmp_path / "line.csv").write_text("x,y\n" + "\n".join(f"{x},{3 * x + 2}" for x in xs))
+    d = json.loads(preset(tmp_path / "p.json").read_text())
+    d["data"] = {"dataset": "csv", "samples": 1000000, "params": {"path": str(tmp_path / "line.csv")}}
+    d["training"].update(batch_size=0, epochs=300, optimizer={"name": "sgd", "lr": 0.5})
+    (tmp_path / "p.json").write_text(json.dumps(d))
+    code, r, _ = run_json(capsys, str(tmp_path / "p.json"))
+    assert code == ExitCode.OK and r["weights"][0] == pytest.approx(0.87, abs=0.03)  # 3·σ of x
+    assert r["coefficients"] == {"x": pytest.approx(3.0, abs=1e-3), "intercept": pytest.approx(2.0, abs=1e-3)}
 
 
 def test_divergence_exits_3_with_nulls_not_nan(tmp_path, capsys):

@@ -25,7 +25,7 @@ def check_run(exp: Experiment, dataset: Dataset | None = None,
     """Load `exp`'s data (unless given) and check that its loss and network fit that data and
     this machine's memory; returns the data. Raises DataError or SpecError. `report`: the
     network's inspection on that data, if the caller has it (the app's session caches it)."""
-    ds = dataset if dataset is not None else load_dataset(exp.data, exp.seed)
+    ds = dataset if dataset is not None else load_dataset(exp.data, exp.data_seed)
     loss = resolve_loss(exp.training.loss, ds.task)
     if ds.task not in LOSSES[loss].tasks:
         raise SpecError("training.loss", f"{loss} does not fit a {ds.task} task", exp.training.loss)

@@ -45,7 +45,15 @@ def _l2_as_half_lambda(d: dict[str, Any]) -> dict[str, Any]:
     return d
 
 
-MIGRATIONS: list[tuple[int, Migration]] = [(1, _l2_as_half_lambda)]
+def _data_seed_from_seed(d: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 seeds the data (points, noise, split) with data_seed and training with seed; one
+    seed did both before, so it becomes both and the preset trains exactly as it did."""
+    if "seed" in d and "data_seed" not in d:
+        d["data_seed"] = d["seed"]
+    return d
+
+
+MIGRATIONS: list[tuple[int, Migration]] = [(1, _l2_as_half_lambda), (2, _data_seed_from_seed)]
 
 
 class PresetInfo(NamedTuple):

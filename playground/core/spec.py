@@ -23,15 +23,18 @@ from typing import Any
 from playground.core.params import Param
 
 FORMAT = "nn-playground.experiment"
-VERSION = 2  # 2: training.l2 is λ in ½·λ·Σw² (1: the factor of Σw²); see presets.MIGRATIONS
+VERSION = 3  # 2: training.l2 is λ in ½·λ·Σw² (1: the factor of Σw²); 3: data_seed beside seed. See presets
 
 
 def _frozen(d: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(d or {}))
 
 
-SEED_PARAM = Param("seed", int, 0, "Seeds the data generator, the split and the initial weights: "
-                   "the same seed gives the same run.", minimum=0, maximum=2**31 - 1)
+SEED_PARAM = Param("seed", int, 0, "The training seed: initial weights, shuffling, dropout and "
+                   "augmentation. A new one trains again on the same data.", minimum=0, maximum=2**31 - 1)
+DATA_SEED_PARAM = Param("data_seed", int, 0, "The data seed: the points, their noise and the train/test "
+                        "split (a file's rows too). Unset in a preset: the same as seed.",
+                        minimum=0, maximum=2**31 - 1)
 
 
 @dataclass(frozen=True)
@@ -151,7 +154,8 @@ class Experiment:
 
     name: str = "Untitled"
     description: str = ""
-    seed: int = 0
+    seed: int = 0  # training: weights, shuffling, dropout
+    data_seed: int = 0  # data: points, noise, split
     data: DataSpec = field(default_factory=DataSpec)
     network: NetworkSpec = field(default_factory=NetworkSpec)
     training: TrainingSpec = field(default_factory=TrainingSpec)
@@ -172,6 +176,7 @@ def experiment_to_dict(exp: Experiment) -> dict[str, Any]:
         "name": exp.name,
         "description": exp.description,
         "seed": exp.seed,
+        "data_seed": exp.data_seed,
         "data": {
             "dataset": exp.data.dataset,
             "samples": exp.data.samples,

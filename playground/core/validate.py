@@ -24,6 +24,7 @@ from playground.core.schedules import SCHEDULES
 from playground.core.search.section import check_section
 from playground.core.spec import (
     DATA_PARAMS,
+    DATA_SEED_PARAM,
     EARLY_STOPPING_PARAMS,
     SEED_PARAM,
     TRAINING_PARAMS,
@@ -109,8 +110,8 @@ def _training_from_dict(d: Any, path: str = "training") -> TrainingSpec:
 def experiment_from_dict(d: Any) -> Experiment:
     """Validate a JSON-like dict (current format version, already migrated) into an Experiment."""
     d = _obj(d, "")
-    _check_keys(d, {"format", "version", "name", "description", "seed", "data", "network", "training",
-                    "search"}, "")
+    _check_keys(d, {"format", "version", "name", "description", "seed", "data_seed", "data", "network",
+                    "training", "search"}, "")
     name = d.get("name", "Untitled")
     if not isinstance(name, str):
         raise SpecError("name", "must be a string", name)
@@ -118,7 +119,8 @@ def experiment_from_dict(d: Any) -> Experiment:
     if not isinstance(description, str):
         raise SpecError("description", "must be a string", description)
     seed = SEED_PARAM.check(d.get("seed", 0), "seed")
-    exp = Experiment(name=name, description=description, seed=seed,
+    data_seed = DATA_SEED_PARAM.check(d.get("data_seed", seed), "data_seed")  # unset: one seed for both
+    exp = Experiment(name=name, description=description, seed=seed, data_seed=data_seed,
                      data=_data_from_dict(d.get("data", {})),
                      network=_network_from_dict(d.get("network", {})),
                      training=_training_from_dict(d.get("training", {})),

@@ -258,7 +258,7 @@ class MainWindow(QMainWindow):
                 self.controller.set_learning_rate(_edits.learning_rate(new))
         elif _edits.affects_run(new, old):
             self._discard_run()
-        if new.data != old.data or new.seed != old.seed:
+        if new.data != old.data or new.data_seed != old.data_seed:
             self.output.set_dataset(self.session.dataset)
         self._sync_run_views()
         self._refresh_title()
@@ -276,6 +276,7 @@ class MainWindow(QMainWindow):
         self.step_explainer.set_experiment(self.session.experiment, self.session.dataset,
                                            self.designer.report)
         self.output.set_loss(self.session.experiment.training.loss)
+        self.output.set_network(self.session.experiment.network)
 
     def _on_snapshot(self, snap: Snapshot) -> None:
         """First phase of a frame (see training): the picture and the counters."""

@@ -128,6 +128,7 @@ def label_settings(exp: Experiment) -> dict[str, Setting]:
     features = ", ".join(FEATURES[f].label if f in FEATURES else f for f in d.features)
     out["features"] = (d.features, _tr("features {0}").format(features))
     out["seed"] = (exp.seed, _tr("seed {0}").format(exp.seed))
+    out["data_seed"] = (exp.data_seed, _tr("data seed {0}").format(exp.data_seed))
     return out
 
 

@@ -70,7 +70,7 @@ class ReplaceExperiment(QUndoCommand):
 
 
 def _key(exp: Experiment) -> DataKey:
-    return exp.data, exp.seed
+    return exp.data, exp.data_seed
 
 
 @dataclass(frozen=True)
@@ -238,33 +238,34 @@ class Session(QObject):
         if self._pending is None:
             return self._experiment
         data, seed = self._pending.key
-        return replace(self._experiment, data=data, seed=seed)
+        return replace(self._experiment, data=data, data_seed=seed)
 
-    def change_data(self, data: DataSpec, seed: int, text: str, merge_key: str | None = None) -> None:
-        """Switch to other data as one undoable step once it has loaded, superseding a pending change.
+    def change_data(self, data: DataSpec, data_seed: int, text: str, merge_key: str | None = None) -> None:
+        """Switch to other data (and data seed) as one undoable step once it has loaded, superseding a
+        pending change.
 
         At once when the data is at hand (a small generated set, a recent one); otherwise the
         loader reads it in the background and the edit is made when it lands. If it fails,
         `data_failed` carries the sentence and nothing changes; `cancel_data` drops it. A CSV file
         is always read again: it may have changed since (or been fixed after a failed read).
         """
-        key = (data, seed)
+        key = (data, data_seed)
         missing = missing_data(data.dataset) if key != _key(self._experiment) else ""
         if missing:  # not loadable until its files are fetched: ask whoever can, change nothing yet
             self.cancel_data()
             self.pending_changed.emit()  # the views show what is current again
             if self.fetch_missing is not None:
-                self.fetch_missing(data, seed, text, merge_key)
+                self.fetch_missing(data, data_seed, text, merge_key)
             else:
                 self.data_failed.emit(missing)
             return
         if not is_csv(data) and (key in self._datasets or key == _key(self._experiment)):
             self.cancel_data()
-            self.edit(replace(self._experiment, data=data, seed=seed), text, merge_key)
+            self.edit(replace(self._experiment, data=data, data_seed=data_seed), text, merge_key)
             return
         self._pending = DataChange(key, text, merge_key)
         self.pending_changed.emit()
-        self.loader.request(data, seed)  # supersedes what was loading; may answer before it returns
+        self.loader.request(data, data_seed)  # supersedes what was loading; may answer before it returns
 
     def cancel_data(self) -> None:
         """Drop the pending data change (nothing changes), or stop loading the current data."""
@@ -325,7 +326,7 @@ class Session(QObject):
         if change is not None and change.key == key:
             self._pending = None
             same = key == _key(self._experiment)  # the current file, read again
-            self.edit(replace(self._experiment, data=key[0], seed=key[1]), change.text, change.merge_key)
+            self.edit(replace(self._experiment, data=key[0], data_seed=key[1]), change.text, change.merge_key)
             self.pending_changed.emit()
             if same:
                 self.dataset_changed.emit()

@@ -153,6 +153,23 @@ def test_training_panel_settings_reach_the_session(qtbot, session):
     assert not panel.early_form.controls["patience"].isEnabled()
 
 
+def test_new_weights_changes_only_the_training_seed_and_keeps_the_data(qtbot, session):
+    panel = TrainingPanel(session)
+    qtbot.addWidget(panel)
+    before, data = session.experiment, session.dataset
+    qtbot.mouseClick(panel.new_weights_button, Qt.MouseButton.LeftButton)
+    after = session.experiment
+    assert after.seed != before.seed and after.data_seed == before.data_seed
+    assert session.dataset is data  # nothing reloaded: the same arrays
+    assert panel.seed_box.value() == after.seed and panel.data_seed_box.value() == before.data_seed
+    assert session.undo_stack.undoText() == "New weights"
+    session.undo_stack.undo()
+    assert session.experiment == before and panel.seed_box.value() == before.seed
+    with qtbot.waitSignal(session.changed, timeout=30_000):
+        type_into(qtbot, panel.data_seed_box, "77")
+    assert (session.experiment.data_seed, session.experiment.seed) == (77, before.seed)
+
+
 def test_training_panel_mirrors_external_edits_without_echo(qtbot, session):
     panel = TrainingPanel(session)
     qtbot.addWidget(panel)
@@ -200,11 +217,11 @@ def test_data_form_and_regenerate(qtbot, session):
     qtbot.addWidget(panel)
     type_into(qtbot, panel.data_form.controls["noise"], ".25")
     assert session.experiment.data.noise == pytest.approx(0.25)
-    seed = session.experiment.seed
+    seed, data_seed = session.experiment.seed, session.experiment.data_seed
     qtbot.mouseClick(panel.regenerate_button, Qt.MouseButton.LeftButton)
-    assert session.experiment.seed != seed
+    assert session.experiment.data_seed != data_seed and session.experiment.seed == seed  # same weights
     session.undo_stack.undo()
-    assert session.experiment.seed == seed
+    assert session.experiment.data_seed == data_seed
     assert panel.preview.pixmap() is not None and not panel.preview.pixmap().isNull()
 
 
@@ -231,6 +248,29 @@ def test_open_csv_sets_dataset_params(qtbot, session, tmp_path, monkeypatch):
     assert asked[0] == ["a", "b", "label"]
     assert panel.dataset_buttons["csv"].isChecked()
     assert session.dataset.used == 40 and not session.dataset.capped  # every row, whatever came before
+
+
+def test_the_standardize_checkbox_trains_a_csv_on_its_own_numbers_undoably(qtbot, session, tmp_path):
+    csv_path = tmp_path / "line.csv"
+    csv_path.write_text("x,y\n" + "\n".join(f"{i},{3 * i + 2}" for i in range(20)) + "\n")
+    panel = DataPanel(session)
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(session.changed, timeout=30_000):
+        session.change_data(_edits.with_data(session.experiment, dataset="csv", samples=1_000_000,
+                                             params={"path": str(csv_path), "task": "regression"}).data,
+                            session.experiment.seed, "Use line.csv")
+    box = panel.params_form.controls["standardize"]
+    assert list(panel.params_form.controls) == ["standardize"]  # file, target, task: through Open CSV…
+    assert box.isChecked() and "numbers as written" in box.toolTip()
+    assert abs(float(session.dataset.x_train.mean())) < 1e-5
+    with qtbot.waitSignal(session.changed, timeout=30_000):
+        box.click()  # a checkbox in a never-shown scroll area has no size to click on
+    assert session.experiment.data.params["standardize"] is False and not box.isChecked()
+    assert sorted(session.dataset.x_train[:, 0].tolist()) == sorted(  # the file's own x values
+        (session.dataset.y_train[:, 0] - 2) / 3)
+    with qtbot.waitSignal(session.changed, timeout=30_000):
+        session.undo_stack.undo()
+    assert session.experiment.data.params.get("standardize", True) is True and box.isChecked()
 
 
 def test_each_data_set_starts_from_its_own_sample_count_and_a_cap_is_shown(qtbot, session):

@@ -84,6 +84,10 @@ _CSV_PARAMS = (
     Param("task", str, "auto", "What to learn. auto: a whole-number target with at most 20 distinct "
           "values is a class label (two classes = binary), anything else is regression.",
           choices=("auto", "binary", "multiclass", "regression")),
+    Param("standardize", bool, True, "Scale each input column to mean 0 and spread 1 (training rows' "
+          "statistics) before training. Off: train on the numbers as written, so a linear model's "
+          "weights are the data's own slopes (a one-row example keeps its inputs).",
+          label="standardize inputs"),
 )
 
 DATASETS: Registry[DatasetEntry] = Registry("dataset", [

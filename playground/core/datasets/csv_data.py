@@ -2,8 +2,10 @@
 
 Errors name the file, the row (counted as a person counts lines in the file, header = 1), the
 column and the bad value. Inputs are standardised with the *training* split's mean and std so no
-test information leaks in; the Dataset's transform applies the same scaling to new points. Two
-input columns make a 2-D point set (boundary plots and features work), more make a table.
+test information leaks in (unless `standardize` is off: then the numbers as written are the model's
+inputs); the Dataset's transform applies the same scaling to new points. Targets are never scaled. Two
+input columns make a 2-D point set (boundary plots and features work), more make a table; one input
+column with a numeric target is a 1-D line set (the points and the fitted curve are drawn).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from playground.core.datasets.base import BINARY, MULTICLASS, POINTS2D, REGRESSION, TABLE, Dataset
+from playground.core.datasets.base import BINARY, LINE1D, MULTICLASS, POINTS2D, REGRESSION, TABLE, Dataset
 from playground.core.datasets.splits import assemble, margin_extent, split_indices, streams
 from playground.core.errors import DataError
 from playground.core.features import apply_features
@@ -181,6 +183,15 @@ class Standardise:
         return z if self.features is None else apply_features(z, self.features)
 
 
+def _scaling(fit: np.ndarray, standardize: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The training rows' mean and std (a constant column keeps std 1), or (0, 1): no scaling."""
+    fit = fit.astype(np.float64)
+    if not standardize:
+        return np.zeros(fit.shape[1]), np.ones(fit.shape[1])
+    std = fit.std(axis=0)
+    return fit.mean(axis=0), np.where(std > 0, std, 1.0)
+
+
 def load_csv(spec: DataSpec, seed: int) -> Dataset:
     """Read, check and split the CSV named by spec.params["path"]; see the module docstring."""
     p = spec.params
@@ -205,13 +216,15 @@ def load_csv(spec: DataSpec, seed: int) -> Dataset:
     task = infer_task(y, p["task"])
     labels, class_names = (y, ()) if task == REGRESSION else _classes(y, task, name, target)
     parts = split_indices(len(raw), spec.train_fraction, spec.validation_fraction, s.split)
-    fit = raw[parts.train].astype(np.float64)
-    std = fit.std(axis=0)
+    mean, std = _scaling(raw[parts.train], p["standardize"])
     is_2d = len(inputs) == 2
-    transform = Standardise(fit.mean(axis=0), np.where(std > 0, std, 1.0), spec.features if is_2d else None)
+    transform = Standardise(mean, std, spec.features if is_2d else None)
     common = dict(name=name, task=task, num_classes=len(class_names) if task != REGRESSION else 0,
                   x=transform(raw), y=labels, class_names=class_names, transform=transform,
                   available=len(table.values), requested=_asked(spec.samples))
+    if len(inputs) == 1 and task == REGRESSION:  # drawn as the built-in line set: points and the fit
+        return assemble(parts, kind=LINE1D, raw=raw, feature_names=inputs,
+                        extent=margin_extent(raw[:, 0], y, 0.05), **common)
     if is_2d:
         names = inputs if spec.features == ("x1", "x2") else spec.features
         return assemble(parts, kind=POINTS2D, raw=raw, feature_names=names,

@@ -101,8 +101,8 @@ def _cross_validate(exp: Any, folds: int) -> dict[str, Any]:
     from playground.core.datasets import load_dataset
     from playground.core.search.folds import fold_datasets
 
-    runs = [_train(exp, dataset=ds) for ds in fold_datasets(load_dataset(exp.data, exp.seed), folds,
-                                                               exp.seed)]
+    runs = [_train(exp, dataset=ds) for ds in fold_datasets(load_dataset(exp.data, exp.data_seed), folds,
+                                                               exp.data_seed)]
     out: dict[str, Any] = {"epochs": sum(r["epochs"] for r in runs), "pruned": False,
                            "seconds": sum(r["seconds"] for r in runs),
                            "diverged": any(r["diverged"] for r in runs),

@@ -158,7 +158,8 @@ class InsidePanel(QWidget):
             self.update_snapshot(self._pending)
 
     def _on_experiment_changed(self, new: Experiment, old: Experiment) -> None:
-        if (new.network, new.data, new.seed) != (old.network, old.data, old.seed):
+        if (new.network, new.data, new.seed, new.data_seed) != \
+                (old.network, old.data, old.seed, old.data_seed):
             self.show_session()
 
     def _on_dataset_changed(self) -> None:

@@ -25,11 +25,13 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, QTimer, S
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from playground.core.coefficients import INTERCEPT, coefficients
 from playground.core.datasets.base import Dataset
 from playground.core.experiment import Experiment
 from playground.core.model import NetworkReport
 from playground.core.run.state import RunState
 from playground.core.snapshot import Snapshot
+from playground.core.spec import NetworkSpec
 from playground.gui.inside import _paint
 from playground.gui.inside._editor import ValueEditor
 from playground.gui.inside._layout import Column, bias_rect, place, safe_columns
@@ -60,6 +62,7 @@ class NetworkView(QWidget):
         self.setMinimumSize(300, 240)
         self.scene = Scene()
         self.problem = "No network to show."
+        self._network: NetworkSpec | None = None
         self.editor = ValueEditor(self)
         self.editor.committed.connect(self._on_commit)
         self.edit_refusal: Callable[[], str] = lambda: ""  # why a typed value could reach no model now
@@ -95,6 +98,7 @@ class NetworkView(QWidget):
         `report`: the network's inspection on `dataset`, if at hand (the window's session caches it).
         """
         was_pinned = self._pinned is not None
+        self._network = experiment.network  # a linear model's hover adds its data-unit coefficient
         columns, self.problem = safe_columns(experiment, dataset, report)
         self.scene.set_columns(columns, dataset)
         self._pending, self._hover, self._pinned = None, None, None
@@ -159,7 +163,25 @@ class NetworkView(QWidget):
     @property
     def hover_text(self) -> str:
         """What the hover card says now ("" when nothing is under the mouse)."""
-        return self.scene.describe(self._hover) if self._hover is not None else ""
+        if self._hover is None:
+            return ""
+        return self.scene.describe(self._hover) + self._in_data_units(self._hover)
+
+    def _in_data_units(self, hit: Hit) -> str:
+        """For a linear model on a CSV file: the hovered weight or bias as the slope or intercept
+        on the file's own numbers (un-standardised, `core.coefficients`), else ""."""
+        ds, snap = self.scene.dataset, self.scene.snap
+        if hit.kind not in ("weight", "bias") or ds is None or snap is None or snap.weights is None \
+                or self._network is None or getattr(ds.transform, "std", None) is None:
+            return ""
+        coefs = coefficients(self._network, ds, snap.weights)
+        if coefs is None:
+            return ""
+        if hit.kind == "bias":
+            return "\n" + self.tr("In the file's units: intercept {0}").format(f"{coefs[INTERCEPT]:.4g}")
+        name = ds.feature_names[hit.src]
+        return "\n" + self.tr("In the file's units: slope {0} per unit of {1}").format(
+            f"{coefs[name]:.4g}", name)
 
     @property
     def pinned(self) -> tuple[int, int] | None:

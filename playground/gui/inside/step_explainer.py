@@ -385,7 +385,7 @@ if __name__ == "__main__":
     app = QApplication([])
     apply_theme(app)
     exp = default_experiment()
-    ds = load_dataset(exp.data, exp.seed)
+    ds = load_dataset(exp.data, exp.data_seed)
     ctl = TrainingController()
     panel = StepExplainer(ctl)
     panel.set_experiment(exp, ds)

@@ -50,6 +50,8 @@ _PREVIEW = 200
 _LAST_CSV_DIR = "files/last_csv_dir"
 DEFAULT_FEATURES = ("x1", "x2")
 CSV_FILTER = "CSV files (*.csv);;All files (*)"
+# A CSV's file, target and task are chosen through Open CSV…; its switches sit in the form.
+_TABLE_SWITCHES = tuple(p for p in DATASETS["csv"].params if p.kind is bool)
 
 
 def _hint(text: str) -> QLabel:
@@ -129,7 +131,8 @@ class DataPanel(QScrollArea):
         lay.addWidget(self.dataset_label)
         buttons = QHBoxLayout()
         self.regenerate_button = QPushButton("Regenerate")
-        self.regenerate_button.setToolTip("Draw a new sample of the data (new seed; undo brings it back).")
+        self.regenerate_button.setToolTip(self.tr(
+            "Draw a new sample of the data (a new data seed; undo brings it back)."))
         self.csv_button = QPushButton("Open CSV…")
         self.csv_button.setToolTip("Train on your own table: pick a CSV file and the column to predict.")
         buttons.addWidget(self.regenerate_button)
@@ -207,7 +210,7 @@ class DataPanel(QScrollArea):
         return self.session.target
 
     def _change(self, new: Experiment, text: str, merge_key: str | None = None) -> None:
-        self.session.change_data(new.data, new.seed, text, merge_key)
+        self.session.change_data(new.data, new.data_seed, text, merge_key)
 
     def _dataset_clicked(self, name: str) -> None:
         if DATASETS[name].kind == TABLE:
@@ -239,7 +242,7 @@ class DataPanel(QScrollArea):
 
     def regenerate(self) -> None:
         """A new random sample of the same data set (new seed), as one undoable step."""
-        self._change(replace(self._exp, seed=random.randint(0, 2**31 - 1)), "Regenerate data")
+        self._change(replace(self._exp, data_seed=random.randint(0, 2**31 - 1)), "Regenerate data")
 
     def open_csv(self) -> bool:
         """Ask for a CSV file and its target column, then load it (off the GUI thread) and switch
@@ -290,7 +293,7 @@ class DataPanel(QScrollArea):
 
     # ------------------------------------------------------------------ mirroring ---------
     def _on_changed(self, new: Experiment, old: Experiment) -> None:
-        if new.data != old.data or new.seed != old.seed:
+        if new.data != old.data or new.data_seed != old.data_seed:
             self._sync(self.session.target)
             self._show_dataset(new)
 
@@ -308,8 +311,8 @@ class DataPanel(QScrollArea):
         for name, b in self.dataset_buttons.items():
             b.setChecked(name == data.dataset)
         self.data_form.set_values({p.name: getattr(data, p.name) for p in DATA_PARAMS})
-        self._rebuild_params(entry.params if kind != TABLE else ())
-        self.params_form.set_values(data.params)
+        self._rebuild_params(entry.params if kind != TABLE else _TABLE_SWITCHES)
+        self.params_form.set_values({**defaults(entry.params), **data.params})  # an unset one: its default
         is_2d = kind == POINTS2D
         for name, b in self.feature_buttons.items():
             b.blockSignals(True)

@@ -1,5 +1,5 @@
 """Secondary training settings: loss, optimizer and its parameters, schedule, regularisation,
-batching, epoch limit, early stopping and seed.
+batching, epoch limit, early stopping, and the two seeds (training and data).
 
 Every control is generated from a core schema (the registries' Params, TRAINING_PARAMS,
 EARLY_STOPPING_PARAMS), so a new optimizer or schedule shows up here with its own controls and
@@ -10,6 +10,7 @@ entry has its own parameters.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -30,6 +31,7 @@ from playground.core.losses import LOSSES
 from playground.core.optimizers import OPTIMIZERS
 from playground.core.registry import Registry
 from playground.core.schedules import SCHEDULES
+from playground.core.spec import DATA_SEED_PARAM
 from playground.gui.session import Session
 from playground.gui.widgets.number_field import NumberField
 from playground.gui.widgets.param_form import ParamForm
@@ -82,6 +84,7 @@ class TrainingPanel(QScrollArea):
         self.training_form = ParamForm(TRAINING_PARAMS)
         self.early_form = ParamForm(EARLY_STOPPING_PARAMS)
         self.seed_box = NumberField(SEED_PARAM)
+        self.data_seed_box = NumberField(DATA_SEED_PARAM)
         self._build()
         self._connect()
         session.changed.connect(self._on_changed)
@@ -114,12 +117,17 @@ class TrainingPanel(QScrollArea):
         lay.addWidget(self.early_form)
         lay.addSpacing(8)
         lay.addWidget(section("Seed"))
+        seeds = QFormLayout()
         seed_row = QHBoxLayout()
         seed_row.addWidget(self.seed_box, 1)
-        self.new_seed_button = QPushButton("New seed")
-        self.new_seed_button.setToolTip("Pick a random seed (new data sample and initial weights).")
-        seed_row.addWidget(self.new_seed_button)
-        lay.addLayout(seed_row)
+        self.new_weights_button = QPushButton(self.tr("New weights"))
+        self.new_weights_button.setToolTip(self.tr(
+            "Train again from other initial weights (a new training seed) on the same data; undo brings "
+            "the old seed back."))
+        seed_row.addWidget(self.new_weights_button)
+        seeds.addRow(self.tr("training"), seed_row)
+        seeds.addRow(self.tr("data"), self.data_seed_box)
+        lay.addLayout(seeds)
         lay.addStretch(1)
         for form in (self.training_form, self.early_form):
             form.layout().setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -141,8 +149,11 @@ class TrainingPanel(QScrollArea):
             _edits.with_schedule(self._exp, self.schedule_combo.itemData(i)), "Change schedule"))
         self.training_form.value_changed.connect(self._training_edited)
         self.early_form.value_changed.connect(self._early_edited)
-        self.seed_box.valueChanged.connect(lambda v: self._change_seed(int(v), "Change seed", "seed"))
-        self.new_seed_button.clicked.connect(self.new_seed)
+        self.seed_box.valueChanged.connect(
+            lambda v: self._edit(replace(self._exp, seed=int(v)), self.tr("Change training seed"), "seed"))
+        self.data_seed_box.valueChanged.connect(
+            lambda v: self._change_data_seed(int(v), self.tr("Change data seed"), "data_seed"))
+        self.new_weights_button.clicked.connect(self.new_weights)
 
     @property
     def _exp(self) -> Experiment:
@@ -151,13 +162,13 @@ class TrainingPanel(QScrollArea):
     def _edit(self, new: Experiment, text: str, key: str | None = None) -> None:
         self.session.edit(new, text, merge_key=key)
 
-    def _change_seed(self, seed: int, text: str, key: str | None = None) -> None:
-        """The seed draws the data too: the edit waits for the data (see Session.change_data)."""
+    def _change_data_seed(self, seed: int, text: str, key: str | None = None) -> None:
+        """The data seed draws the data: the edit waits for the data (see Session.change_data)."""
         self.session.change_data(self.session.target.data, seed, text, key)
 
-    def new_seed(self) -> None:
-        """A fresh random seed, as one undoable step."""
-        self._change_seed(random.randint(0, _SEED_MAX), "New seed")
+    def new_weights(self) -> None:
+        """A fresh random training seed (new initial weights, same data), as one undoable step."""
+        self._edit(replace(self._exp, seed=random.randint(0, _SEED_MAX)), self.tr("New weights"))
 
     def _optimizer_param_edited(self, name: str, value: Any) -> None:
         self._edit(_edits.with_optimizer_param(self._exp, name, value), f"Change optimizer {name}",
@@ -180,7 +191,7 @@ class TrainingPanel(QScrollArea):
         self._sync(self.session.target)
 
     def _on_pending_changed(self) -> None:
-        self._sync(self.session.target)  # the seed asked for, or back to the current one
+        self._sync(self.session.target)  # the data seed asked for, or back to the current one
 
     def _sync(self, exp: Experiment) -> None:
         """Show `exp`: select the registry entries, rebuild forms whose schema changed, set values."""
@@ -196,9 +207,10 @@ class TrainingPanel(QScrollArea):
         self.schedule_form.set_values(t.schedule.params)
         self.training_form.set_values({p.name: getattr(t, p.name) for p in TRAINING_PARAMS})
         self.early_form.set_values(t.early_stopping)
-        self.seed_box.blockSignals(True)
-        self.seed_box.setValue(exp.seed)
-        self.seed_box.blockSignals(False)
+        for box, value in ((self.seed_box, exp.seed), (self.data_seed_box, exp.data_seed)):
+            box.blockSignals(True)
+            box.setValue(value)
+            box.blockSignals(False)
         self._enable_dependents(exp)
 
     def _ensure_form(self, form: ParamForm, slot: QVBoxLayout, schema: tuple) -> ParamForm:

@@ -45,7 +45,7 @@ def preview(view_factory: Callable[[], Any], dataset: str = "circle", options: A
 
     app = pg.mkQApp()
     exp = demo_experiment(dataset)
-    ds = load_dataset(exp.data, exp.seed)
+    ds = load_dataset(exp.data, exp.data_seed)
     view = view_factory()
     if hasattr(view, "set_dataset"):
         view.set_dataset(ds)

@@ -7,6 +7,7 @@ swapped, reset or replayed by calling `clear`, `set_dataset` and `update_snapsho
 
 from __future__ import annotations
 
+import html
 import math
 
 import pyqtgraph as pg
@@ -22,8 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from playground.core.coefficients import coefficients, coefficients_text
 from playground.core.datasets.base import IMAGE, LINE1D, MULTICLASS, POINTS2D, REGRESSION, TABLE, Dataset
 from playground.core.snapshot import Snapshot
+from playground.core.spec import NetworkSpec
 from playground.gui.plots.boundary import BoundaryView
 from playground.gui.plots.curves import CurvesView
 from playground.gui.plots.images import ConfusionView, SampleGridView
@@ -90,6 +93,7 @@ class OutputPanel(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.dataset: Dataset | None = None
+        self._network: NetworkSpec | None = None  # a linear model's table shows its coefficients
         self.boundary = BoundaryView()
         self.regression = RegressionView()
         self.samples = SampleGridView()
@@ -204,6 +208,20 @@ class OutputPanel(QWidget):
         self.boundary.set_loss(loss)
         self.regression.set_loss(loss)
 
+    def set_network(self, network: NetworkSpec) -> None:
+        """The run's network: a linear one's table page shows its fitted coefficients."""
+        self._network = network
+
+    def _coefficients(self, snap: Snapshot) -> str:
+        """"y = 1.5·a − 0.7·b + 4" in the file's own units for a linear model, else ""."""
+        if self._network is None or self.dataset is None or snap.weights is None:
+            return ""
+        coefs = coefficients(self._network, self.dataset, snap.weights)
+        if coefs is None:
+            return ""
+        text = self.tr("Fitted, in the file's units: y = {0}").format(coefficients_text(coefs))
+        return f"<p>{html.escape(text, quote=False)}</p>"  # column names are the file's: may hold < or &
+
     def update_snapshot(self, snap: Snapshot) -> None:
         """Draw the newest snapshot in every visible view (both frame phases at once)."""
         self.update_main(snap)
@@ -219,7 +237,7 @@ class OutputPanel(QWidget):
         elif kind == IMAGE:
             self.samples.update_snapshot(snap)
         elif kind == TABLE:
-            self.summary.setText(metrics_table(snap))
+            self.summary.setText(metrics_table(snap) + self._coefficients(snap))
         if self.confusion.isVisibleTo(self):
             self.confusion.update_snapshot(snap)
 

@@ -2,7 +2,8 @@
 
 Points are drawn once per data set; each snapshot only moves the curve (`setData` on the
 snapshot's (x, ŷ) arrays). When the whole model is one Dense unit the fit is a line, and the
-equation y = w·x + b is printed from the snapshot's weights when the run reports them.
+equation y = w·x + b is printed from the snapshot's weights when the run reports them, in the data's
+own units (a one-column CSV's standardised weight is un-standardised).
 
 Hover and "size by loss" work as on the decision boundary (same card, same loss numbers, from
 `_points`): near a data point the card gives its x, target, the model's ŷ and that point's loss in
@@ -16,6 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QWidget
 
+from playground.core.coefficients import in_data_units
 from playground.core.datasets.base import LINE1D, Dataset
 from playground.core.snapshot import Snapshot
 from playground.gui.plots import _style as st
@@ -32,14 +34,18 @@ from playground.gui.plots._points import (
 )
 
 
-def line_equation(snap: Snapshot) -> str:
-    """"y = w·x + b" when the model is a single 1→1 Dense layer and its weights are reported."""
+def line_equation(snap: Snapshot, dataset: Dataset | None = None) -> str:
+    """"y = w·x + b" when the model is a single 1→1 Dense layer and its weights are reported, in the
+    data's own units (a standardised CSV column's weight un-standardised: `core.coefficients`)."""
     weights = snap.weights
     if not weights or len(weights) != 1:
         return ""
     w, b = weights[0]
     if np.shape(w) != (1, 1):
         return ""
+    line = in_data_units(dataset, w, b) if dataset is not None else None
+    if line is not None:
+        w, b = line[0].reshape(1, 1), np.array([line[1]])
     bias = float(b[0]) if b is not None else 0.0
     sign = "+" if bias >= 0 else "−"
     return f"y = {_coefficient(float(w[0, 0]))}·x {sign} {_coefficient(abs(bias))}"
@@ -111,7 +117,7 @@ class RegressionView(PointReadouts, st.PlotView):
         x, y = snap.curve
         self._fit = (x, y)
         self.curve.setData(x, np.where(np.isfinite(y), y, np.nan), connect="finite")
-        self.equation.setText(line_equation(snap))
+        self.equation.setText(line_equation(snap, self.dataset))
         if snap.point_values is not None:
             self._point_values = snap.point_values
             if self._size_by_loss:
