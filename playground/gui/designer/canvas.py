@@ -319,11 +319,12 @@ class NetworkCanvas(QWidget):
         if k < 0:
             return
         menu = QMenu(self)
-        menu.addAction("Duplicate", lambda: self.duplicate(k))
-        up = menu.addAction("Move up", lambda: self.move(k, k - 1))
-        down = menu.addAction("Move down", lambda: self.move(k, k + 2))
+        menu.addAction(self.tr("Duplicate"), lambda: self.duplicate(k))
+        up = menu.addAction(self.tr("Move up"), lambda: self.move(k, k - 1))
+        down = menu.addAction(self.tr("Move down"), lambda: self.move(k, k + 2))
         menu.addSeparator()
-        menu.addAction("Remove", lambda: self.remove(k))
+        menu.addAction(self.tr("Remove"), lambda: self.remove(k))
+
         up.setEnabled(k > 0)
         down.setEnabled(k < self._count() - 1)
         menu.exec(e.globalPos())

@@ -156,10 +156,11 @@ class NetworkDesigner(QWidget):
     def _on_report(self, report: NetworkReport | None) -> None:
         problem = problem_text(report) or self._head_problem() or self._size_problem(report)
         if report is None:
-            self.total_label.setText("Total: — (no data to infer shapes from)")
+            self.total_label.setText(self.tr("Total: — (no data to infer shapes from)"))
             self.message.setText(self._session.dataset_error)
         else:
-            self.total_label.setText(f"Total: {look.count_text(report.total_params)} parameters")
+            self.total_label.setText(self.tr("Total: {0} parameters").format(look.count_text(report.total_params)))
+
             self.message.setText(problem)
         self.message.setVisible(bool(self.message.text()))
         if problem != self._problem:
