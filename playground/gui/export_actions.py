@@ -187,7 +187,6 @@ class ExportActions(QObject):
             return None
         name = {"loss": "loss", "boundary": "decision-boundary", "history": "metric-history"}[what]
         title = _tr("Export {0}").format(self.actions[key].text().rstrip("…"))
-
         path = ask_save_path(self._parent, self.settings, title, name, fmt)
         if path is None:
             return None

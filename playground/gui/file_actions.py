@@ -177,7 +177,6 @@ class FileActions(QObject):
             experiment = load_preset(path)
         except (PlaygroundError, OSError) as exc:
             QMessageBox.warning(self.window, self.tr("Cannot open experiment"), str(exc))
-
             return False
         self.session.load(experiment, session_path)
         self.opened.emit(session_path)

@@ -26,19 +26,28 @@ METHODS: dict[str, tuple[int, ...] | str] = {
     "setInformativeText": (0,), "setDetailedText": (0,), "setButtonText": (1,),
     "addAction": "*", "addMenu": "*", "addTab": (1,), "insertTab": (2,), "addButton": (0,),
     "setHorizontalHeaderLabels": (0,), "setVerticalHeaderLabels": (0,), "setHeaderLabels": (0,),
+    "addRow": (0,), "setHtml": (0,), "addItem": (0,),
     "setLabel": (1,),  # pyqtgraph AxisItem / PlotItem.setLabel(axis, text, units=...)
     "createUndoAction": (1,), "createRedoAction": (1,),
+    # the project's own helpers that show their text or name an undo step ("Undo Regenerate data")
+    "_action": (0, 3), "_own_action": (0,), "_edit": (1,), "edit": (1,), "_change": (1,),
+    "_change_seed": (1,), "style_plot": (1, 2), "change_data": (2,), "_ask_for_change": (2,),
+    "_tell": (0, 1), "_show_error": (0,), "_add_header": (0,),
 }
+# plain functions of the GUI that show their text (a label, an action, a dialog's title)
+HELPERS = {"section": (0,), "_hint": (0,), "_action": (1, 3), "_column": (0,), "ask_save_path": (2,)}
 # Qt class -> positions of its text arguments when constructed ("*" = every positional argument).
 CONSTRUCTORS: dict[str, tuple[int, ...] | str] = {
     "QLabel": (0,), "QPushButton": "*", "QToolButton": (), "QCheckBox": (0,), "QRadioButton": (0,),
     "QGroupBox": (0,), "QAction": "*", "QMenu": (0,), "QMessageBox": "*", "QProgressDialog": (0, 1),
     "QDockWidget": (0,), "QCommandLinkButton": "*", "LegendItem": (), "TextItem": (0,),
 }
-# static dialogs: QMessageBox.warning(parent, title, text), QFileDialog.getOpenFileName(parent, caption, dir, filter)
+# static dialogs: QMessageBox.warning(parent, title, text),
+# QFileDialog.getOpenFileName(parent, caption, dir, filter)
 STATICS: dict[tuple[str, str], tuple[int, ...]] = {
     **{("QMessageBox", m): (1, 2) for m in ("warning", "information", "critical", "question", "about")},
-    **{("QInputDialog", m): (1, 2) for m in ("getText", "getInt", "getDouble", "getItem", "getMultiLineText")},
+    **{("QInputDialog", m): (1, 2)
+       for m in ("getText", "getInt", "getDouble", "getItem", "getMultiLineText")},
     **{("QFileDialog", m): (1, 3) for m in ("getOpenFileName", "getSaveFileName", "getOpenFileNames")},
     ("QFileDialog", "getExistingDirectory"): (1,),
 }
@@ -57,6 +66,11 @@ ALLOWED = {
     "Sigmoid": "an activation's name",
     "s": "the seconds unit (pyqtgraph adds SI prefixes to it)",
     "Ctrl+K": "a key sequence",
+    "x": "a mathematical variable (an axis of the data)",
+    "y": "a mathematical variable (the value to predict)",
+    "x₁": "a mathematical variable (the first input)",
+    "x₂": "a mathematical variable (the second input)",
+    "R²": "the coefficient of determination's symbol",
 }
 
 
@@ -80,8 +94,8 @@ def _bare(node: ast.AST) -> str | None:
         return next((b for b in map(_bare, node.values) if b), None)
     if isinstance(node, (ast.List, ast.Tuple)):
         return next((b for b in map(_bare, node.elts) if b), None)
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("format", "join"):
-        return _bare(node.func.value)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        return _bare(node.func.value) if node.func.attr in ("format", "join") else None
     return None
 
 
@@ -102,7 +116,10 @@ def _text_args(call: ast.Call) -> list[ast.AST]:
     spec: tuple[int, ...] | str | None = STATICS.get((owner, name))
     if spec is None and isinstance(call.func, ast.Attribute):
         spec = METHODS.get(name)
-    if spec is None and name in CONSTRUCTORS and (isinstance(call.func, ast.Name) or owner in ("QtWidgets", "pg")):
+    if spec is None and isinstance(call.func, ast.Name):
+        spec = HELPERS.get(name)
+    constructed = isinstance(call.func, ast.Name) or owner in ("QtWidgets", "pg")
+    if spec is None and name in CONSTRUCTORS and constructed:
         spec = CONSTRUCTORS[name]
     if spec is None:
         return []
@@ -110,10 +127,19 @@ def _text_args(call: ast.Call) -> list[ast.AST]:
     return args + [k.value for k in call.keywords if k.arg in KEYWORDS]
 
 
+def _is_main_block(node: ast.stmt) -> bool:
+    """`if __name__ == "__main__":` or a `_demo()` it runs: a developer's demo, never the app."""
+    if isinstance(node, ast.FunctionDef):
+        return node.name == "_demo"
+    return isinstance(node, ast.If) and "__main__" in ast.unparse(node.test)
+
+
 def untranslated(source: str, filename: str = "<source>") -> list[str]:
     """'file:line: text' for each untranslated user-visible string in this module's source."""
     found = []
-    for node in ast.walk(ast.parse(source, filename)):
+    tree = ast.parse(source, filename)
+    tree.body = [n for n in tree.body if not _is_main_block(n)]  # a developer's demo, never the app
+    for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         if _name(node.func) in TRANSLATORS:  # a whole sentence, never an f-string, for the translator

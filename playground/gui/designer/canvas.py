@@ -238,14 +238,15 @@ class NetworkCanvas(QWidget):
     def insert(self, gap: int, type_name: str) -> None:
         """Insert a new layer at `gap` as one undo step and select it."""
         exp = edits.insert_layer(self._session.experiment, gap, type_name)
-        self._edit(exp, f"Insert {LAYERS[type_name].label}")
+        self._edit(exp, self.tr("Insert {0}").format(LAYERS[type_name].label))
         self.select(gap)
 
     def move(self, src: int, gap: int) -> None:
         """Move layer `src` into insertion gap `gap` (no-op next to itself) and keep it selected."""
         dst = edits.gap_to_position(src, gap)
         if dst != src:
-            self._edit(edits.move_layer(self._session.experiment, src, dst), f"Move {self._label(src)}")
+            self._edit(edits.move_layer(self._session.experiment, src, dst),
+                       self.tr("Move {0}").format(self._label(src)))
         self.select(dst)
 
     def remove(self, index: int) -> None:
@@ -256,7 +257,8 @@ class NetworkCanvas(QWidget):
             self.select(min(index, self._count() - 1))
 
     def duplicate(self, index: int) -> None:
-        self._edit(edits.duplicate_layer(self._session.experiment, index), f"Duplicate {self._label(index)}")
+        self._edit(edits.duplicate_layer(self._session.experiment, index),
+                   self.tr("Duplicate {0}").format(self._label(index)))
         self.select(index + 1)
 
     def mousePressEvent(self, e: QMouseEvent) -> None:  # noqa: N802 - Qt API
@@ -324,7 +326,6 @@ class NetworkCanvas(QWidget):
         down = menu.addAction(self.tr("Move down"), lambda: self.move(k, k + 2))
         menu.addSeparator()
         menu.addAction(self.tr("Remove"), lambda: self.remove(k))
-
         up.setEnabled(k > 0)
         down.setEnabled(k < self._count() - 1)
         menu.exec(e.globalPos())

@@ -126,7 +126,8 @@ class NetworkDesigner(QWidget):
     # ------------------------------------------------------------ reactions ------------------
     def _append(self, type_name: str) -> None:
         exp = self._session.experiment
-        self._session.edit(edits.append_layer(exp, type_name), f"Insert {LAYERS[type_name].label}")
+        self._session.edit(edits.append_layer(exp, type_name),
+                           self.tr("Insert {0}").format(LAYERS[type_name].label))
         self.canvas.select(len(exp.network.layers))
 
     def _on_selection(self, index: int) -> None:
@@ -159,8 +160,8 @@ class NetworkDesigner(QWidget):
             self.total_label.setText(self.tr("Total: — (no data to infer shapes from)"))
             self.message.setText(self._session.dataset_error)
         else:
-            self.total_label.setText(self.tr("Total: {0} parameters").format(look.count_text(report.total_params)))
-
+            count = look.count_text(report.total_params)
+            self.total_label.setText(self.tr("Total: {0} parameters").format(count))
             self.message.setText(problem)
         self.message.setVisible(bool(self.message.text()))
         if problem != self._problem:

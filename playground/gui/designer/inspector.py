@@ -118,11 +118,12 @@ class LayerInspector(QFrame):
         try:
             if self._index == HEAD:
                 new = edits.set_output_param(exp, name, value)
-                self._session.edit(new, f"Set output {name}", merge_key=f"output.{name}")
+                self._session.edit(new, self.tr("Set output {0}").format(name), merge_key=f"output.{name}")
             else:
                 label = LAYERS[exp.network.layers[self._index].type].label
                 new = edits.set_layer_param(exp, self._index, name, value)
-                self._session.edit(new, f"Set {label} {name}", merge_key=f"layer{self._index}.{name}")
+                self._session.edit(new, self.tr("Set {0} {1}").format(label, name),
+                                   merge_key=f"layer{self._index}.{name}")
         except PlaygroundError as exc:  # a value the schema rejects: show it, put the old one back
             self.refresh()
             self.hint.setText(f"⚠ {exc}")

@@ -58,7 +58,6 @@ class LayerPalette(QListWidget):
             item.setToolTip(self.tr("<b>{0}</b><br>{1}<br><i>Drag onto the network, "
                                     "or double-click to add it before the output.</i>").format(entry.label,
                                                                                                entry.help))
-
             item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                           | Qt.ItemFlag.ItemIsDragEnabled)
             self.addItem(item)

@@ -172,7 +172,7 @@ class ConvView(QWidget):
         self._snap: Snapshot | None = None
         self.canvas = _Canvas()
         self.spin = QSpinBox()
-        self.spin.setToolTip("Which test image the feature maps are computed for (arrow keys step).")
+        self.spin.setToolTip(self.tr("Which test image the feature maps are computed for (arrow keys step)."))
         self.spin.setKeyboardTracking(False)
         self.spin.valueChanged.connect(self._on_sample)
         self.info = QLabel()
@@ -184,7 +184,7 @@ class ConvView(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Test image"))
+        row.addWidget(QLabel(self.tr("Test image")))
         row.addWidget(self.spin)
         row.addWidget(self.info, 1)
         lay = QVBoxLayout(self)

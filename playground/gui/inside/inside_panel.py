@@ -79,7 +79,7 @@ class InsidePanel(QWidget):
         self.show_session()
 
     def _build(self) -> None:
-        title = QLabel("INSIDE THE NETWORK")
+        title = QLabel(self.tr("INSIDE THE NETWORK"))
         title.setObjectName("sectionTitle")
         head = QHBoxLayout()
         head.addWidget(title)

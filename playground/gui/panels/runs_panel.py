@@ -76,16 +76,17 @@ class RunsPanel(QWidget):
         self.list.setIconSize(QSize(14, 14))
         self.list.setSpacing(2)
         self.list.setWordWrap(True)
-        self.hint = QLabel("No runs yet. Each run you train is kept here: tick runs to overlay them "
-                           "on the loss plot, or restore the settings that made one.")
+        self.hint = QLabel(self.tr("No runs yet. Each run you train is kept here: tick runs to overlay them "
+                                   "on the loss plot, or restore the settings that made one."))
         self.hint.setObjectName("hint")
         self.hint.setWordWrap(True)
-        self.restore_button = QPushButton("Restore settings")
-        self.restore_button.setToolTip("Put the selected run's settings back (undoable with Ctrl+Z).")
-        self.remove_button = QPushButton("Remove")
-        self.remove_button.setToolTip("Forget the selected run.")
-        self.export_button = QPushButton("Export CSV…")
-        self.export_button.setToolTip("Save the selected run's per-epoch metrics as a CSV table.")
+        self.restore_button = QPushButton(self.tr("Restore settings"))
+        self.restore_button.setToolTip(self.tr("Put the selected run's settings back "
+                                               "(undoable with Ctrl+Z)."))
+        self.remove_button = QPushButton(self.tr("Remove"))
+        self.remove_button.setToolTip(self.tr("Forget the selected run."))
+        self.export_button = QPushButton(self.tr("Export CSV…"))
+        self.export_button.setToolTip(self.tr("Save the selected run's per-epoch metrics as a CSV table."))
         self._build()
         self.list.itemChanged.connect(self._on_item_changed)
         self.list.currentItemChanged.connect(lambda *_: self._refresh_buttons())
@@ -100,7 +101,7 @@ class RunsPanel(QWidget):
         self._refresh_buttons()
 
     def _build(self) -> None:
-        title = QLabel("RUNS")
+        title = QLabel(self.tr("RUNS"))
         title.setObjectName("sectionTitle")
         buttons = QGridLayout()  # two rows: three buttons in one row clipped their text at 250 px
         buttons.addWidget(self.restore_button, 0, 0)
@@ -150,7 +151,7 @@ class RunsPanel(QWidget):
         entry = self.selected()
         if entry is None or not entry.epoch:
             return
-        path = ask_save_path(self, self.settings, f"Export {entry.name} metrics",
+        path = ask_save_path(self, self.settings, self.tr("Export {0} metrics").format(entry.name),
                              f"run-{entry.number}-history", "csv")
         if path is None:
             return

@@ -90,18 +90,18 @@ class TrainingPanel(QScrollArea):
 
     def _build(self) -> None:
         lay = self._layout
-        lay.addWidget(section("Loss"))
+        lay.addWidget(section(self.tr("Loss")))
         lay.addWidget(self.loss_combo)
         lay.addSpacing(8)
-        lay.addWidget(section("Optimizer"))
+        lay.addWidget(section(self.tr("Optimizer")))
         lay.addWidget(self.optimizer_combo)
         self._optimizer_slot = self._slot(self.optimizer_form)
         lay.addSpacing(8)
-        lay.addWidget(section("Learning-rate schedule"))
+        lay.addWidget(section(self.tr("Learning-rate schedule")))
         lay.addWidget(self.schedule_combo)
         self._schedule_slot = self._slot(self.schedule_form)
         lay.addSpacing(8)
-        lay.addWidget(section("Batches and regularisation"))
+        lay.addWidget(section(self.tr("Batches and regularisation")))
         lay.addWidget(self.training_form)
         self.penalty_hint = QLabel(self.tr(
             "L1 and L2 penalise the weights, not the biases. L2 adds ½λ·Σw² to the loss, the course's "
@@ -110,14 +110,14 @@ class TrainingPanel(QScrollArea):
         self.penalty_hint.setWordWrap(True)
         lay.addWidget(self.penalty_hint)
         lay.addSpacing(8)
-        lay.addWidget(section("Early stopping"))
+        lay.addWidget(section(self.tr("Early stopping")))
         lay.addWidget(self.early_form)
         lay.addSpacing(8)
-        lay.addWidget(section("Seed"))
+        lay.addWidget(section(self.tr("Seed")))
         seed_row = QHBoxLayout()
         seed_row.addWidget(self.seed_box, 1)
-        self.new_seed_button = QPushButton("New seed")
-        self.new_seed_button.setToolTip("Pick a random seed (new data sample and initial weights).")
+        self.new_seed_button = QPushButton(self.tr("New seed"))
+        self.new_seed_button.setToolTip(self.tr("Pick a random seed (new data sample and initial weights)."))
         seed_row.addWidget(self.new_seed_button)
         lay.addLayout(seed_row)
         lay.addStretch(1)
@@ -134,14 +134,15 @@ class TrainingPanel(QScrollArea):
 
     def _connect(self) -> None:
         self.loss_combo.activated.connect(lambda i: self._edit(
-            _edits.with_training(self._exp, loss=self.loss_combo.itemData(i)), "Change loss"))
+            _edits.with_training(self._exp, loss=self.loss_combo.itemData(i)), self.tr("Change loss")))
         self.optimizer_combo.activated.connect(lambda i: self._edit(
-            _edits.with_optimizer(self._exp, self.optimizer_combo.itemData(i)), "Change optimizer"))
+            _edits.with_optimizer(self._exp, self.optimizer_combo.itemData(i)), self.tr("Change optimizer")))
         self.schedule_combo.activated.connect(lambda i: self._edit(
-            _edits.with_schedule(self._exp, self.schedule_combo.itemData(i)), "Change schedule"))
+            _edits.with_schedule(self._exp, self.schedule_combo.itemData(i)), self.tr("Change schedule")))
         self.training_form.value_changed.connect(self._training_edited)
         self.early_form.value_changed.connect(self._early_edited)
-        self.seed_box.valueChanged.connect(lambda v: self._change_seed(int(v), "Change seed", "seed"))
+        self.seed_box.valueChanged.connect(
+            lambda v: self._change_seed(int(v), self.tr("Change seed"), "seed"))
         self.new_seed_button.clicked.connect(self.new_seed)
 
     @property
@@ -157,22 +158,22 @@ class TrainingPanel(QScrollArea):
 
     def new_seed(self) -> None:
         """A fresh random seed, as one undoable step."""
-        self._change_seed(random.randint(0, _SEED_MAX), "New seed")
+        self._change_seed(random.randint(0, _SEED_MAX), self.tr("New seed"))
 
     def _optimizer_param_edited(self, name: str, value: Any) -> None:
-        self._edit(_edits.with_optimizer_param(self._exp, name, value), f"Change optimizer {name}",
-                   f"training.optimizer.{name}")
+        self._edit(_edits.with_optimizer_param(self._exp, name, value),
+                   self.tr("Change optimizer {0}").format(name), f"training.optimizer.{name}")
 
     def _schedule_param_edited(self, name: str, value: Any) -> None:
-        self._edit(_edits.with_schedule_param(self._exp, name, value), f"Change schedule {name}",
-                   f"training.schedule.{name}")
+        self._edit(_edits.with_schedule_param(self._exp, name, value),
+                   self.tr("Change schedule {0}").format(name), f"training.schedule.{name}")
 
     def _training_edited(self, name: str, value: Any) -> None:
-        self._edit(_edits.with_training(self._exp, **{name: value}), f"Change {name.replace('_', ' ')}",
-                   f"training.{name}")
+        self._edit(_edits.with_training(self._exp, **{name: value}),
+                   self.tr("Change {0}").format(name.replace("_", " ")), f"training.{name}")
 
     def _early_edited(self, name: str, value: Any) -> None:
-        self._edit(_edits.with_early_stopping(self._exp, name, value), "Change early stopping",
+        self._edit(_edits.with_early_stopping(self._exp, name, value), self.tr("Change early stopping"),
                    f"training.early_stopping.{name}")
 
     # ------------------------------------------------------------------ mirroring ---------

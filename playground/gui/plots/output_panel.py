@@ -131,7 +131,7 @@ class OutputPanel(QWidget):
         self.set_dataset(None)
 
     def _build(self) -> None:
-        title = QLabel("OUTPUT")
+        title = QLabel(self.tr("OUTPUT"))
         title.setObjectName("sectionTitle")
         toggles = QHBoxLayout()
         toggles.addWidget(title)
@@ -139,7 +139,7 @@ class OutputPanel(QWidget):
         for box in (self.show_test, self.size_by_loss, self.discretize, self.log_scale):
             toggles.addWidget(box)
         self.pages = QStackedWidget()
-        empty = QLabel("No data to show.")
+        empty = QLabel(self.tr("No data to show."))
         empty.setObjectName("hint")
         empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._image_page, self._table_page = QWidget(), QWidget()
@@ -262,8 +262,8 @@ class OutputPanel(QWidget):
         self.regression.set_size_by_loss(on)
 
     def _clear_text(self) -> None:
-        self.metrics.setText("Epoch 0" if self.dataset is not None else "")
-        self.summary.setText("Train to see the metrics." if self.page == TABLE else "")
+        self.metrics.setText(self.tr("Epoch 0") if self.dataset is not None else "")
+        self.summary.setText(self.tr("Train to see the metrics.") if self.page == TABLE else "")
         self.scores.setText("")
 
 
