@@ -35,7 +35,8 @@ METHODS: dict[str, tuple[int, ...] | str] = {
     "_tell": (0, 1), "_show_error": (0,), "_add_header": (0,),
 }
 # plain functions of the GUI that show their text (a label, an action, a dialog's title)
-HELPERS = {"section": (0,), "_hint": (0,), "_action": (1, 3), "_column": (0,), "ask_save_path": (2,)}
+HELPERS = {"section": (0,), "_hint": (0,), "_action": (1, 3), "_column": (0,), "ask_save_path": (2,),
+           "_checkbox": (0, 1)}
 # Qt class -> positions of its text arguments when constructed ("*" = every positional argument).
 CONSTRUCTORS: dict[str, tuple[int, ...] | str] = {
     "QLabel": (0,), "QPushButton": "*", "QToolButton": (), "QCheckBox": (0,), "QRadioButton": (0,),

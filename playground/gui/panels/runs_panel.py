@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP as _N
+from PySide6.QtCore import QCoreApplication, QSettings, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -27,9 +28,14 @@ from playground.gui.run_labels import run_details
 from playground.gui.runs import RunEntry, RunHistory
 from playground.gui.session import Session
 
-_STATES = {RunState.RUNNING: "running", RunState.PAUSED: "paused", RunState.FINISHED: "finished",
-           RunState.STOPPED: "stopped", RunState.STOPPED_EARLY: "stopped early",
-           RunState.DIVERGED: "diverged", RunState.ERROR: "failed"}
+_STATES = {RunState.RUNNING: _N("RunsPanel", "running"), RunState.PAUSED: _N("RunsPanel", "paused"),
+           RunState.FINISHED: _N("RunsPanel", "finished"), RunState.STOPPED: _N("RunsPanel", "stopped"),
+           RunState.STOPPED_EARLY: _N("RunsPanel", "stopped early"),
+           RunState.DIVERGED: _N("RunsPanel", "diverged"), RunState.ERROR: _N("RunsPanel", "failed")}
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("RunsPanel", text)
 _ID = Qt.ItemDataRole.UserRole
 
 
@@ -55,13 +61,15 @@ def _fmt(value: float, percent: bool = False) -> str:
 def result_lines(entry: RunEntry) -> str:
     """"test loss 0.052 · accuracy 98.4%" over "epoch 120 · finished" (train values without a test split)."""
     split = "test" if math.isfinite(entry.final("test_loss")) else "train"
-    scores = [f"{split} loss {_fmt(entry.final(f'{split}_loss'))}"]
+    loss = _fmt(entry.final(f"{split}_loss"))
+    scores = [_tr("test loss {0}").format(loss) if split == "test" else _tr("train loss {0}").format(loss)]
     accuracy, r2 = entry.final(f"{split}_accuracy"), entry.final(f"{split}_r2")
     if math.isfinite(accuracy):
-        scores.append(f"accuracy {_fmt(accuracy, True)}")
+        scores.append(_tr("accuracy {0}").format(_fmt(accuracy, True)))
     elif math.isfinite(r2):
         scores.append(f"R² {_fmt(r2)}")
-    return f"{' · '.join(scores)}\nepoch {entry.epoch:,} · {_STATES.get(entry.state, entry.state)}"
+    state = _tr(_STATES.get(entry.state, entry.state))
+    return f"{' · '.join(scores)}\n" + _tr("epoch {0} · {1}").format(f"{entry.epoch:,}", state)
 
 
 class RunsPanel(QWidget):

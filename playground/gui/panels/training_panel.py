@@ -73,8 +73,8 @@ class TrainingPanel(QScrollArea):
         self._layout.setSpacing(6)
         self.setWidget(body)
 
-        self.loss_combo = registry_combo(LOSSES, ("auto", "Auto (fits the task)",
-                                                  "Pick the loss that fits the task."))
+        self.loss_combo = registry_combo(LOSSES, ("auto", self.tr("Auto (fits the task)"),
+                                                  self.tr("Pick the loss that fits the task.")))
         self.optimizer_combo = registry_combo(OPTIMIZERS)
         self.schedule_combo = registry_combo(SCHEDULES)
         self.optimizer_form = ParamForm(())

@@ -100,14 +100,15 @@ class OutputPanel(QWidget):
         self.summary.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
-        self.show_test = _checkbox("Show test data", "Draw the test examples (dark outline) too.")
-        self.size_by_loss = _checkbox("Size by loss", "Draw each point bigger the higher its loss, so "
-                                      "the hard examples stand out.")
-        self.discretize = _checkbox("Discretize output", "Colour by the predicted class instead of "
-                                    "the model's confidence (two classes: class 1 from the Metrics "
-                                    "tab's threshold on).")
-        self.log_scale = _checkbox("Log scale", "Logarithmic loss axis: small late improvements stay "
-                                   "visible.")
+        self.show_test = _checkbox(self.tr("Show test data"),
+                                   self.tr("Draw the test examples (dark outline) too."))
+        self.size_by_loss = _checkbox(self.tr("Size by loss"), self.tr(
+            "Draw each point bigger the higher its loss, so the hard examples stand out."))
+        self.discretize = _checkbox(self.tr("Discretize output"), self.tr(
+            "Colour by the predicted class instead of the model's confidence (two classes: class 1 from the "
+            "Metrics tab's threshold on)."))
+        self.log_scale = _checkbox(self.tr("Log scale"), self.tr("Logarithmic loss axis: small late "
+                                                                 "improvements stay visible."))
         self.metrics = QLabel()
         self.metrics.setObjectName("counter")
         self.scores = QLabel()  # every classification metric beside the curves, whatever the data
