@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QPalette, QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
@@ -33,9 +33,10 @@ def problem_text(report: NetworkReport | None) -> str:
     if info is None:
         return ""
     if info.is_output:
-        return f"Output head: {info.error}"
+        return QCoreApplication.translate("NetworkDesigner", "Output head: {0}").format(info.error)
     label = LAYERS[info.type].label if info.type in LAYERS else info.type
-    return f"Layer {info.index + 1} ({label}): {info.error}"
+    return QCoreApplication.translate("NetworkDesigner", "Layer {0} ({1}): {2}").format(info.index + 1, label,
+                                                                                         info.error)
 
 
 class NetworkDesigner(QWidget):
