@@ -70,7 +70,7 @@ def _png_bytes(image: Any) -> bytes:
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     if not image.save(buffer, "PNG"):
-        raise OSError("could not encode the PNG image")
+        raise OSError(_tr("could not encode the PNG image"))
     buffer.close()
     return bytes(data.data())
 

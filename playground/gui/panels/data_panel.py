@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QLocale, QSettings, QSize, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLocale, QSettings, QSize, Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFileDialog,
@@ -69,7 +69,7 @@ def read_csv_header(path: Path) -> list[str]:
     (the whole file is read and checked later, off the GUI thread). OSError for anything else.
     """
     if not path.is_file():
-        raise OSError(f"{path.name} is not a regular file")
+        raise OSError(QCoreApplication.translate("DataPanel", "{0} is not a regular file").format(path.name))
     with open(path, newline="", encoding="utf-8-sig") as f:
         first = f.readline(HEADER_BYTES)
     return [c.strip() for c in next(csv.reader([first]), [])]
