@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 import pyqtgraph.exporters  # noqa: F401 - registers pg.exporters
-from PySide6.QtCore import QCoreApplication, QObject, QSettings
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, QSettings
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from playground.core.atomic import atomic_write
@@ -26,11 +26,19 @@ from playground.core.export import write_history_csv
 from playground.core.presets import in_install_folder
 
 EXPORT_DIR_KEY = "files/export_dir"
-FILTERS = {"png": "PNG image (*.png)", "svg": "SVG image (*.svg)", "csv": "CSV table (*.csv)"}
+FILTERS = {"png": QT_TRANSLATE_NOOP("ExportActions", "PNG image (*.png)"),
+           "svg": QT_TRANSLATE_NOOP("ExportActions", "SVG image (*.svg)"),
+           "csv": QT_TRANSLATE_NOOP("ExportActions", "CSV table (*.csv)")}
 PNG_SCALE = 2
-MENU = (("loss:png", "Loss plot as PNG…"), ("loss:svg", "Loss plot as SVG…"),
-        ("boundary:png", "Decision boundary as PNG…"), ("boundary:svg", "Decision boundary as SVG…"),
-        ("history:csv", "Metric history as CSV…"))
+MENU = (("loss:png", QT_TRANSLATE_NOOP("ExportActions", "Loss plot as PNG…")),
+        ("loss:svg", QT_TRANSLATE_NOOP("ExportActions", "Loss plot as SVG…")),
+        ("boundary:png", QT_TRANSLATE_NOOP("ExportActions", "Decision boundary as PNG…")),
+        ("boundary:svg", QT_TRANSLATE_NOOP("ExportActions", "Decision boundary as SVG…")),
+        ("history:csv", QT_TRANSLATE_NOOP("ExportActions", "Metric history as CSV…")))
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("ExportActions", text)
 
 
 # ---------------------------------------------------------------- writing files -------------
@@ -62,7 +70,7 @@ def _png_bytes(image: Any) -> bytes:
     buffer = QBuffer(data)
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     if not image.save(buffer, "PNG"):
-        raise OSError("could not encode the PNG image")
+        raise OSError(_tr("could not encode the PNG image"))
     buffer.close()
     return bytes(data.data())
 
@@ -125,7 +133,7 @@ def ask_save_path(parent: QWidget | None, settings: QSettings, title: str, name:
     """A save dialog in the last export folder; remembers the folder chosen. None when cancelled."""
     start = _export_start(settings)
     path, _ = QFileDialog.getSaveFileName(parent, title, str(start / f"{name}.{fmt}"),
-                                          f"{FILTERS[fmt]};;All files (*)")
+                                          _tr("{0};;All files (*)").format(_tr(FILTERS[fmt])))
     if not path:
         return None
     target = Path(os.path.abspath(path))
@@ -155,10 +163,10 @@ class ExportActions(QObject):
                  history: Callable[[], Mapping[str, np.ndarray] | None]):
         super().__init__(parent)
         self._parent, self.settings, self._plots, self._history = parent, settings, plots, history
-        self.menu = QMenu("E&xport", parent)
+        self.menu = QMenu(_tr("E&xport"), parent)
         self.actions = {}
         for key, text in MENU:
-            action = self.menu.addAction(text)
+            action = self.menu.addAction(_tr(text))
             action.triggered.connect(lambda _=False, k=key: self.export(k))
             self.actions[key] = action
             if key == "boundary:svg":
@@ -178,7 +186,7 @@ class ExportActions(QObject):
         if not source:
             return None
         name = {"loss": "loss", "boundary": "decision-boundary", "history": "metric-history"}[what]
-        title = f"Export {self.actions[key].text().rstrip('…')}"
+        title = _tr("Export {0}").format(self.actions[key].text().rstrip("…"))
         path = ask_save_path(self._parent, self.settings, title, name, fmt)
         if path is None:
             return None

@@ -15,7 +15,7 @@ import os
 import re
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, QSettings, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
 
@@ -32,7 +32,7 @@ from playground.gui.session import Session
 MAX_RECENT = 8
 RECENT_KEY = "files/recent"
 LAST_DIR_KEY = "files/last_dir"
-FILTER = "Experiments (*.json);;All files (*)"
+FILTER = QT_TRANSLATE_NOOP("FileActions", "Experiments (*.json);;All files (*)")
 
 
 def _slug(name: str) -> str:
@@ -56,16 +56,17 @@ class FileActions(QObject):
     def __init__(self, window: QMainWindow, session: Session, settings: QSettings):
         super().__init__(window)
         self.window, self.session, self.settings = window, session, settings
-        self.new_action = self._action("&New", QKeySequence.StandardKey.New, self.new,
-                                       "Start over with the default experiment")
-        self.open_action = self._action("&Open…", QKeySequence.StandardKey.Open, self.open,
-                                        "Open an experiment (.json preset)")
-        self.save_action = self._action("&Save", QKeySequence.StandardKey.Save, self.save,
-                                        "Save the experiment")
-        self.save_as_action = self._action("Save &As…", QKeySequence("Ctrl+Shift+S"), self.save_as,
-                                           "Save the experiment under a new name")
-        self.quit_action = self._action("&Quit", QKeySequence("Ctrl+Q"), window.close, "Quit NN Playground")
-        self.recent_menu = QMenu("Open &Recent", window)
+        self.new_action = self._action(self.tr("&New"), QKeySequence.StandardKey.New, self.new,
+                                       self.tr("Start over with the default experiment"))
+        self.open_action = self._action(self.tr("&Open…"), QKeySequence.StandardKey.Open, self.open,
+                                        self.tr("Open an experiment (.json preset)"))
+        self.save_action = self._action(self.tr("&Save"), QKeySequence.StandardKey.Save, self.save,
+                                        self.tr("Save the experiment"))
+        self.save_as_action = self._action(self.tr("Save &As…"), QKeySequence("Ctrl+Shift+S"), self.save_as,
+                                           self.tr("Save the experiment under a new name"))
+        self.quit_action = self._action(self.tr("&Quit"), QKeySequence("Ctrl+Q"), window.close,
+                                        self.tr("Quit NN Playground"))
+        self.recent_menu = QMenu(self.tr("Open &Recent"), window)
         self.recent_menu.aboutToShow.connect(self._fill_recent)
 
     def _action(self, text: str, key, slot, tip: str) -> QAction:
@@ -94,10 +95,10 @@ class FileActions(QObject):
             action.setStatusTip(str(path))
             action.triggered.connect(lambda _=False, p=path: self.open_path(p))
         if not recent:
-            self.recent_menu.addAction("(none)").setEnabled(False)
+            self.recent_menu.addAction(self.tr("(none)")).setEnabled(False)
         else:
             self.recent_menu.addSeparator()
-            self.recent_menu.addAction("Clear list", lambda: self.settings.setValue(RECENT_KEY, []))
+            self.recent_menu.addAction(self.tr("Clear list"), lambda: self.settings.setValue(RECENT_KEY, []))
 
     # ------------------------------------------------------------------ life cycle --------
     def _start_dir(self) -> Path:
@@ -128,8 +129,8 @@ class FileActions(QObject):
             return True
         buttons = QMessageBox.StandardButton
         answer = QMessageBox.question(
-            self.window, "Unsaved changes",
-            f"Save the changes to “{self._display_name()}” before continuing?",
+            self.window, self.tr("Unsaved changes"),
+            self.tr("Save the changes to “{0}” before continuing?").format(self._display_name()),
             buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
         if answer == buttons.Save:
             return self.save()
@@ -150,7 +151,8 @@ class FileActions(QObject):
         """Ask for a file and open it."""
         if not self.maybe_save():
             return False
-        path, _ = QFileDialog.getOpenFileName(self.window, "Open experiment", str(self._start_dir()), FILTER)
+        path, _ = QFileDialog.getOpenFileName(self.window, self.tr("Open experiment"), str(self._start_dir()),
+                                              self.tr(FILTER))
         return bool(path) and self.open_path(Path(path), ask=False)
 
     def open_path(self, path: Path, ask: bool = True) -> bool:
@@ -174,7 +176,7 @@ class FileActions(QObject):
         try:
             experiment = load_preset(path)
         except (PlaygroundError, OSError) as exc:
-            QMessageBox.warning(self.window, "Cannot open experiment", str(exc))
+            QMessageBox.warning(self.window, self.tr("Cannot open experiment"), str(exc))
             return False
         self.session.load(experiment, session_path)
         self.opened.emit(session_path)
@@ -187,7 +189,7 @@ class FileActions(QObject):
     def save_as(self) -> bool:
         suggested = self._save_dir() / f"{_slug(self._display_name().removesuffix('.json'))}.json"
         path, _ = QFileDialog.getSaveFileName(self.window, self.tr("Save experiment"), str(suggested),
-                                              FILTER)
+                                              self.tr(FILTER))
         if not path:
             return False
         target = _absolute(path)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from PySide6.QtCore import QT_TRANSLATE_NOOP as _N
 from PySide6.QtCore import QMimeData, QSettings, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
@@ -59,15 +60,15 @@ from playground.gui.widgets.notice import Notice
 APP_TITLE = "NN Playground"
 SHUTDOWN_MS = 3000
 
-_STATUS = {
-    RunState.IDLE: "Ready: press Space to train.",
-    RunState.FINISHED: "Finished: reached the epoch limit.",
-    RunState.STOPPED: "Stopped.",
-    RunState.STOPPED_EARLY: "Stopped early: the validation metric stopped improving.",
-    RunState.DIVERGED: "Diverged: the loss became NaN or infinite, or blew up.",
-    RunState.ERROR: "The run failed.",
-    "starting": "Starting: the training process is building the run (the first run after start-up "
-                "also waits for it to load PyTorch).",
+_STATUS = {  # marked for translators; MainWindow translates them when shown
+    RunState.IDLE: _N("MainWindow", "Ready: press Space to train."),
+    RunState.FINISHED: _N("MainWindow", "Finished: reached the epoch limit."),
+    RunState.STOPPED: _N("MainWindow", "Stopped."),
+    RunState.STOPPED_EARLY: _N("MainWindow", "Stopped early: the validation metric stopped improving."),
+    RunState.DIVERGED: _N("MainWindow", "Diverged: the loss became NaN or infinite, or blew up."),
+    RunState.ERROR: _N("MainWindow", "The run failed."),
+    "starting": _N("MainWindow", "Starting: the training process is building the run (the first run "
+                                 "after start-up also waits for it to load PyTorch)."),
 }
 
 
@@ -90,7 +91,8 @@ class MainWindow(QMainWindow):
         self.files = FileActions(self, self.session, self.settings)
         window_state.restore(self, self.settings, self.splitter, self._tab_keys())
         self.menus = install_menus(self, self.files, self.session, self.run_actions,
-                                   [("Data and training settings", self.side), ("Output", self.right)])
+                                   [(self.tr("Data and training settings"), self.side),
+                                    (self.tr("Output"), self.right)])
         self.exports = ExportActions(self, self.settings, self.output.plot_for_export, self._latest_history)
         self.menus["file"].insertMenu(self.files.quit_action, self.exports.menu)
         self.menus["file"].insertSeparator(self.files.quit_action)
@@ -117,11 +119,11 @@ class MainWindow(QMainWindow):
         self.side = QTabWidget()
         self.side.setObjectName("sidePanel")
         self.side.setDocumentMode(True)
-        self.side.addTab(self.data_panel, "Data")
-        self.side.addTab(self.training_panel, "Training")
+        self.side.addTab(self.data_panel, self.tr("Data"))
+        self.side.addTab(self.training_panel, self.tr("Training"))
         self.runs = RunHistory(self)  # every run of the session, for the Runs tab and loss overlays
         self.runs_panel = RunsPanel(self.runs, self.session, self.settings)
-        self.side.addTab(self.runs_panel, "Runs")
+        self.side.addTab(self.runs_panel, self.tr("Runs"))
         self.side.setMinimumWidth(250)
         self.designer = NetworkDesigner(self.session)
         self.inside = InsidePanel(self.session, self.controller)
@@ -130,8 +132,8 @@ class MainWindow(QMainWindow):
         self.centre = QTabWidget()
         self.centre.setObjectName("centreTabs")
         self.centre.setDocumentMode(True)
-        self.centre.addTab(self.designer, "Design")
-        self.centre.addTab(self.inside, "Inside")
+        self.centre.addTab(self.designer, self.tr("Design"))
+        self.centre.addTab(self.inside, self.tr("Inside"))
         self.output = OutputPanel()
         # What a run does, as tabs of the output column: settings stay on the left, and the three
         # dynamics plots and step mode's numbers get the column's width (a 300 px side tab wrapped them).
@@ -140,10 +142,10 @@ class MainWindow(QMainWindow):
         self.right = QTabWidget()
         self.right.setObjectName("outputTabs")
         self.right.setDocumentMode(True)
-        self.right.addTab(self.output, "Output")
-        self.right.addTab(self.output.score_view, "Metrics")
-        self.right.addTab(self.dynamics, "Dynamics")
-        self.right.addTab(self.step_explainer, "Step")
+        self.right.addTab(self.output, self.tr("Output"))
+        self.right.addTab(self.output.score_view, self.tr("Metrics"))
+        self.right.addTab(self.dynamics, self.tr("Dynamics"))
+        self.right.addTab(self.step_explainer, self.tr("Step"))
         self.neuron_focus = NeuronFocus(self.inside.network, self.output.boundary, self.controller, self)
         self.neuron_focus.unit_shown.connect(lambda: self.right.setCurrentWidget(self.output))
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -211,7 +213,7 @@ class MainWindow(QMainWindow):
         if self.session.pending is not None:
             return self.tr("the new data is still loading")
         if self.session.dataset is None:
-            return self.session.dataset_error or "the data cannot be loaded"
+            return self.session.dataset_error or self.tr("the data cannot be loaded")
         return self.session.settings_problem
 
     def _refresh_blocker(self) -> None:
@@ -221,18 +223,18 @@ class MainWindow(QMainWindow):
     def _refresh_status(self) -> None:
         blocker, state = self.train_blocker(), self.controller.state
         if state == RunState.ERROR and self._error:
-            text = f"Error: {self._error}"
+            text = self.tr("Error: {0}").format(self._error)
         elif state in (RunState.DIVERGED, RunState.STOPPED_EARLY) and self._final_message():
             text = self._final_message()
         elif state in (RunState.RUNNING, RunState.PAUSED) and not self.controller.responding:
             text = self.tr("The training process is not responding: it has sent nothing for a few seconds "
                            "(stopped, or starved of CPU). The run goes on if it recovers; Reset abandons it.")
         elif blocker and state not in (RunState.RUNNING, RunState.PAUSED):
-            text = f"Cannot train: {blocker}"
+            text = self.tr("Cannot train: {0}").format(blocker)
         elif state in (RunState.RUNNING, RunState.PAUSED) and self.controller.latest is None:
-            text = _STATUS["starting"]  # nothing from the trainer yet: say so rather than "Training"
+            text = self.tr(_STATUS["starting"])  # nothing from the trainer yet: say so rather than "Training"
         else:
-            text = active_run_text(self.controller) or _STATUS.get(state, state)
+            text = active_run_text(self.controller) or self.tr(_STATUS.get(state, state))
         self.status_label.setText(text)
         self.status_label.setToolTip(text)
 
@@ -282,7 +284,7 @@ class MainWindow(QMainWindow):
         """First phase of a frame (see training): the picture and the counters."""
         self.output.update_main(snap)
         self.run_bar.show_snapshot(snap)
-        if self.status_label.text() == _STATUS["starting"]:
+        if self.status_label.text() == self.tr(_STATUS["starting"]):
             self._refresh_status()  # the first snapshot: the run is really under way
 
     def _on_snapshot_followup(self, snap: Snapshot) -> None:
@@ -335,7 +337,7 @@ class MainWindow(QMainWindow):
     def _start(self, paused: bool) -> bool:
         blocker = self.train_blocker()
         if blocker:
-            self.statusBar().showMessage(f"Cannot train: {blocker}", 5000)
+            self.statusBar().showMessage(self.tr("Cannot train: {0}").format(blocker), 5000)
             return False
         self.notice.hide()
         self._clear_views()

@@ -9,7 +9,7 @@ band, Esc in the boundary view, a new run (its units start from new weights) and
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 
 from playground.gui.inside._layout import HIDDEN, Column
 from playground.gui.inside.network_view import NetworkView
@@ -27,7 +27,9 @@ def unit_focus(column: Column | None, unit: int) -> UnitFocus | None:
             or not 0 <= unit < column.shown:
         return None
     what = column.activation or column.subtitle
-    name = f"Layer {column.layer + 1} · unit {unit + 1}" + (f" ({what})" if what else "")
+    name = QCoreApplication.translate("NeuronFocus", "Layer {0} · unit {1}").format(column.layer + 1,
+                                                                                    unit + 1)
+    name += f" ({what})" if what else ""
     return UnitFocus(column.grid, unit, name, column.bound)
 
 

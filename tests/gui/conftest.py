@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QSettings, QThread
+from PySide6.QtWidgets import QMessageBox
 
 from playground.core import remote
+from playground.core.experiment import Experiment
+from playground.gui.main_window import MainWindow
 from playground.gui.plots.output_panel import OutputPanel
+from playground.gui.session import Session
 from playground.gui.training import TrainingController
 
 
@@ -31,6 +35,29 @@ def panel(qtbot) -> OutputPanel:
     p.show()
     qtbot.waitExposed(p)
     return p
+
+
+@pytest.fixture
+def new_window(qtbot, tmp_path: Path) -> Callable[..., MainWindow]:
+    """Opens the main window on `experiment` (the default one if None), shown, with its own settings file."""
+
+    def open_window(experiment: Experiment | None = None) -> MainWindow:
+        settings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
+        w = MainWindow(Session(experiment), settings=settings)
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitExposed(w)
+        return w
+
+    return open_window
+
+
+@pytest.fixture
+def warnings(monkeypatch) -> list[str]:
+    """The texts of the warning message boxes, collected instead of blocking on a modal dialog."""
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a, **k: shown.append(text))
+    return shown
 
 
 @pytest.fixture

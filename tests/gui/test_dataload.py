@@ -12,7 +12,7 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from PySide6.QtCore import QCoreApplication, QLocale, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QLocale, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox  # noqa: E402
 
 from playground.core import edits as _edits  # noqa: E402
@@ -20,10 +20,8 @@ from playground.core.datasets import load_dataset  # noqa: E402
 from playground.core.experiment import DataSpec, default_experiment  # noqa: E402
 from playground.gui import data_loader  # noqa: E402
 from playground.gui.data_loader import DataLoader  # noqa: E402
-from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.panels.data_panel import with_dataset  # noqa: E402
 from playground.gui.plots._points import SHOWN_POINTS  # noqa: E402
-from playground.gui.session import Session  # noqa: E402
 from tests.gui.keyboard import type_into  # noqa: E402
 
 WAIT = 60_000  # ms: generous for a loaded machine; every wait ends as soon as its condition holds
@@ -54,11 +52,8 @@ def shown(monkeypatch) -> list[str]:
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, shown):
-    w = MainWindow(Session(), settings=QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
+def window(new_window, shown):
+    w = new_window()
     yield w
     w.close()
     assert not w.session.loader.busy  # closing stops any load

@@ -11,7 +11,7 @@ import json  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
-from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl  # noqa: E402
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl  # noqa: E402
 from PySide6.QtGui import QDragEnterEvent, QDropEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox  # noqa: E402
 
@@ -20,7 +20,6 @@ from playground.core.experiment import default_experiment, experiment_to_dict  #
 from playground.core.presets import SHIPPED_DIR, load_preset, shipped_presets, user_presets_dir  # noqa: E402
 from playground.gui.file_actions import MAX_RECENT  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
-from playground.gui.session import Session  # noqa: E402
 
 Button = QMessageBox.StandardButton
 
@@ -47,18 +46,8 @@ def questions(monkeypatch) -> Asked:
 
 
 @pytest.fixture
-def warnings(monkeypatch) -> list[str]:
-    shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a, **k: shown.append(text))
-    return shown
-
-
-@pytest.fixture
-def window(qtbot, tmp_path, questions):
-    w = MainWindow(Session(), settings=QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
+def window(new_window, questions):
+    w = new_window()
     yield w
     w.close()
     assert not w.controller.is_active

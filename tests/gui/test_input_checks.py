@@ -10,7 +10,6 @@ import os
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from playground.core import edits as _edits
@@ -21,23 +20,12 @@ from playground.core.experiment import (
     experiment_to_dict,
 )
 from playground.gui.main_window import MainWindow
-from playground.gui.session import Session
 
 
 @pytest.fixture
-def warnings(monkeypatch) -> list[str]:
-    shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a, **k: shown.append(text))
-    return shown
-
-
-@pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
+def window(new_window, monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
-    w = MainWindow(Session(), settings=QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
+    w = new_window()
     yield w
     w.close()
     assert not w.controller.is_active

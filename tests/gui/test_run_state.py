@@ -11,14 +11,13 @@ import dataclasses  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
-from PySide6.QtCore import QSettings, Qt  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
 
 from playground.core.experiment import Experiment  # noqa: E402
 from playground.core.presets import load_preset  # noqa: E402
 from playground.gui.main_window import MainWindow  # noqa: E402
 from playground.gui.panels.run_bar import format_rate  # noqa: E402
-from playground.gui.session import Session  # noqa: E402
 
 TIMEOUT = 30_000  # ms; generous for a loaded machine, every wait ends as soon as its condition holds
 PRESETS = Path(__file__).resolve().parents[2] / "presets"
@@ -36,12 +35,7 @@ def slow_steps() -> Experiment:
     return dataclasses.replace(exp, training=dataclasses.replace(exp.training, batch_size=16, epochs=0))
 
 
-def open_window(qtbot, tmp_path: Path, experiment: Experiment | None = None) -> MainWindow:
-    settings = QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(Session(experiment), settings=settings)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
+def ready(qtbot, w: MainWindow) -> MainWindow:
     # the data may load in the background (Train and Step stay disabled until it lands): a click before
     # that does nothing, so every test here starts once the window can train
     qtbot.waitUntil(lambda: w.train_blocker() == "", timeout=TIMEOUT)
@@ -49,15 +43,15 @@ def open_window(qtbot, tmp_path: Path, experiment: Experiment | None = None) -> 
 
 
 @pytest.fixture
-def window(qtbot, tmp_path):
-    w = open_window(qtbot, tmp_path)
+def window(qtbot, new_window):
+    w = ready(qtbot, new_window())
     yield w
     w.close()
 
 
 @pytest.fixture
-def cnn_window(qtbot, tmp_path):
-    w = open_window(qtbot, tmp_path, slow_steps())
+def cnn_window(qtbot, new_window):
+    w = ready(qtbot, new_window(slow_steps()))
     yield w
     w.close()
 

@@ -11,7 +11,7 @@ import json  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from PySide6.QtCore import QSettings, Qt  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QFileDialog, QMessageBox  # noqa: E402
 
 from playground.core import edits as _edits  # noqa: E402
@@ -25,7 +25,6 @@ from playground.gui.plots import _style as st  # noqa: E402
 from playground.gui.plots.curves import OVERLAY_ALPHA, CurvesView  # noqa: E402
 from playground.gui.run_labels import run_label  # noqa: E402
 from playground.gui.runs import RunHistory  # noqa: E402
-from playground.gui.session import Session  # noqa: E402
 from tests.gui.keyboard import type_into  # noqa: E402
 
 TIMEOUT = 20_000
@@ -38,18 +37,9 @@ def discard_questions(monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
 
 
-def open_window(qtbot, tmp_path, experiment) -> MainWindow:
-    settings = QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(Session(experiment), settings=settings)
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
-
-
 @pytest.fixture
-def window(qtbot, tmp_path):
-    w = open_window(qtbot, tmp_path, _edits.with_training(default_experiment(), epochs=EPOCHS))
+def window(new_window):
+    w = new_window(_edits.with_training(default_experiment(), epochs=EPOCHS))
     yield w  # runs that end on their own
     w.close()
     assert not w.controller.is_active
@@ -163,8 +153,8 @@ def test_runs_panel_exports_a_run_as_csv(qtbot, window, monkeypatch, tmp_path):
     assert asked and asked[0][2].endswith("run-1-history.csv")
 
 
-def test_a_live_learning_rate_change_is_in_the_run_s_label_tooltip_and_restore(qtbot, tmp_path):
-    w = open_window(qtbot, tmp_path, _edits.with_training(default_experiment(), epochs=0))  # no limit
+def test_a_live_learning_rate_change_is_in_the_run_s_label_tooltip_and_restore(qtbot, new_window):
+    w = new_window(_edits.with_training(default_experiment(), epochs=0))  # no limit
     try:
         qtbot.mouseClick(w.run_bar.train_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: w.controller.latest is not None and w.controller.latest.epoch >= 3,
@@ -208,13 +198,13 @@ def test_labels_name_the_setting_that_differs_between_runs(qtbot, window):
     assert window.runs_panel.item(first.id).text().startswith("Run 1 · sgd lr 0.03\n")
 
 
-def test_runs_tab_output_and_command_line_show_the_same_final_figures(qtbot, tmp_path, capsys):
+def test_runs_tab_output_and_command_line_show_the_same_final_figures(qtbot, new_window, capsys):
     """After early stopping put the best epoch back, every view shows that epoch's figures."""
     from playground.cli import main
 
     assert main(["train", "early-stopping", "--json"]) == ExitCode.OK
     cli = json.loads(capsys.readouterr().out)
-    w = open_window(qtbot, tmp_path, load_preset(resolve_preset("early-stopping")))
+    w = new_window(load_preset(resolve_preset("early-stopping")))
     try:
         qtbot.mouseClick(w.run_bar.train_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: w.runs.current is not None and w.runs.current.state == RunState.STOPPED_EARLY,

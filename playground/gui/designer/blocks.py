@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen, QPolygonF
 
 from playground.core.compat import check_head
@@ -38,36 +38,45 @@ class BlockView:
     type_name: str = ""
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{look.count_text(n)} {word}{'' if n == 1 else 's'}"
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("NetworkDesigner", text)
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    """`one` or `many` (whole phrases with a {0} for the count, for translators) filled with `n`."""
+    return _tr(one if n == 1 else many).format(look.count_text(n))
 
 
 def _size(info: LayerInfo) -> str:
     """The parameter count, or why there is none yet (a broken layer above leaves no shape)."""
     if info.in_shape is None or (info.out_shape is None and not info.error):
-        return "waits for the layer above"
-    return _plural(info.n_params, "param")
+        return _tr("waits for the layer above")
+    return _plural(info.n_params, QT_TRANSLATE_NOOP("NetworkDesigner", "{0} param"),
+                   QT_TRANSLATE_NOOP("NetworkDesigner", "{0} params"))
 
 
 def _input_view(dataset: Dataset | None, dataset_error: str) -> BlockView:
     if dataset is None:
-        msg = dataset_error or "the data could not be loaded"
-        return BlockView(INPUT, "Inputs: data not loaded", "?", msg, msg, msg)
+        msg = dataset_error or _tr("the data could not be loaded")
+        return BlockView(INPUT, _tr("Inputs: data not loaded"), "?", msg, msg, msg)
     shape = look.shape_text(dataset.input_shape)
     if dataset.kind == IMAGE:
-        title = f"Inputs: image {shape}"
+        title = _tr("Inputs: image {0}").format(shape)
     else:
-        names = [look.pretty_feature(f) for f in dataset.feature_names] or [f"{shape} values"]
-        title = "Inputs: " + ", ".join(names)
-    detail = f"{dataset.name} · {_plural(len(dataset.x_train), 'training example')}"
+        names = [look.pretty_feature(f) for f in dataset.feature_names] or [_tr("{0} values").format(shape)]
+        title = _tr("Inputs: {0}").format(", ".join(names))
+    examples = _plural(len(dataset.x_train), QT_TRANSLATE_NOOP("NetworkDesigner", "{0} training example"),
+                       QT_TRANSLATE_NOOP("NetworkDesigner", "{0} training examples"))
+    detail = f"{dataset.name} · {examples}"
     return BlockView(INPUT, title, shape, detail, tooltip=f"{title}\n{detail}")
 
 
 def _output_title(dataset: Dataset | None) -> str:
     if dataset is None:
-        return "Output"
-    units = dataset.output_units
-    return f"Output · {_plural(units, 'unit')} ({dataset.task})"
+        return _tr("Output")
+    if dataset.output_units == 1:
+        return _tr("Output · {0} unit ({1})").format(look.count_text(1), dataset.task)
+    return _tr("Output · {0} units ({1})").format(look.count_text(dataset.output_units), dataset.task)
 
 
 def head_problem(exp: Experiment, dataset: Dataset | None) -> str:
@@ -103,11 +112,11 @@ def describe(exp: Experiment, dataset: Dataset | None, dataset_error: str,
         views.append(BlockView(HIDDEN, title, shape, detail, error, tip, layer.type))
     activation = exp.network.output.get("activation", "linear")
     if head is None:
-        views.append(BlockView(OUTPUT, _output_title(dataset), "?", f"activation {activation}"))
+        views.append(BlockView(OUTPUT, _output_title(dataset), "?", _tr("activation {0}").format(activation)))
     else:
         detail = f"{activation} · {_size(head)}"
         error = head.error or head_problem(exp, dataset)
-        tip = "The output head: its size follows the task.\n" + (f"⚠ {error}" if error else "")
+        tip = _tr("The output head: its size follows the task.") + "\n" + (f"⚠ {error}" if error else "")
         views.append(BlockView(OUTPUT, _output_title(dataset), look.shape_text(head.out_shape), detail,
                                error, tip.strip()))
     return views
@@ -156,12 +165,15 @@ def activity_warning(kind: str, share: float, function: str = "") -> tuple[str, 
         return None
     pct = f"{share:.0%}"
     if kind == DEAD:
-        return (f"⚠ {pct} dead", f"{pct} of units are dead: they output 0 for every training example; "
-                "try a lower learning rate, leaky ReLU or He initialisation.")
+        return (_tr("⚠ {0} dead").format(pct), _tr(
+            "{0} of units are dead: they output 0 for every training example; "
+            "try a lower learning rate, leaky ReLU or He initialisation.").format(pct))
     if kind == SATURATED:
         name = function or "tanh/sigmoid"
-        return (f"⚠ {pct} saturated", f"{pct} of outputs are saturated: inputs are so large that {name} is "
-                "flat; gradients vanish; try smaller initial weights or a lower learning rate.")
+        return (_tr("⚠ {0} saturated").format(pct), _tr(
+            "{0} of outputs are saturated: inputs are so large that {1} is "
+            "flat; gradients vanish; try smaller initial weights or a lower learning rate."
+        ).format(pct, name))
     return None
 
 
@@ -252,7 +264,7 @@ def paint_drop_zone(p: QPainter, above: QRectF, below: QRectF) -> None:
     p.setBrush(Qt.BrushStyle.NoBrush)
     p.drawRoundedRect(zone, 8, 8)
     p.setPen(look.MUTED)
-    p.drawText(zone, Qt.AlignmentFlag.AlignCenter, "Drag layers from the palette here")
+    p.drawText(zone, Qt.AlignmentFlag.AlignCenter, _tr("Drag layers from the palette here"))
 
 
 def paint_marker(p: QPainter, y: float, left: float, right: float) -> None:

@@ -238,14 +238,15 @@ class NetworkCanvas(QWidget):
     def insert(self, gap: int, type_name: str) -> None:
         """Insert a new layer at `gap` as one undo step and select it."""
         exp = edits.insert_layer(self._session.experiment, gap, type_name)
-        self._edit(exp, f"Insert {LAYERS[type_name].label}")
+        self._edit(exp, self.tr("Insert {0}").format(LAYERS[type_name].label))
         self.select(gap)
 
     def move(self, src: int, gap: int) -> None:
         """Move layer `src` into insertion gap `gap` (no-op next to itself) and keep it selected."""
         dst = edits.gap_to_position(src, gap)
         if dst != src:
-            self._edit(edits.move_layer(self._session.experiment, src, dst), f"Move {self._label(src)}")
+            self._edit(edits.move_layer(self._session.experiment, src, dst),
+                       self.tr("Move {0}").format(self._label(src)))
         self.select(dst)
 
     def remove(self, index: int) -> None:
@@ -256,7 +257,8 @@ class NetworkCanvas(QWidget):
             self.select(min(index, self._count() - 1))
 
     def duplicate(self, index: int) -> None:
-        self._edit(edits.duplicate_layer(self._session.experiment, index), f"Duplicate {self._label(index)}")
+        self._edit(edits.duplicate_layer(self._session.experiment, index),
+                   self.tr("Duplicate {0}").format(self._label(index)))
         self.select(index + 1)
 
     def mousePressEvent(self, e: QMouseEvent) -> None:  # noqa: N802 - Qt API
@@ -319,11 +321,11 @@ class NetworkCanvas(QWidget):
         if k < 0:
             return
         menu = QMenu(self)
-        menu.addAction("Duplicate", lambda: self.duplicate(k))
-        up = menu.addAction("Move up", lambda: self.move(k, k - 1))
-        down = menu.addAction("Move down", lambda: self.move(k, k + 2))
+        menu.addAction(self.tr("Duplicate"), lambda: self.duplicate(k))
+        up = menu.addAction(self.tr("Move up"), lambda: self.move(k, k - 1))
+        down = menu.addAction(self.tr("Move down"), lambda: self.move(k, k + 2))
         menu.addSeparator()
-        menu.addAction("Remove", lambda: self.remove(k))
+        menu.addAction(self.tr("Remove"), lambda: self.remove(k))
         up.setEnabled(k > 0)
         down.setEnabled(k < self._count() - 1)
         menu.exec(e.globalPos())

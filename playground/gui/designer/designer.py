@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QPalette, QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
@@ -33,9 +33,10 @@ def problem_text(report: NetworkReport | None) -> str:
     if info is None:
         return ""
     if info.is_output:
-        return f"Output head: {info.error}"
+        return QCoreApplication.translate("NetworkDesigner", "Output head: {0}").format(info.error)
     label = LAYERS[info.type].label if info.type in LAYERS else info.type
-    return f"Layer {info.index + 1} ({label}): {info.error}"
+    return QCoreApplication.translate("NetworkDesigner", "Layer {0} ({1}): {2}").format(info.index + 1, label,
+                                                                                         info.error)
 
 
 class NetworkDesigner(QWidget):
@@ -126,7 +127,8 @@ class NetworkDesigner(QWidget):
     # ------------------------------------------------------------ reactions ------------------
     def _append(self, type_name: str) -> None:
         exp = self._session.experiment
-        self._session.edit(edits.append_layer(exp, type_name), f"Insert {LAYERS[type_name].label}")
+        self._session.edit(edits.append_layer(exp, type_name),
+                           self.tr("Insert {0}").format(LAYERS[type_name].label))
         self.canvas.select(len(exp.network.layers))
 
     def _on_selection(self, index: int) -> None:
@@ -156,10 +158,11 @@ class NetworkDesigner(QWidget):
     def _on_report(self, report: NetworkReport | None) -> None:
         problem = problem_text(report) or self._head_problem() or self._size_problem(report)
         if report is None:
-            self.total_label.setText("Total: — (no data to infer shapes from)")
+            self.total_label.setText(self.tr("Total: — (no data to infer shapes from)"))
             self.message.setText(self._session.dataset_error)
         else:
-            self.total_label.setText(f"Total: {look.count_text(report.total_params)} parameters")
+            count = look.count_text(report.total_params)
+            self.total_label.setText(self.tr("Total: {0} parameters").format(count))
             self.message.setText(problem)
         self.message.setVisible(bool(self.message.text()))
         if problem != self._problem:

@@ -46,7 +46,7 @@ class LayerInspector(QFrame):
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(10, 8, 10, 10)
         self._layout.setSpacing(4)
-        self.empty = QLabel("This layer has no settings.")
+        self.empty = QLabel(self.tr("This layer has no settings."))
         self.empty.setStyleSheet(f"color: {theme.MUTED}; font-style: italic;")
         self._layout.addWidget(self.title)
         self._layout.addWidget(self.hint)
@@ -82,7 +82,7 @@ class LayerInspector(QFrame):
             layer = layers[self._index]
             entry = LAYERS[layer.type]
             key, schema, values = (self._index, layer.type), entry.params, layer.params
-            self.title.setText(f"Layer {self._index + 1} · {entry.label}")
+            self.title.setText(self.tr("Layer {0} · {1}").format(self._index + 1, entry.label))
             self.hint.setText(entry.help)
         if key != self._key:
             self._key = key
@@ -92,10 +92,15 @@ class LayerInspector(QFrame):
 
     def _show_head(self) -> None:
         ds = self._session.dataset
-        units = f" · {ds.output_units} unit{'s' if ds.output_units != 1 else ''} ({ds.task})" if ds else ""
-        self.title.setText(f"Output head{units}")
-        self.hint.setText("Select a layer to edit it. The output head's size follows the task; "
-                          "these are its settings.")
+        if ds is None:
+            self.title.setText(self.tr("Output head"))
+        elif ds.output_units == 1:
+            self.title.setText(self.tr("Output head · {0} unit ({1})").format(ds.output_units, ds.task))
+        else:
+            self.title.setText(self.tr("Output head · {0} units ({1})").format(ds.output_units, ds.task))
+        self.hint.setText(self.tr("Select a layer to edit it. The output head's size follows the task; "
+                                  "these are its settings."))
+
 
     def _rebuild(self, schema: Any, values: Any) -> None:
         if self.form is not None:
@@ -113,11 +118,12 @@ class LayerInspector(QFrame):
         try:
             if self._index == HEAD:
                 new = edits.set_output_param(exp, name, value)
-                self._session.edit(new, f"Set output {name}", merge_key=f"output.{name}")
+                self._session.edit(new, self.tr("Set output {0}").format(name), merge_key=f"output.{name}")
             else:
                 label = LAYERS[exp.network.layers[self._index].type].label
                 new = edits.set_layer_param(exp, self._index, name, value)
-                self._session.edit(new, f"Set {label} {name}", merge_key=f"layer{self._index}.{name}")
+                self._session.edit(new, self.tr("Set {0} {1}").format(label, name),
+                                   merge_key=f"layer{self._index}.{name}")
         except PlaygroundError as exc:  # a value the schema rejects: show it, put the old one back
             self.refresh()
             self.hint.setText(f"⚠ {exc}")

@@ -55,8 +55,9 @@ class LayerPalette(QListWidget):
                 self._add_header(cat)
             item = QListWidgetItem(look.badge_icon(name, _ICON), entry.label)
             item.setData(TYPE_ROLE, name)
-            item.setToolTip(f"<b>{entry.label}</b><br>{entry.help}<br><i>Drag onto the network, "
-                            "or double-click to add it before the output.</i>")
+            item.setToolTip(self.tr("<b>{0}</b><br>{1}<br><i>Drag onto the network, "
+                                    "or double-click to add it before the output.</i>").format(entry.label,
+                                                                                               entry.help))
             item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                           | Qt.ItemFlag.ItemIsDragEnabled)
             self.addItem(item)

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from PySide6.QtCore import QLocale, QPointF, QRectF
+from PySide6.QtCore import QCoreApplication, QLocale, QPointF, QRectF
 from PySide6.QtGui import QPainterPath
 
 from playground.core.activations import ACTIVATIONS
@@ -85,14 +85,18 @@ class Column:
     def name(self, unit: int) -> str:
         """"Layer 2, unit 3" (1-based, as the designer numbers layers), "Input X₁", "Output"."""
         if self.kind == INPUT:
-            return f"Input {self.labels[unit] if unit < len(self.labels) else unit + 1}"
+            return _tr("Input {0}").format(self.labels[unit] if unit < len(self.labels) else unit + 1)
         if self.kind == OUTPUT_MAP:
-            return "Predicted class"
+            return _tr("Predicted class")
         if self.kind == HEAD:
             if unit < len(self.labels):
-                return f"Output, class {self.labels[unit]}"
-            return "Output" if self.units == 1 else f"Output, unit {unit + 1}"
-        return f"Layer {self.layer + 1}, unit {unit + 1}"
+                return _tr("Output, class {0}").format(self.labels[unit])
+            return _tr("Output") if self.units == 1 else _tr("Output, unit {0}").format(unit + 1)
+        return _tr("Layer {0}, unit {1}").format(self.layer + 1, unit + 1)
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("NetworkView", text)
 
 
 def _bound(activation: str | None) -> float | None:
@@ -127,8 +131,9 @@ def network_problem(experiment: Experiment, ds: Dataset, report: NetworkReport |
     if report.ok:
         return ""
     index, message = report.first_error
-    where = "the output head" if index == len(experiment.network.layers) else f"layer {index + 1}"
-    return f"Fix the network in Design first ({where}): {message}"
+    if index == len(experiment.network.layers):
+        return _tr("Fix the network in Design first (the output head): {0}").format(message)
+    return _tr("Fix the network in Design first (layer {0}): {1}").format(index + 1, message)
 
 
 def build_columns(experiment: Experiment, ds: Dataset,
@@ -139,20 +144,22 @@ def build_columns(experiment: Experiment, ds: Dataset,
     if not report.ok:
         return [], network_problem(experiment, ds, report)
     if len(ds.input_shape) != 1:
-        return [], "Image inputs are shown as filters and feature maps."
+        return [], _tr("Image inputs are shown as filters and feature maps.")
     n_in = ds.input_shape[0]
-    cols = [Column(-1, INPUT, "Input", f"{n_in} feature{'s' * (n_in != 1)}", n_in, _input_labels(ds, n_in))]
+    features = _tr("{0} feature").format(n_in) if n_in == 1 else _tr("{0} features").format(n_in)
+    cols = [Column(-1, INPUT, _tr("Input"), features, n_in, _input_labels(ds, n_in))]
     grids = weights = 0
     bound: float | None = None
     activation = ""
     for info, spec in zip(report.hidden, experiment.network.layers, strict=True):
         if info.out_shape is None or len(info.out_shape) != 1:
-            return [], "Layers with image outputs are shown as feature maps."
+            return [], _tr("Layers with image outputs are shown as feature maps.")
         params = validate_params(LAYERS[spec.type].params, spec.params, "")
         if spec.type not in _KEEPS_RANGE:  # else keep the previous bound and activation
             activation = params.get("activation", params.get("function")) or ""
             bound = _bound(activation or None)
-        col = Column(info.index, HIDDEN, f"Layer {info.index + 1}", info.label, info.out_shape[0],
+        col = Column(info.index, HIDDEN, _tr("Layer {0}").format(info.index + 1), info.label,
+                     info.out_shape[0],
                      bound=bound, activation=activation, linear=spec.type == "dense",
                      bias=bool(params.get("bias", False)), short=_short(info.label))
         if ds.kind in (POINTS2D, LINE1D):
@@ -163,11 +170,11 @@ def build_columns(experiment: Experiment, ds: Dataset,
     cols[1:] = elide(cols[1:])
     head = validate_params(OUTPUT.params, experiment.network.output, "")
     classes = ds.class_names if ds.task == MULTICLASS else ()
-    cols.append(Column(report.head.index, HEAD, "Output", report.head.label, ds.output_units,
+    cols.append(Column(report.head.index, HEAD, _tr("Output"), report.head.label, ds.output_units,
                        tuple(classes), linear=True, bias=bool(head["bias"]), weights=weights,
                        short=_short(report.head.label)))
     if ds.kind == POINTS2D and ds.output_units > 1:
-        cols.append(Column(report.head.index + 1, OUTPUT_MAP, "Prediction", "class map", 1))
+        cols.append(Column(report.head.index + 1, OUTPUT_MAP, _tr("Prediction"), _tr("class map"), 1))
     for col in cols:
         col.over_x = ds.kind == LINE1D
     return cols, ""
@@ -187,7 +194,7 @@ def safe_columns(experiment: Experiment, ds: Dataset | None,
                  report: NetworkReport | None = None) -> tuple[list[Column], str]:
     """`build_columns` that turns any spec error into the "why not" text."""
     if ds is None:
-        return [], "No data to show."
+        return [], _tr("No data to show.")
     try:
         return build_columns(experiment, ds, report)
     except PlaygroundError as exc:

@@ -357,6 +357,6 @@ def paint_pinned(p: QPainter, scene: Scene, pinned: tuple[int, int], band: QRect
     p.setFont(base)
     p.setPen(QColor(st.MUTED))
     detail = scene.describe(Hit("neuron", j, u)).split("\n")[1:]
-    rows = [col.subtitle, *detail, "", "Click here to unpin."]
+    rows = [col.subtitle, *detail, "", QCoreApplication.translate("NetworkView", "Click here to unpin.")]
     for i, row in enumerate(rows):
         p.drawText(QPointF(x, band.top() + 50 + 18 * i), row)

@@ -172,7 +172,7 @@ class ConvView(QWidget):
         self._snap: Snapshot | None = None
         self.canvas = _Canvas()
         self.spin = QSpinBox()
-        self.spin.setToolTip("Which test image the feature maps are computed for (arrow keys step).")
+        self.spin.setToolTip(self.tr("Which test image the feature maps are computed for (arrow keys step)."))
         self.spin.setKeyboardTracking(False)
         self.spin.valueChanged.connect(self._on_sample)
         self.info = QLabel()
@@ -184,7 +184,7 @@ class ConvView(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Test image"))
+        row.addWidget(QLabel(self.tr("Test image")))
         row.addWidget(self.spin)
         row.addWidget(self.info, 1)
         lay = QVBoxLayout(self)
@@ -237,19 +237,20 @@ class ConvView(QWidget):
         if ds is None or len(ds.input_shape) != 3:
             self.info.setText("")
             self.probabilities.hide()
-            return self.canvas.set_sections([], "No image data.")
+            return self.canvas.set_sections([], self.tr("No image data."))
         self._show_probabilities(snap, ds, i)
         image = np.asarray(ds.x_test[i], dtype=np.float32)
-        sections = [Section(f"Test image {i}", image[:1], ["pixel values"], lut=im.GREY,
+        sections = [Section(self.tr("Test image {0}").format(i), image[:1], [self.tr("pixel values")],
+                            lut=im.GREY,
                             levels=st.finite_range(image) or (0.0, 1.0), cell=112)]
         sections += self._filter_sections(snap, ds)
         for block, maps in (snap.feature_maps or ()) if snap is not None else ():
-            label = self._labels.get(block, f"Layer {block + 1}")
+            label = self._labels[block] if block in self._labels else self.tr("Layer {0}").format(block + 1)
             c, h, w = maps.shape
-            sections.append(Section(f"{label}: {c} feature maps of {h}×{w}", maps,
-                                    [f"map {k + 1}" for k in range(c)], cell=_cell(h)))
+            sections.append(Section(self.tr("{0}: {1} feature maps of {2}×{3}").format(label, c, h, w), maps,
+                                    [self.tr("map {0}").format(k + 1) for k in range(c)], cell=_cell(h)))
         self.info.setText(self._caption(snap, ds, i))
-        message = "" if snap is not None else "Press Train to watch the filters learn."
+        message = "" if snap is not None else self.tr("Press Train to watch the filters learn.")
         return self.canvas.set_sections(sections, message)
 
     def _show_probabilities(self, snap: Snapshot | None, ds: Dataset, i: int) -> None:
@@ -263,15 +264,18 @@ class ConvView(QWidget):
             return []
         if snap.conv_filters is not None:
             f = snap.conv_filters  # (filters, in, k, k); several input channels are averaged
-            title = f"First Conv2D's filters: {f.shape[0]} of {f.shape[2]}×{f.shape[3]}"
-            return [Section(title, f.mean(axis=1), [f"filter {k + 1}" for k in range(len(f))],
+            title = self.tr("First Conv2D's filters: {0} of {1}×{2}").format(f.shape[0], *f.shape[2:4])
+            names = [self.tr("filter {0}").format(k + 1) for k in range(len(f))]
+            return [Section(title, f.mean(axis=1), names,
                             cell=_cell(f.shape[2]))]
         c, h, w = ds.input_shape
         if snap.weights and c == 1 and snap.weights[0][0].shape[1] == h * w:
             weights = snap.weights[0][0]
             stack = weights.reshape(-1, h, w)
-            return [Section(f"First Dense layer's weights as images: what each of its {len(stack)} units "
-                            "looks for", stack, [f"unit {k + 1}" for k in range(len(stack))], cell=_cell(h))]
+            title = self.tr("First Dense layer's weights as images: what each of its {0} units "
+                            "looks for").format(len(stack))
+            return [Section(title, stack, [self.tr("unit {0}").format(k + 1) for k in range(len(stack))],
+                            cell=_cell(h))]
         return []
 
     def _caption(self, snap: Snapshot | None, ds: Dataset, i: int) -> str:

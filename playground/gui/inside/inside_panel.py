@@ -10,7 +10,7 @@ visible: the newest snapshot waits for `showEvent`, so a hidden Inside tab costs
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
@@ -29,15 +29,19 @@ from playground.gui.training import TrainingController
 
 HINT, NETWORK, CONV = "hint", "network", "conv"
 _PAGES = (HINT, NETWORK, CONV)
-IDLE_HINT = "Press Train (Space) to watch the neurons learn."
-NETWORK_HELP = ("Orange negative, blue positive; line width shows |weight|, the small square a unit's "
-                "bias. Hover for values, click a weight or bias to edit it, click a unit to see it large "
-                "(here and in the output).")
-CURVE_HELP = ("Each unit shows its output over x, left to right: blue above 0, orange below. Line width "
-              "shows |weight|, the small square a unit's bias. Hover for values, click a weight or bias to "
-              "edit it, click a unit to see it large.")
-CONV_HELP = ("Filters and feature maps of one test image, each map in its own range: orange negative, "
-             "blue positive. Hover a map for its values.")
+# Marked for translators; InsidePanel translates them when shown.
+IDLE_HINT = QT_TRANSLATE_NOOP("InsidePanel", "Press Train (Space) to watch the neurons learn.")
+NETWORK_HELP = QT_TRANSLATE_NOOP(
+    "InsidePanel", "Orange negative, blue positive; line width shows |weight|, the small square a unit's "
+    "bias. Hover for values, click a weight or bias to edit it, click a unit to see it large "
+    "(here and in the output).")
+CURVE_HELP = QT_TRANSLATE_NOOP(
+    "InsidePanel", "Each unit shows its output over x, left to right: blue above 0, orange below. Line width "
+    "shows |weight|, the small square a unit's bias. Hover for values, click a weight or bias to "
+    "edit it, click a unit to see it large.")
+CONV_HELP = QT_TRANSLATE_NOOP(
+    "InsidePanel", "Filters and feature maps of one test image, each map in its own range: orange negative, "
+    "blue positive. Hover a map for its values.")
 
 
 class InsidePanel(QWidget):
@@ -79,7 +83,7 @@ class InsidePanel(QWidget):
         self.show_session()
 
     def _build(self) -> None:
-        title = QLabel("INSIDE THE NETWORK")
+        title = QLabel(self.tr("INSIDE THE NETWORK"))
         title.setObjectName("sectionTitle")
         head = QHBoxLayout()
         head.addWidget(title)
@@ -113,7 +117,7 @@ class InsidePanel(QWidget):
         self.conv.set_network(experiment, dataset, report)
         problem = network_problem(experiment, dataset, report) if dataset is not None else ""
         if dataset is None:
-            self._show(HINT, self.session.dataset_error or "No data to show.")
+            self._show(HINT, self.session.dataset_error or self.tr("No data to show."))
         elif problem:
             self._show(HINT, problem)
         elif dataset.kind == IMAGE:
@@ -193,12 +197,12 @@ class InsidePanel(QWidget):
         if self.page == HINT:
             text = ""
         elif not self._has_run:
-            text = IDLE_HINT
+            text = self.tr(IDLE_HINT)
         elif self.page == CONV:
-            text = CONV_HELP
+            text = self.tr(CONV_HELP)
         else:
             ds = self.network.scene.dataset
-            text = CURVE_HELP if ds is not None and ds.kind == LINE1D else NETWORK_HELP
+            text = self.tr(CURVE_HELP if ds is not None and ds.kind == LINE1D else NETWORK_HELP)
             if self._ended:
                 text += " " + QCoreApplication.translate(
                     "InsidePanel", "The run has ended: an edit changes the model it left, and the maps, the "

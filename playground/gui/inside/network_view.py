@@ -61,7 +61,7 @@ class NetworkView(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(300, 240)
         self.scene = Scene()
-        self.problem = "No network to show."
+        self.problem = self.tr("No network to show.")
         self._network: NetworkSpec | None = None
         self.editor = ValueEditor(self)
         self.editor.committed.connect(self._on_commit)
@@ -385,7 +385,7 @@ class NetworkView(QWidget):
             return
         self._editing = hit
         text = self.scene.describe(hit).split("\n")[0].rsplit(":", 1)[0]
-        tip = f"{text}: type a value, Enter applies it to the model, Esc cancels"
+        tip = self.tr("{0}: type a value, Enter applies it to the model, Esc cancels").format(text)
         self.editor.open_at(pos + QPoint(10, 10), value, tip)
 
     def _on_commit(self, value: float) -> None:

@@ -43,22 +43,12 @@ from playground.core.optimizers import OPTIMIZERS
 from playground.core.snapshot import Snapshot
 from playground.gui import theme
 from playground.gui.calculator import calculator_button
+from playground.gui.inside.step_text import CSS, HYPER_NAMES, STATE_NAMES
 from playground.gui.training import TrainingController
 
 REFRESH_S = 0.12  # while training runs freely the read-out follows at ~8 Hz; paused, every step shows
 TOLERANCE = 1e-5  # relative: torch steps in float32, the explanation in float64
-_HYPER_NAMES = {"lr": "learning rate", "momentum": "momentum μ", "alpha": "decay α", "eps": "ε",
-                "beta1": "β₁", "beta2": "β₂", "weight_decay": "weight decay λ"}
-_STATE_NAMES = {"momentum_buffer": "velocity v", "sum": "sum of g² s", "square_avg": "avg of g² s",
-                "exp_avg": "1st moment m", "exp_avg_sq": "2nd moment v", "step": "step t"}
-_CSS = f"""
-body {{ color: {theme.TEXT}; }}
-h3 {{ font-size: 10pt; margin: 0; }}
-.section {{ color: {theme.MUTED}; font-size: 8pt; letter-spacing: 1px; margin-top: 8px; }}
-.muted {{ color: {theme.MUTED}; }} .ok {{ color: #2e7d4f; }} .bad {{ color: {theme.ERROR}; }}
-td {{ padding-right: 8px; }}
-.arrow {{ font-family: sans-serif; }}
-"""
+
 
 
 @dataclass(frozen=True)
@@ -126,8 +116,9 @@ class StepExplainer(QWidget):
         self._source: tuple | None = None
         self._shown: tuple | None = None
         self.values: dict[str, float] = {}  # the numbers on display (tests, accessibility)
-        self.step_batch_action = step_batch or self._own_action("Step one &batch", controller.step_batch)
-        self.step_epoch_action = step_epoch or self._own_action("Step one &epoch", controller.step_epoch)
+        own = self._own_action
+        self.step_batch_action = step_batch or own(self.tr("Step one &batch"), controller.step_batch)
+        self.step_epoch_action = step_epoch or own(self.tr("Step one &epoch"), controller.step_epoch)
         self._build()
         controller.frames.register(self.update_snapshot)
         controller.frames.register(self.update_detail, spacing=REFRESH_S)
@@ -139,16 +130,17 @@ class StepExplainer(QWidget):
         return action
 
     def _build(self) -> None:
-        title = QLabel("STEP MODE")
+        title = QLabel(self.tr("STEP MODE"))
         title.setObjectName("sectionTitle")
-        hint = QLabel("Pick one weight, take one optimizer step, and see the update worked through "
-                      "with its real numbers.")
+        hint = QLabel(self.tr("Pick one weight, take one optimizer step, and see the update worked through "
+                              "with its real numbers."))
         hint.setObjectName("hint")
         hint.setWordWrap(True)
         self.param_combo = QComboBox()
-        self.param_combo.setToolTip("The weight or bias tensor to watch (state-dict key in brackets).")
+        self.param_combo.setToolTip(self.tr("The weight or bias tensor to watch "
+                                            "(state-dict key in brackets)."))
         self.row_box, self.col_box = QSpinBox(), QSpinBox()
-        self.row_label, self.col_label = QLabel("unit"), QLabel("input")
+        self.row_label, self.col_label = QLabel(self.tr("unit")), QLabel(self.tr("input"))
         pick = QHBoxLayout()
         for label, box in ((self.row_label, self.row_box), (self.col_label, self.col_box)):
             box.setKeyboardTracking(False)
@@ -157,12 +149,13 @@ class StepExplainer(QWidget):
             pick.addWidget(box)
             pick.addSpacing(8)
         pick.addStretch(1)
-        self.row_box.setToolTip("Row of the tensor: for a Dense weight, the unit the connection leads to.")
-        self.col_box.setToolTip("Column: for a Dense weight, the input the connection comes from.")
+        self.row_box.setToolTip(self.tr("Row of the tensor: for a Dense weight, "
+                                        "the unit the connection leads to."))
+        self.col_box.setToolTip(self.tr("Column: for a Dense weight, the input the connection comes from."))
         form = QFormLayout()
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("Watch", self.param_combo)
-        form.addRow("Element", pick)
+        form.addRow(self.tr("Watch"), self.param_combo)
+        form.addRow(self.tr("Element"), pick)
         self.batch_button = self._button(self.step_batch_action)
         self.epoch_button = self._button(self.step_epoch_action)
         buttons = QHBoxLayout()
@@ -174,7 +167,7 @@ class StepExplainer(QWidget):
         self.counter.setObjectName("counter")
         self.readout = QTextBrowser()
         self.readout.setObjectName("stepReadout")
-        self.readout.document().setDefaultStyleSheet(_CSS)
+        self.readout.document().setDefaultStyleSheet(CSS)
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)  # the platform's own
         mono.setPointSizeF(max(8.0, self.font().pointSizeF()))
         self.readout.document().setDefaultFont(mono)
@@ -254,8 +247,8 @@ class StepExplainer(QWidget):
             box.blockSignals(True)
             box.setRange(0, max(0, top - 1))
             box.blockSignals(False)
-        self.row_label.setText("unit" if len(shape) <= 2 else "filter")
-        self.col_label.setText("input" if two_d else "element")
+        self.row_label.setText(self.tr("unit") if len(shape) <= 2 else self.tr("filter"))
+        self.col_label.setText(self.tr("input") if two_d else self.tr("element"))
         self.col_box.setVisible(len(shape) > 1)
         self.col_label.setVisible(len(shape) > 1)
         self._watch()
@@ -272,7 +265,7 @@ class StepExplainer(QWidget):
         super().showEvent(event)
         latest = self.controller.latest
         if latest is not None:
-            self.counter.setText(f"Step {latest.step:,} · epoch {latest.epoch:,}")
+            self.counter.setText(self._counter_text(latest.step, latest.epoch))
         self._watch()
 
     def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt API
@@ -283,7 +276,7 @@ class StepExplainer(QWidget):
     def update_snapshot(self, snap: Snapshot) -> None:
         """Count the step of every snapshot (none while hidden)."""
         if self.isVisible():  # else showEvent shows the controller's latest snapshot
-            self.counter.setText(f"Step {snap.step:,} · epoch {snap.epoch:,}")
+            self.counter.setText(self._counter_text(snap.step, snap.epoch))
 
     def update_detail(self, snap: Snapshot) -> None:
         """Show the last step's numbers (spaced by the FrameScheduler while training runs freely)."""
@@ -292,9 +285,12 @@ class StepExplainer(QWidget):
 
     def clear(self) -> None:
         """No run: the counter and the read-out go back to their hints."""
-        self.counter.setText("Step 0 · epoch 0")
+        self.counter.setText(self._counter_text(0, 0))
         self._shown = None
         self._render_detail(None)
+
+    def _counter_text(self, step: int, epoch: int) -> str:
+        return self.tr("Step {step} · epoch {epoch}").format(step=f"{step:,}", epoch=f"{epoch:,}")
 
     def _render_detail(self, snap: Snapshot | None) -> None:
         d = snap.step_detail if snap is not None else None
@@ -303,8 +299,9 @@ class StepExplainer(QWidget):
             if self._shown != ("hint",):
                 self._shown = ("hint",)
                 self.values = {}
-                self.readout.setHtml("<p class='muted'>Press <b>Step one batch</b> to take one optimizer "
-                                     "step and see its arithmetic for the chosen weight.</p>")
+                self.readout.setHtml(self.tr(
+                    "<p class='muted'>Press <b>Step one batch</b> to take one "
+                    "optimizer step and see its arithmetic for the chosen weight.</p>"))
             return
         if self._shown == (id(d),):
             return
@@ -321,8 +318,8 @@ class StepExplainer(QWidget):
         where = info.label.rsplit(" ", 1)[0] if info is not None else d.parameter
         element = self._element_text(d)
         out = [f"<h3>{html.escape(entry.label if entry else d.optimizer)}</h3>",
-               f"<div class='muted'>{html.escape(where)} {element} "
-               f"<span style='font-size:8pt'>({html.escape(d.parameter)}, index {d.index})</span></div>"]
+               f"<div class='muted'>{html.escape(where)} {element} <span style='font-size:8pt'>"
+               + html.escape(self.tr("({0}, index {1})").format(d.parameter, d.index)) + "</span></div>"]
         if d.step:  # while training runs, the trainer explains one step now and then: say which
             which = self.tr("Explains step {0} of this run.").format(f"{d.step:,}")
             out.append(f"<div class='muted'>{html.escape(which)}</div>")
@@ -330,30 +327,35 @@ class StepExplainer(QWidget):
         weight = info is not None and penalised(len(info.shape))
         terms = gradient_terms(*self._loss, weight) if self._loss[0] else []
         out += [f"<div>&nbsp;&nbsp;{_math(line)}</div>" for line in terms]
-        out.append("<div class='section'>UPDATE RULE</div>")
+        out.append(f"<div class='section'>{html.escape(self.tr('UPDATE RULE'))}</div>")
         out += [f"<div>&nbsp;&nbsp;{_math(part.strip())}</div>" for part in explained.formula.split(";")]
-        out += ["<div class='section'>THIS STEP</div>", "<table>", self._row("gradient g", _num(d.grad))]
+        out += [f"<div class='section'>{html.escape(self.tr('THIS STEP'))}</div>", "<table>",
+                self._row(self.tr("gradient g"), _num(d.grad))]
         names = [p.name for p in entry.params] if entry else list(d.hyper)
-        out += [self._row(_HYPER_NAMES.get(n, n), _num(d.hyper[n])) for n in names if n in d.hyper]
+        out += [self._row(self.tr(HYPER_NAMES.get(n, n)), _num(d.hyper[n])) for n in names if n in d.hyper]
         keys = set(d.state_before) | set(d.state_after)
         if keys:  # one table: the state's columns line up under the numbers above
-            out.append("<tr><td class='muted'>&nbsp;&nbsp;<i>state</i></td>"
-                       "<td class='muted'><i>before</i></td><td class='muted'><i>after</i></td></tr>")
-            for key in [k for k in _STATE_NAMES if k in keys] + sorted(keys - set(_STATE_NAMES)):
+            out.append(self.tr("<tr><td class='muted'>&nbsp;&nbsp;<i>state</i></td><td class='muted'>"
+                               "<i>before</i></td><td class='muted'><i>after</i></td></tr>"))
+            for key in [k for k in STATE_NAMES if k in keys] + sorted(keys - set(STATE_NAMES)):
                 before = d.state_before.get(key)
-                out.append(self._row(_STATE_NAMES.get(key, key), "–" if before is None else _num(before),
+                shown = "–" if before is None else _num(before)
+                out.append(self._row(self.tr(STATE_NAMES.get(key, key)), shown,
                                      _num(d.state_after.get(key, math.nan))))
         out.append("</table>")
-        out.append("<div class='section'>WORKED THROUGH</div>")
+        out.append(f"<div class='section'>{html.escape(self.tr('WORKED THROUGH'))}</div>")
         for line in explained.worked:
             out += [f"<div>&nbsp;&nbsp;{_math(part)}</div>" for part in line.split(",  ")]
-        out += ["<div class='section'>RESULT</div>",
+        out += [f"<div class='section'>{html.escape(self.tr('RESULT'))}</div>",
                 f"<div><b>w: {_num(d.old)} {_math('→')} {_num(predicted)}</b></div>",
-                f"<div class='muted'>&nbsp;&nbsp;change Δw = {predicted - d.old:+.4g}</div>"]
+                "<div class='muted'>&nbsp;&nbsp;"
+                + html.escape(self.tr("change Δw = {0}").format(f"{predicted - d.old:+.4g}")) + "</div>"]
         if diff <= TOLERANCE * max(1.0, abs(d.new)):
-            out.append(f"<div class='ok'>✓ torch computed the same (|Δ| = {diff:.1e})</div>")
+            same = self.tr("✓ torch computed the same (|Δ| = {0})").format(f"{diff:.1e}")
+            out.append(f"<div class='ok'>{html.escape(same)}</div>")
         else:
-            out.append(f"<div class='bad'>✗ torch computed {_num(d.new)}: differs by {diff:.2g}</div>")
+            differs = self.tr("✗ torch computed {0}: differs by {1}").format(_num(d.new), f"{diff:.2g}")
+            out.append(f"<div class='bad'>{html.escape(differs)}</div>")
         return "".join(out)
 
     @staticmethod

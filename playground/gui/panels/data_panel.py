@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QLocale, QSettings, QSize, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLocale, QSettings, QSize, Qt
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFileDialog,
@@ -49,7 +49,7 @@ _THUMB = 48
 _PREVIEW = 200
 _LAST_CSV_DIR = "files/last_csv_dir"
 DEFAULT_FEATURES = ("x1", "x2")
-CSV_FILTER = "CSV files (*.csv);;All files (*)"
+CSV_FILTER = QT_TRANSLATE_NOOP("DataPanel", "CSV files (*.csv);;All files (*)")
 # A CSV's file, target and task are chosen through Open CSV…; its switches sit in the form.
 _TABLE_SWITCHES = tuple(p for p in DATASETS["csv"].params if p.kind is bool)
 
@@ -71,7 +71,7 @@ def read_csv_header(path: Path) -> list[str]:
     (the whole file is read and checked later, off the GUI thread). OSError for anything else.
     """
     if not path.is_file():
-        raise OSError(f"{path.name} is not a regular file")
+        raise OSError(QCoreApplication.translate("DataPanel", "{0} is not a regular file").format(path.name))
     with open(path, newline="", encoding="utf-8-sig") as f:
         first = f.readline(HEADER_BYTES)
     return [c.strip() for c in next(csv.reader([first]), [])]
@@ -123,18 +123,19 @@ class DataPanel(QScrollArea):
     # ------------------------------------------------------------------ building ----------
     def _build(self) -> None:
         lay = self._layout
-        lay.addWidget(section("Data"))
-        lay.addWidget(_hint("Which data set do you want to use?"))
+        lay.addWidget(section(self.tr("Data")))
+        lay.addWidget(_hint(self.tr("Which data set do you want to use?")))
         lay.addLayout(self._dataset_grid())
         self.dataset_label = QLabel()
         self.dataset_label.setWordWrap(True)
         lay.addWidget(self.dataset_label)
         buttons = QHBoxLayout()
-        self.regenerate_button = QPushButton("Regenerate")
+        self.regenerate_button = QPushButton(self.tr("Regenerate"))
         self.regenerate_button.setToolTip(self.tr(
             "Draw a new sample of the data (a new data seed; undo brings it back)."))
-        self.csv_button = QPushButton("Open CSV…")
-        self.csv_button.setToolTip("Train on your own table: pick a CSV file and the column to predict.")
+        self.csv_button = QPushButton(self.tr("Open CSV…"))
+        self.csv_button.setToolTip(self.tr("Train on your own table: "
+                                           "pick a CSV file and the column to predict."))
         buttons.addWidget(self.regenerate_button)
         buttons.addWidget(self.csv_button)
         lay.addLayout(buttons)
@@ -148,16 +149,16 @@ class DataPanel(QScrollArea):
         lay.addWidget(self.data_form)
 
         lay.addSpacing(10)
-        lay.addWidget(section("Features"))
-        self.features_hint = _hint("Which properties do you want to feed in?")
+        lay.addWidget(section(self.tr("Features")))
+        self.features_hint = _hint(self.tr("Which properties do you want to feed in?"))
         lay.addWidget(self.features_hint)
         lay.addLayout(self._feature_grid())
 
         lay.addSpacing(10)
-        lay.addWidget(section("Preview"))
+        lay.addWidget(section(self.tr("Preview")))
         self.preview = QLabel()
         self.preview.setFixedSize(_PREVIEW, _PREVIEW)
-        self.preview.setToolTip("Training points as dots, test points as rings.")
+        self.preview.setToolTip(self.tr("Training points as dots, test points as rings."))
         lay.addWidget(self.preview, 0, Qt.AlignmentFlag.AlignHCenter)
         self.counts_label = _hint("")
         self.counts_label.setAlignment(Qt.AlignmentFlag.AlignHCenter)
@@ -217,16 +218,16 @@ class DataPanel(QScrollArea):
             if not self.open_csv():
                 self._sync(self._exp)  # cancelled: put the check back on the current set
             return
-        self._change(with_dataset(self._exp, name), f"Use {DATASETS[name].label} data")
+        self._change(with_dataset(self._exp, name), self.tr("Use {0} data").format(DATASETS[name].label))
 
     def _data_edited(self, name: str, value: Any) -> None:
-        self._change(_edits.with_data(self._exp, **{name: value}), f"Change {name.replace('_', ' ')}",
-                     f"data.{name}")
+        self._change(_edits.with_data(self._exp, **{name: value}),
+                     self.tr("Change {0}").format(name.replace("_", " ")), f"data.{name}")
 
     def _params_edited(self, name: str, value: Any) -> None:
         params = {**self._exp.data.params, name: value}
-        self._change(_edits.with_data(self._exp, params=params), f"Change {name.replace('_', ' ')}",
-                     f"data.params.{name}")
+        self._change(_edits.with_data(self._exp, params=params),
+                     self.tr("Change {0}").format(name.replace("_", " ")), f"data.params.{name}")
 
     def _feature_toggled(self, name: str, on: bool) -> None:
         current = self._exp.data.features
@@ -238,38 +239,40 @@ class DataPanel(QScrollArea):
             return
         label = FEATURES[name].label
         self._change(_edits.with_data(self._exp, features=features),
-                     f"{'Use' if on else 'Drop'} feature {label}")
+                     (self.tr("Use feature {0}") if on else self.tr("Drop feature {0}")).format(label))
 
     def regenerate(self) -> None:
         """A new random sample of the same data set (new seed), as one undoable step."""
-        self._change(replace(self._exp, data_seed=random.randint(0, 2**31 - 1)), "Regenerate data")
+        self._change(replace(self._exp, data_seed=random.randint(0, 2**31 - 1)), self.tr("Regenerate data"))
 
     def open_csv(self) -> bool:
         """Ask for a CSV file and its target column, then load it (off the GUI thread) and switch
         to it once it has loaded and passed every check. False when the person cancelled a dialog."""
         settings = QSettings()
         start = str(settings.value(_LAST_CSV_DIR, str(Path.home())))
-        path, _ = QFileDialog.getOpenFileName(self, "Open CSV data", start, CSV_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open CSV data"), start, self.tr(CSV_FILTER))
         if not path:
             return False
         settings.setValue(_LAST_CSV_DIR, str(Path(path).parent))
         try:
             header = read_csv_header(Path(path))
         except (OSError, UnicodeDecodeError, csv.Error) as exc:
-            QMessageBox.warning(self, "Cannot read CSV", f"{path}: {getattr(exc, 'strerror', None) or exc}")
+            QMessageBox.warning(self, self.tr("Cannot read CSV"),
+                                f"{path}: {getattr(exc, 'strerror', None) or exc}")
             return False
         if len(header) < 2:
-            QMessageBox.warning(self, "Cannot use CSV", f"{path}: needs a header row with at least two "
-                                "columns (inputs and the column to predict).")
+            QMessageBox.warning(self, self.tr("Cannot use CSV"), self.tr(
+                "{0}: needs a header row with at least two columns (inputs and the column to predict)."
+            ).format(path))
             return False
-        target, ok = QInputDialog.getItem(self, "Column to predict", "Target column:", header,
-                                          len(header) - 1, False)
+        target, ok = QInputDialog.getItem(self, self.tr("Column to predict"), self.tr("Target column:"),
+                                          header, len(header) - 1, False)
         if not ok:
             return False
         params = self._csv_params(path, target)
         if params is None:
             return False
-        self._change(with_dataset(self._exp, "csv", params), f"Use {Path(path).name}")
+        self._change(with_dataset(self._exp, "csv", params), self.tr("Use {0}").format(Path(path).name))
         return True
 
     def _csv_params(self, path: str, target: str) -> dict[str, Any] | None:
@@ -279,7 +282,8 @@ class DataPanel(QScrollArea):
         task = schema.get("task")
         if task is not None and task.choices:
             choices = list(task.choices)
-            choice, ok = QInputDialog.getItem(self, "Task", "What should the network learn?", choices,
+            choice, ok = QInputDialog.getItem(self, self.tr("Task"),
+                                              self.tr("What should the network learn?"), choices,
                                               choices.index(task.default) if task.default in choices else 0,
                                               False)
             if not ok:
@@ -319,8 +323,9 @@ class DataPanel(QScrollArea):
             b.setChecked(name in data.features)
             b.setVisible(is_2d)
             b.blockSignals(False)
-        self.features_hint.setText("Which properties do you want to feed in?" if is_2d else
-                                   "Input features apply to 2-D point sets; this one feeds its own inputs.")
+        self.features_hint.setText(self.tr("Which properties do you want to feed in?") if is_2d else
+                                   self.tr("Input features apply to 2-D point sets; "
+                                           "this one feeds its own inputs."))
         self.regenerate_button.setEnabled(kind != TABLE)
 
     def _rebuild_params(self, schema: tuple) -> None:
@@ -339,7 +344,7 @@ class DataPanel(QScrollArea):
         if ds is None:
             self.dataset_label.setText(f"<b>{entry.label}</b>")
             self.preview.clear()
-            self.preview.setText(self.session.dataset_error or "No data")
+            self.preview.setText(self.session.dataset_error or self.tr("No data"))
             self.preview.setWordWrap(True)
             self.counts_label.setText("")
             return

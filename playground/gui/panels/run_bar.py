@@ -112,12 +112,13 @@ class RunBar(QWidget):
         self.setObjectName("runBar")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.session = session
-        self.train_action = _action(self, "&Train", "train", "Train / pause")
-        self.step_action = _action(self, "&Step one epoch", "step", "Step one epoch")
-        self.step_batch_action = _action(self, "Step one &batch", "step_batch",
-                                         "Step one batch: a single optimizer step")
-        self.reset_action = _action(self, "&Reset", "reset", "Reset: stop and clear the run")
-        self.stop_action = _action(self, "St&op", "stop", "Stop the run, keep its results")
+        self.train_action = _action(self, self.tr("&Train"), "train", self.tr("Train / pause"))
+        self.step_action = _action(self, self.tr("&Step one epoch"), "step", self.tr("Step one epoch"))
+        self.step_batch_action = _action(self, self.tr("Step one &batch"), "step_batch",
+                                         self.tr("Step one batch: a single optimizer step"))
+        self.reset_action = _action(self, self.tr("&Reset"), "reset",
+                                    self.tr("Reset: stop and clear the run"))
+        self.stop_action = _action(self, self.tr("St&op"), "stop", self.tr("Stop the run, keep its results"))
         self.train_action.setIcon(icon("play"))
         self.step_action.setIcon(icon("step"))
         self.step_batch_action.setIcon(small_step_icon())
@@ -152,7 +153,7 @@ class RunBar(QWidget):
         self.epoch_label.setObjectName("bigNumber")
         self.rate_label = QLabel()
         self.rate_label.setObjectName("caption")
-        self.rate_label.setToolTip("Optimizer steps per second · time trained")
+        self.rate_label.setToolTip(self.tr("Optimizer steps per second · time trained"))
 
         self.lr_box = NumberField(_lr_param("sgd"), ladder=LR_LADDER)  # its help is set in _warn_about_lr
         self.lr_warning = QLabel()  # shown while the learning rate is in the optimizer's unstable range
@@ -162,8 +163,9 @@ class RunBar(QWidget):
         self.lr_warning.setSizePolicy(policy)
         self.lr_warning.hide()
         self.loss_combo = QComboBox()
-        self.loss_combo.addItem("Auto", "auto")
-        self.loss_combo.setItemData(0, "Pick the loss that fits the task.", Qt.ItemDataRole.ToolTipRole)
+        self.loss_combo.addItem(self.tr("Auto"), "auto")
+        self.loss_combo.setItemData(0, self.tr("Pick the loss that fits the task."),
+                                    Qt.ItemDataRole.ToolTipRole)
         for entry in LOSSES.values():
             self.loss_combo.addItem(entry.label, entry.name)
             self.loss_combo.setItemData(self.loss_combo.count() - 1, entry.help, Qt.ItemDataRole.ToolTipRole)
@@ -193,11 +195,12 @@ class RunBar(QWidget):
                   self.stop_button):
             lay.addWidget(b, 0, Qt.AlignmentFlag.AlignVCenter)
         lay.addSpacing(22)
-        lay.addWidget(_column("Epoch", self.epoch_label, self.rate_label))
+        lay.addWidget(_column(self.tr("Epoch"), self.epoch_label, self.rate_label))
         # Columns spread over the width like TF Playground's header, but never drift far apart.
-        for caption, w, below in (("Learning rate", lr_row, self.lr_warning),
-                                  ("Loss", self.loss_combo, None), ("Optimizer", self.optimizer_combo, None),
-                                  ("Batch size", self.batch_box, None)):
+        for caption, w, below in ((self.tr("Learning rate"), lr_row, self.lr_warning),
+                                  (self.tr("Loss"), self.loss_combo, None),
+                                  (self.tr("Optimizer"), self.optimizer_combo, None),
+                                  (self.tr("Batch size"), self.batch_box, None)):
             lay.addSpacing(26)
             lay.addStretch(1)
             lay.addWidget(_column(caption, w, below))
@@ -214,19 +217,19 @@ class RunBar(QWidget):
 
     def _lr_edited(self, value: float) -> None:
         self._edit(_edits.with_optimizer_param(self.session.experiment, "lr", float(value)),
-                   "Change learning rate", "training.optimizer.lr")
+                   self.tr("Change learning rate"), "training.optimizer.lr")
 
     def _loss_edited(self, index: int) -> None:
         self._edit(_edits.with_training(self.session.experiment, loss=self.loss_combo.itemData(index)),
-                   "Change loss")
+                   self.tr("Change loss"))
 
     def _optimizer_edited(self, index: int) -> None:
         self._edit(_edits.with_optimizer(self.session.experiment, self.optimizer_combo.itemData(index)),
-                   "Change optimizer")
+                   self.tr("Change optimizer"))
 
     def _batch_edited(self, value: int) -> None:
         self._edit(_edits.with_training(self.session.experiment, batch_size=int(value)),
-                   "Change batch size", "training.batch_size")
+                   self.tr("Change batch size"), "training.batch_size")
 
     # ------------------------------------------------------------------ mirroring ---------
     def _on_changed(self, new: Experiment, old: Experiment) -> None:
@@ -279,9 +282,10 @@ class RunBar(QWidget):
         """Reflect the controller's state: Train becomes Pause while running, Resume while paused."""
         self._state = state
         running = state == RunState.RUNNING
-        text, tip, name = (("&Pause", "Pause training", "pause") if running else
-                           ("&Resume", "Resume training", "play") if state == RunState.PAUSED else
-                           ("&Train", "Start training", "play"))
+        paused = state == RunState.PAUSED
+        text, tip, name = ((self.tr("&Pause"), self.tr("Pause training"), "pause") if running else
+                           (self.tr("&Resume"), self.tr("Resume training"), "play") if paused else
+                           (self.tr("&Train"), self.tr("Start training"), "play"))
         self.train_action.setText(text)
         self.train_action.setIcon(icon(name))
         self.stop_action.setEnabled(state in ACTIVE_STATES)
@@ -304,7 +308,7 @@ class RunBar(QWidget):
         elif self._state == "stopping":
             self.train_action.setToolTip(self.tr("Stopping the run: Train is back once it has stopped."))
         else:
-            self.train_action.setToolTip(f"Cannot train: {self._blocked}")
+            self.train_action.setToolTip(self.tr("Cannot train: {0}").format(self._blocked))
         self.train_button.setToolTip(self.train_action.toolTip())
 
     def show_snapshot(self, snap: Snapshot) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP as _N
+from PySide6.QtCore import QCoreApplication, QSettings, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -27,9 +28,14 @@ from playground.gui.run_labels import run_details
 from playground.gui.runs import RunEntry, RunHistory
 from playground.gui.session import Session
 
-_STATES = {RunState.RUNNING: "running", RunState.PAUSED: "paused", RunState.FINISHED: "finished",
-           RunState.STOPPED: "stopped", RunState.STOPPED_EARLY: "stopped early",
-           RunState.DIVERGED: "diverged", RunState.ERROR: "failed"}
+_STATES = {RunState.RUNNING: _N("RunsPanel", "running"), RunState.PAUSED: _N("RunsPanel", "paused"),
+           RunState.FINISHED: _N("RunsPanel", "finished"), RunState.STOPPED: _N("RunsPanel", "stopped"),
+           RunState.STOPPED_EARLY: _N("RunsPanel", "stopped early"),
+           RunState.DIVERGED: _N("RunsPanel", "diverged"), RunState.ERROR: _N("RunsPanel", "failed")}
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("RunsPanel", text)
 _ID = Qt.ItemDataRole.UserRole
 
 
@@ -55,13 +61,15 @@ def _fmt(value: float, percent: bool = False) -> str:
 def result_lines(entry: RunEntry) -> str:
     """"test loss 0.052 · accuracy 98.4%" over "epoch 120 · finished" (train values without a test split)."""
     split = "test" if math.isfinite(entry.final("test_loss")) else "train"
-    scores = [f"{split} loss {_fmt(entry.final(f'{split}_loss'))}"]
+    loss = _fmt(entry.final(f"{split}_loss"))
+    scores = [_tr("test loss {0}").format(loss) if split == "test" else _tr("train loss {0}").format(loss)]
     accuracy, r2 = entry.final(f"{split}_accuracy"), entry.final(f"{split}_r2")
     if math.isfinite(accuracy):
-        scores.append(f"accuracy {_fmt(accuracy, True)}")
+        scores.append(_tr("accuracy {0}").format(_fmt(accuracy, True)))
     elif math.isfinite(r2):
         scores.append(f"R² {_fmt(r2)}")
-    return f"{' · '.join(scores)}\nepoch {entry.epoch:,} · {_STATES.get(entry.state, entry.state)}"
+    state = _tr(_STATES.get(entry.state, entry.state))
+    return f"{' · '.join(scores)}\n" + _tr("epoch {0} · {1}").format(f"{entry.epoch:,}", state)
 
 
 class RunsPanel(QWidget):
@@ -76,16 +84,17 @@ class RunsPanel(QWidget):
         self.list.setIconSize(QSize(14, 14))
         self.list.setSpacing(2)
         self.list.setWordWrap(True)
-        self.hint = QLabel("No runs yet. Each run you train is kept here: tick runs to overlay them "
-                           "on the loss plot, or restore the settings that made one.")
+        self.hint = QLabel(self.tr("No runs yet. Each run you train is kept here: tick runs to overlay them "
+                                   "on the loss plot, or restore the settings that made one."))
         self.hint.setObjectName("hint")
         self.hint.setWordWrap(True)
-        self.restore_button = QPushButton("Restore settings")
-        self.restore_button.setToolTip("Put the selected run's settings back (undoable with Ctrl+Z).")
-        self.remove_button = QPushButton("Remove")
-        self.remove_button.setToolTip("Forget the selected run.")
-        self.export_button = QPushButton("Export CSV…")
-        self.export_button.setToolTip("Save the selected run's per-epoch metrics as a CSV table.")
+        self.restore_button = QPushButton(self.tr("Restore settings"))
+        self.restore_button.setToolTip(self.tr("Put the selected run's settings back "
+                                               "(undoable with Ctrl+Z)."))
+        self.remove_button = QPushButton(self.tr("Remove"))
+        self.remove_button.setToolTip(self.tr("Forget the selected run."))
+        self.export_button = QPushButton(self.tr("Export CSV…"))
+        self.export_button.setToolTip(self.tr("Save the selected run's per-epoch metrics as a CSV table."))
         self._build()
         self.list.itemChanged.connect(self._on_item_changed)
         self.list.currentItemChanged.connect(lambda *_: self._refresh_buttons())
@@ -100,7 +109,7 @@ class RunsPanel(QWidget):
         self._refresh_buttons()
 
     def _build(self) -> None:
-        title = QLabel("RUNS")
+        title = QLabel(self.tr("RUNS"))
         title.setObjectName("sectionTitle")
         buttons = QGridLayout()  # two rows: three buttons in one row clipped their text at 250 px
         buttons.addWidget(self.restore_button, 0, 0)
@@ -150,7 +159,7 @@ class RunsPanel(QWidget):
         entry = self.selected()
         if entry is None or not entry.epoch:
             return
-        path = ask_save_path(self, self.settings, f"Export {entry.name} metrics",
+        path = ask_save_path(self, self.settings, self.tr("Export {0} metrics").format(entry.name),
                              f"run-{entry.number}-history", "csv")
         if path is None:
             return

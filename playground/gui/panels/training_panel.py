@@ -75,8 +75,8 @@ class TrainingPanel(QScrollArea):
         self._layout.setSpacing(6)
         self.setWidget(body)
 
-        self.loss_combo = registry_combo(LOSSES, ("auto", "Auto (fits the task)",
-                                                  "Pick the loss that fits the task."))
+        self.loss_combo = registry_combo(LOSSES, ("auto", self.tr("Auto (fits the task)"),
+                                                  self.tr("Pick the loss that fits the task.")))
         self.optimizer_combo = registry_combo(OPTIMIZERS)
         self.schedule_combo = registry_combo(SCHEDULES)
         self.optimizer_form = ParamForm(())
@@ -93,18 +93,18 @@ class TrainingPanel(QScrollArea):
 
     def _build(self) -> None:
         lay = self._layout
-        lay.addWidget(section("Loss"))
+        lay.addWidget(section(self.tr("Loss")))
         lay.addWidget(self.loss_combo)
         lay.addSpacing(8)
-        lay.addWidget(section("Optimizer"))
+        lay.addWidget(section(self.tr("Optimizer")))
         lay.addWidget(self.optimizer_combo)
         self._optimizer_slot = self._slot(self.optimizer_form)
         lay.addSpacing(8)
-        lay.addWidget(section("Learning-rate schedule"))
+        lay.addWidget(section(self.tr("Learning-rate schedule")))
         lay.addWidget(self.schedule_combo)
         self._schedule_slot = self._slot(self.schedule_form)
         lay.addSpacing(8)
-        lay.addWidget(section("Batches and regularisation"))
+        lay.addWidget(section(self.tr("Batches and regularisation")))
         lay.addWidget(self.training_form)
         self.penalty_hint = QLabel(self.tr(
             "L1 and L2 penalise the weights, not the biases. L2 adds ½λ·Σw² to the loss, the course's "
@@ -113,10 +113,10 @@ class TrainingPanel(QScrollArea):
         self.penalty_hint.setWordWrap(True)
         lay.addWidget(self.penalty_hint)
         lay.addSpacing(8)
-        lay.addWidget(section("Early stopping"))
+        lay.addWidget(section(self.tr("Early stopping")))
         lay.addWidget(self.early_form)
         lay.addSpacing(8)
-        lay.addWidget(section("Seed"))
+        lay.addWidget(section(self.tr("Seed")))
         seeds = QFormLayout()
         seed_row = QHBoxLayout()
         seed_row.addWidget(self.seed_box, 1)
@@ -142,11 +142,11 @@ class TrainingPanel(QScrollArea):
 
     def _connect(self) -> None:
         self.loss_combo.activated.connect(lambda i: self._edit(
-            _edits.with_training(self._exp, loss=self.loss_combo.itemData(i)), "Change loss"))
+            _edits.with_training(self._exp, loss=self.loss_combo.itemData(i)), self.tr("Change loss")))
         self.optimizer_combo.activated.connect(lambda i: self._edit(
-            _edits.with_optimizer(self._exp, self.optimizer_combo.itemData(i)), "Change optimizer"))
+            _edits.with_optimizer(self._exp, self.optimizer_combo.itemData(i)), self.tr("Change optimizer")))
         self.schedule_combo.activated.connect(lambda i: self._edit(
-            _edits.with_schedule(self._exp, self.schedule_combo.itemData(i)), "Change schedule"))
+            _edits.with_schedule(self._exp, self.schedule_combo.itemData(i)), self.tr("Change schedule")))
         self.training_form.value_changed.connect(self._training_edited)
         self.early_form.value_changed.connect(self._early_edited)
         self.seed_box.valueChanged.connect(
@@ -171,19 +171,19 @@ class TrainingPanel(QScrollArea):
         self._edit(replace(self._exp, seed=random.randint(0, _SEED_MAX)), self.tr("New weights"))
 
     def _optimizer_param_edited(self, name: str, value: Any) -> None:
-        self._edit(_edits.with_optimizer_param(self._exp, name, value), f"Change optimizer {name}",
-                   f"training.optimizer.{name}")
+        self._edit(_edits.with_optimizer_param(self._exp, name, value),
+                   self.tr("Change optimizer {0}").format(name), f"training.optimizer.{name}")
 
     def _schedule_param_edited(self, name: str, value: Any) -> None:
-        self._edit(_edits.with_schedule_param(self._exp, name, value), f"Change schedule {name}",
-                   f"training.schedule.{name}")
+        self._edit(_edits.with_schedule_param(self._exp, name, value),
+                   self.tr("Change schedule {0}").format(name), f"training.schedule.{name}")
 
     def _training_edited(self, name: str, value: Any) -> None:
-        self._edit(_edits.with_training(self._exp, **{name: value}), f"Change {name.replace('_', ' ')}",
-                   f"training.{name}")
+        self._edit(_edits.with_training(self._exp, **{name: value}),
+                   self.tr("Change {0}").format(name.replace("_", " ")), f"training.{name}")
 
     def _early_edited(self, name: str, value: Any) -> None:
-        self._edit(_edits.with_early_stopping(self._exp, name, value), "Change early stopping",
+        self._edit(_edits.with_early_stopping(self._exp, name, value), self.tr("Change early stopping"),
                    f"training.early_stopping.{name}")
 
     # ------------------------------------------------------------------ mirroring ---------

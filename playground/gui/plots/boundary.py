@@ -24,7 +24,7 @@ from html import escape
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QWidget
 
@@ -46,7 +46,7 @@ from playground.gui.plots._points import (
     shown,
 )
 
-UNIT_HINT = "click the unit again or press Esc to show the output"
+UNIT_HINT = QT_TRANSLATE_NOOP("BoundaryView", "click the unit again or press Esc to show the output")
 UNIT_RES = 120  # unit maps (40×40) are drawn resampled bilinearly to this: smooth, not blocky, when large
 
 
@@ -172,7 +172,7 @@ class BoundaryView(PointReadouts, st.PlotView):
     def show_unit(self, focus: UnitFocus) -> None:
         """Show one hidden unit's live map instead of the output; the data points stay on top."""
         self._focus = focus
-        self.caption.setHtml(f"<b>{escape(focus.name)}</b><br>{UNIT_HINT}")
+        self.caption.setHtml(f"<b>{escape(focus.name)}</b><br>{self.tr(UNIT_HINT)}")
         self.caption.show()
         self._refresh()
 

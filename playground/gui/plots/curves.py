@@ -120,8 +120,8 @@ class CurvesView(pg.GraphicsLayoutWidget):
         self.score_plot = self.addPlot(row=0, col=1)
         for plot in (self.loss_plot, self.score_plot):
             st.use_epoch_axis(plot)
-        st.style_plot(self.loss_plot, "epoch", "loss")
-        st.style_plot(self.score_plot, "epoch", "accuracy")
+        st.style_plot(self.loss_plot, self.tr("epoch"), self.tr("loss"))
+        st.style_plot(self.score_plot, self.tr("epoch"), self.tr("accuracy"))
         # Not X-linked: the two epoch axes are set to the same range by hand, so that while a run
         # streams they can move on consecutive frames (`_sync_score_x`), each frame paying for one.
         # Legends where the curves are not: loss falls (top right is free), accuracy rises.
@@ -267,7 +267,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
         self._score_key = key
         for overlay in self.overlay_curves.values():
             self._draw_overlay(overlay)
-        self.score_plot.setLabel("left", "accuracy" if key == "accuracy" else "R²", color=st.MUTED)
+        self.score_plot.setLabel("left", self.tr("accuracy") if key == "accuracy" else "R²", color=st.MUTED)
         self._set_range("score", self.score_plot, "y", (0.0, 1.0))
 
     def _set(self, curve: pg.PlotCurveItem, x: np.ndarray, y: np.ndarray | None) -> None:

@@ -106,7 +106,7 @@ class DynamicsView(QWidget):
         self.clear()
 
     def _build(self) -> None:
-        title = QLabel("TRAINING DYNAMICS")
+        title = QLabel(self.tr("TRAINING DYNAMICS"))
         title.setObjectName("sectionTitle")
         self.diagnosis = QLabel()
         self.diagnosis.setObjectName("hint")
@@ -125,9 +125,9 @@ class DynamicsView(QWidget):
         self.lr_plot = layout.addPlot(row=2, col=0)
         for plot in (self.grad_plot, self.activity_plot, self.lr_plot):
             st.use_epoch_axis(plot)
-        st.style_plot(self.grad_plot, "", "gradient norm")
-        st.style_plot(self.activity_plot, "epoch", "dead / saturated %")
-        st.style_plot(self.lr_plot, "epoch (the whole planned run)", "learning rate")
+        st.style_plot(self.grad_plot, "", self.tr("gradient norm"))
+        st.style_plot(self.activity_plot, self.tr("epoch"), self.tr("dead / saturated %"))
+        st.style_plot(self.lr_plot, self.tr("epoch (the whole planned run)"), self.tr("learning rate"))
         for plot in (self.grad_plot, self.activity_plot, self.lr_plot):
             plot.setMouseEnabled(x=False, y=False)
             plot.disableAutoRange()
@@ -210,8 +210,8 @@ class DynamicsView(QWidget):
         self.now_line.setValue(0.0)
         self._set_range("x", self.grad_plot, "x", (0.0, 10.0))
         self._set_range("grad", self.grad_plot, "y", (-4.0, 1.0))
-        self.diagnosis.setText("Gradient size per layer, dead or saturated units and the learning "
-                               "rate appear here while the network trains.")
+        self.diagnosis.setText(self.tr("Gradient size per layer, dead or saturated units and the learning "
+                                       "rate appear here while the network trains."))
         self._draw_plan(0, None)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API

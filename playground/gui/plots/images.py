@@ -149,7 +149,7 @@ class ConfusionView(st.PlotView):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         plot = _image_plot(self)
-        st.style_plot(plot, "predicted", "true")
+        st.style_plot(plot, self.tr("predicted"), self.tr("true"))
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setLookupTable(st.sequential_lut())
         plot.addItem(self.image)

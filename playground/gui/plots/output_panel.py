@@ -104,14 +104,15 @@ class OutputPanel(QWidget):
         self.summary.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
-        self.show_test = _checkbox("Show test data", "Draw the test examples (dark outline) too.")
-        self.size_by_loss = _checkbox("Size by loss", "Draw each point bigger the higher its loss, so "
-                                      "the hard examples stand out.")
-        self.discretize = _checkbox("Discretize output", "Colour by the predicted class instead of "
-                                    "the model's confidence (two classes: class 1 from the Metrics "
-                                    "tab's threshold on).")
-        self.log_scale = _checkbox("Log scale", "Logarithmic loss axis: small late improvements stay "
-                                   "visible.")
+        self.show_test = _checkbox(self.tr("Show test data"),
+                                   self.tr("Draw the test examples (dark outline) too."))
+        self.size_by_loss = _checkbox(self.tr("Size by loss"), self.tr(
+            "Draw each point bigger the higher its loss, so the hard examples stand out."))
+        self.discretize = _checkbox(self.tr("Discretize output"), self.tr(
+            "Colour by the predicted class instead of the model's confidence (two classes: class 1 from the "
+            "Metrics tab's threshold on)."))
+        self.log_scale = _checkbox(self.tr("Log scale"), self.tr("Logarithmic loss axis: small late "
+                                                                 "improvements stay visible."))
         self.metrics = QLabel()
         self.metrics.setObjectName("counter")
         self.scores = QLabel()  # every classification metric beside the curves, whatever the data
@@ -135,7 +136,7 @@ class OutputPanel(QWidget):
         self.set_dataset(None)
 
     def _build(self) -> None:
-        title = QLabel("OUTPUT")
+        title = QLabel(self.tr("OUTPUT"))
         title.setObjectName("sectionTitle")
         toggles = QHBoxLayout()
         toggles.addWidget(title)
@@ -143,7 +144,7 @@ class OutputPanel(QWidget):
         for box in (self.show_test, self.size_by_loss, self.discretize, self.log_scale):
             toggles.addWidget(box)
         self.pages = QStackedWidget()
-        empty = QLabel("No data to show.")
+        empty = QLabel(self.tr("No data to show."))
         empty.setObjectName("hint")
         empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._image_page, self._table_page = QWidget(), QWidget()
@@ -280,8 +281,8 @@ class OutputPanel(QWidget):
         self.regression.set_size_by_loss(on)
 
     def _clear_text(self) -> None:
-        self.metrics.setText("Epoch 0" if self.dataset is not None else "")
-        self.summary.setText("Train to see the metrics." if self.page == TABLE else "")
+        self.metrics.setText(self.tr("Epoch 0") if self.dataset is not None else "")
+        self.summary.setText(self.tr("Train to see the metrics.") if self.page == TABLE else "")
         self.scores.setText("")
 
 
