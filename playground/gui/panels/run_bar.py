@@ -32,6 +32,7 @@ from playground.core.snapshot import Snapshot
 from playground.gui import theme
 from playground.gui.session import Session
 from playground.gui.widgets.number_field import LOG_LADDER, NumberField, format_number
+from playground.gui.widgets.pace_combo import PaceCombo
 from playground.resources import icon
 
 # TensorFlow Playground's learning-rate choices: the arrows walk this ladder.
@@ -174,6 +175,7 @@ class RunBar(QWidget):
                                              Qt.ItemDataRole.ToolTipRole)
         batch = next(p for p in TRAINING_PARAMS if p.name == "batch_size")
         self.batch_box = NumberField(batch, special={0: self.tr("all")})
+        self.pace_combo = PaceCombo()  # how fast to train, so a learner can watch (core.speed)
         for w in (self.lr_box, self.loss_combo, self.optimizer_combo, self.batch_box):
             w.setMinimumWidth(110)
             w.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
@@ -197,7 +199,7 @@ class RunBar(QWidget):
         # Columns spread over the width like TF Playground's header, but never drift far apart.
         for caption, w, below in (("Learning rate", lr_row, self.lr_warning),
                                   ("Loss", self.loss_combo, None), ("Optimizer", self.optimizer_combo, None),
-                                  ("Batch size", self.batch_box, None)):
+                                  ("Batch size", self.batch_box, None), ("Speed", self.pace_combo, None)):
             lay.addSpacing(26)
             lay.addStretch(1)
             lay.addWidget(_column(caption, w, below))
@@ -207,6 +209,7 @@ class RunBar(QWidget):
         self.loss_combo.activated.connect(self._loss_edited)
         self.optimizer_combo.activated.connect(self._optimizer_edited)
         self.batch_box.valueChanged.connect(self._batch_edited)
+        self.pace_combo.pace_chosen.connect(self._pace_edited)
 
     # ------------------------------------------------------------------ edits -------------
     def _edit(self, new: Experiment, text: str, key: str | None = None) -> None:
@@ -228,6 +231,9 @@ class RunBar(QWidget):
         self._edit(_edits.with_training(self.session.experiment, batch_size=int(value)),
                    "Change batch size", "training.batch_size")
 
+    def _pace_edited(self, pace: object) -> None:
+        self._edit(_edits.with_training(self.session.experiment, pace=pace), self.tr("Change speed"))
+
     # ------------------------------------------------------------------ mirroring ---------
     def _on_changed(self, new: Experiment, old: Experiment) -> None:
         self._sync(new)
@@ -248,6 +254,7 @@ class RunBar(QWidget):
             self.loss_combo.setCurrentIndex(max(0, self.loss_combo.findData(t.loss)))
             self.optimizer_combo.setCurrentIndex(max(0, self.optimizer_combo.findData(t.optimizer.name)))
             self.batch_box.setValue(t.batch_size)
+            self.pace_combo.show_pace(t.pace)
             self._enable_losses(task)
         finally:
             for w in (self.lr_box, self.loss_combo, self.optimizer_combo, self.batch_box):
