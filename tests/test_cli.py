@@ -109,6 +109,15 @@ def test_a_blow_up_without_nan_exits_3_with_the_advice(tmp_path, capsys):
     assert "diverged after" in out and r["message"] in out
 
 
+@pytest.mark.parametrize("pace, saved", [("1000", 1000), ("1000/update", {"updates_per_second": 1000})])
+def test_the_pace_override_trains_every_epoch_and_is_saved_with_the_preset_run(tmp_path, capsys, pace, saved):
+    code = cli.main(["train", "circle", "--epochs", "2", "--pace", pace, "--out", str(tmp_path), "--quiet"])
+    assert code == ExitCode.OK
+    with open(tmp_path / "history.csv", newline="") as f:
+        assert [int(r["epoch"]) for r in csv.DictReader(f)] == [1, 2]
+    assert json.loads((tmp_path / "preset.json").read_text())["training"]["pace"] == saved
+
+
 def test_out_writes_history_weights_and_the_preset_actually_run(tmp_path, capsys):
     out_dir = tmp_path / "results" / "run1"
     code = cli.main(["train", "circle", "--epochs", "4", "--seed", "3", "--out", str(out_dir), "--quiet"])
@@ -242,7 +251,9 @@ def test_progress_line_shows_epoch_limit_losses_and_speed():
 
 
 @pytest.mark.parametrize("args", [["train", "nosuchpreset"], ["train", "circle", "--epochs", "-1"],
-                                  ["train", "circle", "--seed", "x"], ["frobnicate.json"]])
+                                  ["train", "circle", "--seed", "x"], ["frobnicate.json"],
+                                  ["train", "circle", "--pace", "fast"], ["train", "circle", "--pace", "0"],
+                                  ["train", "circle", "--pace", "-2/update"]])
 def test_bad_input_exits_2_with_one_line_and_no_traceback(args, capsys):
     assert cli.main(args) == ExitCode.BAD_INPUT
     out, err = capsys.readouterr()

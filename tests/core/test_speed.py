@@ -139,3 +139,14 @@ def test_pause_acts_at_once_during_a_long_wait_and_steps_ignore_the_pace():
     assert next(snaps).epoch == 2  # a Step press trains now, whatever the pace
     run.stop()
     assert next(snaps).state == RunState.STOPPED
+
+
+def test_a_pace_edit_alone_is_taken_live_and_is_not_a_different_run():
+    from playground.core import edits
+
+    exp = circle()
+    faster = edits.with_training(exp, pace=Pace(5.0))
+    assert edits.only_pace_changed(faster, exp) and not edits.affects_run(faster, exp)
+    both = edits.with_training(faster, batch_size=20)
+    assert not edits.only_pace_changed(both, exp) and edits.affects_run(both, exp)
+    assert not edits.only_pace_changed(exp, exp)
