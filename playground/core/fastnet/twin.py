@@ -104,8 +104,9 @@ class FastNet:
         return prog
 
     # -------------------------------------------------------------- training ------------------
-    def step(self, x: np.ndarray, y: np.ndarray, lr: float) -> None:
-        """One optimizer step on the batch (x float32 rows; y as `losses.target_tensor` makes it)."""
+    def step(self, x: np.ndarray, y: np.ndarray, lr: float) -> np.ndarray:
+        """One optimizer step on the batch (x float32 rows; y as `losses.target_tensor` makes it); its
+        outputs before the update (the program's buffer: copy it to keep it), for the batch's loss."""
         n = len(x)
         prog = self._programs.get((n, True)) or self._program(n, True)
         np.copyto(prog.x, x.reshape(prog.x.shape))
@@ -118,6 +119,7 @@ class FastNet:
         for f, args in prog.ops:
             f(*args)
         self.t += 1
+        return prog.out
 
     def _penalty_ops(self) -> list[Op]:
         ops: list[Op] = []
@@ -217,6 +219,12 @@ class FastNet:
         terms = self.loss_rule.terms(out, y, self._delta)
         total = F32(np.add.reduce(terms, axis=None, dtype=np.float64))
         return float(total / F32(terms.size))
+
+    def batch_losses(self, out: np.ndarray, y: np.ndarray, bounds: list[tuple[int, int]]) -> list[float]:
+        """`loss_value` of each batch out[lo:hi] (`bounds`, consecutive rows), the terms in one pass."""
+        rows = self.loss_rule.terms(out, y, self._delta).reshape(len(out), -1)
+        sums = np.concatenate([[0.0], np.cumsum(np.add.reduce(rows, axis=1, dtype=np.float64))])
+        return [float(F32(sums[hi] - sums[lo]) / F32((hi - lo) * rows.shape[1])) for lo, hi in bounds]
 
     def activity(self, hidden: dict[int, np.ndarray]) -> dict[str, tuple[str, float]]:
         """inside.activity's numbers (its `unit_activity`), from the hidden outputs `forward` kept."""

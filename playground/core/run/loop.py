@@ -42,6 +42,7 @@ from playground.core.evaluation import Split
 from playground.core.explain import StepDetail
 from playground.core.fastnet import FastNet, ineligible_reason
 from playground.core.history import History
+from playground.core.keys import BATCH_LOSS_MEAN
 from playground.core.losses import make_loss, target_tensor
 from playground.core.model import build_model
 from playground.core.optimizers import make_optimizer
@@ -270,6 +271,7 @@ class TrainingRun:
         self.epoch += 1
         self._grad_norms = self.steppers.grad_norms()
         row = self.evaluator.epoch_row(self.epoch, lr, self._elapsed, self._grad_norms)
+        row[BATCH_LOSS_MEAN] = self.steppers.batch_loss_mean()
         self.history.append(row)
         for callback in self.callbacks:
             if (ending := callback.on_epoch_end(self.epoch, row)) is not None:
