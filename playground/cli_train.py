@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from playground.core.errors import SpecError
-from playground.core.keys import is_grad_norm_key
+from playground.core.keys import BATCH_LOSS_MEAN, is_grad_norm_key
 from playground.core.run.state import RunState
 from playground.exit_codes import ExitCode
 
@@ -235,6 +235,10 @@ def result_dict(exp: Experiment, run: TrainingRun, last: Snapshot) -> dict[str, 
     result.update(samples_counts(exp, run.dataset))
     result["metrics"] = {k: float(v) for k, v in last.metrics.items()
                          if not is_grad_norm_key(k) and k not in ("epoch", "seconds")}
+    # Per epoch (older epochs thinned on very long runs): the end-of-epoch train loss beside the running
+    # mean of the batch losses during the epoch, the figure the course's PyTorch loop prints.
+    result["history"] = {k: [float(v) for v in last.history[k]]
+                         for k in ("epoch", "train_loss", BATCH_LOSS_MEAN) if k in last.history}
     return _clean(result)
 
 

@@ -59,6 +59,10 @@ def test_train_json_reports_the_run(capsys):
     assert r["seconds"] > 0 and r["task"] == "binary" and r["val_loss"] is None
     assert "weights" not in r and "r2" not in r
     assert r["lr_changes"] == []  # nothing changes a headless run's rate
+    history = r["history"]
+    assert history["epoch"] == [1, 2, 3] and len(history["train_loss"]) == 3
+    assert len(history["batch_loss_mean"]) == 3 and history["batch_loss_mean"] != history["train_loss"]
+    assert r["metrics"]["batch_loss_mean"] == history["batch_loss_mean"][-1]
 
 
 def test_train_without_json_prints_a_summary_and_nothing_on_stderr_off_a_terminal(capsys):
