@@ -283,15 +283,16 @@ def test_the_batch_loss_toggle_draws_the_running_mean_named_apart_from_the_train
     panel.update_snapshot(dataclasses.replace(snap, state=RunState.PAUSED))
     curves = panel.curves
     assert not curves.batch_curve.isVisible()
-    assert "batch-loss running mean (during the epoch)" not in _legend_names(curves.loss_plot)
+    assert "batch-loss<br>running mean<br>(during the epoch)" not in _legend_names(curves.loss_plot)
     qtbot.mouseClick(panel.batch_loss, Qt.MouseButton.LeftButton)
     assert panel.batch_loss.isChecked() and curves.batch_curve.isVisible()
     names = _legend_names(curves.loss_plot)
-    assert "batch-loss running mean (during the epoch)" in names and "train loss (end of epoch)" in names
+    assert "batch-loss<br>running mean<br>(during the epoch)" in names
+    assert "train loss<br>(end of epoch)" in names
     assert "train" not in names
     _x, y = curves.batch_curve.getData()
     np.testing.assert_allclose(y, snap.history["batch_loss_mean"])
     qtbot.mouseClick(panel.batch_loss, Qt.MouseButton.LeftButton)
     assert not curves.batch_curve.isVisible()
     assert "train" in _legend_names(curves.loss_plot)
-    assert "train loss (end of epoch)" not in _legend_names(curves.loss_plot)
+    assert "train loss<br>(end of epoch)" not in _legend_names(curves.loss_plot)

@@ -224,7 +224,8 @@ class FastNet:
         """`loss_value` of each batch out[lo:hi] (`bounds`, consecutive rows), the terms in one pass."""
         rows = self.loss_rule.terms(out, y, self._delta).reshape(len(out), -1)
         sums = np.concatenate([[0.0], np.cumsum(np.add.reduce(rows, axis=1, dtype=np.float64))])
-        return [float(F32(sums[hi] - sums[lo]) / F32((hi - lo) * rows.shape[1])) for lo, hi in bounds]
+        lo, hi = np.asarray(bounds).T
+        return ((sums[hi] - sums[lo]).astype(F32) / ((hi - lo) * rows.shape[1]).astype(F32)).tolist()
 
     def activity(self, hidden: dict[int, np.ndarray]) -> dict[str, tuple[str, float]]:
         """inside.activity's numbers (its `unit_activity`), from the hidden outputs `forward` kept."""

@@ -137,7 +137,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
         self.batch_curve = pg.PlotCurveItem(pen=pg.mkPen(st.CURVE_COLOURS["train"], width=1,
                                                          style=Qt.PenStyle.DashLine), connect="finite")
         # With it shown, the two train figures are named so that they are never confused.
-        self.batch_curve.opts["name"] = self.tr("batch-loss running mean (during the epoch)")
+        self.batch_curve.opts["name"] = self.tr("batch-loss<br>running mean<br>(during the epoch)")
         self.loss_plot.addItem(self.batch_curve)
         self._batch_loss = False  # show the batch-loss running mean (`set_batch_loss`)
         self._score_key = "accuracy"
@@ -187,11 +187,14 @@ class CurvesView(pg.GraphicsLayoutWidget):
         dashed beside the train loss, the two named apart in the legend."""
         self._batch_loss = bool(on)
         train = self.loss_curves["train"]
-        name = self.tr("train loss (end of epoch)") if on else _NAMES["train"]
+        name = self.tr("train loss<br>(end of epoch)") if on else _NAMES["train"]
         if train.isVisible():
             self.loss_plot.legend.removeItem(train)
             self.loss_plot.legend.addItem(train, name)
         train.opts["name"] = name
+        # Long names: bottom left, under the falling curves (else top right, where nothing is yet).
+        corner = ((0, 1), (0, 1), (6, -6)) if on else ((1, 0), (1, 0), (-6, 6))
+        self.loss_plot.legend.anchor(*corner)
         self._ranges.pop("loss", None)
         if self._live:
             self._draw_live(self._live)
