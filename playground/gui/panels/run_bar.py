@@ -199,7 +199,8 @@ class RunBar(QWidget):
         # Columns spread over the width like TF Playground's header, but never drift far apart.
         for caption, w, below in (("Learning rate", lr_row, self.lr_warning),
                                   ("Loss", self.loss_combo, None), ("Optimizer", self.optimizer_combo, None),
-                                  ("Batch size", self.batch_box, None), ("Speed", self.pace_combo, None)):
+                                  ("Batch size", self.batch_box, None),
+                                  (self.tr("Speed"), self.pace_combo, None)):
             lay.addSpacing(26)
             lay.addStretch(1)
             lay.addWidget(_column(caption, w, below))
