@@ -220,12 +220,13 @@ class FastNet:
         total = F32(np.add.reduce(terms, axis=None, dtype=np.float64))
         return float(total / F32(terms.size))
 
-    def batch_losses(self, out: np.ndarray, y: np.ndarray, bounds: list[tuple[int, int]]) -> list[float]:
-        """`loss_value` of each batch out[lo:hi] (`bounds`, consecutive rows), the terms in one pass."""
+    def batch_losses(self, out: np.ndarray, y: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        """`loss_value` of each batch: the rows from each of `starts` (ascending) to the next, the last
+        to the end; the terms in one pass."""
         rows = self.loss_rule.terms(out, y, self._delta).reshape(len(out), -1)
-        sums = np.concatenate([[0.0], np.cumsum(np.add.reduce(rows, axis=1, dtype=np.float64))])
-        lo, hi = np.asarray(bounds).T
-        return ((sums[hi] - sums[lo]).astype(F32) / ((hi - lo) * rows.shape[1]).astype(F32)).tolist()
+        sums = np.add.reduceat(np.add.reduce(rows, axis=1, dtype=np.float64), starts)
+        counts = np.diff(starts, append=len(out)) * rows.shape[1]
+        return sums.astype(F32) / counts.astype(F32)
 
     def activity(self, hidden: dict[int, np.ndarray]) -> dict[str, tuple[str, float]]:
         """inside.activity's numbers (its `unit_activity`), from the hidden outputs `forward` kept."""

@@ -133,8 +133,12 @@ class Steppers:
         self._last: Stepper = torch_stepper  # stepped last: its gradients are the ones to report
         self.x = self.y = None  # this epoch's shuffled training data, torch tensors
         self.xn = self.yn = None  # ... and numpy arrays sharing their storage (when a stepper takes numpy)
-        self._losses: list = []  # this epoch's batch losses: torch's loss tensors, or the twin's rows
-        self._outs: np.ndarray | None = None  # the twin's outputs of this epoch's rows, before each update
+        # This epoch's batch losses: torch's loss tensors and where each batch started, and where the
+        # twin's batches started, their outputs (before each update) kept in `_outs` by row.
+        self._torch_losses: list = []
+        self._torch_lo: list[int] = []
+        self._twin_lo: list[int] = []
+        self._outs: np.ndarray | None = None
 
     def shuffle(self) -> None:
         """A new epoch's order of the training data."""
@@ -161,29 +165,32 @@ class Steppers:
         self._last = stepper
         if watched:
             detail = self.torch.watched_step(self.x[lo:hi], self.y[lo:hi], number)
-            self._losses.append(self.torch.loss)
+            self._torch_losses.append(self.torch.loss)
+            self._torch_lo.append(lo)
             return detail
         if stepper.numpy:
             out = stepper.step(self.xn[lo:hi], self.yn[lo:hi])
-            if out is None:  # a stepper that reports no loss
-                return None
-            if self._outs is None:
-                self._outs = np.empty((len(self._train), *out.shape[1:]), out.dtype)
-            self._outs[lo:hi] = out
-            self._losses.append((lo, lo + len(out)))  # hi may pass the end: the last batch is shorter
+            if out is not None:  # (a stepper may report no loss)
+                if self._outs is None:
+                    self._outs = np.zeros((len(self._train), *out.shape[1:]), out.dtype)
+                self._outs[lo:hi] = out
+                self._twin_lo.append(lo)
         else:
-            self._losses.append(stepper.step(self.x[lo:hi], self.y[lo:hi]))
+            self._torch_losses.append(stepper.step(self.x[lo:hi], self.y[lo:hi]))
+            self._torch_lo.append(lo)
         return None
 
     def batch_loss_mean(self) -> float:
         """The mean of the epoch's batch losses, each as its step computed it before the update (the
         course's running loss), then a fresh count for the next epoch. Read once an epoch, so the steps
         only keep a tensor or two row numbers; the twin's losses come from its kept outputs here."""
-        losses, self._losses = self._losses, []
-        rows = [item for item in losses if isinstance(item, tuple)]
-        values = [float(item) for item in losses if item is not None and not isinstance(item, tuple)]
-        if rows:
-            values += self.fast.net.batch_losses(self._outs, self.yn, rows)
+        torch_losses, torch_lo, twin_lo = self._torch_losses, self._torch_lo, self._twin_lo
+        self._torch_losses, self._torch_lo, self._twin_lo = [], [], []
+        values = [float(loss) for loss in torch_losses if loss is not None]
+        if twin_lo:
+            starts = np.array(sorted(twin_lo + torch_lo) if torch_lo else twin_lo)
+            twin = self.fast.net.batch_losses(self._outs, self.yn, starts)
+            values += (twin[np.isin(starts, twin_lo)] if torch_lo else twin).tolist()
         return float(np.mean(values)) if values else float("nan")
 
     def settle(self) -> None:
