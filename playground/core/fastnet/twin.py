@@ -220,6 +220,15 @@ class FastNet:
         total = F32(np.add.reduce(terms, axis=None, dtype=np.float64))
         return float(total / F32(terms.size))
 
+    def mean_batch_loss(self, out: np.ndarray, y: np.ndarray, size: int, last: int) -> float:
+        """The mean of an epoch's batch losses when its batches are rows [0, size), [size, 2·size), ...
+        and the last starts at row `last` (maybe shorter): from two sums, without a sum per batch."""
+        terms = self.loss_rule.terms(out, y, self._delta)
+        k = terms.size // len(out)
+        total = float(np.add.reduce(terms, axis=None, dtype=np.float64))
+        tail = float(np.add.reduce(terms[last:], axis=None, dtype=np.float64))
+        return ((total - tail) / (size * k) + tail / ((len(out) - last) * k)) / (last // size + 1)
+
     def batch_losses(self, out: np.ndarray, y: np.ndarray, starts: np.ndarray) -> np.ndarray:
         """`loss_value` of each batch: the rows from each of `starts` (ascending) to the next, the last
         to the end; the terms in one pass."""

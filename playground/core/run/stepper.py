@@ -187,6 +187,9 @@ class Steppers:
         torch_losses, torch_lo, twin_lo = self._torch_losses, self._torch_lo, self._twin_lo
         self._torch_losses, self._torch_lo, self._twin_lo = [], [], []
         values = [float(loss) for loss in torch_losses if loss is not None]
+        if twin_lo and not torch_lo and not values:  # every batch the twin's (all but the last of one size)
+            return self.fast.net.mean_batch_loss(self._outs, self.yn, twin_lo[-1] - twin_lo[-2] if
+                                                 len(twin_lo) > 1 else len(self._outs), twin_lo[-1])
         if twin_lo:
             starts = np.array(sorted(twin_lo + torch_lo) if torch_lo else twin_lo)
             twin = self.fast.net.batch_losses(self._outs, self.yn, starts)
