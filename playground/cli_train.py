@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from playground.core.errors import SpecError
-from playground.core.keys import is_grad_norm_key
+from playground.core.keys import BATCH_LOSS_MEAN, is_grad_norm_key
 from playground.core.run.state import RunState
 from playground.exit_codes import ExitCode
 
@@ -47,6 +47,9 @@ def add_parser(sub: Any, non_negative_int: Callable[[str], int]) -> None:
     p.add_argument("--out", type=Path, metavar="DIR",
                    help="write history.csv, weights.pt and the preset.json actually run into DIR")
     p.add_argument("--quiet", action="store_true", help="no progress line and no summary")
+    p.add_argument("--pace", type=pace_arg, metavar="PACE",
+                   help="how fast to train, to watch it: max (default), N epochs a second, or N/update for "
+                        "N single updates a second (overrides the preset)")
     p.set_defaults(handler=run_train)
 
 
@@ -62,6 +65,8 @@ def run_train(args: argparse.Namespace) -> int:
 
     path = resolve_preset(args.preset)
     exp = with_overrides(load_preset(path), args.epochs, args.seed, path.name, args.data_seed)
+    if args.pace is not None:
+        exp = dataclasses.replace(exp, training=dataclasses.replace(exp.training, pace=args.pace))
     try:
         # The boundary grid is only drawn by the app; a tiny one keeps snapshots cheap here.
         run = TrainingRun(exp, RunOptions(grid_resolution=8, slice_seconds=0.1))
@@ -105,6 +110,19 @@ def with_overrides(exp: Experiment, epochs: int | None, seed: int | None, file_n
         return experiment_from_dict(experiment_to_dict(exp))
     except SpecError as e:
         raise e.with_file(f"{file_name} (with command-line overrides)") from None
+
+
+def pace_arg(text: str) -> Any:
+    """--pace: "max", a number of epochs a second, or "N/update"; argparse's error (exit 2) if not one."""
+    from playground.core.speed import pace_from_json
+
+    rate, per_update = text.strip().removesuffix("/update"), text.strip().endswith("/update")
+    try:
+        value = rate if rate == "max" else float(rate)
+        return pace_from_json({"updates_per_second": value} if per_update else value, "--pace")
+    except (ValueError, SpecError):
+        raise argparse.ArgumentTypeError(f"must be max, a number of epochs a second above 0 (at most "
+                                         f"10000) or N/update, not {text!r}") from None
 
 
 @contextmanager
@@ -229,6 +247,10 @@ def result_dict(exp: Experiment, run: TrainingRun, last: Snapshot) -> dict[str, 
     result.update(samples_counts(exp, run.dataset))
     result["metrics"] = {k: float(v) for k, v in last.metrics.items()
                          if not is_grad_norm_key(k) and k not in ("epoch", "seconds")}
+    # Per epoch (older epochs thinned on very long runs): the end-of-epoch train loss beside the running
+    # mean of the batch losses during the epoch, the figure the course's PyTorch loop prints.
+    result["history"] = {k: [float(v) for v in last.history[k]]
+                         for k in ("epoch", "train_loss", BATCH_LOSS_MEAN) if k in last.history}
     return _clean(result)
 
 

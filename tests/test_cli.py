@@ -59,6 +59,10 @@ def test_train_json_reports_the_run(capsys):
     assert r["seconds"] > 0 and r["task"] == "binary" and r["val_loss"] is None
     assert "weights" not in r and "r2" not in r
     assert r["lr_changes"] == []  # nothing changes a headless run's rate
+    history = r["history"]
+    assert history["epoch"] == [1, 2, 3] and len(history["train_loss"]) == 3
+    assert len(history["batch_loss_mean"]) == 3 and history["batch_loss_mean"] != history["train_loss"]
+    assert r["metrics"]["batch_loss_mean"] == history["batch_loss_mean"][-1]
 
 
 def test_train_without_json_prints_a_summary_and_nothing_on_stderr_off_a_terminal(capsys):
@@ -133,6 +137,15 @@ def test_a_blow_up_without_nan_exits_3_with_the_advice(tmp_path, capsys):
     assert cli.main(["train", str(path)]) == ExitCode.DIVERGED
     out, _ = capsys.readouterr()
     assert "diverged after" in out and r["message"] in out
+
+
+@pytest.mark.parametrize("pace, saved", [("1000", 1000), ("1000/update", {"updates_per_second": 1000})])
+def test_the_pace_override_trains_every_epoch_and_is_saved_with_the_preset_run(tmp_path, capsys, pace, saved):
+    code = cli.main(["train", "circle", "--epochs", "2", "--pace", pace, "--out", str(tmp_path), "--quiet"])
+    assert code == ExitCode.OK
+    with open(tmp_path / "history.csv", newline="") as f:
+        assert [int(r["epoch"]) for r in csv.DictReader(f)] == [1, 2]
+    assert json.loads((tmp_path / "preset.json").read_text())["training"]["pace"] == saved
 
 
 def test_out_writes_history_weights_and_the_preset_actually_run(tmp_path, capsys):
@@ -268,7 +281,9 @@ def test_progress_line_shows_epoch_limit_losses_and_speed():
 
 
 @pytest.mark.parametrize("args", [["train", "nosuchpreset"], ["train", "circle", "--epochs", "-1"],
-                                  ["train", "circle", "--seed", "x"], ["frobnicate.json"]])
+                                  ["train", "circle", "--seed", "x"], ["frobnicate.json"],
+                                  ["train", "circle", "--pace", "fast"], ["train", "circle", "--pace", "0"],
+                                  ["train", "circle", "--pace", "-2/update"]])
 def test_bad_input_exits_2_with_one_line_and_no_traceback(args, capsys):
     assert cli.main(args) == ExitCode.BAD_INPUT
     out, err = capsys.readouterr()

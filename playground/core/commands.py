@@ -98,13 +98,28 @@ class SetFeatureSample:
     kinds: ClassVar[tuple[tuple[str, ...], ...]] = ((_INT,),)
 
 
+@dataclass(frozen=True)
+class SetPace:
+    """How fast to train from now on: `per_second` epochs or updates (`unit`) a second, 0 = max."""
+
+    per_second: float
+    unit: str = "epoch"
+    name: ClassVar[str] = "set_pace"
+    kinds: ClassVar[tuple[tuple[str, ...], ...]] = ((_FLOAT,), (_TEXT,))
+
+    def __post_init__(self) -> None:
+        if self.unit not in ("epoch", "update") or not 0 <= self.per_second <= 10_000:
+            raise CommandError(f"command 'set_pace' takes a rate from 0 (max) to 10000 and the unit "
+                               f"'epoch' or 'update', not {self.per_second!r} {self.unit!r}")
+
+
 Command = (Pause | Resume | StepEpoch | StepBatch | Stop | SetLearningRate | SetParameter | WatchParameter
-           | SetFeatureSample)
+           | SetFeatureSample | SetPace)
 CONTROLS = (Pause, Resume, StepEpoch, StepBatch, Stop)  # what `RunControl` takes; the run applies the rest
 # The wire name of every command: the only names the trainer process accepts.
 COMMANDS: dict[str, type[Command]] = {cls.name: cls for cls in (
     Pause, Resume, StepEpoch, StepBatch, Stop, SetLearningRate, SetParameter, WatchParameter,
-    SetFeatureSample)}
+    SetFeatureSample, SetPace)}
 _CLASSES = frozenset(COMMANDS.values())
 
 

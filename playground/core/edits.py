@@ -74,7 +74,15 @@ def only_learning_rate_changed(new: Experiment, old: Experiment) -> bool:
     return with_optimizer_param(new, "lr", learning_rate(old)) == old
 
 
+def only_pace_changed(new: Experiment, old: Experiment) -> bool:
+    """True when `new` differs from `old` in the pace alone: how fast the window lets the run go, taken
+    live (`core.speed`)."""
+    return new.training.pace != old.training.pace and with_training(new, pace=old.training.pace) == old
+
+
 def affects_run(new: Experiment, old: Experiment) -> bool:
-    """Whether a run of `old` would be a different run under `new` (name/description don't count)."""
-    return replace(new, name=old.name, description=old.description) != old
+    """Whether a run of `old` would be a different run under `new` (name, description and the pace at
+    which it is watched don't count)."""
+    same = replace(new, name=old.name, description=old.description)
+    return with_training(same, pace=old.training.pace) != old
 

@@ -18,6 +18,9 @@ GRAD_NORM = "grad_norm"  # L2 norm of the block's gradients in the epoch's last 
 DEAD = "dead"  # share of a ReLU-like layer's units that never fire
 SATURATED = "saturated"  # share of a tanh/sigmoid layer's outputs pinned at a bound
 LAYER_METRICS = (GRAD_NORM, DEAD, SATURATED)
+# The mean of an epoch's minibatch losses, each taken as its step computed it (before the update): what
+# the course's PyTorch loop prints as its running loss, not the end-of-epoch train_loss.
+BATCH_LOSS_MEAN = "batch_loss_mean"
 DENSE_PART = "linear"  # a Dense block's torch submodule (core.layers builds it under this name)
 
 V = TypeVar("V")

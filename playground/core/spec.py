@@ -21,6 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from playground.core.params import Param
+from playground.core.speed import MAX, Pace, pace_to_json
 
 FORMAT = "nn-playground.experiment"
 VERSION = 3  # 2: training.l2 is λ in ½·λ·Σw² (1: the factor of Σw²); 3: data_seed beside seed. See presets
@@ -143,6 +144,7 @@ class TrainingSpec:
     l2: float = 0.0
     grad_clip: float = 0.0
     early_stopping: Mapping[str, Any] = field(default_factory=lambda: _frozen({}))
+    pace: Pace = MAX  # how fast the window lets it train (core.speed)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "early_stopping", _frozen(self.early_stopping))
@@ -201,6 +203,7 @@ def experiment_to_dict(exp: Experiment) -> dict[str, Any]:
             "l2": t.l2,
             "grad_clip": t.grad_clip,
             "early_stopping": dict(t.early_stopping),
+            **({"pace": pace_to_json(t.pace)} if t.pace.limited else {}),  # "max" omitted
         },
         **({"search": _plain(exp.search)} if exp.search else {}),  # only a preset that has one
     }

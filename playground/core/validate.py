@@ -35,6 +35,7 @@ from playground.core.spec import (
     NetworkSpec,
     TrainingSpec,
 )
+from playground.core.speed import pace_from_json
 
 
 def _obj(value: Any, path: str) -> Mapping[str, Any]:
@@ -95,7 +96,7 @@ def _network_from_dict(d: Any, path: str = "network") -> NetworkSpec:
 def _training_from_dict(d: Any, path: str = "training") -> TrainingSpec:
     d = _obj(d, path)
     names = {p.name for p in TRAINING_PARAMS}
-    _check_keys(d, {"loss", "optimizer", "schedule", "early_stopping", *names}, path)
+    _check_keys(d, {"loss", "optimizer", "schedule", "early_stopping", "pace", *names}, path)
     loss = d.get("loss", "auto")
     if loss != "auto":
         loss = LOSSES.lookup(loss, f"{path}.loss").name
@@ -103,8 +104,9 @@ def _training_from_dict(d: Any, path: str = "training") -> TrainingSpec:
     sched = _named(d.get("schedule", {"name": "constant"}), f"{path}.schedule", "name", SCHEDULES)
     common = validate_params(TRAINING_PARAMS, {k: v for k, v in d.items() if k in names}, path)
     es = validate_params(EARLY_STOPPING_PARAMS, d.get("early_stopping"), f"{path}.early_stopping")
+    pace = pace_from_json(d.get("pace", "max"), f"{path}.pace")
     return TrainingSpec(loss=loss, optimizer=NamedSpec(*opt), schedule=NamedSpec(*sched),
-                        early_stopping=es, **common)
+                        early_stopping=es, pace=pace, **common)
 
 
 def experiment_from_dict(d: Any) -> Experiment:

@@ -258,6 +258,8 @@ class MainWindow(QMainWindow):
         if _edits.only_learning_rate_changed(new, old):
             if self.controller.is_active:
                 self.controller.set_learning_rate(_edits.learning_rate(new))
+        elif _edits.only_pace_changed(new, old):
+            self.controller.set_pace(new.training.pace)  # live, if a run is on
         elif _edits.affects_run(new, old):
             self._discard_run()
         if new.data != old.data or new.data_seed != old.data_seed:

@@ -55,6 +55,7 @@ from playground.core.preflight import check_run
 from playground.core.run.loop import RunOptions
 from playground.core.run.state import FINAL_STATES, RunState
 from playground.core.snapshot import Snapshot
+from playground.core.speed import Pace
 from playground.gui.frames import FrameScheduler
 from playground.gui.run_intent import RunIntent
 from playground.gui.trainer_link import EndedModel, ProcessWatch, RunFailed, edit_refusal, exit_text
@@ -246,6 +247,10 @@ class TrainingController(QObject):
     def set_learning_rate(self, lr: float) -> None:
         """Change the learning rate of the running trainer from its next step on."""
         self._command(commands.SetLearningRate(float(lr)))
+
+    def set_pace(self, pace: Pace) -> None:
+        """How fast the running trainer goes from now on (`core.speed`); a new run takes the experiment's."""
+        self._command(commands.SetPace(pace.per_second, pace.unit))
 
     def set_parameter(self, key: str, index: int, value: float) -> str:
         """Overwrite one weight (state-dict key, flat index) of the live model before its next step, or

@@ -346,3 +346,21 @@ def test_run_app_with_a_bad_preset_still_starts(fake_exec, tmp_path, monkeypatch
     window = fake_exec[0]
     assert shown and "bad.json" in shown[0] and "seed" in shown[0]
     assert window.session.experiment.name == "Circle" and window.session.path is None
+
+
+def test_choosing_a_speed_in_the_run_bar_reaches_the_running_trainer(qtbot, window):
+    from playground.core.speed import MAX, Pace
+
+    slow = Pace(0.001)  # one epoch every 1000 s: the run would sit at epoch 1 without the live change
+    window.session.edit(_edits.with_training(window.session.experiment, pace=slow), "Slow")
+    combo = window.run_bar.pace_combo
+    assert combo.pace() == slow  # a preset's own pace is shown, though the list does not offer it
+    _train_until(qtbot, window, 1)
+    run_id = window.controller.run_id
+    combo.setFocus()
+    qtbot.waitUntil(combo.hasFocus)
+    qtbot.keyClick(combo, Qt.Key.Key_Home)  # the keyboard reaches it: the first choice is Max
+    assert combo.pace() == MAX and window.session.experiment.training.pace == MAX
+    qtbot.waitUntil(lambda: _epoch(window) >= 3, timeout=TIMEOUT)
+    assert window.controller.run_id == run_id  # the same run, sped up, not a new one
+    assert window.session.undo_stack.canUndo()

@@ -10,6 +10,7 @@ import dataclasses  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
 
 from playground.core.datasets import load_dataset  # noqa: E402
 from playground.core.datasets.base import IMAGE, LINE1D, POINTS2D  # noqa: E402
@@ -270,3 +271,28 @@ def test_every_classification_task_shows_every_metric(panel, name, shown):
             for split in ("train", "test"):
                 assert f"{snap.metrics[f'{split}_{key}']:.3g}" in text, (split, key)
         assert f"{snap.metrics['test_accuracy']:.1%}" in text
+
+
+def _legend_names(plot) -> list[str]:
+    return [label.text for _sample, label in plot.legend.items]
+
+
+def test_the_batch_loss_toggle_draws_the_running_mean_named_apart_from_the_train_loss(qtbot, panel):
+    ds, snap = trained("circle")
+    panel.set_dataset(ds)
+    panel.update_snapshot(dataclasses.replace(snap, state=RunState.PAUSED))
+    curves = panel.curves
+    assert not curves.batch_curve.isVisible()
+    assert "batch-loss<br>running mean<br>(during the epoch)" not in _legend_names(curves.loss_plot)
+    qtbot.mouseClick(panel.batch_loss, Qt.MouseButton.LeftButton)
+    assert panel.batch_loss.isChecked() and curves.batch_curve.isVisible()
+    names = _legend_names(curves.loss_plot)
+    assert "batch-loss<br>running mean<br>(during the epoch)" in names
+    assert "train loss<br>(end of epoch)" in names
+    assert "train" not in names
+    _x, y = curves.batch_curve.getData()
+    np.testing.assert_allclose(y, snap.history["batch_loss_mean"])
+    qtbot.mouseClick(panel.batch_loss, Qt.MouseButton.LeftButton)
+    assert not curves.batch_curve.isVisible()
+    assert "train" in _legend_names(curves.loss_plot)
+    assert "train loss<br>(end of epoch)" not in _legend_names(curves.loss_plot)

@@ -104,8 +104,9 @@ class FastNet:
         return prog
 
     # -------------------------------------------------------------- training ------------------
-    def step(self, x: np.ndarray, y: np.ndarray, lr: float) -> None:
-        """One optimizer step on the batch (x float32 rows; y as `losses.target_tensor` makes it)."""
+    def step(self, x: np.ndarray, y: np.ndarray, lr: float) -> np.ndarray:
+        """One optimizer step on the batch (x float32 rows; y as `losses.target_tensor` makes it); its
+        outputs before the update (the program's buffer: copy it to keep it), for the batch's loss."""
         n = len(x)
         prog = self._programs.get((n, True)) or self._program(n, True)
         np.copyto(prog.x, x.reshape(prog.x.shape))
@@ -118,6 +119,7 @@ class FastNet:
         for f, args in prog.ops:
             f(*args)
         self.t += 1
+        return prog.out
 
     def _penalty_ops(self) -> list[Op]:
         ops: list[Op] = []
@@ -217,6 +219,23 @@ class FastNet:
         terms = self.loss_rule.terms(out, y, self._delta)
         total = F32(np.add.reduce(terms, axis=None, dtype=np.float64))
         return float(total / F32(terms.size))
+
+    def mean_batch_loss(self, out: np.ndarray, y: np.ndarray, size: int, last: int) -> float:
+        """The mean of an epoch's batch losses when its batches are rows [0, size), [size, 2·size), ...
+        and the last starts at row `last` (maybe shorter): from two sums, without a sum per batch."""
+        terms = self.loss_rule.terms(out, y, self._delta)
+        k = terms.size // len(out)
+        total = float(np.add.reduce(terms, axis=None, dtype=np.float64))
+        tail = float(np.add.reduce(terms[last:], axis=None, dtype=np.float64))
+        return ((total - tail) / (size * k) + tail / ((len(out) - last) * k)) / (last // size + 1)
+
+    def batch_losses(self, out: np.ndarray, y: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        """`loss_value` of each batch: the rows from each of `starts` (ascending) to the next, the last
+        to the end; the terms in one pass."""
+        rows = self.loss_rule.terms(out, y, self._delta).reshape(len(out), -1)
+        sums = np.add.reduceat(np.add.reduce(rows, axis=1, dtype=np.float64), starts)
+        counts = np.diff(starts, append=len(out)) * rows.shape[1]
+        return sums.astype(F32) / counts.astype(F32)
 
     def activity(self, hidden: dict[int, np.ndarray]) -> dict[str, tuple[str, float]]:
         """inside.activity's numbers (its `unit_activity`), from the hidden outputs `forward` kept."""

@@ -37,13 +37,13 @@ class RunControl:
         """Queue `command`; thread-safe."""
         self._queue.put(command)
 
-    def take(self, block: bool) -> list[Command]:
-        """Apply every queued control command, in order (after waiting for any command if `block`);
-        the other commands, in their order, for the caller to apply."""
+    def take(self, block: bool, timeout: float | None = None) -> list[Command]:
+        """Apply every queued control command, in order (after waiting for any command if `block`, at
+        most `timeout` seconds if given); the other commands, in their order, for the caller to apply."""
         others = []
         while True:
             try:
-                command = self._queue.get(block=block)
+                command = self._queue.get(block=block, timeout=timeout if block else None)
             except queue.Empty:
                 return others
             block = False

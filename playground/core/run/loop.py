@@ -28,6 +28,7 @@ from playground.core.commands import (
     Resume,
     SetFeatureSample,
     SetLearningRate,
+    SetPace,
     SetParameter,
     StepBatch,
     StepEpoch,
@@ -41,6 +42,7 @@ from playground.core.evaluation import Split
 from playground.core.explain import StepDetail
 from playground.core.fastnet import FastNet, ineligible_reason
 from playground.core.history import History
+from playground.core.keys import BATCH_LOSS_MEAN
 from playground.core.losses import make_loss, target_tensor
 from playground.core.model import build_model
 from playground.core.optimizers import make_optimizer
@@ -56,6 +58,7 @@ from playground.core.run.stepper import FastStepper, Steppers, TorchStepper
 from playground.core.schedules import make_schedule
 from playground.core.snapshot import LrChange, Snapshot, with_lr_change
 from playground.core.spec import Experiment
+from playground.core.speed import MAX, UPDATE, Pace, Pacer
 
 __all__ = ["RunOptions", "TrainingRun", "run_to_end"]
 DEFAULT_OPTIONS = RunOptions()
@@ -99,10 +102,12 @@ class TrainingRun:
         self._final = Ending(RunState.STOPPED, "")  # how the run ended (`_finish`)
         self._grad_norms: dict[str, float] = {}
         self._elapsed = 0.0
+        self.pacer = Pacer(experiment.training.pace if options.paced else MAX)  # tests may give it a clock
         self._build_parts()
         self._apply: dict[type, Callable] = {  # what the run does with each command RunControl hands back
             SetParameter: self._set_parameter, WatchParameter: self._watch_parameter,
-            SetFeatureSample: self._set_feature_sample, SetLearningRate: self._set_learning_rate}
+            SetFeatureSample: self._set_feature_sample, SetLearningRate: self._set_learning_rate,
+            SetPace: self._set_pace}
 
     def _build_parts(self) -> None:
         """Who steps (the numpy twin when the network allows it), who measures, what may end the run
@@ -167,6 +172,10 @@ class TrainingRun:
         """Change the base learning rate from now on (the schedule keeps scaling it)."""
         self.send(SetLearningRate(float(lr)))
 
+    def set_pace(self, per_second: float, unit: str = "epoch") -> None:
+        """Train `per_second` epochs or updates (`unit`) a second from now on; 0 = as fast as it can."""
+        self.send(SetPace(float(per_second), unit))
+
     def revised(self) -> Snapshot | None:
         """After the run ended: apply the weights set since (`set_parameter`, also any sent as it ended)
         and report the edited model with the final state, its figures evaluated afresh; None if none."""
@@ -195,6 +204,9 @@ class TrainingRun:
             if control.stopping:
                 yield self._finish(Ending(RunState.STOPPED, f"Stopped by you at epoch {self.epoch}."))
                 return
+            if self._paced_unit_due() and (wait := self.pacer.wait()) > 0:
+                self._take_commands(block=True, timeout=wait)  # a Pause or Stop acts at once
+                continue
             started = time.perf_counter()
             ending = self._train_slice(started + self.options.slice_seconds)
             self._elapsed += time.perf_counter() - started
@@ -204,16 +216,28 @@ class TrainingRun:
             paused = control.paused and not control.stepping
             yield self._snapshot(RunState.PAUSED if paused else RunState.RUNNING)
 
+    def _paced_unit_due(self) -> bool:
+        """A limited pace, training freely, at the start of a unit (an update, or a new epoch)."""
+        pace = self.pacer.pace
+        return pace.limited and not self._control.paused and (
+            pace.unit == UPDATE or self._pos >= len(self.train))
+
     def _train_slice(self, deadline: float) -> Ending | None:
-        """Optimizer steps until the deadline (or one epoch / one step in step mode); the ending if done."""
+        """Optimizer steps until the deadline (or one epoch / one step in step mode or at a limited
+        pace); the ending if done."""
         control = self._control
         stepping = control.paused
         single = stepping and control.batches > 0 and not control.epochs
+        per_epoch, pace = stepping, self.pacer.pace
+        if pace.limited and not stepping:
+            if pace.unit == UPDATE or self._pos >= len(self.train):
+                self.pacer.started()
+            single, per_epoch = pace.unit == UPDATE, pace.unit != UPDATE
         # numpy overflows to inf/NaN as torch does; the epoch's loss check reports it, not a warning
         with np.errstate(all="ignore") if self.fast is not None else nullcontext():
-            return self._train_until(deadline, stepping, single)
+            return self._train_until(deadline, stepping, single, per_epoch)
 
-    def _train_until(self, deadline: float, stepping: bool, single: bool) -> Ending | None:
+    def _train_until(self, deadline: float, stepping: bool, single: bool, per_epoch: bool) -> Ending | None:
         n, steppers = len(self.train), self.steppers
         watch_due = steppers.torch.watch.due(stepping)  # a snapshot shows one step's arithmetic: watch one
         while True:
@@ -233,10 +257,10 @@ class TrainingRun:
             if epoch_done and (ending := self._end_epoch()) is not None:
                 return ending
             if single:
-                self._control.batches -= 1
+                self._control.batches -= stepping
                 return None
-            if stepping and epoch_done:
-                self._control.epochs -= 1
+            if per_epoch and epoch_done:
+                self._control.epochs -= stepping
                 return None
             if time.perf_counter() >= deadline:
                 return None
@@ -247,6 +271,7 @@ class TrainingRun:
         self.epoch += 1
         self._grad_norms = self.steppers.grad_norms()
         row = self.evaluator.epoch_row(self.epoch, lr, self._elapsed, self._grad_norms)
+        row[BATCH_LOSS_MEAN] = self.steppers.batch_loss_mean()
         self.history.append(row)
         for callback in self.callbacks:
             if (ending := callback.on_epoch_end(self.epoch, row)) is not None:
@@ -256,8 +281,8 @@ class TrainingRun:
         return None
 
     # ------------------------------------------------------------- commands ------------------
-    def _take_commands(self, block: bool) -> None:
-        for command in self._control.take(block):  # pause, resume, step and stop are taken there
+    def _take_commands(self, block: bool, timeout: float | None = None) -> None:
+        for command in self._control.take(block, timeout):  # pause, resume, step and stop are taken there
             self._apply[type(command)](command)
 
     @torch.no_grad()
@@ -277,6 +302,9 @@ class TrainingRun:
         self.lr_changes = with_lr_change(self.lr_changes, start, self.epoch, self.step, command.lr)
         self.schedule.base_lr = command.lr
         self.schedule.apply(self.epoch)
+
+    def _set_pace(self, command: SetPace) -> None:
+        self.pacer.set(Pace(command.per_second, command.unit))
 
     # ------------------------------------------------------------- reports -------------------
     def _finish(self, ending: Ending) -> Snapshot:

@@ -25,4 +25,5 @@ class RunOptions:
     feature_sample: int = 0  # index into the test split
     fast: bool = True  # train eligible dense networks with the numpy twin (False: always torch)
     curves: bool = False  # ROC and precision-recall curves in every snapshot (the last always has them)
+    paced: bool = True  # keep the experiment's training.pace (False: as fast as it can, e.g. a search)
     history_rows: int = MAX_ROWS  # history rows kept: the newest exact, older ones thinned (History)

@@ -45,8 +45,9 @@ class Stepper(Protocol):
     def give_state(self) -> None:
         """Hand the optimizer state back to torch's optimizer."""
 
-    def step(self, x: Any, y: Any) -> None:
-        """One optimizer step on the batch (x, y) at the optimizer's current learning rate."""
+    def step(self, x: Any, y: Any) -> Any:
+        """One optimizer step on the batch (x, y) at the optimizer's current learning rate; what the
+        batch's loss is read from (torch: the loss tensor; the twin: its outputs before the update)."""
 
     def grad_norms(self) -> dict[str, float]:
         """Each layer's gradient norm from the last step (keys as `evaluation.grad_norms`)."""
@@ -71,20 +72,22 @@ class TorchStepper:
     def give_state(self) -> None:
         pass
 
-    def step(self, x: torch.Tensor, y: torch.Tensor) -> None:
-        self._backward(x, y)
+    def step(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        loss = self._backward(x, y)
         self.optimizer.step()
+        return loss
 
     def watched_step(self, x: torch.Tensor, y: torch.Tensor, number: int) -> StepDetail | None:
         """`step`, recording the arithmetic for the watched weight (the run's step `number`)."""
-        self._backward(x, y)
+        self.loss = self._backward(x, y)
         return self.watch.step(self.optimizer, self.model, self.training.optimizer.name, number)
 
-    def _backward(self, x: torch.Tensor, y: torch.Tensor) -> None:
+    def _backward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """The gradients of the batch's loss (and penalties); the loss alone, detached (no sync)."""
         t = self.training
         self.optimizer.zero_grad(set_to_none=True)
         x = augment(x, self._augmentation, self._generator)  # training batches only
-        loss = self.loss_fn(self.model(x), y)
+        loss = data_loss = self.loss_fn(self.model(x), y)
         if t.l2:
             loss = loss + 0.5 * t.l2 * sum((w * w).sum() for w in self._weights)  # ½λ‖w‖²
         if t.l1:
@@ -92,6 +95,7 @@ class TorchStepper:
         loss.backward()
         if t.grad_clip:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), t.grad_clip)
+        return data_loss.detach()
 
     def grad_norms(self) -> dict[str, float]:
         return grad_norms(self.model)
@@ -111,8 +115,8 @@ class FastStepper:
     def give_state(self) -> None:
         self.net.push_state()
 
-    def step(self, x: np.ndarray, y: np.ndarray) -> None:
-        self.net.step(x, y, self.optimizer.param_groups[0]["lr"])
+    def step(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return self.net.step(x, y, self.optimizer.param_groups[0]["lr"])
 
     def grad_norms(self) -> dict[str, float]:
         return self.net.grad_norms()
@@ -129,6 +133,12 @@ class Steppers:
         self._last: Stepper = torch_stepper  # stepped last: its gradients are the ones to report
         self.x = self.y = None  # this epoch's shuffled training data, torch tensors
         self.xn = self.yn = None  # ... and numpy arrays sharing their storage (when a stepper takes numpy)
+        # This epoch's batch losses: torch's loss tensors and where each batch started, and where the
+        # twin's batches started, their outputs (before each update) kept in `_outs` by row.
+        self._torch_losses: list = []
+        self._torch_lo: list[int] = []
+        self._twin_lo: list[int] = []
+        self._outs: np.ndarray | None = None
 
     def shuffle(self) -> None:
         """A new epoch's order of the training data."""
@@ -154,12 +164,37 @@ class Steppers:
             self.use(stepper)
         self._last = stepper
         if watched:
-            return self.torch.watched_step(self.x[lo:hi], self.y[lo:hi], number)
+            detail = self.torch.watched_step(self.x[lo:hi], self.y[lo:hi], number)
+            self._torch_losses.append(self.torch.loss)
+            self._torch_lo.append(lo)
+            return detail
         if stepper.numpy:
-            stepper.step(self.xn[lo:hi], self.yn[lo:hi])
+            out = stepper.step(self.xn[lo:hi], self.yn[lo:hi])
+            if out is not None:  # (a stepper may report no loss)
+                if self._outs is None:
+                    self._outs = np.zeros((len(self._train), *out.shape[1:]), out.dtype)
+                self._outs[lo:hi] = out
+                self._twin_lo.append(lo)
         else:
-            stepper.step(self.x[lo:hi], self.y[lo:hi])
+            self._torch_losses.append(stepper.step(self.x[lo:hi], self.y[lo:hi]))
+            self._torch_lo.append(lo)
         return None
+
+    def batch_loss_mean(self) -> float:
+        """The mean of the epoch's batch losses, each as its step computed it before the update (the
+        course's running loss), then a fresh count for the next epoch. Read once an epoch, so the steps
+        only keep a tensor or two row numbers; the twin's losses come from its kept outputs here."""
+        torch_losses, torch_lo, twin_lo = self._torch_losses, self._torch_lo, self._twin_lo
+        self._torch_losses, self._torch_lo, self._twin_lo = [], [], []
+        values = [float(loss) for loss in torch_losses if loss is not None]
+        if twin_lo and not torch_lo and not values:  # every batch the twin's (all but the last of one size)
+            return self.fast.net.mean_batch_loss(self._outs, self.yn, twin_lo[-1] - twin_lo[-2] if
+                                                 len(twin_lo) > 1 else len(self._outs), twin_lo[-1])
+        if twin_lo:
+            starts = np.array(sorted(twin_lo + torch_lo) if torch_lo else twin_lo)
+            twin = self.fast.net.batch_losses(self._outs, self.yn, starts)
+            values += (twin[np.isin(starts, twin_lo)] if torch_lo else twin).tolist()
+        return float(np.mean(values)) if values else float("nan")
 
     def settle(self) -> None:
         """Leave the torch optimizer current, for whoever reads it after (the run ended)."""

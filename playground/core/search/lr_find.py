@@ -71,7 +71,7 @@ def lr_find(experiment: Any, steps: int = STEPS, start: float = START_LR, end: f
 
     from playground.core.run.loop import RunOptions, TrainingRun
 
-    run = TrainingRun(experiment, RunOptions(fast=False, grid_resolution=8))
+    run = TrainingRun(experiment, RunOptions(fast=False, grid_resolution=8, paced=False))
     model, optimizer, loss_fn = run.model, run.optimizer, run.loss_fn
     factor = (end / start) ** (1 / max(steps - 1, 1))
     lrs: list[float] = []

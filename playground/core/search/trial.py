@@ -53,7 +53,8 @@ def _train(exp: Any, dataset: Any = None, trial: Any = None, on_epoch: Progress 
 
     # A pruned run is judged between time slices: short ones let a hopeless run stop soon.
     slice_seconds = 0.01 if trial is not None else 0.1
-    run = TrainingRun(exp, RunOptions(grid_resolution=8, slice_seconds=slice_seconds), dataset=dataset)
+    options = RunOptions(grid_resolution=8, slice_seconds=slice_seconds, paced=False)
+    run = TrainingRun(exp, options, dataset=dataset)
     every = max(1, (run.epoch_limit or 1000) // REPORTS)
     reported, pruned, last = 0, False, None
     for last in run.snapshots():

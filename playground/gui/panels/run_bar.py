@@ -32,6 +32,7 @@ from playground.core.snapshot import Snapshot
 from playground.gui import theme
 from playground.gui.session import Session
 from playground.gui.widgets.number_field import LOG_LADDER, NumberField, format_number
+from playground.gui.widgets.pace_combo import PaceCombo
 from playground.resources import icon
 
 # TensorFlow Playground's learning-rate choices: the arrows walk this ladder.
@@ -176,6 +177,7 @@ class RunBar(QWidget):
                                              Qt.ItemDataRole.ToolTipRole)
         batch = next(p for p in TRAINING_PARAMS if p.name == "batch_size")
         self.batch_box = NumberField(batch, special={0: self.tr("all")})
+        self.pace_combo = PaceCombo()  # how fast to train, so a learner can watch (core.speed)
         for w in (self.lr_box, self.loss_combo, self.optimizer_combo, self.batch_box):
             w.setMinimumWidth(110)
             w.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
@@ -200,7 +202,8 @@ class RunBar(QWidget):
         for caption, w, below in ((self.tr("Learning rate"), lr_row, self.lr_warning),
                                   (self.tr("Loss"), self.loss_combo, None),
                                   (self.tr("Optimizer"), self.optimizer_combo, None),
-                                  (self.tr("Batch size"), self.batch_box, None)):
+                                  (self.tr("Batch size"), self.batch_box, None),
+                                  (self.tr("Speed"), self.pace_combo, None)):
             lay.addSpacing(26)
             lay.addStretch(1)
             lay.addWidget(_column(caption, w, below))
@@ -210,6 +213,7 @@ class RunBar(QWidget):
         self.loss_combo.activated.connect(self._loss_edited)
         self.optimizer_combo.activated.connect(self._optimizer_edited)
         self.batch_box.valueChanged.connect(self._batch_edited)
+        self.pace_combo.pace_chosen.connect(self._pace_edited)
 
     # ------------------------------------------------------------------ edits -------------
     def _edit(self, new: Experiment, text: str, key: str | None = None) -> None:
@@ -231,6 +235,9 @@ class RunBar(QWidget):
         self._edit(_edits.with_training(self.session.experiment, batch_size=int(value)),
                    self.tr("Change batch size"), "training.batch_size")
 
+    def _pace_edited(self, pace: object) -> None:
+        self._edit(_edits.with_training(self.session.experiment, pace=pace), self.tr("Change speed"))
+
     # ------------------------------------------------------------------ mirroring ---------
     def _on_changed(self, new: Experiment, old: Experiment) -> None:
         self._sync(new)
@@ -251,6 +258,7 @@ class RunBar(QWidget):
             self.loss_combo.setCurrentIndex(max(0, self.loss_combo.findData(t.loss)))
             self.optimizer_combo.setCurrentIndex(max(0, self.optimizer_combo.findData(t.optimizer.name)))
             self.batch_box.setValue(t.batch_size)
+            self.pace_combo.show_pace(t.pace)
             self._enable_losses(task)
         finally:
             for w in (self.lr_box, self.loss_combo, self.optimizer_combo, self.batch_box):

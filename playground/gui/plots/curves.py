@@ -28,8 +28,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
+from playground.core.keys import BATCH_LOSS_MEAN
 from playground.core.run.state import RunState
 from playground.core.snapshot import Snapshot
 from playground.gui.plots import _style as st
@@ -132,6 +134,12 @@ class CurvesView(pg.GraphicsLayoutWidget):
                            brush=pg.mkBrush(255, 255, 255, 200))
         self.loss_curves = {s: _curve(self.loss_plot, s) for s in SPLITS}
         self.score_curves = {s: _curve(self.score_plot, s) for s in SPLITS}
+        self.batch_curve = pg.PlotCurveItem(pen=pg.mkPen(st.CURVE_COLOURS["train"], width=1,
+                                                         style=Qt.PenStyle.DashLine), connect="finite")
+        # With it shown, the two train figures are named so that they are never confused.
+        self.batch_curve.opts["name"] = self.tr("batch-loss<br>running mean<br>(during the epoch)")
+        self.loss_plot.addItem(self.batch_curve)
+        self._batch_loss = False  # show the batch-loss running mean (`set_batch_loss`)
         self._score_key = "accuracy"
         self._log_y = False
         self._ranges: dict[str, tuple[float, float]] = {}
@@ -172,6 +180,25 @@ class CurvesView(pg.GraphicsLayoutWidget):
         for split in SPLITS:
             self._set(self.loss_curves[split], epochs, history.get(f"{split}_loss"))
             self._set(self.score_curves[split], epochs, history.get(f"{split}_{self._score_key}"))
+        self._set(self.batch_curve, epochs, history.get(BATCH_LOSS_MEAN) if self._batch_loss else None)
+
+    def set_batch_loss(self, on: bool) -> None:
+        """Show the running mean of each epoch's batch losses (what the course's PyTorch loop prints)
+        dashed beside the train loss, the two named apart in the legend."""
+        self._batch_loss = bool(on)
+        train = self.loss_curves["train"]
+        name = self.tr("train loss<br>(end of epoch)") if on else _NAMES["train"]
+        if train.isVisible():
+            self.loss_plot.legend.removeItem(train)
+            self.loss_plot.legend.addItem(train, name)
+        train.opts["name"] = name
+        # Long names: bottom left, under the falling curves (else top right, where nothing is yet).
+        corner = ((0, 1), (0, 1), (6, -6)) if on else ((1, 0), (1, 0), (-6, 6))
+        self.loss_plot.legend.anchor(*corner)
+        self._ranges.pop("loss", None)
+        if self._live:
+            self._draw_live(self._live)
+        self._refit()
 
     def set_log_y(self, on: bool) -> None:
         """Logarithmic loss axis: late, small improvements stay visible."""
@@ -201,7 +228,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
 
     def clear(self) -> None:
         """Forget the live run; overlaid runs stay."""
-        for curve in (*self.loss_curves.values(), *self.score_curves.values()):
+        for curve in (*self.loss_curves.values(), *self.score_curves.values(), self.batch_curve):
             self._hide(curve)
         self._ranges.clear()
         self._drawn = self._live = None
@@ -226,7 +253,8 @@ class CurvesView(pg.GraphicsLayoutWidget):
         moved = self._set_range("x", self.loss_plot, "x", (0.0, end))
         if sync_score_x:
             moved |= self._sync_score_x()
-        losses = [history[f"{s}_loss"] for s in SPLITS if f"{s}_loss" in history]
+        keys = [f"{s}_loss" for s in SPLITS] + [BATCH_LOSS_MEAN] * self._batch_loss
+        losses = [history[k] for k in keys if k in history]
         bounds = _merge([st.finite_range(np.concatenate(losses)) if losses else None,
                          *(b.get("loss") for b in spans)])
         if bounds is not None:
@@ -274,7 +302,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
         if y is None or not np.isfinite(y).any():
             self._hide(curve)
             return
-        if self._log_y and curve in self.loss_curves.values():
+        if self._log_y and (curve in self.loss_curves.values() or curve is self.batch_curve):
             y = np.log10(np.where(y > 0, y, np.nan))  # the axis is log10; a perfect 0 is not drawable
         if not curve.isVisible():
             curve.setVisible(True)
@@ -290,7 +318,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
             self._legend(curve).removeItem(curve)
 
     def _legend(self, curve: pg.PlotCurveItem) -> pg.LegendItem:
-        plot = self.loss_plot if curve in self.loss_curves.values() else self.score_plot
+        plot = self.score_plot if curve in self.score_curves.values() else self.loss_plot
         return plot.legend
 
 

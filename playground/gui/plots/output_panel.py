@@ -113,6 +113,9 @@ class OutputPanel(QWidget):
             "Metrics tab's threshold on)."))
         self.log_scale = _checkbox(self.tr("Log scale"), self.tr("Logarithmic loss axis: small late "
                                                                  "improvements stay visible."))
+        self.batch_loss = _checkbox(self.tr("Batch loss"), self.tr(
+            "Also draw the running mean of the batch losses during each epoch (dashed; what a PyTorch loop "
+            "that adds up loss.item() prints), beside the train loss measured at the end of the epoch."))
         self.metrics = QLabel()
         self.metrics.setObjectName("counter")
         self.scores = QLabel()  # every classification metric beside the curves, whatever the data
@@ -132,6 +135,7 @@ class OutputPanel(QWidget):
         self.size_by_loss.toggled.connect(self._on_size_by_loss)
         self.discretize.toggled.connect(self.boundary.set_discretize)
         self.log_scale.toggled.connect(self.curves.set_log_y)
+        self.batch_loss.toggled.connect(self.curves.set_batch_loss)
         self.score_view.threshold_changed.connect(self._on_threshold)
         self.set_dataset(None)
 
@@ -143,6 +147,7 @@ class OutputPanel(QWidget):
         toggles.addStretch(1)
         for box in (self.show_test, self.size_by_loss, self.discretize, self.log_scale):
             toggles.addWidget(box)
+        toggles.addWidget(self.batch_loss)
         self.pages = QStackedWidget()
         empty = QLabel(self.tr("No data to show."))
         empty.setObjectName("hint")
