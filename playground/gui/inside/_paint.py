@@ -18,6 +18,7 @@ from playground.gui import theme
 from playground.gui.inside import _images as im
 from playground.gui.inside._layout import OUTPUT_MAP, Column, header_top
 from playground.gui.inside._scene import Hit, Lines, Scene
+from playground.gui.inside.hover import describe
 from playground.gui.plots import _style as st
 
 STRUCTURE = QColor(st.BORDER)  # lines before the first snapshot, and weightless links
@@ -356,7 +357,7 @@ def paint_pinned(p: QPainter, scene: Scene, pinned: tuple[int, int], band: QRect
     p.drawText(QPointF(x, band.top() + 28), col.name(u))
     p.setFont(base)
     p.setPen(QColor(st.MUTED))
-    detail = scene.describe(Hit("neuron", j, u)).split("\n")[1:]
+    detail = describe(scene, Hit("neuron", j, u)).split("\n")[1:]
     rows = [col.subtitle, *detail, "", QCoreApplication.translate("NetworkView", "Click here to unpin.")]
     for i, row in enumerate(rows):
         p.drawText(QPointF(x, band.top() + 50 + 18 * i), row)

@@ -22,7 +22,6 @@ from playground.core.snapshot import Snapshot
 from playground.gui.inside import _images as im
 from playground.gui.inside._layout import (
     HEAD,
-    INPUT,
     MAX_LINES,
     OUTPUT_MAP,
     Column,
@@ -377,24 +376,3 @@ class Scene:
         if hit.kind == "bias":
             return parameter_key(col.layer, "bias"), hit.unit
         return None
-
-    def describe(self, hit: Hit) -> str:
-        """The hover text: which unit, or which weight/bias and its value."""
-        col = self.columns[hit.col]
-        if hit.kind == "neuron":
-            text = col.name(hit.unit)
-            grid = self.grid(hit.col, hit.unit)
-            if grid is not None and col.kind != OUTPUT_MAP and not (col.kind == HEAD and col.units > 1):
-                what = "values" if col.kind == INPUT else "output"
-                lo, hi = st.finite_range(grid) or (np.nan, np.nan)  # a diverged run's map: "nan … nan"
-                text += f"\n{what} {lo:.3g} … {hi:.3g}"
-                extent = self.dataset.extent if self.dataset is not None else None
-                if grid.shape[0] == 1 and col.kind != INPUT and extent is not None:
-                    text += f"\nfor x from {extent[0]:.3g} (left) to {extent[1]:.3g} (right)"
-            return text
-        value = self.value(hit)
-        shown = "?" if value is None else f"{value:.4g}"
-        if hit.kind == "bias":
-            return f"Bias of {col.name(hit.unit)}: {shown}\nclick to edit"
-        src = self.columns[hit.col - 1].name(hit.src)
-        return f"Weight {src} → {col.name(hit.unit)}: {shown}\nclick to edit"

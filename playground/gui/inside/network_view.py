@@ -36,6 +36,7 @@ from playground.gui.inside import _paint
 from playground.gui.inside._editor import ValueEditor
 from playground.gui.inside._layout import Column, bias_rect, place, safe_columns
 from playground.gui.inside._scene import Hit, Lines, Scene
+from playground.gui.inside.hover import describe
 from playground.gui.plots import _style as st
 
 PIN_BAND = 170.0  # height of the pinned unit's band under the network
@@ -165,7 +166,7 @@ class NetworkView(QWidget):
         """What the hover card says now ("" when nothing is under the mouse)."""
         if self._hover is None:
             return ""
-        return self.scene.describe(self._hover) + self._in_data_units(self._hover)
+        return describe(self.scene, self._hover) + self._in_data_units(self._hover)
 
     def _in_data_units(self, hit: Hit) -> str:
         """For a linear model on a CSV file: the hovered weight or bias as the slope or intercept
@@ -384,7 +385,7 @@ class NetworkView(QWidget):
             self.refuse(reason)
             return
         self._editing = hit
-        text = self.scene.describe(hit).split("\n")[0].rsplit(":", 1)[0]
+        text = describe(self.scene, hit).split("\n")[0].rsplit(":", 1)[0]
         tip = self.tr("{0}: type a value, Enter applies it to the model, Esc cancels").format(text)
         self.editor.open_at(pos + QPoint(10, 10), value, tip)
 
