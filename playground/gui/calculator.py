@@ -55,6 +55,15 @@ def _browser() -> QTextBrowser:
     return b
 
 
+def _error_label() -> QLabel:
+    """Where a tab says, in red, which field it cannot read (the last good result stays below)."""
+    label = QLabel()
+    label.setObjectName("calcError")
+    label.setStyleSheet(_ERROR_STYLE)
+    label.setWordWrap(True)
+    return label
+
+
 def _lines(lines: tuple[str, ...] | list[str]) -> str:
     return "".join(f"&nbsp;&nbsp;{html.escape(line)}<br>" for line in lines)
 
@@ -98,10 +107,7 @@ class OptimizerTab(QWidget):
                                                "previous velocity (0.5, 0.1)"))
         self.example_button.setAutoDefault(False)  # Enter in a field commits it, never reloads the example
         self.example_button.clicked.connect(self.load_course_example)
-        self.error = QLabel()
-        self.error.setObjectName("calcError")
-        self.error.setStyleSheet(_ERROR_STYLE)
-        self.error.setWordWrap(True)
+        self.error = _error_label()
         self.output = _browser()
         lay = QVBoxLayout(self)
         lay.addLayout(top)
@@ -175,10 +181,7 @@ class LossTab(QWidget):
         hint = QLabel(self.tr("One value per example gives MSE, MAE and binary cross-entropy; rows of class "
                               "scores, separated by ';', give categorical cross-entropy."))
         hint.setWordWrap(True)
-        self.error = QLabel()
-        self.error.setObjectName("calcError")
-        self.error.setStyleSheet(_ERROR_STYLE)
-        self.error.setWordWrap(True)
+        self.error = _error_label()
         self.output = _browser()
         lay = QVBoxLayout(self)
         lay.addLayout(form)

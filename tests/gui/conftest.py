@@ -39,14 +39,19 @@ def panel(qtbot) -> OutputPanel:
 
 @pytest.fixture
 def new_window(qtbot, tmp_path: Path) -> Callable[..., MainWindow]:
-    """Opens the main window on `experiment` (the default one if None), shown, with its own settings file."""
+    """Opens the main window on `experiment` (or on a session; the default experiment if None), shown,
+    with its own settings file; `active`: also the active window (keyboard shortcuts reach it)."""
 
-    def open_window(experiment: Experiment | None = None) -> MainWindow:
+    def open_window(experiment: Experiment | Session | None = None, active: bool = False) -> MainWindow:
         settings = QSettings(str(tmp_path / "window.ini"), QSettings.Format.IniFormat)
-        w = MainWindow(Session(experiment), settings=settings)
+        session = experiment if isinstance(experiment, Session) else Session(experiment)
+        w = MainWindow(session, settings=settings)
         qtbot.addWidget(w)
         w.show()
         qtbot.waitExposed(w)
+        if active:
+            w.activateWindow()
+            qtbot.waitUntil(w.isActiveWindow)
         return w
 
     return open_window

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from playground.core.presets import load_preset, resolve_preset
 from playground.gui.lr_find_dialog import LrFindDialog
 from playground.gui.main_window import MainWindow
-from playground.gui.session import Session
 
 TIMEOUT = 60_000  # ms; the waits end as soon as the condition holds
 
@@ -23,15 +21,9 @@ def discard_questions(monkeypatch):
 
 
 @pytest.fixture
-def window(qtbot, tmp_path: Path):
+def window(new_window):
     """The window over the lesson's learning-rate preset (its lr is 0.1)."""
-    session = Session(load_preset(resolve_preset("lr-search-grid")))
-    w = MainWindow(session, settings=QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    qtbot.waitUntil(w.isActiveWindow)
+    w = new_window(load_preset(resolve_preset("lr-search-grid")), active=True)
     yield w
     w.close()
     assert w.search.dialog is None or not w.search.dialog.running

@@ -6,12 +6,11 @@ import os
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from playground.core.presets import load_preset, resolve_preset
 from playground.core.search.results import write_summary
-from playground.gui.main_window import MainWindow
 from playground.gui.panels.sweep_panel import SweepPanel
 from playground.gui.session import Session
 from tests.gui.keyboard import type_into
@@ -227,14 +226,9 @@ def test_saved_results_open_into_the_table_and_scatter(panel, tmp_path):
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, session, monkeypatch):
+def window(new_window, session, monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
-    w = MainWindow(session, settings=QSettings(str(tmp_path / "w.ini"), QSettings.Format.IniFormat))
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    w.activateWindow()
-    qtbot.waitUntil(w.isActiveWindow)
+    w = new_window(session, active=True)
     yield w
     w.close()
     assert not w.search.panel.runner.running
